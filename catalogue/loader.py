@@ -1,0 +1,234 @@
+"""Reads a catalogue YAML file and validates it, so a broken file fails loudly and precisely.
+
+Every error names the file, the line, the entry and the field, because the people who
+edit catalogue files (city staff, network coordinators) are not programmers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from catalogue.model import Action, Area, Domain, Stage
+
+DEFAULT_CATALOGUE = "smr-rmm.yaml"
+HEADER_FIELDS = ("id", "name", "version", "source")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9]+$")
+
+
+class CatalogueError(ValueError):
+    """A catalogue file is unreadable or inconsistent; the message says where and why."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.problem = message
+        where = f"{self.path}, line {line}" if line else self.path
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueData:
+    """Everything a validated file holds, ready for :class:`catalogue.Catalogue`."""
+
+    id: str
+    name: str
+    version: str
+    language: str
+    source: str
+    domains: tuple[Domain, ...]
+    areas: tuple[Area, ...]
+    stages: tuple[Stage, ...]
+    actions: tuple[Action, ...]
+    area_keywords: dict[str, tuple[str, ...]]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers on which line each mapping starts."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def default_path() -> Path:
+    """The SMR catalogue shipped inside the package."""
+    return Path(str(resources.files("catalogue") / "data" / DEFAULT_CATALOGUE))
+
+
+def read_catalogue(path: Path | str | None = None) -> CatalogueData:
+    """Parse and validate a catalogue file (the packaged SMR model by default)."""
+    path = Path(path) if path is not None else default_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogueError(path, None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError(path, None, f"cannot read the file ({exc})") from None
+    try:
+        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise CatalogueError(path, line, f"invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise CatalogueError(path, None, f"invalid YAML: {exc}") from None
+    return _Validator(path).document(document)
+
+
+class _Validator:
+    """Turns the raw YAML document into records, collecting the location of each problem."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, entry: dict[str, Any] | None, message: str) -> CatalogueError:
+        return CatalogueError(self.path, entry.get("__line__") if entry else None, message)
+
+    def document(self, document: Any) -> CatalogueData:
+        if not isinstance(document, dict):
+            raise self.fail(None, "the file must be a mapping with 'catalogue', 'domains', 'stages', 'areas' and 'actions'")
+        header = self.mapping(document, "catalogue", None)
+        for name in HEADER_FIELDS:
+            self.text(header, name, "catalogue")
+        domains = tuple(
+            Domain(code=self.code(entry, where), name=self.text(entry, "name", where))
+            for entry, where in self.entries(document, "domains")
+        )
+        self.unique(document, "domains", domains)
+        stages = tuple(
+            Stage(
+                code=self.code(entry, where),
+                name=self.text(entry, "name", where),
+                description=self.text(entry, "description", where),
+                order=order,
+            )
+            for order, (entry, where) in enumerate(self.entries(document, "stages"))
+        )
+        self.unique(document, "stages", stages)
+        domain_codes = {domain.code for domain in domains}
+        areas: list[Area] = []
+        area_keywords: dict[str, tuple[str, ...]] = {}
+        for entry, where in self.entries(document, "areas"):
+            area = Area(
+                code=self.code(entry, where),
+                domain=self.reference(entry, "domain", domain_codes, where),
+                title=self.text(entry, "title", where),
+            )
+            areas.append(area)
+            area_keywords[area.code] = self.keywords(entry, where)
+        self.unique(document, "areas", areas)
+        actions = self.actions(document, {area.code: area for area in areas}, stages)
+        return CatalogueData(
+            id=str(header["id"]).strip(),
+            name=str(header["name"]).strip(),
+            version=str(header["version"]).strip(),
+            language=str(header.get("language") or "en").strip(),
+            source=str(header["source"]).strip(),
+            domains=domains,
+            areas=tuple(areas),
+            stages=stages,
+            actions=actions,
+            area_keywords=area_keywords,
+        )
+
+    def actions(self, document: dict[str, Any], areas: dict[str, Area], stages: tuple[Stage, ...]) -> tuple[Action, ...]:
+        stage_order = {stage.code: stage.order for stage in stages}
+        actions: list[Action] = []
+        last_stage_in_area: dict[str, tuple[int, str]] = {}
+        for entry, where in self.entries(document, "actions"):
+            code = self.code(entry, where)
+            where = f"action {code}"
+            area_code = self.reference(entry, "area", areas.keys(), where)
+            stage_code = self.reference(entry, "stage", stage_order.keys(), where)
+            if not re.fullmatch(rf"{re.escape(area_code)}{re.escape(stage_code)}\d+", code):
+                raise self.fail(
+                    entry, f"{where}: code does not match its area and stage (expected {area_code}{stage_code}<number>)"
+                )
+            previous = last_stage_in_area.get(area_code)
+            if previous and stage_order[stage_code] < previous[0]:
+                raise self.fail(
+                    entry,
+                    f"{where}: stage out of order, stage {stage_code} comes after stage {previous[1]} in area {area_code}",
+                )
+            last_stage_in_area[area_code] = (stage_order[stage_code], stage_code)
+            actions.append(
+                Action(
+                    code=code,
+                    domain=areas[area_code].domain,
+                    area=area_code,
+                    stage=stage_code,
+                    title=self.text(entry, "title", where),
+                    keywords=self.keywords(entry, where),
+                )
+            )
+        self.unique(document, "actions", actions)
+        return tuple(actions)
+
+    def mapping(self, document: dict[str, Any], key: str, where: str | None) -> dict[str, Any]:
+        value = document.get(key)
+        if not isinstance(value, dict):
+            prefix = f"{where}: " if where else ""
+            raise self.fail(document, f"{prefix}missing section '{key}' (a mapping)")
+        return value
+
+    def entries(self, document: dict[str, Any], key: str) -> list[tuple[dict[str, Any], str]]:
+        """The entries of a top-level list, each with a label such as ``actions[3]``."""
+        value = document.get(key)
+        if not isinstance(value, list) or not value:
+            raise self.fail(document, f"missing or empty section '{key}' (a list)")
+        result = []
+        for index, entry in enumerate(value):
+            where = f"{key}[{index}]"
+            if not isinstance(entry, dict):
+                raise self.fail(document, f"{where}: each entry must be a mapping of fields")
+            result.append((entry, where))
+        return result
+
+    def text(self, entry: dict[str, Any], field: str, where: str) -> str:
+        value = entry.get(field)
+        if value is None:
+            raise self.fail(entry, f"{where}: missing field '{field}'")
+        if isinstance(value, (dict, list)):
+            raise self.fail(entry, f"{where}: field '{field}' must be text")
+        text = str(value).strip()
+        if not text:
+            raise self.fail(entry, f"{where}: field '{field}' is empty")
+        return text
+
+    def code(self, entry: dict[str, Any], where: str) -> str:
+        code = self.text(entry, "code", where)
+        if not CODE_PATTERN.match(code):
+            raise self.fail(entry, f"{where}: field 'code' must be letters and digits only, got {code!r}")
+        return code
+
+    def reference(self, entry: dict[str, Any], field: str, known: Any, where: str) -> str:
+        value = self.text(entry, field, where)
+        if value not in known:
+            raise self.fail(entry, f"{where}: unknown {field} {value!r} (known: {', '.join(sorted(known))})")
+        return value
+
+    def keywords(self, entry: dict[str, Any], where: str) -> tuple[str, ...]:
+        value = entry.get("keywords", [])
+        if value is None:
+            return ()
+        if not isinstance(value, list) or any(isinstance(item, (dict, list)) for item in value):
+            raise self.fail(entry, f"{where}: field 'keywords' must be a list of words or phrases")
+        return tuple(str(item).strip() for item in value if str(item).strip())
+
+    def unique(self, document: dict[str, Any], key: str, records: Any) -> None:
+        seen: set[str] = set()
+        for index, record in enumerate(records):
+            if record.code in seen:
+                entry = document[key][index]
+                raise self.fail(entry, f"duplicate code {record.code!r} in '{key}'")
+            seen.add(record.code)

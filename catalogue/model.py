@@ -1,0 +1,57 @@
+"""The catalogue's data model: plain, immutable records that every layer can share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """One of the model's top-level domains, e.g. ``L`` Leadership & Governance."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A policy area inside a domain, e.g. ``L1``."""
+
+    code: str
+    domain: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A maturity stage; ``order`` is its position, since stages are cumulative."""
+
+    code: str
+    name: str
+    description: str
+    order: int
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action of the catalogue, referred to everywhere by its ``code`` (``L1S1``)."""
+
+    code: str
+    domain: str
+    area: str
+    stage: str
+    title: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A search hit: the action, a 0-100 score and whether it is good enough to show as an answer.
+
+    ``terms`` are the query words that matched, so a reply can say *why* this action came up.
+    """
+
+    action: Action
+    score: float
+    confident: bool
+    terms: tuple[str, ...] = field(default=())

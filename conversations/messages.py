@@ -1,0 +1,80 @@
+"""The engine's transport-agnostic contract: what comes in and what goes out.
+
+Telegram, the console and every test are thin adapters that build :class:`Incoming`
+values and render :class:`Reply` values; nothing here knows about any transport.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+MAX_CHOICE_LENGTH = 40
+"""Choice ids stay short and ASCII so they fit Telegram's 64-byte callback data with room to spare."""
+
+CHOICE_PATTERN = re.compile(rf"^[\x21-\x7e]{{1,{MAX_CHOICE_LENGTH}}}$")
+
+
+class Kind(StrEnum):
+    """What the user did."""
+
+    COMMAND = "command"  # payload is the whole command text, e.g. "/ask flood drills" or "/start ws_ab12"
+    TEXT = "text"  # payload is the free text the user typed
+    CHOICE = "choice"  # payload is the choice id of an option the user picked
+    OTHER = "other"  # a sticker, photo, voice note, location...; payload names it ("sticker")
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One user event, already stripped of everything transport-specific.
+
+    ``user_id`` and ``chat_id`` are strings qualified by the transport ("telegram:42",
+    "console:alice") so several transports can share one database. ``update_id`` lets the
+    engine drop redelivered updates; adapters without one leave it ``None``.
+    """
+
+    user_id: str
+    chat_id: str
+    kind: Kind
+    payload: str
+    user_name: str = ""
+    language: str | None = None
+    update_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A button: a short label and the compact choice id sent back when it is picked."""
+
+    label: str
+    choice: str
+
+    def __post_init__(self) -> None:
+        if not CHOICE_PATTERN.match(self.choice):
+            raise ValueError(f"choice id must be 1-{MAX_CHOICE_LENGTH} printable ASCII characters: {self.choice!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that goes with a reply: an image (shown inline, e.g. a chart PNG) or a document."""
+
+    filename: str
+    data: bytes
+    is_image: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to show the user.
+
+    ``replaces_previous`` asks the adapter to edit the message that carried the button the
+    user just pressed instead of sending a new one, so a questionnaire does not flood the chat.
+    Options are laid out ``columns`` per row (adapters may fall back to fewer on narrow screens).
+    """
+
+    text: str
+    options: tuple[Option, ...] = field(default=())
+    attachment: Attachment | None = None
+    replaces_previous: bool = False
+    columns: int = 1
