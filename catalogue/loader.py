@@ -55,6 +55,7 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {key.value: key.start_mark.line + 1 for key, _ in node.value if hasattr(key, "value")}
     return mapping
 
 
@@ -79,7 +80,8 @@ def read_catalogue(path: Path | str | None = None) -> CatalogueData:
         document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise CatalogueError(path, line, f"invalid YAML: {exc.problem}") from None
+        context = f" ({exc.context} started on line {exc.context_mark.line + 1})" if exc.context and exc.context_mark else ""
+        raise CatalogueError(path, line, f"invalid YAML: {exc.problem}{context}") from None
     except yaml.YAMLError as exc:
         raise CatalogueError(path, None, f"invalid YAML: {exc}") from None
     return _Validator(path).document(document)
@@ -91,8 +93,12 @@ class _Validator:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fail(self, entry: dict[str, Any] | None, message: str) -> CatalogueError:
-        return CatalogueError(self.path, entry.get("__line__") if entry else None, message)
+    def fail(self, entry: dict[str, Any] | None, message: str, field: str | None = None) -> CatalogueError:
+        """An error located at ``field``'s line when the entry has it, else at the entry's first line."""
+        if not entry:
+            return CatalogueError(self.path, None, message)
+        line = entry.get("__lines__", {}).get(field) or entry.get("__line__")
+        return CatalogueError(self.path, line, message)
 
     def document(self, document: Any) -> CatalogueData:
         if not isinstance(document, dict):
@@ -152,13 +158,16 @@ class _Validator:
             stage_code = self.reference(entry, "stage", stage_order.keys(), where)
             if not re.fullmatch(rf"{re.escape(area_code)}{re.escape(stage_code)}\d+", code):
                 raise self.fail(
-                    entry, f"{where}: code does not match its area and stage (expected {area_code}{stage_code}<number>)"
+                    entry,
+                    f"{where}: code does not match its area and stage (expected {area_code}{stage_code}<number>)",
+                    "code",
                 )
             previous = last_stage_in_area.get(area_code)
             if previous and stage_order[stage_code] < previous[0]:
                 raise self.fail(
                     entry,
                     f"{where}: stage out of order, stage {stage_code} comes after stage {previous[1]} in area {area_code}",
+                    "stage",
                 )
             last_stage_in_area[area_code] = (stage_order[stage_code], stage_code)
             actions.append(
@@ -199,22 +208,22 @@ class _Validator:
         if value is None:
             raise self.fail(entry, f"{where}: missing field '{field}'")
         if isinstance(value, (dict, list)):
-            raise self.fail(entry, f"{where}: field '{field}' must be text")
+            raise self.fail(entry, f"{where}: field '{field}' must be text", field)
         text = str(value).strip()
         if not text:
-            raise self.fail(entry, f"{where}: field '{field}' is empty")
+            raise self.fail(entry, f"{where}: field '{field}' is empty", field)
         return text
 
     def code(self, entry: dict[str, Any], where: str) -> str:
         code = self.text(entry, "code", where)
         if not CODE_PATTERN.match(code):
-            raise self.fail(entry, f"{where}: field 'code' must be letters and digits only, got {code!r}")
+            raise self.fail(entry, f"{where}: field 'code' must be letters and digits only, got {code!r}", "code")
         return code
 
     def reference(self, entry: dict[str, Any], field: str, known: Any, where: str) -> str:
         value = self.text(entry, field, where)
         if value not in known:
-            raise self.fail(entry, f"{where}: unknown {field} {value!r} (known: {', '.join(sorted(known))})")
+            raise self.fail(entry, f"{where}: unknown {field} {value!r} (known: {', '.join(sorted(known))})", field)
         return value
 
     def keywords(self, entry: dict[str, Any], where: str) -> tuple[str, ...]:
@@ -222,7 +231,7 @@ class _Validator:
         if value is None:
             return ()
         if not isinstance(value, list) or any(isinstance(item, (dict, list)) for item in value):
-            raise self.fail(entry, f"{where}: field 'keywords' must be a list of words or phrases")
+            raise self.fail(entry, f"{where}: field 'keywords' must be a list of words or phrases", "keywords")
         return tuple(str(item).strip() for item in value if str(item).strip())
 
     def unique(self, document: dict[str, Any], key: str, records: Any) -> None:
@@ -230,5 +239,5 @@ class _Validator:
         for index, record in enumerate(records):
             if record.code in seen:
                 entry = document[key][index]
-                raise self.fail(entry, f"duplicate code {record.code!r} in '{key}'")
+                raise self.fail(entry, f"duplicate code {record.code!r} in '{key}'", "code")
             seen.add(record.code)

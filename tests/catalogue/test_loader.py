@@ -1,0 +1,134 @@
+"""The loader: the packaged catalogue's shape, and a precise error for every kind of broken file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from catalogue import Catalogue, CatalogueError
+
+EXPECTED_ACTIONS_PER_AREA = {
+    "I2": 15, "P2": 13, "C1": 13, "I1": 12, "L1": 11, "P1": 10, "L3": 6, "C2": 6, "L2": 5, "L4": 5,
+}  # fmt: skip
+
+VALID = """\
+catalogue:
+  id: tiny
+  name: Tiny model
+  version: "0.1"
+  source: written for the tests
+domains:
+  - code: L
+    name: Leadership
+stages:
+  - code: S
+    name: Starting
+    description: First steps.
+  - code: M
+    name: Moderate
+    description: Getting there.
+areas:
+  - code: L1
+    domain: L
+    title: Governance
+actions:
+  - code: L1S1
+    area: L1
+    stage: S
+    title: Set up a team
+    keywords: [task force]
+  - code: L1M1
+    area: L1
+    stage: M
+    title: Create a committee
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "city.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def smr() -> Catalogue:
+    return Catalogue.load()
+
+
+def test_packaged_catalogue_has_the_smr_shape(smr: Catalogue) -> None:
+    assert [d.code for d in smr.domains] == ["L", "P", "I", "C"]
+    assert [s.code for s in smr.stages] == ["S", "M", "A", "R", "T"]
+    assert [s.name for s in smr.stages] == ["Starting", "Moderate", "Advanced", "Robust", "verTebrate"]
+    assert len(smr.areas) == 10
+    assert len(smr.actions) == 96
+    counts = {area.code: len(smr.actions_of(area.code)) for area in smr.areas}
+    assert counts == EXPECTED_ACTIONS_PER_AREA
+
+
+def test_seed_traps_are_handled(smr: Catalogue) -> None:
+    # Domain names glued to the first area's title are split off.
+    assert smr.area("L1").title == "Municipality, cross-sectiorial and multi-governance collaboration"
+    assert smr.area("P1").title == "Diagnosis and Assessment"
+    assert smr.area("I1").title == "Reliability of Cis and their interdependences"
+    # The title with parentheses is kept whole.
+    assert smr.action("C2T1").title.endswith("in networks (local, national, European and global)")
+    assert smr.action("L1S1").domain == "L"
+
+
+def test_every_action_and_stage_is_described(smr: Catalogue) -> None:
+    assert all(action.keywords for action in smr.actions)
+    assert all(stage.description for stage in smr.stages)
+
+
+def test_not_every_area_has_every_stage(smr: Catalogue) -> None:
+    assert [s.code for s in smr.stages_of("L2")] == ["M", "A", "T"]
+    assert [s.code for s in smr.stages_of("L1")] == ["S", "M", "A", "R", "T"]
+
+
+def test_a_city_can_load_its_own_file(tmp_path: Path) -> None:
+    catalogue = Catalogue.load(write(tmp_path, VALID))
+    assert catalogue.name == "Tiny model"
+    assert [a.code for a in catalogue.actions] == ["L1S1", "L1M1"]
+    assert catalogue.action("L1S1").keywords == ("task force",)
+    assert catalogue.action("L1M1").keywords == ()
+
+
+BROKEN = [
+    pytest.param(VALID.replace("    title: Set up a team\n", ""), 21, "action L1S1: missing field 'title'", id="missing"),
+    pytest.param(VALID.replace("title: Set up a team", "title: '  '"), 24, "action L1S1: field 'title' is empty", id="empty"),
+    pytest.param(VALID.replace("code: L1M1", "code: L1S1").replace("stage: M", "stage: S"), 26,
+                 "duplicate code 'L1S1' in 'actions'", id="duplicate"),
+    pytest.param(VALID.replace("area: L1\n    stage: M", "area: L9\n    stage: M"), 27,
+                 "action L1M1: unknown area 'L9' (known: L1)", id="unknown-area"),
+    pytest.param(VALID.replace("stage: M\n    title: Create", "stage: X\n    title: Create"), 28,
+                 "action L1M1: unknown stage 'X' (known: M, S)", id="unknown-stage"),
+    pytest.param(VALID.replace("code: L1M1", "code: L1A1"), 26,
+                 "action L1A1: code does not match its area and stage (expected L1M<number>)", id="code-mismatch"),
+    pytest.param(VALID.replace("  - code: L1S1\n    area: L1\n    stage: S\n    title: Set up a team\n    keywords: [task force]\n", "")
+                 + "  - code: L1S1\n    area: L1\n    stage: S\n    title: Set up a team\n", 27,
+                 "action L1S1: stage out of order, stage S comes after stage M in area L1", id="stage-order"),
+    pytest.param(VALID.replace("domain: L\n", "domain: Q\n"), 18, "areas[0]: unknown domain 'Q' (known: L)", id="unknown-domain"),
+    pytest.param(VALID.replace("keywords: [task force]", "keywords: [task force"), 26, "invalid YAML", id="bad-yaml"),
+    pytest.param(VALID.replace('  version: "0.1"\n', ""), 2, "catalogue: missing field 'version'", id="missing-header"),
+    pytest.param(VALID.split("actions:")[0], 1, "missing or empty section 'actions' (a list)", id="no-actions"),
+    pytest.param("- just\n- a list\n", None, "the file must be a mapping", id="not-a-mapping"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "line", "message"), BROKEN)
+def test_broken_files_name_file_line_and_problem(tmp_path: Path, text: str, line: int | None, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(CatalogueError) as caught:
+        Catalogue.load(path)
+    error = caught.value
+    assert str(path) in str(error)
+    assert message in str(error)
+    assert error.line == line
+    if line is not None:
+        assert f"line {line}" in str(error)
+
+
+def test_missing_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(CatalogueError, match="file not found"):
+        Catalogue.load(tmp_path / "nope.yaml")
