@@ -1,0 +1,1 @@
+"""Delivery: the `citybot` command line, console chat, Telegram adapter and exports."""

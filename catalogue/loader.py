@@ -80,7 +80,9 @@ def read_catalogue(path: Path | str | None = None) -> CatalogueData:
         document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        context = f" ({exc.context} started on line {exc.context_mark.line + 1})" if exc.context and exc.context_mark else ""
+        context = (
+            f" ({exc.context} started on line {exc.context_mark.line + 1})" if exc.context and exc.context_mark else ""
+        )
         raise CatalogueError(path, line, f"invalid YAML: {exc.problem}{context}") from None
     except yaml.YAMLError as exc:
         raise CatalogueError(path, None, f"invalid YAML: {exc}") from None
@@ -102,7 +104,9 @@ class _Validator:
 
     def document(self, document: Any) -> CatalogueData:
         if not isinstance(document, dict):
-            raise self.fail(None, "the file must be a mapping with 'catalogue', 'domains', 'stages', 'areas' and 'actions'")
+            raise self.fail(
+                None, "the file must be a mapping with 'catalogue', 'domains', 'stages', 'areas' and 'actions'"
+            )
         header = self.mapping(document, "catalogue", None)
         for name in HEADER_FIELDS:
             self.text(header, name, "catalogue")
@@ -147,7 +151,9 @@ class _Validator:
             area_keywords=area_keywords,
         )
 
-    def actions(self, document: dict[str, Any], areas: dict[str, Area], stages: tuple[Stage, ...]) -> tuple[Action, ...]:
+    def actions(
+        self, document: dict[str, Any], areas: dict[str, Area], stages: tuple[Stage, ...]
+    ) -> tuple[Action, ...]:
         stage_order = {stage.code: stage.order for stage in stages}
         actions: list[Action] = []
         last_stage_in_area: dict[str, tuple[int, str]] = {}
@@ -166,7 +172,8 @@ class _Validator:
             if previous and stage_order[stage_code] < previous[0]:
                 raise self.fail(
                     entry,
-                    f"{where}: stage out of order, stage {stage_code} comes after stage {previous[1]} in area {area_code}",
+                    f"{where}: stage out of order, stage {stage_code} comes after stage {previous[1]}"
+                    f" in area {area_code}",
                     "stage",
                 )
             last_stage_in_area[area_code] = (stage_order[stage_code], stage_code)
