@@ -1,0 +1,290 @@
+"""Free-text search: what officials type in, the matching actions out, chatter rejected."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from catalogue import Catalogue, Match
+
+
+@pytest.fixture(scope="module")
+def smr() -> Catalogue:
+    return Catalogue.load()
+
+
+def codes(matches: list[Match]) -> list[str]:
+    return [match.action.code for match in matches]
+
+
+def assert_found(matches: list[Match], expected: set[str]) -> None:
+    """One of the expected actions is among the results, and the best result is confident."""
+    assert expected & set(codes(matches)), f"expected one of {sorted(expected)}, got {codes(matches)}"
+    assert matches[0].confident, f"top match not confident: {matches[0]}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("emissions target", {"L1M4"}),
+        ("leading indicators", {"L4A2"}),
+        ("stakeholder mapping", {"C1S1"}),
+        ("disaster fund", {"I2S3"}),
+        ("legal framework for stakeholders", {"L2A1"}),
+        ("public website", {"C1S2"}),
+        ("contingency plans infrastructure", {"I1S3"}),
+        ("volunteer network", {"P2R1"}),
+    ],
+)
+def test_keyword_queries_find_the_action(smr: Catalogue, text: str, expected: set[str]) -> None:
+    assert_found(smr.search(text), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("backup generators so the power never goes off", {"I1M3", "I1S3"}),
+        ("firefighters and police practising together", {"P2S1"}),
+        ("lessons for pupils", {"P2A3"}),
+        ("set up a task force", {"L1S1"}),
+        ("money set aside for disasters", {"I2S3"}),
+        ("get the university researchers involved", {"C1A2"}),
+    ],
+)
+def test_everyday_words_match_through_keywords(smr: Catalogue, text: str, expected: set[str]) -> None:
+    assert_found(smr.search(text), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("volunterr training", {"P2M1", "P2A1"}),
+        ("insurence for housholds", {"I2R2"}),
+        ("critcal infrastructure maintenence", {"I1M2"}),
+        ("resilience acton plan budjet", {"I2M1"}),
+        ("stakeholdr mappng", {"C1S1"}),
+    ],
+)
+def test_typos_and_missing_letters(smr: Catalogue, text: str, expected: set[str]) -> None:
+    assert_found(smr.search(text), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "I'm the new deputy mayor and honestly we have no idea who in the administration is responsible "
+            "for resilience, should we set up a dedicated team first?",
+            {"L1S1", "L1M1"},
+        ),
+        (
+            "Last winter the storm knocked out power at the main hospital for two days, and I want to know what "
+            "plans we should have so that critical infrastructure keeps running",
+            {"I1S3", "I1M3"},
+        ),
+        (
+            "our council is thinking about joining some international network of cities working on resilience "
+            "so we can exchange experiences",
+            {"C2A1", "C2R1", "C2T1"},
+        ),
+    ],
+)
+def test_long_sentences_with_context(smr: Catalogue, text: str, expected: set[str]) -> None:
+    assert_found(smr.search(text), expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "variant"),
+    [
+        ("redundancy of critical infrastructure", "infrastructure critical redundancy"),
+        ("redundancy of critical infrastructure", "REDUNDANCY of Critical Infrastructure!!!"),
+        ("public consultation, action plan", "action plan ... public consultation?"),
+        ("training for private companies", "companies private training"),
+    ],
+)
+def test_word_order_case_and_punctuation_do_not_matter(smr: Catalogue, text: str, variant: str) -> None:
+    first, second = smr.search(text), smr.search(variant)
+    assert codes(first) == codes(second)
+    assert [m.score for m in first] == pytest.approx([m.score for m in second])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello",
+        "hi there, thanks!",
+        "tell me a joke",
+        "what time is lunch?",
+        "asdfgh",
+        "qwertz uiop",
+        "🙂🙂🙂",
+        "👍",
+        "?!?",
+        "42",
+        "where can I park my car",
+        "how tall is the eiffel tower",
+        "can you book me a taxi to the airport",
+        "is it going to rain this afternoon",
+    ],
+)
+def test_off_topic_has_no_confident_match(smr: Catalogue, text: str) -> None:
+    assert not any(match.confident for match in smr.search(text))
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "\n\t ", "x" * 10_000, "🙂" * 5_000, "zq-" * 4_000, "a" * 50 + " " + "b-" * 3000]
+)
+def test_empty_whitespace_and_huge_input_are_safe(smr: Catalogue, text: str) -> None:
+    started = time.perf_counter()
+    matches = smr.search(text)
+    assert time.perf_counter() - started < 1.0  # garbage must not be slow (no regex blow-up)
+    assert not any(match.confident for match in matches)
+    if not text.strip():
+        assert matches == []
+
+
+@pytest.mark.parametrize("limit", [0, 1, 3, 5, 20])
+def test_limit_is_respected(smr: Catalogue, limit: int) -> None:
+    matches = smr.search("emergency drills and training with volunteers", limit=limit)
+    assert len(matches) <= limit
+    if limit:
+        assert matches
+
+
+@pytest.mark.parametrize(
+    "text", ["risk assessment", "funding for community groups", "who are our stakeholders", "hello", "emergancy"]
+)
+def test_results_best_first_with_scores_in_range(smr: Catalogue, text: str) -> None:
+    matches = smr.search(text, limit=10)
+    scores = [match.score for match in matches]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= score <= 100.0 for score in scores)
+    assert len(set(codes(matches))) == len(matches)
+
+
+@pytest.mark.parametrize("text", ["risk assessment", "emergancy drils", "insurance for households", "school kids"])
+def test_confident_matches_say_why(smr: Catalogue, text: str) -> None:
+    confident = [match for match in smr.search(text) if match.confident]
+    assert confident
+    for match in confident:
+        assert match.terms and all(isinstance(term, str) and term for term in match.terms)
+
+
+def test_typos_are_explained_with_the_catalogue_spelling(smr: Catalogue) -> None:
+    reasons = " ".join(smr.search("emergancy drils")[0].terms)
+    assert "emergency" in reasons and "drill" in reasons
+    assert "emergancy" not in reasons
+
+
+TINY_CATALOGUE = """
+catalogue:
+  id: tiny
+  name: Tiny test model
+  version: "0.1"
+  language: {language}
+  source: tests
+domains:
+  - code: W
+    name: Water
+  - code: F
+    name: Food
+stages:
+  - code: B
+    name: Basic
+    description: First steps.
+  - code: G
+    name: Good
+    description: Doing well.
+areas:
+  - code: W1
+    domain: W
+    title: {water_area}
+    keywords: [{water_area_keywords}]
+  - code: F1
+    domain: F
+    title: {food_area}
+    keywords: []
+actions:
+  - code: W1B1
+    area: W1
+    stage: B
+    title: {a1}
+    keywords: [{k1}]
+  - code: W1G1
+    area: W1
+    stage: G
+    title: {a2}
+    keywords: [{k2}]
+  - code: F1B1
+    area: F1
+    stage: B
+    title: {a3}
+    keywords: [{k3}]
+  - code: F1G1
+    area: F1
+    stage: G
+    title: {a4}
+    keywords: []
+"""
+
+ENGLISH = dict(
+    language="en",
+    water_area="Drinking water supply",
+    water_area_keywords="tap water, wells",
+    food_area="Food security",
+    a1="Map the wells and reservoirs of the town",
+    k1="groundwater, boreholes, water sources",
+    a2="Install leak detection on the pipe network",
+    k2="burst pipes, water loss, smart meters",
+    a3="Stockpile grain for a bad harvest",
+    k3="famine, food reserve, granary",
+    a4="Support urban gardening",
+)
+
+GERMAN = dict(
+    language="de",
+    water_area="Trinkwasserversorgung",
+    water_area_keywords="Leitungswasser, Brunnen",
+    food_area="Ernährungssicherheit",
+    a1="Brunnen und Speicher der Stadt erfassen",
+    k1="Grundwasser, Bohrlöcher, Wasserquellen",
+    a2="Lecksuche im Leitungsnetz einrichten",
+    k2="Rohrbruch, Wasserverluste, intelligente Zähler",
+    a3="Getreidevorräte für schlechte Ernten anlegen",
+    k3="Hungersnot, Lebensmittelreserve",
+    a4="Urbanes Gärtnern fördern",
+)
+
+
+def tiny(tmp_path: Path, fields: dict[str, str]) -> Catalogue:
+    path = tmp_path / f"tiny-{fields['language']}.yaml"
+    path.write_text(TINY_CATALOGUE.format(**fields), encoding="utf-8")
+    return Catalogue.load(path)
+
+
+@pytest.mark.parametrize(
+    ("fields", "text", "expected"),
+    [
+        (ENGLISH, "where are our boreholes", "W1B1"),
+        (ENGLISH, "reservoirs map", "W1B1"),
+        (ENGLISH, "smart meters to find burst pipes", "W1G1"),
+        (ENGLISH, "pipe leaks", "W1G1"),
+        (ENGLISH, "granery stocks for a bad harvest", "F1B1"),
+        (ENGLISH, "URBAN GARDENING!", "F1G1"),
+        (GERMAN, "Rohrbruch im Netz", "W1G1"),
+        (GERMAN, "wo sind unsere Brunnen", "W1B1"),
+        (GERMAN, "Getreidevorrat", "F1B1"),
+        (GERMAN, "Gartnern in der Stadt fordern", "F1G1"),
+    ],
+)
+def test_works_on_any_catalogue(tmp_path: Path, fields: dict[str, str], text: str, expected: str) -> None:
+    matches = tiny(tmp_path, fields).search(text)
+    assert matches and matches[0].action.code == expected
+    assert matches[0].terms
+
+
+@pytest.mark.parametrize(("fields", "text"), [(ENGLISH, "tell me a joke"), (ENGLISH, "hello"), (GERMAN, "xyzzy")])
+def test_tiny_catalogue_rejects_chatter(tmp_path: Path, fields: dict[str, str], text: str) -> None:
+    assert not any(match.confident for match in tiny(tmp_path, fields).search(text))
