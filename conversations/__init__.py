@@ -1,0 +1,10 @@
+"""The dialogue layer: flows, per-user state and storage, behind one call, ``Engine.handle``.
+
+Knows nothing of Telegram; adapters build :class:`Incoming` values and render :class:`Reply` values.
+"""
+
+from conversations.engine import Engine, open_engine
+from conversations.messages import Attachment, Incoming, Kind, Option, Reply
+from conversations.texts import Texts
+
+__all__ = ["Attachment", "Engine", "Incoming", "Kind", "Option", "Reply", "Texts", "open_engine"]

@@ -1,0 +1,91 @@
+"""The terminal chat: the same conversation as on Telegram, over stdin and stdout.
+
+Each reply's text is printed, then its options as ``[N] label``; typing a number picks
+that option of the latest question. Works with piped input too and ends at end of input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from collections.abc import Callable
+from typing import TextIO
+
+from conversations import Engine, Incoming, Kind, Option, Reply
+
+PROMPT = "> "
+
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): any stable name will do
+        return "console"
+
+
+class ConsoleChat:
+    """Turns typed lines into engine calls and prints the replies."""
+
+    def __init__(self, engine: Engine, user: str, write: Callable[[str], object]) -> None:
+        self.engine = engine
+        self.user_id = f"console:{user}"
+        self.user = user
+        self.write = write
+        self.options: tuple[Option, ...] = ()
+
+    def incoming(self, line: str) -> Incoming | None:
+        """What a typed line means: an option number, a command or text; ``None`` for nothing to send."""
+        text = line.strip()
+        if not text:
+            return None
+        if text.isdigit() and self.options:
+            number = int(text)
+            if not 1 <= number <= len(self.options):
+                self.write(self.engine.texts.get("console.no_such_option", number=number) + "\n")
+                return None
+            return self.message(Kind.CHOICE, self.options[number - 1].choice)
+        return self.message(Kind.COMMAND if text.startswith("/") else Kind.TEXT, text)
+
+    def message(self, kind: Kind, payload: str) -> Incoming:
+        return Incoming(user_id=self.user_id, chat_id=self.user_id, kind=kind, payload=payload, user_name=self.user)
+
+    async def send(self, incoming: Incoming) -> None:
+        self.show(await self.engine.handle(incoming))
+
+    def show(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            self.write(reply.text + "\n")
+            if reply.attachment is not None:
+                size = len(reply.attachment.data)
+                self.write(
+                    self.engine.texts.get("console.attachment", filename=reply.attachment.filename, size=size) + "\n"
+                )
+            for number, option in enumerate(reply.options, start=1):
+                self.write(f"[{number}] {option.label}\n")
+            if reply.options:
+                self.options = reply.options
+            self.write("\n")
+
+
+async def run_console(
+    engine: Engine, *, user: str | None = None, stdin: TextIO, stdout: TextIO, hint: str = ""
+) -> None:
+    """Chat until end of input: greet with ``/start``, then one engine call per typed line."""
+
+    def write(text: str) -> None:
+        stdout.write(text)
+        stdout.flush()
+
+    chat = ConsoleChat(engine, user or default_user(), write)
+    if hint:
+        write(hint + "\n\n")
+    await chat.send(chat.message(Kind.COMMAND, "/start"))
+    while True:
+        write(PROMPT)
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            write("\n")
+            return
+        incoming = chat.incoming(line)
+        if incoming is not None:
+            await chat.send(incoming)

@@ -1,0 +1,295 @@
+"""The engine: one transport-agnostic call, ``handle(Incoming) -> list[Reply]``, routing to the flows.
+
+Each update runs in one database transaction: the update id is claimed, the flow reads and
+writes, and everything commits together (or nothing does). On SQLite all updates pass one
+lock, because SQLite has one writer; elsewhere each user's updates are kept in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from catalogue import Catalogue
+from conversations.choices import parse_choice
+from conversations.flows import ask, assessment, browse, change, checkin, onboarding, privacy, results
+from conversations.flows import help as help_flow
+from conversations.flows.menu import SHORTCUTS, main_menu
+from conversations.messages import Incoming, Kind, Reply
+from conversations.storage import database, repository
+from conversations.texts import Texts
+from conversations.turn import Turn
+
+log = logging.getLogger(__name__)
+
+MAX_REPLY_LENGTH = 4000
+"""Telegram takes 4096 characters per message; replies are cut a little below that."""
+MAX_PAYLOAD_LENGTH = 10_000
+"""Anything longer is cut before it reaches a flow (flows have tighter limits of their own)."""
+UPDATE_RETENTION = timedelta(days=14)
+"""How long processed update ids are kept; transports redeliver within hours, not weeks."""
+COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
+
+Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A flow that can hold a pending question: how it takes a button, a text, and re-asks."""
+
+    on_choice: Callable[[Turn, str], Awaitable[list[Reply] | None]]
+    on_text: Callable[[Turn, str], Awaitable[list[Reply] | None]]
+    render: Callable[[Turn], Awaitable[list[Reply]]]
+
+
+async def cancel(turn: Turn, argument: str) -> list[Reply]:
+    """``/cancel``: leave whatever is pending; an assessment is paused, never lost."""
+    if turn.flow is None:
+        return [turn.say("cancel.nothing", options=main_menu(turn), columns=2)]
+    if turn.flow == assessment.FLOW:
+        await assessment.pause_quietly(turn)
+    turn.clear_flow()
+    return [turn.say("cancel.done", options=main_menu(turn), columns=2)]
+
+
+COMMANDS: dict[str, Handler] = {
+    "start": onboarding.start,
+    "checkin": checkin.start,
+    "assess": assessment.start,
+    "results": results.start,
+    "ask": ask.start,
+    "areas": browse.start,
+    "change": change.start,
+    "help": help_flow.start,
+    "cancel": cancel,
+    "mydata": privacy.mydata,
+    "forget": privacy.forget,
+}
+"""Every command; each has a ``commands.<name>`` text, which ``/help`` and the Telegram menu list."""
+
+FLOWS: dict[str, Flow] = {
+    onboarding.FLOW: Flow(onboarding.on_choice, onboarding.on_text, onboarding.render),
+    assessment.FLOW: Flow(assessment.on_choice, assessment.on_text, assessment.render),
+    checkin.FLOW: Flow(checkin.on_choice, checkin.on_text, checkin.render),
+    change.FLOW: Flow(change.on_choice, change.on_text, change.render),
+    privacy.FORGET_FLOW: Flow(privacy.on_choice, privacy.on_text, privacy.render),
+}
+
+
+class Engine:
+    """The conversation engine over one database; create it with :func:`open_engine`."""
+
+    def __init__(self, db: AsyncEngine, catalogue: Catalogue, *, serialise: bool = True) -> None:
+        self.db = db
+        self.catalogue = catalogue
+        self.texts = Texts.load()
+        self._texts: dict[str, Texts] = {self.texts.language: self.texts}
+        self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
+        self._writer = asyncio.Lock() if serialise else None
+        self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def __aenter__(self) -> Engine:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+    def texts_for(self, language: str | None) -> Texts:
+        """The texts in the user's language when citybot has them, else English."""
+        code = (language or "").split("-")[0].lower()
+        if code and code not in self._texts:
+            self._texts[code] = Texts.load(code)
+        return self._texts.get(code, self.texts)
+
+    def _lock_for(self, user_id: str) -> asyncio.Lock:
+        if self._writer is not None:
+            return self._writer
+        lock = self._user_locks.get(user_id)
+        if lock is None:
+            lock = self._user_locks[user_id] = asyncio.Lock()
+        return lock
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one update; a redelivered update gives ``[]``. Never raises: failures get a plain apology."""
+        try:
+            async with self._lock_for(incoming.user_id):
+                replies = await self._handle(incoming)
+        except Exception:
+            log.exception("update %s from %s failed", incoming.update_id, incoming.user_id)
+            await self._claim_after_failure(incoming)
+            return [Reply(self.texts_for(incoming.language).get("errors.internal"))]
+        return [fit(reply) for reply in replies]
+
+    async def _handle(self, incoming: Incoming) -> list[Reply]:
+        async with self._sessions() as session:
+            if incoming.update_id is not None and not await repository.claim_update(
+                session, update_id=incoming.update_id
+            ):
+                return []
+            turn = Turn(session, self.catalogue, self.texts_for(incoming.language), incoming)
+            turn.participant = await repository.get_participant(session, user_id=incoming.user_id)
+            if turn.participant is not None:
+                turn.conversation = await repository.get_conversation(session, participant=turn.participant)
+            replies = await route(turn)
+            await session.commit()
+            return replies
+
+    async def _claim_after_failure(self, incoming: Incoming) -> None:
+        """Remember a failed update too, so a redelivery does not fail (and apologise) again."""
+        if incoming.update_id is None:
+            return
+        try:
+            async with self._sessions() as session:
+                if await repository.claim_update(session, update_id=incoming.update_id):
+                    await session.commit()
+        except Exception:
+            log.exception("could not record failed update %s", incoming.update_id)
+
+    async def export_answers(self, city: str | None = None) -> list[dict[str, Any]]:
+        """Every stored answer, one row per answer (optionally of one city), for coordinators' exports."""
+        async with self._sessions() as session:
+            rows = await repository.answer_rows(session, city=city)
+        exported = []
+        for row in rows:
+            code = row.answer.action_code
+            action = self.catalogue.action(code) if self.catalogue.has_action(code) else None
+            exported.append(
+                {
+                    "city": row.city.name if row.city else "",
+                    "participant": row.participant.name or row.participant.user_id,
+                    "assessment": row.assessment.id,
+                    "assessment_kind": row.assessment.kind,
+                    "domain": action.domain if action else "",
+                    "area": action.area if action else "",
+                    "stage": action.stage if action else "",
+                    "action_code": code,
+                    "answer": row.answer.value,
+                    "note": " | ".join(row.notes),
+                    "answered_at": repository.as_utc(row.answer.answered_at),
+                }
+            )
+        return exported
+
+
+async def open_engine(database_url: str | None = None, catalogue: Catalogue | None = None) -> Engine:
+    """A ready engine: the database created or migrated to the newest schema, the catalogue loaded.
+
+    ``database_url`` defaults to ``DATABASE_URL``, else an SQLite file in the user's data directory.
+    """
+    url = database_url or database.default_database_url()
+    db = database.create_engine(url)
+    try:
+        await database.migrate(db)
+        async with AsyncSession(db) as session:
+            await repository.prune_processed_updates(session, older_than=UPDATE_RETENTION)
+            await session.commit()
+    except BaseException:
+        await db.dispose()
+        raise
+    return Engine(db, catalogue or Catalogue.load(), serialise=database.is_sqlite(url))
+
+
+async def route(turn: Turn) -> list[Reply]:
+    """Send an update to the flow it belongs to."""
+    incoming = turn.incoming
+    payload = (incoming.payload or "")[:MAX_PAYLOAD_LENGTH]
+    if incoming.kind == Kind.COMMAND or (incoming.kind == Kind.TEXT and payload.lstrip().startswith("/")):
+        return await command(turn, payload.strip())
+    if incoming.kind == Kind.CHOICE:
+        return await choice(turn, payload)
+    if incoming.kind == Kind.TEXT:
+        return await text(turn, payload)
+    return await help_flow.other(turn, payload)
+
+
+async def command(turn: Turn, payload: str) -> list[Reply]:
+    match = COMMAND.match(payload)
+    if match is None:
+        return await help_flow.unknown(turn, payload.split()[0] if payload.split() else payload)
+    name, argument = match.group(1).lower(), (match.group(2) or "").strip()
+    handler = COMMANDS.get(name)
+    if handler is None:
+        return await help_flow.unknown(turn, f"/{name}")
+    return await handler(turn, argument)
+
+
+async def text(turn: Turn, payload: str) -> list[Reply]:
+    if not payload.strip():
+        return await help_flow.empty(turn)
+    flow = FLOWS.get(turn.flow or "")
+    if flow is not None:
+        replies = await flow.on_text(turn, payload)
+        if replies is not None:
+            return replies
+    return await ask.answer(turn, payload, pending=flow is not None)
+
+
+async def choice(turn: Turn, payload: str) -> list[Reply]:
+    """A pressed button: navigation works any time; an answer only for the question it was shown with."""
+    parsed = parse_choice(payload)
+    if parsed is None:
+        return [turn.say("errors.malformed_choice"), *await pending(turn)]
+    if parsed.prefix is not None:
+        return await navigation(turn, parsed.prefix, parsed.value)
+    conversation = turn.conversation
+    flow = FLOWS.get(turn.flow or "")
+    if conversation is None or flow is None or parsed.seq != conversation.seq:
+        return [turn.say("errors.stale_choice"), *await pending(turn)]
+    replies = await flow.on_choice(turn, parsed.value)
+    if replies is None:
+        return [turn.say("errors.invalid_choice"), *await pending(turn)]
+    return replies
+
+
+async def navigation(turn: Turn, prefix: str, value: str) -> list[Reply]:
+    if prefix == "c":
+        return await onboarding.consent(turn, value)
+    if prefix == "go" and value in SHORTCUTS:
+        return await COMMANDS[value](turn, "")
+    if prefix == "b":
+        return await browse.navigate(turn, value)
+    if prefix == "x":
+        return await browse.details(turn, value)
+    if prefix == "ch":
+        return await change.start(turn, value)
+    return [turn.say("errors.malformed_choice"), *await pending(turn)]
+
+
+async def pending(turn: Turn) -> list[Reply]:
+    """The question still waiting for an answer, shown again under its current number."""
+    flow = FLOWS.get(turn.flow or "")
+    if flow is None:
+        return []
+    turn.reshow = True
+    try:
+        return await flow.render(turn)
+    finally:
+        turn.reshow = False
+
+
+def fit(reply: Reply) -> Reply:
+    """Keep every reply within one message."""
+    if len(reply.text) <= MAX_REPLY_LENGTH:
+        return reply
+    return Reply(
+        reply.text[: MAX_REPLY_LENGTH - 1] + "…",
+        reply.options,
+        reply.attachment,
+        reply.replaces_previous,
+        reply.columns,
+    )

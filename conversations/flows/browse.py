@@ -1,0 +1,91 @@
+"""Browsing the catalogue (``/areas``): domains, then areas, then actions, then one action's details."""
+
+from __future__ import annotations
+
+from conversations.choices import navigation_choice
+from conversations.flows import onboarding
+from conversations.flows.answering import answer_label
+from conversations.messages import Option, Reply
+from conversations.storage import repository
+from conversations.turn import Turn
+
+ACTION_COLUMNS = 4
+
+
+async def start(turn: Turn, argument: str) -> list[Reply]:
+    """``/areas [L|L1|L1S1]``: the domains, or straight to a domain, area or action."""
+    return await navigate(turn, argument.strip().upper())
+
+
+async def navigate(turn: Turn, code: str) -> list[Reply]:
+    """A ``b:<code>`` button: the level the code names (the domain list for an empty or unknown code)."""
+    catalogue = turn.catalogue
+    if code in {d.code for d in catalogue.domains}:
+        return [domain(turn, code)]
+    if code in {a.code for a in catalogue.areas}:
+        return [area(turn, code)]
+    if catalogue.has_action(code):
+        return await details(turn, code)
+    return [domains(turn)]
+
+
+def domains(turn: Turn) -> Reply:
+    catalogue = turn.catalogue
+    lines = [turn.t("browse.domains")]
+    lines += [
+        turn.t("browse.domain_line", code=d.code, name=d.name, areas=len(catalogue.areas_of(d.code)))
+        for d in catalogue.domains
+    ]
+    options = tuple(Option(f"{d.code} · {d.name}", navigation_choice("b", d.code)) for d in catalogue.domains)
+    return Reply("\n".join(lines), options=options)
+
+
+def domain(turn: Turn, code: str) -> Reply:
+    catalogue = turn.catalogue
+    areas = catalogue.areas_of(code)
+    lines = [turn.t("browse.domain", code=code, name=catalogue.domain(code).name)]
+    lines += [
+        turn.t("browse.area_line", code=a.code, title=a.title, actions=len(catalogue.actions_of(a.code))) for a in areas
+    ]
+    options = tuple(Option(a.code, navigation_choice("b", a.code)) for a in areas)
+    back = Option(turn.t("browse.back_domains"), navigation_choice("b"))
+    return Reply("\n".join(lines), options=(*options, back), columns=len(areas))
+
+
+def area(turn: Turn, code: str) -> Reply:
+    catalogue = turn.catalogue
+    item = catalogue.area(code)
+    lines = [turn.t("browse.area", code=code, title=item.title)]
+    for stage in catalogue.stages_of(code):
+        lines += ["", turn.t("browse.stage", name=stage.name, description=stage.description)]
+        lines += [
+            turn.t("browse.action_line", code=a.code, title=a.title) for a in catalogue.actions_of(code, stage.code)
+        ]
+    options = tuple(Option(a.code, navigation_choice("x", a.code)) for a in catalogue.actions_of(code))
+    back = Option(turn.t("browse.back_domain", code=item.domain), navigation_choice("b", item.domain))
+    return Reply("\n".join(lines), options=(*options, back), columns=ACTION_COLUMNS)
+
+
+async def details(turn: Turn, code: str) -> list[Reply]:
+    """One action: its title, area, stage, and this official's current answer with a way to change it."""
+    catalogue = turn.catalogue
+    if not catalogue.has_action(code):
+        return [turn.say("browse.unknown", code=code)]
+    action = catalogue.action(code)
+    item, stage = catalogue.area(action.area), catalogue.stage(action.stage)
+    text = turn.t(
+        "browse.action",
+        code=code,
+        title=action.title,
+        area=item.code,
+        area_title=item.title,
+        stage=stage.name,
+        description=stage.description,
+    )
+    options = [Option(turn.t("browse.back_area", code=item.code), navigation_choice("b", item.code))]
+    if onboarding.onboarded(turn):
+        latest = await repository.current_answers(turn.session, participant=turn.participant)
+        value = latest[code][0].value if code in latest else None
+        text += "\n\n" + turn.t("browse.your_answer", answer=answer_label(turn, value))
+        options.insert(0, Option(turn.t("browse.change"), navigation_choice("ch", code)))
+    return [Reply(text, options=tuple(options), columns=2)]

@@ -1,0 +1,104 @@
+"""Changing an earlier answer (``/change L1S2`` or the button on an action's details).
+
+The change lands in the assessment that holds the current answer, and the answer's history
+keeps the earlier value; results reflect it at once.
+"""
+
+from __future__ import annotations
+
+from catalogue import Answer, area_maturity
+from conversations.flows import assessment, onboarding, results
+from conversations.flows.answering import SHORT, answer_buttons, answer_label
+from conversations.flows.menu import shortcuts
+from conversations.messages import Reply
+from conversations.storage import repository
+from conversations.storage.models import Assessment
+from conversations.turn import Turn
+
+FLOW = "change"
+CANCEL = "x"
+
+
+async def start(turn: Turn, argument: str) -> list[Reply]:
+    if (replies := await onboarding.require(turn)) is not None:
+        return replies
+    code = argument.strip().upper()
+    if not code:
+        return [turn.say("change.usage")]
+    if not turn.catalogue.has_action(code):
+        return [turn.say("change.unknown", code=code[:20], options=shortcuts(turn, "areas"))]
+    if turn.flow == assessment.FLOW:
+        await assessment.pause_quietly(turn)
+    turn.set_flow(FLOW, code=code)
+    return await render(turn)
+
+
+async def render(turn: Turn) -> list[Reply]:
+    assert turn.participant is not None
+    code = turn.data.get("code", "")
+    if not turn.catalogue.has_action(code):
+        turn.clear_flow()
+        return [turn.say("errors.invalid_choice")]
+    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    value = latest[code][0].value if code in latest else None
+    text = turn.t(
+        "change.question", code=code, title=turn.catalogue.action(code).title, answer=answer_label(turn, value)
+    )
+    buttons = [*answer_buttons(turn, code), (turn.t("change.cancel"), f"{code}:{CANCEL}")]
+    return [turn.question(text, buttons, columns=2)]
+
+
+async def target_assessment(turn: Turn, code: str) -> Assessment:
+    """Where the new answer goes: the assessment holding the current one, else the latest, else a new one."""
+    assert turn.participant is not None
+    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    if code in latest:
+        return latest[code][1]
+    existing = await repository.latest_assessment(turn.session, participant=turn.participant)
+    if existing is not None:
+        return existing
+    created = await repository.create_assessment(
+        turn.session,
+        participant=turn.participant,
+        kind=assessment.KIND,
+        catalogue=assessment.catalogue_tag(turn.catalogue),
+    )
+    created.status = "paused"
+    created.cursor = assessment.first_action(turn.catalogue, turn.catalogue.areas[0].code)
+    turn.session.add(created)
+    return created
+
+
+async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
+    code, _, op = value.rpartition(":")
+    if code != turn.data.get("code"):
+        return None
+    if op == CANCEL:
+        turn.clear_flow()
+        return [turn.echo(turn.t("change.cancelled", code=code))]
+    if op not in SHORT:
+        return None
+    target = await target_assessment(turn, code)
+    assert turn.participant is not None
+    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    before = latest[code][0].value if code in latest else None
+    await repository.set_answer(turn.session, assessment=target, code=code, value=SHORT[op])
+    turn.clear_flow()
+    answers: dict[str, Answer] = await results.current_answers(turn)
+    area = turn.catalogue.action(code).area
+    reached = area_maturity(turn.catalogue, area, answers).stage_reached
+    stage = turn.catalogue.stage(reached).name if reached else turn.t("results.not_started")
+    echo = turn.t(
+        "change.changed",
+        code=code,
+        before=answer_label(turn, before),
+        after=answer_label(turn, SHORT[op]),
+    )
+    return [
+        turn.echo(echo),
+        turn.say("change.area_now", area=area, stage=stage, options=shortcuts(turn, "results", "assess")),
+    ]
+
+
+async def on_text(turn: Turn, text: str) -> list[Reply] | None:
+    return None

@@ -1,0 +1,114 @@
+"""Quick check-in (``/checkin``, and where a workshop link leads): one question per area.
+
+Each answer is the stage the area has completed (or "not started"), turned into answers for
+every action of the area by ``catalogue.answers_for_stage``: ten taps give a full result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from catalogue import answers_for_stage
+from conversations.flows import onboarding, results
+from conversations.flows.answering import progress_bar
+from conversations.flows.assessment import catalogue_tag
+from conversations.messages import Reply
+from conversations.storage import repository
+from conversations.storage.models import Assessment, utcnow
+from conversations.turn import Turn
+
+FLOW = "checkin"
+KIND = "checkin"
+NOT_STARTED = "0"
+BACK = "b"
+
+
+async def start(turn: Turn, argument: str) -> list[Reply]:
+    """``/checkin``: continue an unfinished check-in, or begin one at the first area."""
+    if (replies := await onboarding.require(turn)) is not None:
+        return replies
+    assert turn.participant is not None
+    assessment = await repository.latest_assessment(
+        turn.session, participant=turn.participant, kind=KIND, statuses=("open", "paused")
+    )
+    if assessment is None:
+        assessment = await repository.create_assessment(
+            turn.session, participant=turn.participant, kind=KIND, catalogue=catalogue_tag(turn.catalogue)
+        )
+        assessment.cursor = turn.catalogue.areas[0].code
+    assessment.status = "open"
+    turn.session.add(assessment)
+    turn.set_flow(FLOW, assessment=assessment.id)
+    return [turn.say("checkin.intro", count=len(turn.catalogue.areas)), *await render(turn)]
+
+
+async def current(turn: Turn) -> Assessment | None:
+    assert turn.participant is not None
+    assessment = await repository.get_assessment(
+        turn.session, assessment_id=turn.data.get("assessment"), participant=turn.participant
+    )
+    return assessment if assessment is not None and assessment.status != "finished" else None
+
+
+async def render(turn: Turn) -> list[Reply]:
+    assessment = await current(turn)
+    if assessment is None or assessment.cursor is None:
+        turn.clear_flow()
+        return [turn.say("checkin.none")]
+    catalogue = turn.catalogue
+    area = catalogue.area(assessment.cursor)
+    codes = [a.code for a in catalogue.areas]
+    index = codes.index(area.code) + 1
+    stages = catalogue.stages_of(area.code)
+    text = turn.t(
+        "checkin.question",
+        progress=turn.t("progress.line", bar=progress_bar(turn, index, len(codes)), index=index, count=len(codes)),
+        area=area.code,
+        area_title=area.title,
+        stages="\n".join(turn.t("checkin.stage_line", stage=s.name, description=s.description) for s in stages),
+    )
+    buttons = [(turn.t("checkin.not_started"), f"{area.code}:{NOT_STARTED}")]
+    buttons += [(stage.name, f"{area.code}:{stage.code}") for stage in stages]
+    if index > 1:
+        buttons.append((turn.t("checkin.back"), f"{area.code}:{BACK}"))
+    return [turn.question(text, buttons, columns=2)]
+
+
+async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
+    """The stage an area has completed; ``None`` for anything the pending question did not offer."""
+    assessment = await current(turn)
+    area_code, _, op = value.rpartition(":")
+    if assessment is None or area_code != assessment.cursor:
+        return None
+    catalogue = turn.catalogue
+    codes = [a.code for a in catalogue.areas]
+    index = codes.index(area_code)
+    if op == BACK and index > 0:
+        assessment.cursor = codes[index - 1]
+        turn.session.add(assessment)
+        first, *rest = await render(turn)
+        return [dataclasses.replace(first, replaces_previous=True), *rest]
+    stages = {stage.code: stage for stage in catalogue.stages_of(area_code)}
+    if op != NOT_STARTED and op not in stages:
+        return None
+    reached = stages[op] if op != NOT_STARTED else None
+    for code, answer in answers_for_stage(catalogue, area_code, reached.code if reached else None).items():
+        await repository.set_answer(turn.session, assessment=assessment, code=code, value=answer)
+    label = reached.name if reached else turn.t("checkin.not_started")
+    area = catalogue.area(area_code)
+    echo = turn.echo(turn.t("checkin.answered", area=area_code, area_title=area.title, stage=label))
+    repository.touch(assessment)
+    if index + 1 < len(codes):
+        assessment.cursor = codes[index + 1]
+        turn.session.add(assessment)
+        return [echo, *await render(turn)]
+    assessment.cursor = None
+    assessment.status = "finished"
+    assessment.finished_at = utcnow()
+    turn.session.add(assessment)
+    turn.clear_flow()
+    return [echo, turn.say("checkin.finished"), *await results.summary(turn)]
+
+
+async def on_text(turn: Turn, text: str) -> list[Reply] | None:
+    return None

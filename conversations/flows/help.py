@@ -1,0 +1,31 @@
+"""Help (``/help``) and the polite answers to everything unexpected: unknown commands, stickers, empty text."""
+
+from __future__ import annotations
+
+from conversations.flows.menu import main_menu
+from conversations.messages import Reply
+from conversations.turn import Turn
+
+
+def command_list(turn: Turn) -> str:
+    return "\n".join(
+        turn.t("help.command", name=name, description=description)
+        for name, description in turn.texts.section("commands").items()
+    )
+
+
+async def start(turn: Turn, argument: str) -> list[Reply]:
+    text = "\n\n".join([turn.t("help.intro"), command_list(turn), turn.t("help.outro")])
+    return [Reply(text, options=main_menu(turn), columns=2)]
+
+
+async def unknown(turn: Turn, name: str) -> list[Reply]:
+    return [turn.say("errors.unknown_command", command=name[:40])]
+
+
+async def other(turn: Turn, what: str) -> list[Reply]:
+    return [turn.say("errors.other")]
+
+
+async def empty(turn: Turn) -> list[Reply]:
+    return [turn.say("errors.empty")]

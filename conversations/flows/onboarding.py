@@ -1,0 +1,170 @@
+"""Onboarding (``/start``): welcome, what is stored and why, consent; then city and role.
+
+Nothing is stored before the consent button is pressed: the consent choice itself carries
+the workshop code of a deep link, so not even that needs storing beforehand.
+"""
+
+from __future__ import annotations
+
+import re
+
+from conversations.choices import navigation_choice
+from conversations.flows.menu import main_menu
+from conversations.messages import Option, Reply
+from conversations.storage import repository
+from conversations.turn import Turn
+
+FLOW = "onboarding"
+WORKSHOP = re.compile(r"^ws_[A-Za-z0-9_-]{1,30}$")
+"""A workshop deep link (``/start ws_<code>``), short enough to ride inside the consent choice id."""
+MAX_CITY_LENGTH = 80
+MAX_ROLE_LENGTH = 80
+
+
+def onboarded(turn: Turn) -> bool:
+    return turn.participant is not None and turn.participant.city_id is not None and turn.participant.role is not None
+
+
+async def require(turn: Turn) -> list[Reply] | None:
+    """Replies that lead an unknown or half-registered user into onboarding; ``None`` when they are set up."""
+    if turn.participant is None:
+        return [welcome(turn, None)]
+    if not onboarded(turn):
+        if turn.flow != FLOW:
+            turn.set_flow(FLOW, "city" if turn.participant.city_id is None else "role")
+        return [turn.say("onboarding.finish_first"), *await render(turn)]
+    return None
+
+
+async def start(turn: Turn, argument: str) -> list[Reply]:
+    """``/start [ws_<code>]``: welcome a newcomer, or greet someone back."""
+    workshop = argument if WORKSHOP.match(argument) else None
+    if turn.participant is None:
+        return [welcome(turn, workshop)]
+    if not onboarded(turn):
+        if workshop:
+            turn.set_step(turn.step, workshop=workshop)
+        return await require(turn) or []
+    if workshop:
+        from conversations.flows import checkin  # a workshop goes straight to the quick check-in
+
+        return await checkin.start(turn, "")
+    city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
+    return [turn.say("onboarding.welcome_back", city=city.name if city else "", options=main_menu(turn), columns=2)]
+
+
+def welcome(turn: Turn, workshop: str | None) -> Reply:
+    agree = navigation_choice("c", f"y:{workshop}" if workshop else "y")
+    options = (
+        Option(turn.t("onboarding.agree"), agree),
+        Option(turn.t("onboarding.decline"), navigation_choice("c", "n")),
+    )
+    return Reply(text=f"{turn.t('onboarding.welcome')}\n\n{turn.t('onboarding.privacy')}", options=options)
+
+
+async def consent(turn: Turn, value: str) -> list[Reply]:
+    """The consent buttons: ``y`` (optionally ``y:<workshop>``) stores the participant, ``n`` stores nothing."""
+    if value == "n":
+        return [turn.echo(turn.t("onboarding.declined"))]
+    workshop = value[2:] if value.startswith("y:") else None
+    if value != "y" and not (workshop and WORKSHOP.match(workshop)):
+        return [turn.say("errors.malformed_choice")]
+    if turn.participant is not None:
+        return [turn.say("onboarding.already", options=main_menu(turn), columns=2)]
+    incoming = turn.incoming
+    turn.participant, turn.conversation = await repository.create_participant(
+        turn.session, user_id=incoming.user_id, name=incoming.user_name[:200], language=incoming.language
+    )
+    turn.set_flow(FLOW, "city", workshop=workshop)
+    return [turn.echo(turn.t("onboarding.consented")), *await render(turn)]
+
+
+async def render(turn: Turn) -> list[Reply]:
+    """The pending onboarding question."""
+    if turn.step == "city_confirm":
+        data = turn.data
+        answers = [(name, f"c{city_id}") for city_id, name in data.get("candidates", [])]
+        answers += [
+            (turn.t("onboarding.city_new", city=data.get("typed", "")), "new"),
+            (turn.t("onboarding.city_again"), "again"),
+        ]
+        return [turn.question(turn.t("onboarding.city_confirm", city=data.get("typed", "")), answers)]
+    if turn.step == "role":
+        roles = [(label, f"r:{key}") for key, label in turn.texts.section("onboarding.roles").items()]
+        return [turn.question(turn.t("onboarding.ask_role"), roles, columns=2)]
+    if not turn.reshow:
+        turn.bump()
+    return [turn.say("onboarding.ask_city")]
+
+
+async def on_text(turn: Turn, text: str) -> list[Reply]:
+    if turn.step in ("city", "city_confirm"):
+        return await city_typed(turn, text)
+    return await role_chosen(turn, text)
+
+
+async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
+    """Returns ``None`` for a value this step does not offer."""
+    if turn.step == "city_confirm":
+        data = turn.data
+        if value == "new":
+            return await city_chosen(turn, (await repository.add_city(turn.session, name=data.get("typed", ""))).id)
+        if value == "again":
+            turn.set_step("city")
+            return [turn.echo(turn.t("onboarding.city_again")), *await render(turn)]
+        known = {f"c{city_id}": city_id for city_id, _ in data.get("candidates", [])}
+        if value in known:
+            return await city_chosen(turn, known[value])
+        return None
+    if turn.step == "role" and value.startswith("r:"):
+        label = turn.texts.section("onboarding.roles").get(value[2:])
+        return await role_chosen(turn, label, echo=True) if label else None
+    return None
+
+
+async def city_typed(turn: Turn, text: str) -> list[Reply]:
+    name = " ".join(text.split())
+    if not name or len(name) > MAX_CITY_LENGTH or not repository.city_key(name):
+        return [turn.say("onboarding.city_invalid", limit=MAX_CITY_LENGTH)]
+    exact, candidates = await repository.match_cities(turn.session, name=name)
+    if exact is not None:
+        return await city_chosen(turn, exact.id, echo=False)
+    if candidates:
+        turn.set_step("city_confirm", typed=name, candidates=[[city.id, city.name] for city in candidates])
+        return await render(turn)
+    city = await repository.add_city(turn.session, name=name)
+    return await city_chosen(turn, city.id, echo=False)
+
+
+async def city_chosen(turn: Turn, city_id: int | None, *, echo: bool = True) -> list[Reply]:
+    participant = turn.participant
+    assert participant is not None
+    city = await repository.city_by_id(turn.session, city_id=city_id)
+    if city is None:
+        return [turn.say("errors.malformed_choice")]
+    participant.city_id = city.id
+    turn.session.add(participant)
+    turn.set_step("role")
+    confirmation = turn.t("onboarding.city_saved", city=city.name)
+    first = turn.echo(confirmation) if echo else Reply(confirmation)
+    return [first, *await render(turn)]
+
+
+async def role_chosen(turn: Turn, role: str, *, echo: bool = False) -> list[Reply]:
+    participant = turn.participant
+    assert participant is not None
+    role = " ".join(role.split())
+    if not role or len(role) > MAX_ROLE_LENGTH:
+        return [turn.say("onboarding.role_invalid", limit=MAX_ROLE_LENGTH)]
+    participant.role = role
+    turn.session.add(participant)
+    workshop = turn.data.get("workshop")
+    turn.clear_flow()
+    city = await repository.city_by_id(turn.session, city_id=participant.city_id)
+    done = turn.t("onboarding.done", city=city.name if city else "", role=role)
+    replies = [turn.echo(turn.t("onboarding.role_saved", role=role))] if echo else []
+    if workshop:
+        from conversations.flows import checkin
+
+        return [*replies, Reply(done), *await checkin.start(turn, "")]
+    return [*replies, Reply(done, options=main_menu(turn), columns=2)]

@@ -1,0 +1,66 @@
+"""Results (``/results``): per domain, the stage each area reached and the next recommended actions.
+
+Computed from the participant's current answers: for each action, the most recent answer
+they gave in any assessment (a check-in gives a baseline, the full assessment refines it).
+"""
+
+from __future__ import annotations
+
+from catalogue import Answer, city_maturity, next_actions
+from conversations.choices import navigation_choice
+from conversations.flows import onboarding
+from conversations.flows.answering import progress_bar
+from conversations.flows.menu import shortcuts
+from conversations.messages import Option, Reply
+from conversations.storage import repository
+from conversations.turn import Turn
+
+NEXT_PER_DOMAIN = 3
+"""How many next actions per domain the summary lists (the rest are counted)."""
+BAR_CELLS = 5
+
+
+async def start(turn: Turn, argument: str) -> list[Reply]:
+    if (replies := await onboarding.require(turn)) is not None:
+        return replies
+    return await summary(turn)
+
+
+async def current_answers(turn: Turn) -> dict[str, Answer]:
+    assert turn.participant is not None
+    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    return {code: Answer(record.value) for code, (record, _) in latest.items()}
+
+
+async def summary(turn: Turn) -> list[Reply]:
+    """The results message, with buttons to the most urgent action of each domain."""
+    assert turn.participant is not None
+    answers = await current_answers(turn)
+    if not answers:
+        return [turn.say("results.empty", options=shortcuts(turn, "checkin", "assess"), columns=2)]
+    catalogue = turn.catalogue
+    maturity = city_maturity(catalogue, answers)
+    recommended = next_actions(catalogue, answers)
+    city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
+    lines = [turn.t("results.title", city=city.name if city else "")]
+    buttons: list[Option] = []
+    for domain in catalogue.domains:
+        lines += ["", turn.t("results.domain", code=domain.code, name=domain.name)]
+        for area in catalogue.areas_of(domain.code):
+            state = maturity[area.code]
+            done = sum(progress.done for progress in state.stages)
+            total = sum(progress.total for progress in state.stages)
+            stage = catalogue.stage(state.stage_reached).name if state.stage_reached else turn.t("results.not_started")
+            lines.append(
+                turn.t("results.area", area=area.code, bar=progress_bar(turn, done, total, BAR_CELLS), stage=stage)
+            )
+        actions = recommended[domain.code]
+        if not actions:
+            lines.append(turn.t("results.domain_complete"))
+            continue
+        lines.append(turn.t("results.next"))
+        lines += [turn.t("results.action", code=a.code, title=a.title) for a in actions[:NEXT_PER_DOMAIN]]
+        if len(actions) > NEXT_PER_DOMAIN:
+            lines.append(turn.t("results.more", count=len(actions) - NEXT_PER_DOMAIN))
+        buttons.append(Option(turn.t("results.details", code=actions[0].code), navigation_choice("x", actions[0].code)))
+    return [Reply("\n".join(lines), options=tuple(buttons), columns=2)]

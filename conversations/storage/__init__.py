@@ -1,0 +1,1 @@
+"""Storage: the tables, data access functions, and opening/migrating the database."""

@@ -1,0 +1,146 @@
+"""The tables: everything citybot stores, in one place (only these classes set ``table=True``).
+
+Times are stored in UTC. Deleting a participant cascades to everything that is theirs;
+cities are shared by many participants and stay.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+
+
+def _owner(table: str, *, nullable: bool = False) -> Any:
+    """A foreign key that disappears with its owner (``/forget`` relies on it)."""
+    return Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=nullable, index=True),
+    )
+
+
+class City(SQLModel, table=True):
+    """A city as officials name it; ``key`` is the normalised name used to find it again."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    key: str = Field(unique=True, index=True)
+    created_at: datetime = _time()
+
+
+class Participant(SQLModel, table=True):
+    """An official who has given consent; nobody is stored before that."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(unique=True, index=True)
+    name: str = ""
+    language: str | None = None
+    role: str | None = None
+    city_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("city.id", ondelete="SET NULL"), nullable=True)
+    )
+    consented_at: datetime = _time()
+    created_at: datetime = _time()
+
+
+class Assessment(SQLModel, table=True):
+    """One sitting or series of sittings: a full assessment or a quick check-in.
+
+    ``cursor`` is where a full assessment stands (an action code, or ``gate:<area>:<stage>``),
+    ``trail`` the cursors visited before it, so Back and resume work after a restart.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = _owner("participant")
+    city_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("city.id", ondelete="SET NULL"), nullable=True)
+    )
+    kind: str  # "full" | "checkin"
+    status: str = "open"  # "open" | "paused" | "finished"
+    catalogue: str = ""  # catalogue id and version the answers refer to
+    cursor: str | None = None
+    trail: list[str] = Field(default_factory=list, sa_type=JSON)
+    started_at: datetime = _time()
+    updated_at: datetime = _time()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AnswerRecord(SQLModel, table=True):
+    """The current answer to one action in one assessment (``catalogue.Answer`` values)."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("assessment_id", "action_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = _owner("assessment")
+    action_code: str
+    value: str
+    answered_at: datetime = _time()
+
+
+class AnswerChange(SQLModel, table=True):
+    """Every value an answer ever had, so changing an answer never loses the earlier one."""
+
+    __tablename__ = "answer_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = _owner("answer")
+    previous: str | None = None
+    value: str
+    changed_at: datetime = _time()
+
+
+class Note(SQLModel, table=True):
+    """A free-text note an official adds to an action during an assessment."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = _owner("assessment")
+    action_code: str
+    text: str
+    created_at: datetime = _time()
+
+
+class Conversation(SQLModel, table=True):
+    """Where a participant is in the dialogue; ``seq`` numbers questions so stale buttons are caught."""
+
+    participant_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True),
+    )
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    seq: int = 0
+    updated_at: datetime = _time()
+
+
+class AskedQuestion(SQLModel, table=True):
+    """A free-text question and what it matched, so coordinators see what officials look for."""
+
+    __tablename__ = "asked_question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = _owner("participant")
+    text: str
+    matches: str = ""  # matched action codes, best first, comma separated
+    confident: bool = False
+    asked_at: datetime = _time()
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """A transport update already handled; a redelivery of it is ignored."""
+
+    __tablename__ = "processed_update"
+
+    update_id: str = Field(primary_key=True)
+    processed_at: datetime = _time()

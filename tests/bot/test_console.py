@@ -1,0 +1,72 @@
+"""The console chat: in-process with text streams, and as `citybot chat` driven through a pipe."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.console import run_console
+from catalogue import Catalogue, answers_for_stage
+from conversations import Engine
+
+
+def citybot() -> list[str]:
+    script = Path(sys.executable).with_name("citybot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+
+
+async def converse(engine: Engine, lines: list[str], hint: str = "") -> str:
+    stdout = io.StringIO()
+    await run_console(
+        engine, user="ana", stdin=io.StringIO("".join(f"{line}\n" for line in lines)), stdout=stdout, hint=hint
+    )
+    return stdout.getvalue()
+
+
+async def test_options_are_numbered_and_numbers_pick_them(engine: Engine) -> None:
+    output = await converse(
+        engine, ["1", "Leeds", "2", "/results", "9", "", "how do we start a resilience plan"], hint="HINT"
+    )
+    assert output.startswith("HINT\n\n👋 Welcome to citybot!")
+    assert "[1] ✅ I agree\n[2] No, thanks\n" in output
+    assert "\n> " in output
+    assert "City: Leeds" in output and "Role: Resilience officer" in output
+    assert "No answers yet" in output
+    assert "There is no option 9" in output
+    assert "L4M1" in output
+    assert output.endswith("> \n")  # a clean end at end of input
+
+
+def test_citybot_chat_through_a_pipe_then_export(tmp_path: Path, catalogue: Catalogue) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'pipe.db'}"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    script = ["1", "Leeds", "2", "/checkin"] + ["2"] * len(catalogue.areas)
+    chat = subprocess.run(
+        [*citybot(), "chat", "--user", "ana"],
+        input="".join(f"{line}\n" for line in script),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert chat.returncode == 0, chat.stderr
+    assert "Check-in complete" in chat.stdout and "Results for Leeds" in chat.stdout
+    assert chat.stderr == ""
+
+    export = subprocess.run(
+        [*citybot(), "export", "--format", "json"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert export.returncode == 0, export.stderr
+    rows = json.loads(export.stdout)
+    expected: dict[str, str] = {}
+    for area in catalogue.areas:  # option [2] is the first stage of each area
+        expected |= answers_for_stage(catalogue, area.code, catalogue.stages_of(area.code)[0].code)
+    assert {row["action_code"]: row["answer"] for row in rows} == expected
+    assert len(rows) == len(expected)
+    assert {(row["city"], row["participant"], row["assessment_kind"]) for row in rows} == {("Leeds", "ana", "checkin")}
+    assert rows[0].keys() >= {"domain", "area", "stage", "note", "answered_at"}

@@ -1,0 +1,77 @@
+"""`citybot export`: every stored answer as CSV or JSON, optionally for one city, to screen or file."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.export import FIELDS, render
+from catalogue import Catalogue
+from conversations import open_engine
+from tests.helpers.chat import Chat
+
+runner = CliRunner()
+
+
+async def fill(database_url: str, catalogue: Catalogue) -> None:
+    async with await open_engine(database_url, catalogue) as engine:
+        alice, bob = Chat(engine, "alice", "Alice"), Chat(engine, "bob", "Bob")
+        await alice.onboard("Rotterdam")
+        await alice.command("/assess")
+        await alice.choose("Add a note")
+        await alice.say("Team set up in 2021, meets monthly")
+        await alice.choose("Done")
+        await alice.choose("Not yet")
+        await bob.onboard("Glasgow")
+        await bob.command("/assess")
+        await bob.choose("Not sure")
+
+
+def test_csv_and_json_rows(database_url: str, catalogue: Catalogue, tmp_path: Path) -> None:
+    asyncio.run(fill(database_url, catalogue))
+    result = runner.invoke(app, ["export", "--format", "csv", "--database-url", database_url])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert tuple(rows[0]) == FIELDS
+    assert [(r["city"], r["participant"], r["action_code"], r["answer"]) for r in rows] == [
+        ("Rotterdam", "Alice", "L1S1", "done"),
+        ("Rotterdam", "Alice", "L1S2", "not_yet"),
+        ("Glasgow", "Bob", "L1S1", "unknown"),
+    ]
+    assert rows[0]["note"] == "Team set up in 2021, meets monthly"
+    assert (rows[0]["domain"], rows[0]["area"], rows[0]["stage"]) == ("L", "L1", "S")
+    assert rows[0]["answered_at"].endswith("+00:00")
+
+    target = tmp_path / "glasgow.json"
+    result = runner.invoke(
+        app, ["export", "-f", "json", "--city", "glasgow", "-o", str(target), "--database-url", database_url]
+    )
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(target.read_text())
+    assert (row["city"], row["action_code"], row["answer"]) == ("Glasgow", "L1S1", "unknown")
+
+
+def test_bad_format_is_refused() -> None:
+    result = runner.invoke(app, ["export", "--format", "xlsx"])
+    assert result.exit_code != 0
+
+
+def test_empty_export() -> None:
+    assert render([], "json") == "[]\n"
+    assert render([], "csv") == ",".join(FIELDS) + "\n"
+
+
+def test_default_without_token_opens_the_console(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(Path(database_url.removeprefix("sqlite:///")).parent)
+    result = runner.invoke(app, [], input="/help\n")
+    assert result.exit_code == 0, result.output
+    assert "To go live on Telegram, set TELEGRAM_BOT_TOKEN" in result.stdout and "/checkin:" in result.stdout

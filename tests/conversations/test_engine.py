@@ -1,0 +1,204 @@
+"""The engine's promises: at-most-once updates, isolated users, stale and foreign buttons, robust commands."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conversations import Engine, Kind, Texts
+from conversations.engine import COMMANDS
+from conversations.messages import MAX_CHOICE_LENGTH
+from conversations.storage.models import AnswerChange, AnswerRecord, Assessment
+from tests.helpers.chat import Chat, count, rows
+
+
+async def snapshot(engine: Engine) -> tuple[object, ...]:
+    answers = sorted((r.action_code, r.value) for r in await rows(engine, AnswerRecord))
+    assessments = sorted((a.id, a.status, a.cursor) for a in await rows(engine, Assessment))
+    return answers, assessments, await count(engine, AnswerChange)
+
+
+async def test_two_users_interleaved_keep_their_own_state(engine: Engine) -> None:
+    alice, bob = Chat(engine, "alice", "Alice"), Chat(engine, "bob", "Bob")
+    await alice.onboard("Rotterdam")
+    await bob.onboard("Glasgow")
+    await alice.command("/assess")
+    await bob.command("/checkin")
+    await alice.choose("Done")
+    await bob.choose("Moderate")
+    await alice.choose("Not yet")
+    await bob.choose("Advanced")
+    assert "still has open actions" in alice.text
+    assert "area 3/10" in bob.text
+    exported = await engine.export_answers()
+    by_city = {(row["city"], row["participant"]) for row in exported}
+    assert by_city == {("Rotterdam", "Alice"), ("Glasgow", "Bob")}
+    assert {row["action_code"]: row["answer"] for row in exported if row["city"] == "Rotterdam"} == {
+        "L1S1": "done",
+        "L1S2": "not_yet",
+    }
+    # Bob pressing one of Alice's buttons changes nothing.
+    before = await snapshot(engine)
+    await bob.choose_id(alice.options[0].choice)
+    assert "did not change anything" in bob.text
+    assert await snapshot(engine) == before
+
+
+async def test_redelivered_updates_are_ignored(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.command("/assess", update_id="42")
+    choice = chat.option("Done").choice
+    assert await chat.choose_id(choice, update_id="43")
+    before = await snapshot(engine)
+    assert await chat.choose_id(choice, update_id="43") == []
+    assert await chat.command("/assess", update_id="42") == []
+    assert await snapshot(engine) == before
+
+
+async def test_a_choice_from_an_old_question_changes_nothing(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.command("/assess")
+    old = chat.option("Not yet").choice
+    await chat.choose("Done")
+    before = await snapshot(engine)
+    await chat.choose_id(old)
+    assert "earlier question" in chat.replies[0].text and "did not change anything" in chat.replies[0].text
+    assert "L1S2" in chat.last.text  # the pending question is shown again
+    assert await snapshot(engine) == before
+
+
+async def test_a_choice_from_a_finished_assessment_changes_nothing(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.command("/checkin")
+    for _ in range(9):
+        await chat.choose("Moderate")
+    last_question = chat.options
+    await chat.choose("Moderate")
+    assert "Check-in complete" in chat.text
+    before = await snapshot(engine)
+    await chat.choose_id(last_question[0].choice)
+    assert "did not change anything" in chat.text
+    assert await snapshot(engine) == before
+
+
+@pytest.mark.parametrize(
+    "choice",
+    ["", "zz", "q1:", "q!:L1S1:d", "x" * 41, "qz:L1S1:d", "go:drop-tables", "c:maybe", "ünïcode", "q1\n:d"],
+)
+async def test_malformed_or_forged_choices_are_answered_politely(engine: Engine, choice: str) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.command("/assess")
+    before = await snapshot(engine)
+    await chat.choose_id(choice)
+    assert "did not change anything" in chat.text
+    assert await snapshot(engine) == before
+
+
+async def test_a_forged_answer_for_another_action_is_refused(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.command("/assess")
+    seq = chat.options[0].choice.split(":")[0]
+    before = await snapshot(engine)
+    await chat.choose_id(f"{seq}:C2T1:d")
+    assert "does not fit the current question" in chat.text
+    assert await snapshot(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/start@CityBot", "Welcome to citybot"),
+        ("/HELP", "/checkin:"),
+        ("/frobnicate now", "I don't know the command /frobnicate"),
+        ("/", "I don't know the command /"),
+        ("/ask@CityBot flood drills", "match your question"),
+        ("/cancel", "nothing to stop"),
+        ("/mydata", "nothing stored"),
+    ],
+)
+async def test_commands_are_parsed_robustly(engine: Engine, command: str, expected: str) -> None:
+    chat = Chat(engine)
+    await chat.command(command)
+    assert expected in chat.text
+
+
+async def test_other_kinds_of_message_get_a_helpful_reply(engine: Engine) -> None:
+    chat = Chat(engine)
+    for what in ("sticker", "photo", "voice", "location", ""):
+        await chat.send(Kind.OTHER, what)
+        assert "I can only read text messages and buttons" in chat.text
+    await chat.say("/checkin")  # a command typed as text still works
+    assert "Welcome to citybot" in chat.text
+
+
+async def test_internal_errors_become_a_plain_apology(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(turn: object, argument: str) -> list[object]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(COMMANDS, "help", broken)
+    chat = Chat(engine)
+    replies = await chat.command("/help", update_id="err-1")
+    assert [r.text for r in replies] == [engine.texts.get("errors.internal")]
+    assert await chat.command("/help", update_id="err-1") == []
+
+
+async def test_cancel_pauses_the_assessment(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.command("/assess")
+    await chat.command("/cancel")
+    assert "Stopped" in chat.text
+    [assessment] = await rows(engine, Assessment)
+    assert assessment.status == "paused"
+
+
+def test_every_command_has_help_text_and_appears_in_help() -> None:
+    texts = Texts.load()
+    for name in COMMANDS:
+        assert texts.get(f"commands.{name}")
+    assert set(texts.section("commands")) == set(COMMANDS)
+
+
+async def test_help_lists_every_command(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.command("/help")
+    for name in COMMANDS:
+        assert f"/{name}:" in chat.text
+
+
+def test_texts_the_telegram_adapter_relies_on() -> None:
+    texts = Texts.load()
+    for key in ("errors.internal", "group.open_private", "group.open_private_button"):
+        assert texts.get(key)
+    for name in ("start", "assess", "checkin", "results", "ask", "areas", "help"):
+        assert texts.get(f"commands.{name}")
+
+
+def test_every_text_key_used_in_code_exists() -> None:
+    from pathlib import Path
+
+    import conversations
+
+    texts = Texts.load()
+    root = Path(conversations.__file__).parent
+    used = set()
+    for path in root.rglob("*.py"):
+        used |= set(re.findall(r"""(?:\bt|say|get)\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text()))
+    assert used, "no text keys found"
+    assert sorted(key for key in used if not texts.has(key)) == []
+
+
+async def test_choice_ids_stay_short(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.command("/assess")
+    await chat.command("/areas I2")
+    await chat.choose("Domain I")
+    seen = [o.choice for o in chat.options]
+    assert all(len(choice) <= MAX_CHOICE_LENGTH and choice.isascii() for choice in seen)

@@ -1,0 +1,69 @@
+"""The database: URL forms, SQLite settings, migrations, and deleting a participant's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from catalogue import Catalogue
+from conversations import Engine, open_engine
+from conversations.storage.database import async_url, default_database_url
+from conversations.storage.repository import city_key
+
+
+@pytest.mark.parametrize(
+    ("plain", "expected"),
+    [
+        ("sqlite:///data/citybot.db", "sqlite+aiosqlite:///data/citybot.db"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://u:pw@db.example/citybot", "postgresql+asyncpg://u:pw@db.example/citybot"),
+        ("postgres://u:pw@db/citybot", "postgresql+asyncpg://u:pw@db/citybot"),
+        ("sqlite+aiosqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+    ],
+)
+def test_plain_urls_get_async_drivers(plain: str, expected: str) -> None:
+    assert async_url(plain) == expected
+
+
+def test_database_url_from_environment_or_data_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///elsewhere.db")
+    assert default_database_url() == "sqlite:///elsewhere.db"
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    url = default_database_url()
+    assert url.startswith("sqlite:///") and url.endswith("citybot.db") and str(tmp_path) in url
+
+
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(engine: Engine) -> None:
+    async with engine.db.connect() as connection:
+        assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+        assert (await connection.execute(text("PRAGMA synchronous"))).scalar() == 1  # NORMAL
+
+
+async def test_migrations_create_the_schema_once(database_url: str, catalogue: Catalogue) -> None:
+    for _ in range(2):  # opening an up-to-date database again is a no-op
+        async with await open_engine(database_url, catalogue) as engine, engine.db.connect() as connection:
+            version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+            tables = {
+                row[0] for row in await connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
+            }
+    assert version == "0001"
+    assert {"city", "participant", "assessment", "answer", "answer_change", "note", "conversation"} <= tables
+    assert {"asked_question", "processed_update"} <= tables
+
+
+async def test_in_memory_database_works(catalogue: Catalogue) -> None:
+    async with await open_engine("sqlite://", catalogue) as engine:
+        assert await engine.export_answers() == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("São Paulo", "sao  paulo"), ("Rotterdam", "ROTTERDAM "), ("Den-Haag", "den haag")]
+)
+def test_city_keys_ignore_case_accents_and_punctuation(a: str, b: str) -> None:
+    assert city_key(a) == city_key(b)
