@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bot.console import run_console
+from bot.export import ExportFormat, load_rows, render
+from bot.telegram import ENV_VARS, ConfigError, configure_logging, load_settings, run_bot
+from bot.telegram.config import read_environment
 from catalogue import Catalogue, CatalogueError, Match
 
 app = typer.Typer(
@@ -32,11 +38,25 @@ def load_catalogue(path: Path | None) -> Catalogue:
         raise typer.Exit(code=1) from None
 
 
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        help="Database, e.g. sqlite:///citybot.db or postgresql://user:pw@host/db (default: in your data folder).",
+    ),
+]
+
+
 @app.callback(invoke_without_command=True)
 def default(context: typer.Context) -> None:
-    """Without a command: show help."""
-    if context.invoked_subcommand is None:
-        typer.echo(context.get_help())
+    """Without a command: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else the chat in this terminal."""
+    if context.invoked_subcommand is not None:
+        return
+    if read_environment().get("TELEGRAM_BOT_TOKEN"):
+        context.invoke(run_command)
+        return
+    start_console(user=None, database_url=None, hint=True)
 
 
 @app.command("catalogue")
@@ -121,6 +141,66 @@ def ask_command(
         stage = catalogue.stage(action.stage)
         typer.echo(f"{action.code:<6} {action.title}")
         typer.echo(f"       area {area.code} {area.title} · stage {stage.name} · score {match.score:.0f}")
+
+
+RUN_EPILOG = "Configuration, from environment variables or a .env file in the current directory:\n\n" + "\n\n".join(
+    f"{name}: {meaning}" for name, meaning in ENV_VARS.items()
+)
+
+
+@app.command("run", epilog=RUN_EPILOG)
+def run_command() -> None:
+    """Run the Telegram bot: long polling, or a webhook when WEBHOOK_URL is set; stop with Ctrl+C or SIGTERM."""
+    try:
+        settings = load_settings()
+        configure_logging()
+        run_bot(settings)
+    except ConfigError as error:  # a missing, malformed or rejected setting: say which, in one line
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command("chat")
+def chat_command(
+    user: Annotated[str | None, typer.Option("--user", help="Your name in the chat (default: your login).")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Chat with citybot in this terminal: the same conversation as on Telegram; a number picks an option."""
+    start_console(user=user, database_url=database_url, hint=False)
+
+
+def start_console(*, user: str | None, database_url: str | None, hint: bool) -> None:
+    """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
+    from conversations import open_engine
+
+    async def chat() -> None:
+        async with await open_engine(database_url) as engine:
+            line = engine.texts.get("console.hint_telegram") if hint else ""
+            await run_console(engine, user=user, stdin=sys.stdin, stdout=sys.stdout, hint=line)
+
+    try:
+        asyncio.run(chat())
+    except KeyboardInterrupt:
+        typer.echo("")
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = ExportFormat.CSV,
+    city: Annotated[str | None, typer.Option("--city", help="Only the answers of this city.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of the screen.", dir_okay=False)
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Export every stored answer, one row each (city, participant, assessment, area, stage, action, answer, note)."""
+    rows = asyncio.run(load_rows(database_url, city))
+    text = render(rows, fmt)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"{len(rows)} answers written to {output}", err=True)
 
 
 def main() -> None:

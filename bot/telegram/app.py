@@ -1,0 +1,159 @@
+"""The one place where the Telegram Application is put together and started."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.telegram import handlers
+from bot.telegram.config import ConfigError, TelegramSettings
+from bot.telegram.ordering import PerChatUpdateProcessor
+from conversations import Engine, open_engine
+
+logger = logging.getLogger(__name__)
+
+MENU_COMMANDS = ("start", "assess", "checkin", "results", "ask", "areas", "help")
+"""The command menu shown by Telegram clients, described by the engine's `commands.<name>` texts."""
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+"""Only what the handlers use, so Telegram does not send (and we do not parse) anything else."""
+
+PRIVATE = filters.ChatType.PRIVATE
+NEW_MESSAGE = filters.UpdateType.MESSAGE
+
+
+def build_application(
+    engine: Engine,
+    token: str,
+    *,
+    base_url: str | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limited: bool = True,
+    update_processor: BaseUpdateProcessor | None = None,
+) -> Application:
+    """Wire the engine into a PTB Application: handlers, defaults, rate limits, per-chat ordering.
+
+    `base_url` is the root of another Bot API server (calls go to `<base>/bot<token>/<method>`,
+    files to `<base>/file/bot<token>`); `request` replaces the HTTP layer, e.g. with a fake in tests.
+    `update_processor` defaults to per-chat ordering; benchmarks pass others to compare.
+    """
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .context_types(ContextTypes(context=handlers.CitybotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .concurrent_updates(update_processor or PerChatUpdateProcessor())
+        .post_init(announce_commands)
+    )
+    if base_url:
+        builder = builder.base_url(f"{base_url.rstrip('/')}/bot").base_file_url(f"{base_url.rstrip('/')}/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    elif get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if rate_limited:
+        builder = builder.rate_limiter(AIORateLimiter())
+    application = builder.build()
+    application.bot_data[handlers.ENGINE_KEY] = engine
+
+    # Order matters: the first matching handler wins, and filters.TEXT also matches commands.
+    application.add_handlers(
+        [
+            # Button presses, in any chat (group ones only get a pointer to the private chat).
+            CallbackQueryHandler(handlers.choice),
+            # An edited message is not a new answer; the engine explains what to do instead.
+            MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, handlers.other),
+            # Groups: commands get a button to the private chat; everything else is ignored.
+            MessageHandler(filters.ChatType.GROUPS & NEW_MESSAGE & filters.COMMAND, handlers.group_command),
+            # Private chat: commands (with arguments and /start deep-link payloads), then free text...
+            MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND, handlers.command),
+            MessageHandler(PRIVATE & NEW_MESSAGE & filters.TEXT, handlers.text),
+            # ...then stickers, photos, voice notes, locations and the like (but not service messages).
+            MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.StatusUpdate.ALL, handlers.other),
+        ]
+    )
+    application.add_error_handler(handlers.error)
+    return application
+
+
+async def announce_commands(application: Application) -> None:
+    """Fill the clients' command menu from the engine's texts, so it matches /help and the language."""
+    texts = application.bot_data[handlers.ENGINE_KEY].texts
+    await application.bot.set_my_commands([BotCommand(name, texts.get(f"commands.{name}")) for name in MENU_COMMANDS])
+
+
+def run_bot(settings: TelegramSettings) -> None:
+    """Open the engine, then serve Telegram until SIGINT/SIGTERM: long polling, or a webhook if configured.
+
+    PTB's run_* methods own the event loop and the signal handling: on a stop signal they stop
+    fetching, let in-flight updates finish, then shut down; the engine is closed last.
+    Raises ConfigError when Telegram rejects the token or cannot be reached, so the CLI can say so in one line.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # PTB's run_* methods pick up this loop
+    engine = loop.run_until_complete(open_engine(database_url=settings.database_url))
+    application = build_application(engine, settings.token, base_url=settings.api_base_url)
+
+    async def close_engine(_: Application) -> None:
+        await engine.close()
+
+    application.post_shutdown = close_engine
+    try:
+        loop.run_until_complete(check_connection(application, settings))
+    except ConfigError:
+        loop.run_until_complete(application.bot.shutdown())
+        loop.run_until_complete(engine.close())
+        loop.close()
+        raise
+    if settings.webhook_url:
+        logger.info("webhook on %s:%s for %s", settings.webhook_listen, settings.webhook_port, settings.webhook_url)
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        logger.info("long polling for updates as @%s", application.bot.username)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+async def check_connection(application: Application, settings: TelegramSettings) -> None:
+    """Say the bot's name to Telegram (getMe) before serving, turning the usual set-up mistakes into one line."""
+    try:
+        await application.bot.initialize()  # PTB's own initialize() later finds the bot ready and skips it
+    except InvalidToken:
+        raise ConfigError(
+            "Telegram rejected TELEGRAM_BOT_TOKEN: copy it again from @BotFather (/mybots, then API Token)"
+        ) from None
+    except NetworkError as error:
+        server = settings.api_base_url or "api.telegram.org"
+        raise ConfigError(
+            f"could not reach the Telegram Bot API at {server} ({error.message}): check the network"
+            + (" and TELEGRAM_API_BASE_URL" if settings.api_base_url else "")
+        ) from None
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Log what the bot does to stderr, but not httpx's per-request lines, which contain the token."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)

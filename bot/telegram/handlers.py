@@ -1,0 +1,149 @@
+"""Telegram callbacks: read the update, build an Incoming, ask the engine, render its replies.
+
+No business rules live here; the engine decides what to say, `render` decides how it looks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.telegram import render
+from conversations import Engine, Incoming, Kind
+
+logger = logging.getLogger(__name__)
+
+ENGINE_KEY = "engine"
+TRANSPORT = "telegram"
+DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+NON_TEXT_KINDS = (
+    "sticker", "animation", "photo", "video", "video_note", "voice", "audio", "document",
+    "venue", "location", "contact", "poll", "dice", "game", "story", "invoice",
+)  # fmt: skip
+"""Message contents named to the engine as Kind.OTHER; venue before location and animation before
+document, because Telegram fills both fields for those."""
+
+
+class CitybotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context, with the engine the application was built around."""
+
+    @property
+    def engine(self) -> Engine:
+        """The conversation engine injected by `build_application`."""
+        return self.bot_data[ENGINE_KEY]
+
+
+async def converse(
+    update: Update, context: CitybotContext, kind: Kind, payload: str, *, pressed: Message | None = None
+) -> None:
+    """Hand one user event to the engine and show its replies in the chat it came from."""
+    user = update.effective_user
+    assert user is not None  # the handlers only route private-chat updates here, which always have a sender
+    chat_id = update.effective_chat.id if update.effective_chat is not None else user.id  # private chat id == user id
+    incoming = Incoming(
+        user_id=f"{TRANSPORT}:{user.id}",
+        chat_id=f"{TRANSPORT}:{chat_id}",
+        kind=kind,
+        payload=payload,
+        user_name=user.full_name,
+        language=user.language_code,
+        update_id=str(update.update_id),
+    )
+    replies = await context.engine.handle(incoming)
+    await render.render(context.bot, chat_id, replies, pressed=pressed)
+
+
+async def command(update: Update, context: CitybotContext) -> None:
+    """Pass a command with its arguments, such as the `/start ws_<code>` deep-link payload, to the engine."""
+    typed = command_text(update.effective_message, context.bot.username)
+    if typed is not None:
+        await converse(update, context, Kind.COMMAND, typed)
+
+
+async def text(update: Update, context: CitybotContext) -> None:
+    """Pass free text (an answer, a city name, a question) to the engine."""
+    assert update.effective_message is not None
+    await converse(update, context, Kind.TEXT, update.effective_message.text or "")
+
+
+async def choice(update: Update, context: CitybotContext) -> None:
+    """Stop the button's spinning clock at once, then let the engine act on the pressed choice."""
+    query = update.callback_query
+    assert query is not None
+    in_group = query.message is not None and query.message.chat.type != ChatType.PRIVATE
+    hint = context.engine.texts.get("group.open_private") if in_group else None
+    try:
+        await query.answer(hint)
+    except BadRequest as refusal:  # pressed long ago (e.g. while the bot was down): too old to answer
+        logger.info("could not answer callback query %s: %s", query.id, refusal.message)
+    if in_group:
+        return  # questions are only asked in private chats; never answer them in front of the group
+    pressed = query.message if isinstance(query.message, Message) else None
+    await converse(update, context, Kind.CHOICE, query.data or "", pressed=pressed)
+
+
+async def other(update: Update, context: CitybotContext) -> None:
+    """Name a sticker, photo, voice note, location... to the engine, which answers it helpfully."""
+    await converse(update, context, Kind.OTHER, content_kind(update))
+
+
+async def group_command(update: Update, context: CitybotContext) -> None:
+    """In a group, answer with a button to the private chat, so nobody's answers are shown to the group."""
+    message = update.effective_message
+    assert message is not None
+    typed = command_text(message, context.bot.username)
+    if typed is None:
+        return
+    name, _, argument = typed.partition(" ")
+    link = f"https://t.me/{context.bot.username}"
+    if name == "/start" and DEEP_LINK_PAYLOAD.match(argument.strip()):
+        link += f"?start={argument.strip()}"
+    texts = context.engine.texts
+    await render.invitation(
+        context.bot,
+        message.chat.id,
+        texts.get("group.open_private"),
+        button=texts.get("group.open_private_button"),
+        url=link,
+        reply_to=message.message_id,
+    )
+
+
+async def error(update: object, context: CitybotContext) -> None:
+    """Log the exception with the update that caused it, and tell the user plainly that their answers are safe."""
+    details = update.to_dict() if isinstance(update, Update) else repr(update)
+    logger.error("error while handling update %s", details, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        await render.notice(context.bot, update.effective_chat.id, context.engine.texts.get("errors.internal"))
+    except TelegramError as failure:  # e.g. the user blocked the bot; nothing more we can do
+        logger.warning("could not tell chat %s about the error: %s", update.effective_chat.id, failure)
+
+
+def command_text(message: Message | None, bot_username: str | None) -> str | None:
+    """The command as the user meant it ("/start ws_ab12"), without "@ourbot"; None if meant for another bot."""
+    if message is None or not message.text:
+        return None
+    head, separator, rest = message.text.partition(" ")
+    name, _, addressee = head.partition("@")
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return None
+    return f"{name}{separator}{rest}".strip()
+
+
+def content_kind(update: Update) -> str:
+    """Name what a non-text message carries ("sticker", "location"...), or "edited" for an edited message."""
+    if update.edited_message is not None:
+        return "edited"
+    message = update.effective_message
+    for kind in NON_TEXT_KINDS:
+        if message is not None and getattr(message, kind, None):
+            return kind
+    return "message"

@@ -1,0 +1,171 @@
+"""Turn the engine's Reply values into Telegram messages, edits, photos and documents.
+
+All text goes out in HTML parse mode and is escaped here, once, so nothing a user typed or a
+catalogue contains can break formatting or inject markup. Nothing here decides *what* to say.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    MaybeInaccessibleMessage,
+    Message,
+    ReplyParameters,
+)
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest
+
+from conversations import Option, Reply
+
+logger = logging.getLogger(__name__)
+
+TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096, counted by Telegram in UTF-16 code units
+CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)  # 1024
+EMPTY_TEXT = "…"
+"""Telegram rejects empty messages; a reply that is only buttons still needs something to carry them."""
+PHONE_ROW_CHARS = 36
+"""Roughly what fits across one keyboard row on a phone; wider rows get fewer columns."""
+
+
+def escape(text: str) -> str:
+    """Make text safe for HTML parse mode; quotes only matter inside attributes, which we never fill."""
+    return html.escape(text, quote=False)
+
+
+def utf16_length(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units, so an emoji may count twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Escape text and cut it into chunks that each fit one message, preferring line, then word breaks."""
+    chunks: list[str] = []
+    current = ""
+    for piece in _pieces(text, limit):
+        candidate = current + piece
+        if current and utf16_length(escape(candidate)) > limit:
+            chunks.append(current)
+            current = piece
+        else:
+            current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return [escape(chunk.rstrip("\n")) or EMPTY_TEXT for chunk in chunks]
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """Lines (with their newline), each further cut at spaces or, failing that, hard, to fit the limit."""
+    pieces: list[str] = []
+    for line in text.splitlines(keepends=True):
+        while utf16_length(escape(line)) > limit:
+            cut = _longest_fitting_prefix(line, limit)
+            space = line.rfind(" ", 0, cut)
+            cut = space + 1 if space > 0 else cut
+            pieces.append(line[:cut])
+            line = line[cut:]
+        pieces.append(line)
+    return pieces
+
+
+def _longest_fitting_prefix(line: str, limit: int) -> int:
+    low, high = 1, len(line)
+    while low < high:  # binary search: escaping changes lengths, so measure rather than count
+        middle = (low + high + 1) // 2
+        if utf16_length(escape(line[:middle])) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def keyboard(options: Sequence[Option], columns: int = 1) -> InlineKeyboardMarkup | None:
+    """Lay options out `columns` per row, with fewer columns when the labels would not fit a phone."""
+    if not options:
+        return None
+    columns = max(1, min(columns, len(options)))
+    widest = max(len(option.label) for option in options)
+    while columns > 1 and widest * columns > PHONE_ROW_CHARS:
+        columns -= 1
+    buttons = [InlineKeyboardButton(option.label, callback_data=option.choice) for option in options]
+    return InlineKeyboardMarkup([buttons[start : start + columns] for start in range(0, len(buttons), columns)])
+
+
+async def render(
+    bot: Bot, chat_id: int, replies: Sequence[Reply], *, pressed: MaybeInaccessibleMessage | None = None
+) -> None:
+    """Show replies in order; the first `replaces_previous` reply edits the message whose button was pressed."""
+    for reply in replies:
+        editable = pressed if reply.replaces_previous and reply.attachment is None else None
+        await render_one(bot, chat_id, reply, edit=editable)
+        if editable is not None:
+            pressed = None  # one message can only be replaced once
+
+
+async def render_one(bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInaccessibleMessage | None = None) -> None:
+    """Send (or edit into place) one reply: text chunks, keyboard on the last one, attachment if any."""
+    markup = keyboard(reply.options, reply.columns)
+    if reply.attachment is not None:
+        await _send_attachment(bot, chat_id, reply, markup)
+        return
+    chunks = split_text(reply.text)
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        if index == 0 and edit is not None and await _edit(bot, edit, chunk, markup if last else None):
+            continue
+        await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
+
+
+async def _edit(bot: Bot, message: MaybeInaccessibleMessage, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Edit the pressed message in place; False when Telegram refuses, so the caller sends a new message."""
+    if not isinstance(message, Message):
+        return False  # too old or deleted: Telegram only tells us its id, and editing it would fail
+    try:
+        await bot.edit_message_text(
+            text, chat_id=message.chat.id, message_id=message.message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
+    except BadRequest as error:
+        if "not modified" in error.message.lower():
+            return True  # the same press twice: the message already shows this
+        logger.info("could not edit message %s (%s); sending a new one", message.message_id, error.message)
+        return False
+    return True
+
+
+async def _send_attachment(bot: Bot, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> None:
+    """Images go as photos (shown inline), anything else as a document; long text goes ahead as messages."""
+    assert reply.attachment is not None
+    caption: str | None = escape(reply.text) or None
+    if caption is not None and utf16_length(caption) > CAPTION_LIMIT:
+        for chunk in split_text(reply.text):
+            await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
+        caption = None
+    upload = InputFile(reply.attachment.data, filename=reply.attachment.filename)
+    if reply.attachment.is_image:
+        await bot.send_photo(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
+    else:
+        await bot.send_document(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+async def notice(bot: Bot, chat_id: int, text: str) -> None:
+    """Send one plain sentence, e.g. the reassurance after an internal error."""
+    for chunk in split_text(text):
+        await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
+
+
+async def invitation(bot: Bot, chat_id: int, text: str, *, button: str, url: str, reply_to: int | None = None) -> None:
+    """Send a sentence with one URL button, e.g. the group chat's pointer to the private chat."""
+    markup = InlineKeyboardMarkup.from_button(InlineKeyboardButton(button, url=url))
+    await bot.send_message(
+        chat_id,
+        split_text(text)[0],
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        reply_parameters=ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None,
+    )

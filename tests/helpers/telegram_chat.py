@@ -1,0 +1,90 @@
+"""A person in a Telegram chat with the bot, for tests: type, press buttons by label, read the answers.
+
+Updates go through the real PTB Application (`process_update`), and the bot's answers are
+read back from the fake Bot API, so a test reads like a transcript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from tests.helpers.fake_telegram import Call, FakeBotApi
+from tests.helpers.telegram_updates import (
+    USER_ID,
+    make_callback_update,
+    make_command_update,
+    make_content_update,
+    make_edited_update,
+    make_message_update,
+)
+
+
+class TelegramChat:
+    """One user's chat with the bot (private by default, or a group when chat_id < 0)."""
+
+    def __init__(self, application: Application, api: FakeBotApi, user_id: int = USER_ID, chat_id: int | None = None):
+        self.application = application
+        self.api = api
+        self.user_id = user_id
+        self.chat_id = chat_id if chat_id is not None else user_id
+
+    async def deliver(self, update: Update) -> list[Call]:
+        """Process one update through the Application; return the Bot API calls it caused."""
+        before = len(self.api.calls)
+        await self.application.process_update(update)
+        return self.api.calls[before:]
+
+    async def send(self, text: str) -> list[Call]:
+        """Type a message; a leading slash makes it a command, as in the Telegram app."""
+        make = make_command_update if text.startswith("/") else make_message_update
+        return await self.deliver(make(text, bot=self.application.bot, user_id=self.user_id, chat_id=self.chat_id))
+
+    async def send_content(self, kind: str) -> list[Call]:
+        """Send a sticker, photo, voice note, location...: see telegram_updates.CONTENT."""
+        bot = self.application.bot
+        return await self.deliver(make_content_update(kind, bot=bot, user_id=self.user_id, chat_id=self.chat_id))
+
+    async def edit(self, text: str) -> list[Call]:
+        bot = self.application.bot
+        return await self.deliver(make_edited_update(text, bot=bot, user_id=self.user_id, chat_id=self.chat_id))
+
+    async def press(self, label: str) -> list[Call]:
+        """Press the button with this label (exact, else the one containing it) on the newest message showing it."""
+        message, button = self.find_button(label)
+        update = make_callback_update(
+            button["callback_data"], message=message, user_id=self.user_id, bot=self.application.bot
+        )
+        return await self.deliver(update)
+
+    def find_button(self, label: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        candidates = []
+        for message in self.messages_with_buttons():
+            buttons = [button for row in message["reply_markup"]["inline_keyboard"] for button in row]
+            exact = [button for button in buttons if button["text"] == label]
+            loose = [button for button in buttons if label.casefold() in button["text"].casefold()]
+            if exact or loose:
+                return message, (exact or loose)[0]
+            candidates.append([button["text"] for button in buttons])
+        raise AssertionError(f"no button {label!r} in chat {self.chat_id}; keyboards, newest first: {candidates}")
+
+    def messages_with_buttons(self) -> list[dict[str, Any]]:
+        """The bot's messages in this chat that show an inline keyboard, newest first."""
+        mine = [m for (chat_id, _), m in self.api.messages.items() if chat_id == self.chat_id and m.get("reply_markup")]
+        return sorted(mine, key=lambda message: message["message_id"], reverse=True)
+
+    @property
+    def labels(self) -> list[str]:
+        """The labels of the newest keyboard in the chat."""
+        newest = self.messages_with_buttons()
+        if not newest:
+            return []
+        return [button["text"] for row in newest[0]["reply_markup"]["inline_keyboard"] for button in row]
+
+    def transcript(self) -> str:
+        """Everything the bot has shown in this chat, oldest first (edits show their latest text)."""
+        mine = sorted((m for (chat_id, _), m in self.api.messages.items() if chat_id == self.chat_id),
+                      key=lambda message: message["message_id"])  # fmt: skip
+        return "\n---\n".join(str(m.get("text") or m.get("caption") or "") for m in mine)

@@ -1,0 +1,242 @@
+"""The real PTB Application and the real engine, through the fake Bot API: what an official sees on Telegram."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from telegram.ext import Application
+
+from bot.telegram import render
+from conversations import Attachment, Engine, Reply
+from tests.helpers.fake_telegram import BOT_USERNAME, FakeBotApi, methods
+from tests.helpers.telegram_chat import TelegramChat
+from tests.helpers.telegram_updates import GROUP_ID, make_callback_update, make_command_update
+
+CHECKIN_AREAS = 10
+
+
+async def onboard(chat: TelegramChat, city: str = "Torino") -> None:
+    await chat.send("/start")
+    await chat.press("I agree")
+    await chat.send(city)
+    await chat.press("Resilience officer")
+
+
+async def test_start_up_fills_the_command_menu_from_the_engine_texts(
+    application: Application, api: FakeBotApi, engine: Engine
+) -> None:
+    [call] = api.calls_to("setMyCommands")
+    commands = [(command["command"], command["description"]) for command in call.params["commands"]]
+    assert [name for name, _ in commands] == ["start", "assess", "checkin", "results", "ask", "areas", "help"]
+    assert all(description == engine.texts.get(f"commands.{name}") for name, description in commands)
+
+
+async def test_onboarding_asks_consent_before_anything_is_stored(chat: TelegramChat, engine: Engine) -> None:
+    [welcome] = await chat.send("/start")
+    assert welcome.method == "sendMessage" and welcome.params["parse_mode"] == "HTML"
+    assert "Nothing is stored until you agree" in welcome.text
+    assert chat.labels == [engine.texts.get("onboarding.agree"), engine.texts.get("onboarding.decline")]
+
+    consented = await chat.press("I agree")
+    assert methods(consented) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    welcome_id = next(iter(chat.api.messages))[1]
+    assert consented[1].params["message_id"] == welcome_id  # the welcome question itself is edited
+    assert consented[1].text == engine.texts.get("onboarding.consented")  # the question now shows the choice
+    assert consented[2].text == engine.texts.get("onboarding.ask_city")
+
+    city = await chat.send("Torino <Città & Metropoli>")
+    assert city[0].text == "🏙 City: Torino &lt;Città &amp; Metropoli&gt;"  # HTML parse mode, user text escaped
+    role = await chat.press("Resilience officer")
+    assert methods(role) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    assert "All set" in role[2].text
+
+
+async def test_declining_consent_stores_nothing(chat: TelegramChat, engine: Engine) -> None:
+    await chat.send("/start")
+    declined = await chat.press("No, thanks")
+    assert declined[1].text == engine.texts.get("onboarding.declined")
+    again = await chat.send("/start")
+    assert "Nothing is stored until you agree" in again[0].text  # still a newcomer
+
+
+async def test_quick_checkin_by_buttons_ends_in_recommendations(chat: TelegramChat) -> None:
+    await onboard(chat)
+    await chat.press("Quick check-in")
+    for _ in range(CHECKIN_AREAS):
+        step = await chat.press("Not started")
+        assert methods(step)[:2] == ["answerCallbackQuery", "editMessageText"]  # no spinning clock, tidy chat
+        assert "→ Not started" in step[1].text
+    results = step[-1]
+    assert "Results for Torino" in results.text and "Next steps" in results.text
+    assert any(label.startswith("🔎 L1S1") for label in results.labels)
+
+
+async def test_full_assessment_step_answers_the_callback_and_edits_the_question(chat: TelegramChat) -> None:
+    await onboard(chat)
+    opened = await chat.send("/assess")
+    question = opened[-1]
+    assert "L1S1" in question.text and "✅ Done" in question.labels
+    message, _ = chat.find_button("Done")
+
+    answered = await chat.press("Done")
+
+    assert methods(answered) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    edit = answered[1]
+    assert (edit.params["chat_id"], edit.params["message_id"]) == (chat.chat_id, message["message_id"])
+    assert edit.text.endswith("→ ✅ Done") and not edit.buttons  # the old question shows the choice, no buttons
+    assert "L1S2" in answered[2].text and answered[2].labels == question.labels
+    rows = answered[2].params["reply_markup"]["inline_keyboard"]
+    assert all(len(row) <= 2 for row in rows)  # answers fit a phone: two per row at most
+
+
+async def test_free_text_and_ask_find_matching_actions(chat: TelegramChat) -> None:
+    await onboard(chat)
+    [typed] = await chat.send("how do we start a resilience plan?")
+    assert "match your question" in typed.text and "L4" in typed.text
+    [asked] = await chat.send("/ask how do we start a resilience plan?")
+    assert asked.text == typed.text and asked.labels
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "location", "document"])
+async def test_non_text_messages_get_a_short_helpful_answer(chat: TelegramChat, engine: Engine, kind: str) -> None:
+    [answer] = await chat.send_content(kind)
+    assert answer.text == engine.texts.get("errors.other")
+
+
+async def test_an_edited_message_gets_a_helpful_answer(chat: TelegramChat, engine: Engine) -> None:
+    await onboard(chat)
+    [answer] = await chat.edit("Torino, sorry: Milano")
+    assert answer.text == engine.texts.get("errors.other")
+
+
+async def test_deep_link_payload_reaches_the_engine(chat: TelegramChat) -> None:
+    await chat.send("/start ws_ab12")
+    await chat.press("I agree")
+    await chat.send("Torino")
+    joined = await chat.press("Resilience officer")
+    assert any("Quick check-in" in call.text for call in joined)  # a workshop link goes straight to the check-in
+    assert "Not started" in chat.labels
+
+
+async def test_in_a_group_commands_get_a_button_to_the_private_chat(
+    application: Application, api: FakeBotApi, engine: Engine
+) -> None:
+    member = TelegramChat(application, api, chat_id=GROUP_ID)
+    [reply] = await member.send(f"/checkin@{BOT_USERNAME}")
+    assert reply.chat_id == GROUP_ID and reply.text == engine.texts.get("group.open_private")
+    [button] = reply.buttons
+    assert button == {"text": engine.texts.get("group.open_private_button"), "url": f"https://t.me/{BOT_USERNAME}"}
+    [with_code] = await member.send("/start ws_ab12")
+    assert with_code.buttons[0]["url"] == f"https://t.me/{BOT_USERNAME}?start=ws_ab12"
+
+    assert await member.send("our city is Torino") == []  # plain group chatter is not the bot's business
+    assert await member.send("/help@some_other_bot") == []
+
+    private = TelegramChat(application, api)
+    first = await private.send("/start")
+    assert "Nothing is stored until you agree" in first[0].text  # the group command registered nobody
+
+
+async def test_group_never_sees_personal_answers(application: Application, api: FakeBotApi) -> None:
+    private = TelegramChat(application, api)
+    await onboard(private, city="Secretville")
+    member = TelegramChat(application, api, chat_id=GROUP_ID)
+    await member.send("/results")
+    await member.send("/start")
+    group_texts = " ".join(call.text + str(call.params) for call in api.calls if call.chat_id == GROUP_ID)
+    assert "Secretville" not in group_texts and "Resilience officer" not in group_texts
+
+
+async def test_a_button_pressed_in_a_group_is_answered_and_nothing_else(
+    application: Application, api: FakeBotApi, engine: Engine
+) -> None:
+    group_message = {"message_id": 9, "date": 0, "chat": {"id": GROUP_ID, "type": "supergroup", "title": "team"},
+                     "text": "old", "reply_markup": {"inline_keyboard": [[{"text": "x", "callback_data": "go:results"}]]}}  # fmt: skip
+    update = make_callback_update("go:results", message=group_message, bot=application.bot)
+    calls = await TelegramChat(application, api, chat_id=GROUP_ID).deliver(update)
+    assert methods(calls) == ["answerCallbackQuery"]
+    assert calls[0].params["text"] == engine.texts.get("group.open_private")
+
+
+async def test_stale_and_malformed_buttons_are_answered_politely(chat: TelegramChat, engine: Engine) -> None:
+    await onboard(chat)
+    await chat.send("/assess")
+    old_message, old_done = chat.find_button("Done")
+    await chat.press("Done")
+
+    stale = await chat.deliver(
+        make_callback_update(old_done["callback_data"], message=old_message, bot=chat.application.bot)
+    )
+    assert stale[0].method == "answerCallbackQuery"
+    assert any(call.text == engine.texts.get("errors.stale_choice") for call in stale)
+
+    malformed = await chat.deliver(make_callback_update("💥 not ascii", message=old_message, bot=chat.application.bot))
+    assert malformed[0].method == "answerCallbackQuery"
+    assert any(call.text == engine.texts.get("errors.malformed_choice") for call in malformed)
+
+    no_data = await chat.deliver(make_callback_update(None, message=old_message, bot=chat.application.bot))
+    assert no_data[0].method == "answerCallbackQuery"
+
+
+async def test_a_button_whose_message_telegram_omitted_still_works(chat: TelegramChat) -> None:
+    await onboard(chat)
+    await chat.send("/assess")
+    _, done = chat.find_button("Done")
+    calls = await chat.deliver(make_callback_update(done["callback_data"], message=None, bot=chat.application.bot))
+    assert methods(calls) == ["answerCallbackQuery", "sendMessage", "sendMessage"]  # shown anew instead of edited
+    assert calls[1].text.endswith("→ ✅ Done")
+
+
+async def test_a_press_too_old_to_answer_is_still_processed(chat: TelegramChat, api: FakeBotApi) -> None:
+    await onboard(chat)
+    await chat.send("/assess")
+    api.fail_next(
+        "answerCallbackQuery", "Bad Request: query is too old and response timeout expired or query id is invalid"
+    )
+    calls = await chat.press("Done")
+    assert methods(calls) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+
+
+async def test_an_edit_telegram_refuses_becomes_a_new_message(chat: TelegramChat, api: FakeBotApi) -> None:
+    await onboard(chat)
+    await chat.send("/assess")
+    api.fail_next("editMessageText", "Bad Request: message to edit not found")
+    calls = await chat.press("Done")
+    assert methods(calls) == ["answerCallbackQuery", "editMessageText", "sendMessage", "sendMessage"]
+    assert calls[2].text.endswith("→ ✅ Done")
+
+
+async def test_an_error_inside_a_handler_reaches_the_error_handler(
+    chat: TelegramChat, api: FakeBotApi, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.fail_next("sendMessage", "Bad Request: can't parse entities: unsupported start tag")
+    with caplog.at_level(logging.ERROR, logger="bot.telegram.handlers"):
+        calls = await chat.send("/help")
+    assert methods(calls) == ["sendMessage", "sendMessage"]
+    assert calls[1].text == engine.texts.get("errors.internal")  # plain words: your answers are safe
+    [record] = [record for record in caplog.records if record.name == "bot.telegram.handlers"]
+    assert "/help" in record.getMessage() and "update_id" in record.getMessage()  # the update is logged
+    assert record.exc_info is not None and "can't parse entities" in str(record.exc_info[1]).lower()
+
+
+async def test_my_data_arrives_as_a_document(chat: TelegramChat) -> None:
+    await onboard(chat)
+    calls = await chat.send("/mydata")
+    [document] = [call for call in calls if call.method == "sendDocument"]
+    filename, data = document.files["document"]
+    assert filename.endswith(".json") and b"Torino" in data
+
+
+async def test_images_go_as_photos_with_caption_and_buttons(application: Application, api: FakeBotApi) -> None:
+    chart = Reply("📊 <Torino>", attachment=Attachment("chart.png", b"\x89PNG fake", is_image=True))
+    await render.render(application.bot, 501, [chart])
+    [photo] = api.calls_to("sendPhoto")
+    assert photo.params["caption"] == "📊 &lt;Torino&gt;" and photo.files["photo"] == ("chart.png", b"\x89PNG fake")
+
+
+async def test_a_redelivered_update_is_answered_once(chat: TelegramChat) -> None:
+    update = make_command_update("/help", bot=chat.application.bot)
+    first = await chat.deliver(update)
+    again = await chat.deliver(update)
+    assert len(first) == 1 and again == []
