@@ -86,15 +86,24 @@ def _longest_fitting_prefix(line: str, limit: int) -> int:
 
 
 def keyboard(options: Sequence[Option], columns: int = 1) -> InlineKeyboardMarkup | None:
-    """Lay options out `columns` per row, with fewer columns when the labels would not fit a phone."""
+    """Lay options out up to `columns` per row; a row closes early when its labels would not fit a phone.
+
+    Telegram gives every button of a row the same width, so a row fits when its widest label
+    times its number of buttons fits; one long label thus only narrows its own row.
+    """
     if not options:
         return None
-    columns = max(1, min(columns, len(options)))
-    widest = max(len(option.label) for option in options)
-    while columns > 1 and widest * columns > PHONE_ROW_CHARS:
-        columns -= 1
-    buttons = [InlineKeyboardButton(option.label, callback_data=option.choice) for option in options]
-    return InlineKeyboardMarkup([buttons[start : start + columns] for start in range(0, len(buttons), columns)])
+    rows: list[list[InlineKeyboardButton]] = []
+    row: list[Option] = []
+    for option in options:
+        widened = [*row, option]
+        widest = max(len(o.label) for o in widened)
+        if row and (len(widened) > columns or widest * len(widened) > PHONE_ROW_CHARS):
+            rows.append([InlineKeyboardButton(o.label, callback_data=o.choice) for o in row])
+            widened = [option]
+        row = widened
+    rows.append([InlineKeyboardButton(o.label, callback_data=o.choice) for o in row])
+    return InlineKeyboardMarkup(rows)
 
 
 async def render(

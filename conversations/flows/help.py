@@ -24,7 +24,8 @@ async def unknown(turn: Turn, name: str) -> list[Reply]:
 
 
 async def other(turn: Turn, what: str) -> list[Reply]:
-    return [turn.say("errors.other")]
+    """Stickers, photos, voice notes...: say what citybot can read; an edit needs a fresh message."""
+    return [turn.say("errors.edited" if what == "edited" else "errors.other")]
 
 
 async def empty(turn: Turn) -> list[Reply]:

@@ -107,7 +107,7 @@ async def test_non_text_messages_get_a_short_helpful_answer(chat: TelegramChat, 
 async def test_an_edited_message_gets_a_helpful_answer(chat: TelegramChat, engine: Engine) -> None:
     await onboard(chat)
     [answer] = await chat.edit("Torino, sorry: Milano")
-    assert answer.text == engine.texts.get("errors.other")
+    assert answer.text == engine.texts.get("errors.edited")
 
 
 async def test_deep_link_payload_reaches_the_engine(chat: TelegramChat) -> None:

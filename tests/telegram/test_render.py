@@ -53,5 +53,16 @@ def test_long_labels_get_fewer_columns_so_they_fit_a_phone() -> None:
     assert [len(row) for row in markup.inline_keyboard] == [1, 1, 1, 1]
 
 
+def test_one_long_label_only_narrows_its_own_row() -> None:
+    labels = ("Mayor", "Planner", "Infrastructure or utilities and other services", "Other", "Police")
+    markup = keyboard(tuple(Option(label, f"r:{n}") for n, label in enumerate(labels)), columns=2)
+    assert markup is not None
+    assert [[button.text for button in row] for row in markup.inline_keyboard] == [
+        ["Mayor", "Planner"],
+        ["Infrastructure or utilities and other services"],
+        ["Other", "Police"],
+    ]
+
+
 def test_no_options_no_keyboard() -> None:
     assert keyboard((), columns=2) is None
