@@ -157,3 +157,4 @@ def configure_logging(level: int = logging.INFO) -> None:
     """Log what the bot does to stderr, but not httpx's per-request lines, which contain the token."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration step at every start

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.telegram import render
-from conversations import Engine, Incoming, Kind
+from conversations import Engine, Incoming, Kind, Texts
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ async def choice(update: Update, context: CitybotContext) -> None:
     query = update.callback_query
     assert query is not None
     in_group = query.message is not None and query.message.chat.type != ChatType.PRIVATE
-    hint = context.engine.texts.get("group.open_private") if in_group else None
+    hint = texts_of(update, context).get("group.open_private") if in_group else None
     try:
         await query.answer(hint)
     except BadRequest as refusal:  # pressed long ago (e.g. while the bot was down): too old to answer
@@ -104,7 +104,7 @@ async def group_command(update: Update, context: CitybotContext) -> None:
     link = f"https://t.me/{context.bot.username}"
     if name == "/start" and DEEP_LINK_PAYLOAD.match(argument.strip()):
         link += f"?start={argument.strip()}"
-    texts = context.engine.texts
+    texts = texts_of(update, context)
     await render.invitation(
         context.bot,
         message.chat.id,
@@ -122,9 +122,15 @@ async def error(update: object, context: CitybotContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
-        await render.notice(context.bot, update.effective_chat.id, context.engine.texts.get("errors.internal"))
+        await render.notice(context.bot, update.effective_chat.id, texts_of(update, context).get("errors.internal"))
     except TelegramError as failure:  # e.g. the user blocked the bot; nothing more we can do
         logger.warning("could not tell chat %s about the error: %s", update.effective_chat.id, failure)
+
+
+def texts_of(update: Update, context: CitybotContext) -> Texts:
+    """The sentences in the user's language, for the few replies the adapter words itself."""
+    user = update.effective_user
+    return context.engine.texts_for(user.language_code if user else None)
 
 
 def command_text(message: Message | None, bot_username: str | None) -> str | None:
