@@ -15,6 +15,7 @@ from bot.export import ExportFormat, load_rows, render
 from bot.telegram import ENV_VARS, ConfigError, configure_logging, load_settings, run_bot
 from bot.telegram.config import read_environment
 from catalogue import Catalogue, CatalogueError, Match
+from conversations import DatabaseError
 
 app = typer.Typer(
     help="citybot: a resilience self-assessment bot for city officials (SMR Resilience Maturity Model).",
@@ -155,7 +156,7 @@ def run_command() -> None:
         settings = load_settings()
         configure_logging()
         run_bot(settings)
-    except ConfigError as error:  # a missing, malformed or rejected setting: say which, in one line
+    except (ConfigError, DatabaseError) as error:  # a missing, malformed or rejected setting: say which, in one line
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
 
@@ -182,6 +183,9 @@ def start_console(*, user: str | None, database_url: str | None, hint: bool) -> 
         asyncio.run(chat())
     except KeyboardInterrupt:
         typer.echo("")
+    except DatabaseError as error:  # a malformed DATABASE_URL or a database out of reach: one line
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
 
 
 @app.command("export")
@@ -194,7 +198,11 @@ def export_command(
     database_url: DatabaseOption = None,
 ) -> None:
     """Export every stored answer, one row each (city, participant, assessment, area, stage, action, answer, note)."""
-    rows = asyncio.run(load_rows(database_url, city))
+    try:
+        rows = asyncio.run(load_rows(database_url, city))
+    except DatabaseError as error:  # a malformed DATABASE_URL or a database out of reach: one line
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
     text = render(rows, fmt)
     if output is None:
         typer.echo(text, nl=False)

@@ -5,6 +5,7 @@ Knows nothing of Telegram; adapters build :class:`Incoming` values and render :c
 
 from conversations.engine import Engine, open_engine
 from conversations.messages import Attachment, Incoming, Kind, Option, Reply
+from conversations.storage.database import DatabaseError
 from conversations.texts import Texts
 
-__all__ = ["Attachment", "Engine", "Incoming", "Kind", "Option", "Reply", "Texts", "open_engine"]
+__all__ = ["Attachment", "DatabaseError", "Engine", "Incoming", "Kind", "Option", "Reply", "Texts", "open_engine"]

@@ -2,7 +2,10 @@
 
 Each update runs in one database transaction: the update id is claimed, the flow reads and
 writes, and everything commits together (or nothing does). On SQLite all updates pass one
-lock, because SQLite has one writer; elsewhere each user's updates are kept in order.
+lock, because SQLite has one writer; elsewhere each user's updates are kept in order, within
+a process by a lock per user and across processes sharing a PostgreSQL database by a lock
+per user in the database. An update that collides with another process's concurrent write
+(two officials naming the same new city at once) is rolled back and run again.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +40,8 @@ MAX_REPLY_LENGTH = 4000
 """Telegram takes 4096 characters per message; replies are cut a little below that."""
 MAX_PAYLOAD_LENGTH = 10_000
 """Anything longer is cut before it reaches a flow (flows have tighter limits of their own)."""
+UPDATE_ATTEMPTS = 3
+"""How often an update is run when it collides with another process's concurrent write."""
 UPDATE_RETENTION = timedelta(days=14)
 """How long processed update ids are kept; transports redeliver within hours, not weeks."""
 COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
@@ -136,15 +142,33 @@ class Engine:
         return [fit(reply) for reply in replies]
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
+        for attempt in range(1, UPDATE_ATTEMPTS + 1):
+            try:
+                return await self._handle_once(incoming)
+            except DBAPIError as error:
+                if attempt == UPDATE_ATTEMPTS or not database.is_retryable(error):
+                    raise
+                log.info("update %s met a concurrent write, running it again: %s", incoming.update_id, error.orig)
+        raise AssertionError("unreachable")
+
+    async def _handle_once(self, incoming: Incoming) -> list[Reply]:
         async with self._sessions() as session:
+            await database.lock_user(session, incoming.user_id)
             if incoming.update_id is not None and not await repository.claim_update(
                 session, update_id=incoming.update_id
             ):
                 return []
-            turn = Turn(session, self.catalogue, self.texts_for(incoming.language), incoming)
-            turn.participant = await repository.get_participant(session, user_id=incoming.user_id)
-            if turn.participant is not None:
-                turn.conversation = await repository.get_conversation(session, participant=turn.participant)
+            state = await repository.participant_state(session, user_id=incoming.user_id)
+            turn = Turn(
+                session,
+                self.catalogue,
+                self.texts_for(incoming.language),
+                incoming,
+                participant=state.participant,
+                conversation=state.conversation,
+                assessment=state.assessment,
+                answers=state.answers,
+            )
             replies = await route(turn)
             await session.commit()
             return replies
@@ -190,6 +214,8 @@ async def open_engine(database_url: str | None = None, catalogue: Catalogue | No
     """A ready engine: the database created or migrated to the newest schema, the catalogue loaded.
 
     ``database_url`` defaults to ``DATABASE_URL``, else an SQLite file in the user's data directory.
+    Raises :class:`DatabaseError` (one line, password hidden) when the URL is malformed or names an
+    unsupported database, or the database cannot be reached or used.
     """
     url = database_url or database.default_database_url()
     db = database.create_engine(url)
@@ -198,8 +224,11 @@ async def open_engine(database_url: str | None = None, catalogue: Catalogue | No
         async with AsyncSession(db) as session:
             await repository.prune_processed_updates(session, older_than=UPDATE_RETENTION)
             await session.commit()
-    except BaseException:
+    except BaseException as error:
         await db.dispose()
+        problem = database.connection_problem(url, error)
+        if problem is not None:
+            raise problem from error
         raise
     return Engine(db, catalogue or Catalogue.load(), serialise=database.is_sqlite(url))
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from catalogue import Catalogue
 from conversations.choices import question_choice
 from conversations.messages import Incoming, Option, Reply
-from conversations.storage.models import Conversation, Participant, utcnow
+from conversations.storage import repository
+from conversations.storage.models import Assessment, Conversation, Note, Participant, utcnow
 from conversations.texts import Texts
 
 
@@ -20,8 +21,13 @@ class Turn:
     """Everything a flow needs to answer one update; state changes are written by the engine's commit.
 
     ``participant`` and ``conversation`` are ``None`` until the user has consented: nothing
-    is stored about anyone before that. ``reshow`` renders the pending question again under
+    is stored about anyone before that. ``assessment`` is the one the flow data pointed at when
+    the update came in, loaded with them. ``reshow`` renders the pending question again under
     its current number (after a stale button) instead of numbering a new one.
+
+    What a turn reads it keeps: an assessment's answers are read at most once per update, and
+    answers written through :meth:`set_answers` update that copy rather than being read again.
+    ``answers`` is the sheet of ``assessment`` when it was loaded along with it.
     """
 
     session: AsyncSession
@@ -30,7 +36,14 @@ class Turn:
     incoming: Incoming
     participant: Participant | None = None
     conversation: Conversation | None = None
+    assessment: Assessment | None = None
+    answers: InitVar[repository.AnswerSheet | None] = None
     reshow: bool = field(default=False)
+    _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self, answers: repository.AnswerSheet | None) -> None:
+        if answers is not None and self.assessment is not None and self.assessment.id is not None:
+            self._sheets[self.assessment.id] = answers
 
     def t(self, key: str, **fields: Any) -> str:
         return self.texts.get(key, **fields)
@@ -84,6 +97,51 @@ class Turn:
         if self.conversation is not None:
             self.set_flow(None)
             self.bump()
+
+    async def current_assessment(self) -> Assessment | None:
+        """The participant's assessment the flow data points at (``None`` if none, or not theirs)."""
+        assessment_id = self.data.get("assessment")
+        if assessment_id is None or self.participant is None:
+            return None
+        if self.assessment is None or self.assessment.id != assessment_id:
+            self.assessment = await repository.get_assessment(
+                self.session, assessment_id=assessment_id, participant=self.participant
+            )
+        return self.assessment
+
+    async def answers_of(self, assessment: Assessment) -> dict[str, str]:
+        """The assessment's current answer per action code (read at most once per update; do not modify)."""
+        return (await self._sheet(assessment)).values
+
+    async def set_answers(self, assessment: Assessment, answers: Mapping[str, str]) -> dict[str, str | None]:
+        """Set answers in an assessment, with their history; returns each action's previous value."""
+        sheet = await self._sheet(assessment)
+        return await repository.set_answers(self.session, assessment=assessment, answers=answers, sheet=sheet)
+
+    async def notes_of(self, assessment: Assessment, code: str) -> list[Note]:
+        """The notes on one action of the assessment (no query when the assessment is known to have none)."""
+        sheet = self._sheets.get(assessment.id or 0)
+        if sheet is not None and sheet.notes == 0:
+            return []
+        return await repository.notes_of(self.session, assessment=assessment, code=code)
+
+    async def add_note(self, assessment: Assessment, code: str, text: str) -> None:
+        await repository.add_note(self.session, assessment=assessment, code=code, text=text)
+        sheet = self._sheets.get(assessment.id or 0)
+        if sheet is not None:
+            sheet.notes = None  # not known any more: ask the database
+
+    def forget_participant(self) -> None:
+        """After the participant's data is deleted: nothing about them is left to use."""
+        self.participant = self.conversation = self.assessment = None
+        self._sheets.clear()
+
+    async def _sheet(self, assessment: Assessment) -> repository.AnswerSheet:
+        assert assessment.id is not None
+        sheet = self._sheets.get(assessment.id)
+        if sheet is None:
+            sheet = self._sheets[assessment.id] = await repository.answers_of(self.session, assessment=assessment)
+        return sheet
 
     @property
     def flow(self) -> str | None:

@@ -92,9 +92,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 
 async def current(turn: Turn) -> Assessment | None:
     assert turn.participant is not None
-    return await repository.get_assessment(
-        turn.session, assessment_id=turn.data.get("assessment"), participant=turn.participant
-    )
+    return await turn.current_assessment()
 
 
 async def render(turn: Turn) -> list[Reply]:
@@ -134,10 +132,10 @@ async def action_question(turn: Turn, assessment: Assessment, code: str) -> Repl
         code=code,
         title=action.title,
     )
-    record = (await repository.answers_of(turn.session, assessment=assessment)).get(code)
-    if record is not None:
-        text += "\n" + turn.t("assessment.current_answer", answer=answer_label(turn, record.value))
-    notes = await repository.notes_of(turn.session, assessment=assessment, code=code)
+    value = (await turn.answers_of(assessment)).get(code)
+    if value is not None:
+        text += "\n" + turn.t("assessment.current_answer", answer=answer_label(turn, value))
+    notes = await turn.notes_of(assessment, code)
     if notes:
         text += "\n" + turn.t("assessment.has_notes", count=len(notes))
     buttons = [
@@ -199,7 +197,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         return None
     action = turn.catalogue.action(cursor)
     if op in SHORT:
-        await repository.set_answer(turn.session, assessment=assessment, code=cursor, value=SHORT[op])
+        await turn.set_answers(assessment, {cursor: SHORT[op]})
         echo = turn.t("assessment.answered", code=cursor, title=action.title, answer=answer_label(turn, SHORT[op]))
     elif op == SKIP:
         echo = turn.t("assessment.skipped", code=cursor, title=action.title)
@@ -210,10 +208,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         return [turn.echo(turn.t("assessment.noting", code=cursor, title=action.title)), Reply(prompt)]
     else:
         return None
-    answers = {
-        code: record.value
-        for code, record in (await repository.answers_of(turn.session, assessment=assessment)).items()
-    }
+    answers = await turn.answers_of(assessment)
     return await move(turn, assessment, next_cursor(turn.catalogue, cursor, answers), echo)
 
 
@@ -229,7 +224,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     if len(note) > MAX_NOTE_LENGTH:
         note = note[:MAX_NOTE_LENGTH]
         replies.append(turn.say("assessment.note_truncated", limit=MAX_NOTE_LENGTH))
-    await repository.add_note(turn.session, assessment=assessment, code=assessment.cursor, text=note)
+    await turn.add_note(assessment, assessment.cursor, note)
     turn.set_step(None)
     return [*replies, turn.say("assessment.note_saved", code=assessment.cursor), *await render(turn)]
 

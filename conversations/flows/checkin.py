@@ -44,9 +44,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 
 async def current(turn: Turn) -> Assessment | None:
     assert turn.participant is not None
-    assessment = await repository.get_assessment(
-        turn.session, assessment_id=turn.data.get("assessment"), participant=turn.participant
-    )
+    assessment = await turn.current_assessment()
     return assessment if assessment is not None and assessment.status != "finished" else None
 
 
@@ -92,8 +90,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     if op != NOT_STARTED and op not in stages:
         return None
     reached = stages[op] if op != NOT_STARTED else None
-    for code, answer in answers_for_stage(catalogue, area_code, reached.code if reached else None).items():
-        await repository.set_answer(turn.session, assessment=assessment, code=code, value=answer)
+    await turn.set_answers(assessment, answers_for_stage(catalogue, area_code, reached.code if reached else None))
     label = reached.name if reached else turn.t("checkin.not_started")
     area = catalogue.area(area_code)
     echo = turn.echo(turn.t("checkin.answered", area=area_code, area_title=area.title, stage=label))

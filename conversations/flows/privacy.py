@@ -94,8 +94,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     if value != YES or turn.participant is None:
         return None
     await repository.delete_participant(turn.session, participant=turn.participant)
-    turn.participant = None
-    turn.conversation = None
+    turn.forget_participant()
     return [turn.echo(turn.t("privacy.forgotten"))]
 
 

@@ -3,7 +3,11 @@
 SQLite is the default (a file in the user's data directory). It gets WAL, a busy timeout,
 ``synchronous=NORMAL`` and foreign keys, and a single connection: SQLite has one writer
 anyway, and one connection never meets "database is locked". PostgreSQL (``DATABASE_URL``)
-serves several bot processes sharing one database.
+serves several bot processes sharing one database: migrations and each user's updates are
+serialised across processes with transaction-scoped advisory locks.
+
+Anything that makes the database unusable (a malformed URL, an unsupported kind of database,
+a server that cannot be reached or refuses us) is raised as :class:`DatabaseError`, one line.
 """
 
 from __future__ import annotations
@@ -15,14 +19,28 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from platformdirs import user_data_path
-from sqlalchemy import Connection, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import Connection, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuchModuleError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5000
+CONNECT_TIMEOUT_S = 10
+"""How long to wait for a PostgreSQL server before saying it cannot be reached."""
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+URL_FORMS = "sqlite:///path/to/file.db or postgresql://user:password@host/dbname"
+LOCK_NAMESPACE_MIGRATIONS = 0x63620001
+LOCK_NAMESPACE_USERS = 0x63620002
+"""First keys of PostgreSQL advisory locks (the two-int form); the second is 0 or a hash of the user id."""
+RETRYABLE_SQLSTATES = frozenset({"23505", "40001", "40P01"})
+"""unique_violation (two processes inserting the same new row), serialization_failure, deadlock_detected."""
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message is one line naming the URL (password hidden) and the problem."""
 
 
 def default_database_url() -> str:
@@ -31,13 +49,32 @@ def default_database_url() -> str:
     if url:
         return url
     directory = user_data_path("citybot", appauthor=False)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DatabaseError(f"cannot create the data folder {directory} ({error.strerror}); set DATABASE_URL") from None
     return f"sqlite:///{directory / 'citybot.db'}"
+
+
+def parse_url(url: str) -> URL:
+    """The URL parsed, or :class:`DatabaseError` (without echoing it: it may hold a password)."""
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        raise DatabaseError(f"DATABASE_URL is not a database URL; expected {URL_FORMS}") from None
+
+
+def describe(url: str) -> str:
+    """``DATABASE_URL <url>`` with the password hidden, to start an error message with."""
+    try:
+        return f"DATABASE_URL {make_url(url).render_as_string(hide_password=True)}"
+    except (ArgumentError, ValueError):
+        return "DATABASE_URL"
 
 
 def async_url(url: str) -> str:
     """Map the plain forms (``sqlite:///file.db``, ``postgresql://...``) to their async drivers."""
-    parsed = make_url(url)
+    parsed = parse_url(url)
     driver = ASYNC_DRIVERS.get(parsed.drivername)
     if driver is not None:
         parsed = parsed.set(drivername=driver)
@@ -45,22 +82,67 @@ def async_url(url: str) -> str:
 
 
 def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
+    return parse_url(url).get_backend_name() == "sqlite"
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async SQLAlchemy engine; for SQLite with pragmas set on every connection and one connection only."""
+    """An async SQLAlchemy engine; for SQLite with pragmas set on every connection and one connection only.
+
+    Raises :class:`DatabaseError` for a malformed URL, a database other than SQLite or PostgreSQL,
+    a missing driver, or an SQLite file whose folder cannot be created.
+    """
+    plain = url
     url = async_url(url)
-    if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
-    else:
-        engine = create_async_engine(url, poolclass=StaticPool)
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise DatabaseError(
+            f"{describe(plain)}: citybot supports SQLite and PostgreSQL, not {backend!r}; use {URL_FORMS}"
+        )
+    try:
+        if backend == "postgresql":
+            connect_args = {"timeout": CONNECT_TIMEOUT_S} if parsed.get_driver_name() == "asyncpg" else {}
+            return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        database = parsed.database
+        if database and database != ":memory:":
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise DatabaseError(f"{describe(plain)}: cannot create the folder {folder}: {error.strerror}") from None
+            engine = create_async_engine(url, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
+        else:
+            engine = create_async_engine(url, poolclass=StaticPool)
+    except (NoSuchModuleError, ImportError) as error:
+        raise DatabaseError(f"{describe(plain)}: its driver is not installed ({error})") from None
+    except InvalidRequestError as error:  # e.g. a driver that is not async: postgresql+psycopg2://
+        raise DatabaseError(f"{describe(plain)}: {error}") from None
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def connection_problem(url: str, error: BaseException) -> DatabaseError | None:
+    """A :class:`DatabaseError` for an error met while connecting or migrating, ``None`` if it is not one."""
+    if isinstance(error, DBAPIError):
+        original = error.orig if error.orig is not None else error
+        cause = getattr(original, "__cause__", None) or original  # the driver's own exception, if wrapped
+        problem = str(cause).strip() or type(cause).__name__
+        what = "cannot use the database"
+    elif isinstance(error, TimeoutError):
+        problem, what = f"no answer within {CONNECT_TIMEOUT_S} s", "cannot connect"
+    elif isinstance(error, OSError):
+        problem, what = error.strerror or str(error) or type(error).__name__, "cannot connect"
+    else:
+        return None
+    first_line = problem.splitlines()[0] if problem.splitlines() else problem
+    return DatabaseError(f"{describe(url)}: {what}: {first_line}")
+
+
+def is_retryable(error: BaseException) -> bool:
+    """A conflict with another process's concurrent transaction: running the update again will do."""
+    if not isinstance(error, DBAPIError):
+        return False
+    return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -81,6 +163,29 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration (creates it on an empty database)."""
+    """Bring the schema to the newest migration (creates it on an empty database).
+
+    On PostgreSQL the whole upgrade runs in one transaction under an advisory lock, so two
+    processes starting at once do not both create the tables: the second waits, then finds
+    the schema current.
+    """
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:namespace, 0)"), {"namespace": LOCK_NAMESPACE_MIGRATIONS}
+            )
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+
+
+async def lock_user(session: AsyncSession, user_id: str) -> None:
+    """Hold this user's lock until the session's transaction ends (PostgreSQL; SQLite has one writer anyway).
+
+    Two bot processes sharing a database may each get an update of the same user (a double tap, a
+    redelivery); the second waits for the first to commit and then sees its writes, as in one process.
+    """
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:user_id))"),
+            {"namespace": LOCK_NAMESPACE_USERS, "user_id": user_id},
+        )

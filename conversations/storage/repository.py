@@ -6,15 +6,17 @@ None of these commit: the engine commits once per update, so writes that belong 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, Select, String, and_, bindparam, delete, func, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,16 +42,15 @@ CITY_MATCH_LIMIT = 3
 
 
 async def claim_update(session: AsyncSession, *, update_id: str) -> bool:
-    """Mark an update as processed; ``False`` when it already was (a redelivery)."""
-    if await session.get(ProcessedUpdate, update_id) is not None:
-        return False
-    session.add(ProcessedUpdate(update_id=update_id))
-    try:
-        await session.flush()
-    except IntegrityError:  # another process claimed it between our read and write
-        await session.rollback()
-        return False
-    return True
+    """Mark an update as processed; ``False`` when it already was (a redelivery).
+
+    One ``INSERT ... ON CONFLICT DO NOTHING``: no read first, and no error when another
+    process claimed the same id a moment earlier (PostgreSQL makes this one wait for it).
+    """
+    upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = upsert(ProcessedUpdate).values(update_id=update_id, processed_at=utcnow()).on_conflict_do_nothing()
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount == 1)
 
 
 async def prune_processed_updates(session: AsyncSession, *, older_than: timedelta) -> None:
@@ -61,9 +62,74 @@ async def prune_processed_updates(session: AsyncSession, *, older_than: timedelt
 # --- participants and conversation state -----------------------------------------------------
 
 
-async def get_participant(session: AsyncSession, *, user_id: str) -> Participant | None:
-    result = await session.exec(select(Participant).where(Participant.user_id == user_id))
-    return result.first()
+@dataclass(slots=True)
+class AnswerSheet:
+    """An assessment's current answers as one update sees them: the value per action code.
+
+    ``notes`` is how many notes the assessment has, when that was read along (``None`` if not).
+    """
+
+    values: dict[str, str] = field(default_factory=dict)
+    notes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantState:
+    """What almost every update needs: the participant, where they are, and the assessment they are in."""
+
+    participant: Participant | None
+    conversation: Conversation | None
+    assessment: Assessment | None
+    answers: AnswerSheet | None
+
+
+@functools.cache
+def _state_query(dialect: str) -> Select[Any]:
+    """The query behind :func:`participant_state`, built once per kind of database."""
+    pointer = col(Conversation.data)["assessment"].as_integer()
+    of_assessment = col(AnswerRecord.assessment_id) == col(Assessment.id)
+    answers_object = func.json_object_agg if dialect == "postgresql" else func.json_group_object
+    answers = select(answers_object(col(AnswerRecord.action_code), col(AnswerRecord.value), type_=JSON))
+    notes = select(func.count(col(Note.id))).where(col(Note.assessment_id) == col(Assessment.id))
+    return (
+        select(
+            Participant,
+            Conversation,
+            Assessment,
+            City,
+            answers.where(of_assessment).scalar_subquery(),
+            notes.scalar_subquery(),
+        )
+        .join(Conversation, col(Conversation.participant_id) == col(Participant.id), isouter=True)
+        .join(
+            Assessment,
+            and_(col(Assessment.id) == pointer, col(Assessment.participant_id) == col(Participant.id)),
+            isouter=True,
+        )
+        .join(City, col(City.id) == col(Participant.city_id), isouter=True)
+        .where(col(Participant.user_id) == bindparam("user_id"))
+    )
+
+
+async def participant_state(session: AsyncSession, *, user_id: str) -> ParticipantState:
+    """The participant, their conversation, and the assessment its flow data points at, in one query.
+
+    The assessment counts only when it is the participant's own; its answers (as one JSON object)
+    and its number of notes come along, and so does the participant's city, so that looking it
+    up later in the update (``city_by_id``) needs no query. A participant without a conversation
+    row gets an empty one.
+    """
+    query = _state_query(session.get_bind().dialect.name)
+    row = (await session.exec(query, params={"user_id": user_id})).first()  # type: ignore[call-overload]
+    if row is None:
+        return ParticipantState(None, None, None, None)
+    participant, conversation, assessment, _city, answers, notes = row
+    if conversation is None:
+        conversation = Conversation(participant_id=participant.id)
+        session.add(conversation)
+    if assessment is None:
+        return ParticipantState(participant, conversation, None, None)
+    return ParticipantState(participant, conversation, assessment, AnswerSheet(dict(answers or {}), notes))
 
 
 async def create_participant(
@@ -72,20 +138,10 @@ async def create_participant(
     """Store a participant who has just consented, with an empty conversation state."""
     participant = Participant(user_id=user_id, name=name, language=language)
     session.add(participant)
-    await session.flush()
+    await session.flush()  # the conversation's key is the participant's id
     conversation = Conversation(participant_id=participant.id)
     session.add(conversation)
-    await session.flush()
     return participant, conversation
-
-
-async def get_conversation(session: AsyncSession, *, participant: Participant) -> Conversation:
-    conversation = await session.get(Conversation, participant.id)
-    if conversation is None:
-        conversation = Conversation(participant_id=participant.id)
-        session.add(conversation)
-        await session.flush()
-    return conversation
 
 
 async def delete_participant(session: AsyncSession, *, participant: Participant) -> None:
@@ -177,9 +233,9 @@ def touch(assessment: Assessment) -> None:
     assessment.updated_at = utcnow()
 
 
-async def answers_of(session: AsyncSession, *, assessment: Assessment) -> dict[str, AnswerRecord]:
-    result = await session.exec(select(AnswerRecord).where(AnswerRecord.assessment_id == assessment.id))
-    return {record.action_code: record for record in result.all()}
+async def answers_of(session: AsyncSession, *, assessment: Assessment) -> AnswerSheet:
+    query = select(AnswerRecord.action_code, AnswerRecord.value).where(AnswerRecord.assessment_id == assessment.id)
+    return AnswerSheet({code: value for code, value in (await session.exec(query)).all()})
 
 
 async def set_answer(session: AsyncSession, *, assessment: Assessment, code: str, value: str) -> str | None:
@@ -198,6 +254,58 @@ async def set_answer(session: AsyncSession, *, assessment: Assessment, code: str
     session.add(record)
     await session.flush()
     session.add(AnswerChange(answer_id=record.id, previous=previous, value=value, changed_at=record.answered_at))
+    touch(assessment)
+    session.add(assessment)
+    return previous
+
+
+async def set_answers(
+    session: AsyncSession, *, assessment: Assessment, answers: Mapping[str, str], sheet: AnswerSheet
+) -> dict[str, str | None]:
+    """Set the current answers to several actions at once, each change kept in its history.
+
+    ``sheet`` holds the assessment's current answers (as :func:`answers_of` reads them) and is
+    kept up to date here, so nobody needs to read them again. Whatever the number of answers, it
+    takes three statements at most: insert the new answers, update the changed ones, insert
+    their history rows. These are SQL statements, not ORM changes: ``AnswerRecord`` objects of
+    the assessment already in the session (:func:`set_answer`'s) would not see them.
+    Returns each action's previous value.
+    """
+    previous: dict[str, str | None] = {}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for code, value in answers.items():
+        previous[code] = before = sheet.values.get(code)
+        if before == value:
+            continue
+        row = {"b_assessment": assessment.id, "b_code": code, "b_value": value, "b_previous": before, "b_at": utcnow()}
+        (inserts if before is None else updates).append(row)
+        sheet.values[code] = value
+    if not inserts and not updates:
+        return previous
+    answer, change = AnswerRecord.__table__, AnswerChange.__table__  # type: ignore[attr-defined]
+    this_answer = and_(answer.c.assessment_id == bindparam("b_assessment"), answer.c.action_code == bindparam("b_code"))
+    if inserts:
+        new_answers = [
+            {
+                "assessment_id": assessment.id,
+                "action_code": r["b_code"],
+                "value": r["b_value"],
+                "answered_at": r["b_at"],
+            }
+            for r in inserts
+        ]
+        await session.exec(answer.insert().values(new_answers))  # type: ignore[call-overload]
+    if updates:
+        changed = answer.update().where(this_answer).values(value=bindparam("b_value"), answered_at=bindparam("b_at"))
+        await session.exec(changed, params=updates)  # type: ignore[call-overload]
+    history = insert(change).from_select(
+        ["answer_id", "previous", "value", "changed_at"],
+        select(answer.c.id, bindparam("b_previous", type_=String), answer.c.value, answer.c.answered_at).where(
+            this_answer
+        ),
+    )
+    await session.exec(history, params=[*inserts, *updates])  # type: ignore[call-overload]
     touch(assessment)
     session.add(assessment)
     return previous
