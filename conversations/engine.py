@@ -36,8 +36,6 @@ from conversations.turn import Turn
 
 log = logging.getLogger(__name__)
 
-MAX_REPLY_LENGTH = 4000
-"""Telegram takes 4096 characters per message; replies are cut a little below that."""
 MAX_PAYLOAD_LENGTH = 10_000
 """Anything longer is cut before it reaches a flow (flows have tighter limits of their own)."""
 UPDATE_ATTEMPTS = 3
@@ -139,7 +137,7 @@ class Engine:
             log.exception("update %s from %s failed", incoming.update_id, incoming.user_id)
             await self._claim_after_failure(incoming)
             return [Reply(self.texts_for(incoming.language).get("errors.internal"))]
-        return [fit(reply) for reply in replies]
+        return replies
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         for attempt in range(1, UPDATE_ATTEMPTS + 1):
@@ -309,16 +307,3 @@ async def pending(turn: Turn) -> list[Reply]:
         return await flow.render(turn)
     finally:
         turn.reshow = False
-
-
-def fit(reply: Reply) -> Reply:
-    """Keep every reply within one message."""
-    if len(reply.text) <= MAX_REPLY_LENGTH:
-        return reply
-    return Reply(
-        reply.text[: MAX_REPLY_LENGTH - 1] + "…",
-        reply.options,
-        reply.attachment,
-        reply.replaces_previous,
-        reply.columns,
-    )
