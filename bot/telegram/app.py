@@ -108,7 +108,11 @@ def run_bot(settings: TelegramSettings) -> None:
     """
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # PTB's run_* methods pick up this loop
-    engine = loop.run_until_complete(open_engine(database_url=settings.database_url))
+    try:
+        engine = loop.run_until_complete(open_engine(database_url=settings.database_url))
+    except BaseException:
+        loop.close()  # e.g. DatabaseError: the CLI reports it in one line; leave no loop behind
+        raise
     application = build_application(engine, settings.token, base_url=settings.api_base_url)
 
     async def close_engine(_: Application) -> None:
