@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.console import run_console
 from catalogue import Catalogue, answers_for_stage
 from conversations import Engine
-
-
-def citybot() -> list[str]:
-    script = Path(sys.executable).with_name("citybot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+from tests.helpers.cli import run_citybot
 
 
 async def converse(engine: Engine, lines: list[str], hint: str = "") -> str:
@@ -42,25 +35,14 @@ async def test_options_are_numbered_and_numbers_pick_them(engine: Engine) -> Non
 
 
 def test_citybot_chat_through_a_pipe_then_export(tmp_path: Path, catalogue: Catalogue) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'pipe.db'}"}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
+    database_url = f"sqlite:///{tmp_path / 'pipe.db'}"
     script = ["1", "Leeds", "2", "/checkin"] + ["2"] * len(catalogue.areas)
-    chat = subprocess.run(
-        [*citybot(), "chat", "--user", "ana"],
-        input="".join(f"{line}\n" for line in script),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    chat = run_citybot("chat", "--user", "ana", database_url=database_url, lines=script)
     assert chat.returncode == 0, chat.stderr
     assert "Check-in complete" in chat.stdout and "Results for Leeds" in chat.stdout
     assert chat.stderr == ""
 
-    export = subprocess.run(
-        [*citybot(), "export", "--format", "json"], capture_output=True, text=True, env=env, timeout=60, check=False
-    )
+    export = run_citybot("export", "--format", "json", database_url=database_url)
     assert export.returncode == 0, export.stderr
     rows = json.loads(export.stdout)
     expected: dict[str, str] = {}

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.bot.test_console import citybot
+from tests.helpers.cli import run_citybot
 
 runner = CliRunner()
 
@@ -39,12 +36,8 @@ def test_one_line_error_from_the_option_or_the_environment(command: list[str], u
 
 
 def test_no_traceback_from_the_installed_command() -> None:
-    env = {**os.environ, "DATABASE_URL": "postgresql://citybot:secret@127.0.0.1:1/citybot"}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    for command in (["export"], ["chat"]):
-        done = subprocess.run(
-            [*citybot(), *command], input="", capture_output=True, text=True, env=env, timeout=60, check=False
-        )
+    for command in ("export", "chat"):
+        done = run_citybot(command, database_url="postgresql://citybot:secret@127.0.0.1:1/citybot")
         assert done.returncode == 2
         assert done.stderr.startswith(
             "error: DATABASE_URL postgresql://citybot:***@127.0.0.1:1/citybot: cannot connect"

@@ -12,7 +12,6 @@ import asyncio
 import json
 import logging
 import os
-import subprocess
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -27,8 +26,8 @@ from catalogue import Catalogue, answers_for_stage
 from conversations import DatabaseError, Engine, open_engine
 from conversations.storage import database, repository
 from conversations.storage.models import AnswerChange, AnswerRecord, Assessment, City, Participant, ProcessedUpdate
-from tests.bot.test_console import citybot
 from tests.helpers.chat import Chat, count, rows
+from tests.helpers.cli import run_citybot
 from tests.helpers.postgres import ENV, SKIP_REASON, admin_url, fresh_database
 
 if not os.environ.get(ENV, "").strip():
@@ -331,24 +330,12 @@ async def test_a_command_reaching_both_processes_at_once_starts_one_assessment(t
 
 
 async def test_citybot_chat_and_export_take_a_plain_postgresql_url(pg_url: str, catalogue: Catalogue) -> None:
-    env = {**os.environ, "DATABASE_URL": pg_url}  # postgresql://user:pw@host/db, as users write it
-    env.pop("TELEGRAM_BOT_TOKEN", None)
+    # pg_url is postgresql://user:pw@host/db, as users write it
     script = ["1", "Leeds", "2", "/checkin"] + ["2"] * len(catalogue.areas)
-    chat = await asyncio.to_thread(
-        subprocess.run,
-        [*citybot(), "chat", "--user", "ana"],
-        input="".join(f"{line}\n" for line in script),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    chat = await asyncio.to_thread(run_citybot, "chat", "--user", "ana", database_url=pg_url, lines=script)
     assert chat.returncode == 0 and chat.stderr == "", chat.stderr
     assert "Check-in complete" in chat.stdout
-    export = await asyncio.to_thread(
-        subprocess.run, [*citybot(), "export", "--format", "json"], capture_output=True, text=True, env=env, check=False
-    )
+    export = await asyncio.to_thread(run_citybot, "export", "--format", "json", database_url=pg_url)
     assert export.returncode == 0, export.stderr
     rows = json.loads(export.stdout)
     assert len(rows) == len(catalogue.actions) and {row["city"] for row in rows} == {"Leeds"}
