@@ -1,19 +1,30 @@
 """The terminal chat: the same conversation as on Telegram, over stdin and stdout.
 
 Each reply's text is printed, then its options as ``[N] label``; typing a number picks
-that option of the latest question. Works with piped input too and ends at end of input.
+that option of the latest question. A chart is saved as a PNG file and its path printed.
+Works with piped input too and ends at end of input.
 """
 
 from __future__ import annotations
 
 import asyncio
 import getpass
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
-from conversations import Engine, Incoming, Kind, Option, Reply
+from platformdirs import user_cache_path
+
+from bot.charts import maturity_chart_png
+from conversations import Engine, Incoming, Kind, MaturityChart, Option, Reply
 
 PROMPT = "> "
+
+
+def default_chart_folder() -> Path:
+    """Where the console saves charts: the user's cache folder, since each new chart replaces the last."""
+    return user_cache_path("citybot", appauthor=False) / "charts"
 
 
 def default_user() -> str:
@@ -26,11 +37,14 @@ def default_user() -> str:
 class ConsoleChat:
     """Turns typed lines into engine calls and prints the replies."""
 
-    def __init__(self, engine: Engine, user: str, write: Callable[[str], object]) -> None:
+    def __init__(
+        self, engine: Engine, user: str, write: Callable[[str], object], *, chart_folder: Path | None = None
+    ) -> None:
         self.engine = engine
         self.user_id = f"console:{user}"
         self.user = user
         self.write = write
+        self.chart_folder = chart_folder or default_chart_folder()
         self.options: tuple[Option, ...] = ()
 
     def incoming(self, line: str) -> Incoming | None:
@@ -49,6 +63,13 @@ class ConsoleChat:
     def message(self, kind: Kind, payload: str) -> Incoming:
         return Incoming(user_id=self.user_id, chat_id=self.user_id, kind=kind, payload=payload, user_name=self.user)
 
+    def save_chart(self, chart: MaturityChart) -> Path:
+        """Draw the chart into this user's PNG file in the chart folder (replacing the previous one)."""
+        self.chart_folder.mkdir(parents=True, exist_ok=True)
+        path = self.chart_folder / f"results-{re.sub(r'[^A-Za-z0-9_-]', '_', self.user)}.png"
+        path.write_bytes(maturity_chart_png(chart))
+        return path
+
     async def send(self, incoming: Incoming) -> None:
         self.show(await self.engine.handle(incoming))
 
@@ -60,6 +81,9 @@ class ConsoleChat:
                 self.write(
                     self.engine.texts.get("console.attachment", filename=reply.attachment.filename, size=size) + "\n"
                 )
+            if reply.chart is not None:
+                path = self.save_chart(reply.chart)
+                self.write(self.engine.texts.get("console.chart", path=str(path)) + "\n")
             for number, option in enumerate(reply.options, start=1):
                 self.write(f"[{number}] {option.label}\n")
             if reply.options:
@@ -68,15 +92,21 @@ class ConsoleChat:
 
 
 async def run_console(
-    engine: Engine, *, user: str | None = None, stdin: TextIO, stdout: TextIO, hint: str = ""
+    engine: Engine,
+    *,
+    user: str | None = None,
+    stdin: TextIO,
+    stdout: TextIO,
+    hint: str = "",
+    chart_folder: Path | None = None,
 ) -> None:
-    """Chat until end of input: greet with ``/start``, then one engine call per typed line."""
+    """Chat until end of input: greet with ``/start``, then one engine call per typed line; charts go to files."""
 
     def write(text: str) -> None:
         stdout.write(text)
         stdout.flush()
 
-    chat = ConsoleChat(engine, user or default_user(), write)
+    chat = ConsoleChat(engine, user or default_user(), write, chart_folder=chart_folder)
     if hint:
         write(hint + "\n\n")
     await chat.send(chat.message(Kind.COMMAND, "/start"))

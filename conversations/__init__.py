@@ -4,8 +4,21 @@ Knows nothing of Telegram; adapters build :class:`Incoming` values and render :c
 """
 
 from conversations.engine import Engine, open_engine
-from conversations.messages import Attachment, Incoming, Kind, Option, Reply
+from conversations.messages import Attachment, ChartArea, ChartDomain, Incoming, Kind, MaturityChart, Option, Reply
 from conversations.storage.database import DatabaseError
 from conversations.texts import Texts
 
-__all__ = ["Attachment", "DatabaseError", "Engine", "Incoming", "Kind", "Option", "Reply", "Texts", "open_engine"]
+__all__ = [
+    "Attachment",
+    "ChartArea",
+    "ChartDomain",
+    "DatabaseError",
+    "Engine",
+    "Incoming",
+    "Kind",
+    "MaturityChart",
+    "Option",
+    "Reply",
+    "Texts",
+    "open_engine",
+]

@@ -65,12 +65,60 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartArea:
+    """One bar of a maturity chart: where one area stands on the chart's stage axis.
+
+    Positions count the chart's stages from 1 (0 = before the first). ``reached`` is the
+    stage the area has reached, ``next_stage`` the one it works on (equal to ``reached``
+    once every stage is done; an area lacking a stage may skip a position), and
+    ``share_next`` the share of that next stage's actions already done, 0..1.
+    ``stage`` says the stage reached in words ("Moderate", "not started").
+    """
+
+    code: str
+    title: str
+    reached: int
+    next_stage: int
+    share_next: float
+    stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChartDomain:
+    """A group of bars in a maturity chart: one domain and its areas, in catalogue order."""
+
+    code: str
+    name: str
+    areas: tuple[ChartArea, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MaturityChart:
+    """What a maturity chart shows, as plain data; adapters draw it (e.g. as a PNG) however suits them.
+
+    Every word on the chart comes from here, already in the user's language: the title, the
+    stage names along the axis (lowest first) and the legend's two entries.
+    """
+
+    title: str
+    stages: tuple[str, ...]
+    domains: tuple[ChartDomain, ...]
+    legend_reached: str
+    legend_next: str
+
+    @property
+    def areas(self) -> tuple[ChartArea, ...]:
+        return tuple(area for domain in self.domains for area in domain.areas)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message to show the user.
 
     ``replaces_previous`` asks the adapter to edit the message that carried the button the
     user just pressed instead of sending a new one, so a questionnaire does not flood the chat.
     Options are laid out ``columns`` per row (adapters may fall back to fewer on narrow screens).
+    ``chart`` asks the adapter to draw a maturity chart along with the text (an image on Telegram).
     """
 
     text: str
@@ -78,3 +126,4 @@ class Reply:
     attachment: Attachment | None = None
     replaces_previous: bool = False
     columns: int = 1
+    chart: MaturityChart | None = None

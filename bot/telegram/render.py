@@ -6,6 +6,7 @@ catalogue contains can break formatting or inject markup. Nothing here decides *
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import Sequence
@@ -22,7 +23,8 @@ from telegram import (
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 
-from conversations import Option, Reply
+from bot.charts import maturity_chart_png
+from conversations import Attachment, Option, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ EMPTY_TEXT = "…"
 """Telegram rejects empty messages; a reply that is only buttons still needs something to carry them."""
 PHONE_ROW_CHARS = 36
 """Roughly what fits across one keyboard row on a phone; wider rows get fewer columns."""
+CHART_FILENAME = "citybot-results.png"
 
 
 def escape(text: str) -> str:
@@ -111,17 +114,18 @@ async def render(
 ) -> None:
     """Show replies in order; the first `replaces_previous` reply edits the message whose button was pressed."""
     for reply in replies:
-        editable = pressed if reply.replaces_previous and reply.attachment is None else None
+        editable = pressed if reply.replaces_previous and reply.attachment is None and reply.chart is None else None
         await render_one(bot, chat_id, reply, edit=editable)
         if editable is not None:
             pressed = None  # one message can only be replaced once
 
 
 async def render_one(bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInaccessibleMessage | None = None) -> None:
-    """Send (or edit into place) one reply: text chunks, keyboard on the last one, attachment if any."""
+    """Send (or edit into place) one reply: text chunks, keyboard on the last one, attachment or chart if any."""
     markup = keyboard(reply.options, reply.columns)
-    if reply.attachment is not None:
-        await _send_attachment(bot, chat_id, reply, markup)
+    attachment = await _chart(reply) or reply.attachment
+    if attachment is not None:
+        await _send_attachment(bot, chat_id, reply.text, attachment, markup)
         return
     chunks = split_text(reply.text)
     for index, chunk in enumerate(chunks):
@@ -147,16 +151,29 @@ async def _edit(bot: Bot, message: MaybeInaccessibleMessage, text: str, markup: 
     return True
 
 
-async def _send_attachment(bot: Bot, chat_id: int, reply: Reply, markup: InlineKeyboardMarkup | None) -> None:
+async def _chart(reply: Reply) -> Attachment | None:
+    """The reply's chart as a PNG photo, drawn off the event loop; ``None`` without a chart or if drawing fails."""
+    if reply.chart is None:
+        return None
+    try:
+        data = await asyncio.to_thread(maturity_chart_png, reply.chart)
+    except Exception:  # a chart is a bonus: the text and buttons still go out without it
+        logger.exception("could not draw the chart %r", reply.chart.title)
+        return None
+    return Attachment(CHART_FILENAME, data, is_image=True)
+
+
+async def _send_attachment(
+    bot: Bot, chat_id: int, text: str, attachment: Attachment, markup: InlineKeyboardMarkup | None
+) -> None:
     """Images go as photos (shown inline), anything else as a document; long text goes ahead as messages."""
-    assert reply.attachment is not None
-    caption: str | None = escape(reply.text) or None
+    caption: str | None = escape(text) or None
     if caption is not None and utf16_length(caption) > CAPTION_LIMIT:
-        for chunk in split_text(reply.text):
+        for chunk in split_text(text):
             await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML)
         caption = None
-    upload = InputFile(reply.attachment.data, filename=reply.attachment.filename)
-    if reply.attachment.is_image:
+    upload = InputFile(attachment.data, filename=attachment.filename)
+    if attachment.is_image:
         await bot.send_photo(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
     else:
         await bot.send_document(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)

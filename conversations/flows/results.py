@@ -1,4 +1,4 @@
-"""Results (``/results``): per domain, the stage each area reached and the next recommended actions.
+"""Results (``/results``): per domain, the stage each area reached, a chart of it and the next recommended actions.
 
 Computed from the participant's current answers: for each action, the most recent answer
 they gave in any assessment (a check-in gives a baseline, the full assessment refines it).
@@ -6,12 +6,12 @@ they gave in any assessment (a check-in gives a baseline, the full assessment re
 
 from __future__ import annotations
 
-from catalogue import Answer, city_maturity, next_actions
+from catalogue import Answer, AreaMaturity, city_maturity, next_actions
 from conversations.choices import navigation_choice
 from conversations.flows import onboarding
 from conversations.flows.answering import progress_bar
 from conversations.flows.menu import shortcuts
-from conversations.messages import Option, Reply
+from conversations.messages import ChartArea, ChartDomain, MaturityChart, Option, Reply
 from conversations.storage import repository
 from conversations.turn import Turn
 
@@ -42,7 +42,8 @@ async def summary(turn: Turn) -> list[Reply]:
     maturity = city_maturity(catalogue, answers)
     recommended = next_actions(catalogue, answers)
     city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
-    lines = [turn.t("results.title", city=city.name if city else "")]
+    city_name = city.name if city else ""
+    lines = [turn.t("results.title", city=city_name)]
     buttons: list[Option] = []
     for domain in catalogue.domains:
         lines += ["", turn.t("results.domain", code=domain.code, name=domain.name)]
@@ -63,4 +64,41 @@ async def summary(turn: Turn) -> list[Reply]:
         if len(actions) > NEXT_PER_DOMAIN:
             lines.append(turn.t("results.more", count=len(actions) - NEXT_PER_DOMAIN))
         buttons.append(Option(turn.t("results.details", code=actions[0].code), navigation_choice("x", actions[0].code)))
-    return [Reply("\n".join(lines), options=tuple(buttons), columns=2)]
+    chart = maturity_chart(turn, maturity, city=city_name)
+    return [Reply("\n".join(lines), options=tuple(buttons), columns=2, chart=chart)]
+
+
+def maturity_chart(turn: Turn, maturity: dict[str, AreaMaturity], *, city: str) -> MaturityChart:
+    """The chart of the stage each area reached, in the user's words, for the adapter to draw."""
+    catalogue = turn.catalogue
+    positions = {stage.code: number for number, stage in enumerate(catalogue.stages, start=1)}
+    domains = tuple(
+        ChartDomain(
+            code=domain.code,
+            name=domain.name,
+            areas=tuple(chart_area(turn, maturity[area.code], positions) for area in catalogue.areas_of(domain.code)),
+        )
+        for domain in catalogue.domains
+    )
+    return MaturityChart(
+        title=turn.t("results.chart_title", city=city),
+        stages=tuple(stage.name for stage in catalogue.stages),
+        domains=domains,
+        legend_reached=turn.t("results.chart_reached"),
+        legend_next=turn.t("results.chart_next"),
+    )
+
+
+def chart_area(turn: Turn, state: AreaMaturity, positions: dict[str, int]) -> ChartArea:
+    """One area's bar, placed on the stage axis by ``positions`` (stage code -> 1, 2, ...; 0 is before the first)."""
+    catalogue = turn.catalogue
+    reached = positions[state.stage_reached] if state.stage_reached else 0
+    progress = next((p for p in state.stages if p.stage == state.next_stage), None)
+    return ChartArea(
+        code=state.area,
+        title=catalogue.area(state.area).title,
+        reached=reached,
+        next_stage=positions[progress.stage] if progress else reached,
+        share_next=progress.share_done if progress else 0.0,
+        stage=catalogue.stage(state.stage_reached).name if state.stage_reached else turn.t("results.not_started"),
+    )

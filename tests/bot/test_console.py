@@ -6,6 +6,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.console import run_console
 from catalogue import Catalogue, answers_for_stage
 from conversations import Engine
@@ -34,12 +36,27 @@ async def test_options_are_numbered_and_numbers_pick_them(engine: Engine) -> Non
     assert output.endswith("> \n")  # a clean end at end of input
 
 
-def test_citybot_chat_through_a_pipe_then_export(tmp_path: Path, catalogue: Catalogue) -> None:
+async def test_results_save_the_chart_as_a_png_file(engine: Engine, catalogue: Catalogue, tmp_path: Path) -> None:
+    stdout = io.StringIO()
+    lines = ["1", "Leeds", "2", "/checkin"] + ["2"] * len(catalogue.areas)
+    stdin = io.StringIO("".join(f"{line}\n" for line in lines))
+    await run_console(engine, user="ana b", stdin=stdin, stdout=stdout, chart_folder=tmp_path / "charts")
+    chart = tmp_path / "charts" / "results-ana_b.png"
+    assert engine.texts.get("console.chart", path=str(chart)) in stdout.getvalue()
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_citybot_chat_through_a_pipe_then_export(
+    tmp_path: Path, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # where the chart goes, instead of ~/.cache
     database_url = f"sqlite:///{tmp_path / 'pipe.db'}"
     script = ["1", "Leeds", "2", "/checkin"] + ["2"] * len(catalogue.areas)
     chat = run_citybot("chat", "--user", "ana", database_url=database_url, lines=script)
     assert chat.returncode == 0, chat.stderr
     assert "Check-in complete" in chat.stdout and "Results for Leeds" in chat.stdout
+    charts = list((tmp_path / "cache").rglob("*.png"))  # the chart went to the user's cache folder
+    assert len(charts) == 1 and f"Chart saved to {charts[0]}" in chat.stdout
     assert chat.stderr == ""
 
     export = run_citybot("export", "--format", "json", database_url=database_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalogue import Catalogue
-from conversations import Engine, open_engine
+from conversations import ChartArea, Engine, open_engine
 from conversations.storage.models import AnswerChange, AnswerRecord, Assessment, Note
 from tests.helpers.chat import Chat, rows
 
@@ -21,6 +21,13 @@ async def chat(engine: Engine) -> Chat:
 def current_code(chat: Chat) -> str:
     """The action code the latest question asks about (from its choice ids)."""
     return chat.options[0].choice.split(":")[1]
+
+
+def chart_area(chat: Chat, code: str) -> ChartArea:
+    """The bar of one area in the chart of the latest results."""
+    assert chat.last.chart is not None
+    [area] = [area for area in chat.last.chart.areas if area.code == code]
+    return area
 
 
 async def answers(engine: Engine) -> dict[str, str]:
@@ -118,6 +125,8 @@ async def test_changing_an_earlier_answer_keeps_history_and_updates_results(chat
     await chat.choose("Not yet")
     await chat.command("/results")
     assert "L1 ▰▱▱▱▱ not started" in chat.text
+    l1 = chart_area(chat, "L1")  # one of the two actions of stage S done: half way to the first stage
+    assert (l1.reached, l1.next_stage, l1.share_next, l1.stage) == (0, 1, 0.5, "not started")
     await chat.command("/change L1S2")
     assert "Current answer: ⬜ Not yet" in chat.text
     await chat.choose("Done")
@@ -127,6 +136,8 @@ async def test_changing_an_earlier_answer_keeps_history_and_updates_results(chat
     assert history == [(None, "done"), (None, "not_yet"), ("not_yet", "done")]
     await chat.command("/results")
     assert "L1 ▰▱▱▱▱ Starting" in chat.text
+    l1 = chart_area(chat, "L1")
+    assert (l1.reached, l1.next_stage, l1.share_next, l1.stage) == (1, 2, 0.0, "Starting")
     await chat.command("/assess")  # the assessment waits where it was
     assert "open actions" in chat.text
 

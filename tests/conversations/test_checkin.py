@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalogue import Answer, Catalogue, answers_for_stage, next_actions
+from catalogue import Answer, Catalogue, answers_for_stage, city_maturity, next_actions
 from conversations import Engine
 from conversations.storage.models import AnswerRecord, Assessment
 from tests.helpers.chat import Chat, count, rows
@@ -47,6 +47,47 @@ async def test_check_in_in_ten_taps_ends_with_recommendations(engine: Engine, ca
     assert await count(engine, AnswerRecord) == len(catalogue.actions)
     [assessment] = await rows(engine, Assessment)
     assert (assessment.kind, assessment.status) == ("checkin", "finished")
+
+
+async def test_results_carry_a_chart_of_the_stage_each_area_reached(engine: Engine, catalogue: Catalogue) -> None:
+    chat = Chat(engine)
+    await chat.onboard(city="Torino")
+    await chat.command("/results")
+    assert chat.last.chart is None  # no answers, nothing to draw
+    await chat.command("/checkin")
+    picks = {"L1": "Moderate", "L2": "verTebrate", "L4": "Robust", "P1": "Starting", "I1": "Advanced"}
+    for area in catalogue.areas:
+        await chat.choose(picks.get(area.code, "Not started"))
+    chart = chat.last.chart
+    assert chart is not None and "Results for Torino" in chat.last.text  # the chart goes with the results text
+    assert chart.title == engine.texts.get("results.chart_title", city="Torino")
+    assert chart.stages == tuple(stage.name for stage in catalogue.stages)
+    assert (chart.legend_reached, chart.legend_next) == (
+        engine.texts.get("results.chart_reached"),
+        engine.texts.get("results.chart_next"),
+    )
+    assert [(d.code, d.name, [a.code for a in d.areas]) for d in chart.domains] == [
+        (d.code, d.name, [a.code for a in catalogue.areas_of(d.code)]) for d in catalogue.domains
+    ]
+    position = {stage.name: number for number, stage in enumerate(catalogue.stages, start=1)}
+    codes = {stage.name: stage.code for stage in catalogue.stages}
+    answers: dict[str, Answer] = {}
+    for area in catalogue.areas:
+        answers |= answers_for_stage(catalogue, area.code, codes.get(picks.get(area.code, "")))
+    maturity = city_maturity(catalogue, answers)
+    for area in chart.areas:
+        reached = picks.get(area.code)
+        assert (area.reached, area.stage) == ((position[reached], reached) if reached else (0, "not started"))
+        assert area.title == catalogue.area(area.code).title
+        state = maturity[area.code]
+        assert area.next_stage == (
+            position[catalogue.stage(state.next_stage).name] if state.next_stage else area.reached
+        )
+        assert area.share_next == 0.0  # a check-in answers whole stages
+    l2, l4 = (next(a for a in chart.areas if a.code == code) for code in ("L2", "L4"))
+    assert l2.next_stage == l2.reached == 5 and l4.next_stage == l4.reached == 4  # complete (L4 has no stage T)
+    i2 = next(a for a in chart.areas if a.code == "I2")
+    assert (i2.reached, i2.next_stage) == (0, 1)
 
 
 async def test_check_in_back_changes_the_previous_area(engine: Engine) -> None:

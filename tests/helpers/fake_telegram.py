@@ -228,8 +228,12 @@ class FakeBotApi:
         return message
 
     def _send_photo(self, params: JsonDict, files: dict[str, tuple[str, bytes]]) -> JsonDict:
-        size = len(files["photo"][1]) if "photo" in files else 0
-        photo = [{"file_id": f"photo{size}", "file_unique_id": f"u{size}", "width": 640, "height": 480}]
+        if "photo" not in files and not params.get("photo"):
+            raise TelegramFailure(400, "Bad Request: there is no photo in the request")
+        data = files["photo"][1] if "photo" in files else b""
+        width, height = _png_size(data) or (640, 480)
+        size = len(data)
+        photo = [{"file_id": f"photo{size}", "file_unique_id": f"u{size}", "width": width, "height": height}]
         return self._new_message(params, photo=photo, **_caption(params))
 
     def _send_document(self, params: JsonDict, files: dict[str, tuple[str, bytes]]) -> JsonDict:
@@ -259,7 +263,19 @@ def _as_json(value: Any) -> Any:
 
 
 def _caption(params: JsonDict) -> JsonDict:
-    return {"caption": str(params["caption"])} if params.get("caption") else {}
+    if not params.get("caption"):
+        return {}
+    caption = str(params["caption"])
+    if len(caption.encode("utf-16-le")) // 2 > 1024:
+        raise TelegramFailure(400, "Bad Request: message caption is too long")
+    return {"caption": caption}
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's header (IHDR), or None for anything else."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n") or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 class FakeTelegramRequest(BaseRequest):

@@ -8,8 +8,8 @@ import pytest
 from telegram.ext import Application
 
 from bot.telegram import render
-from conversations import Attachment, Engine, Reply
-from tests.helpers.fake_telegram import BOT_USERNAME, FakeBotApi, methods
+from conversations import Attachment, Engine, MaturityChart, Option, Reply
+from tests.helpers.fake_telegram import BOT_USERNAME, Call, FakeBotApi, methods
 from tests.helpers.telegram_chat import TelegramChat
 from tests.helpers.telegram_updates import GROUP_ID, make_callback_update, make_command_update
 
@@ -67,9 +67,39 @@ async def test_quick_checkin_by_buttons_ends_in_recommendations(chat: TelegramCh
         step = await chat.press("Not started")
         assert methods(step)[:2] == ["answerCallbackQuery", "editMessageText"]  # no spinning clock, tidy chat
         assert "→ Not started" in step[1].text
-    results = step[-1]
+    results, chart = step[-2:]  # the results are too long for a caption: text first, then the chart
+    assert (results.method, chart.method) == ("sendMessage", "sendPhoto")
     assert "Results for Torino" in results.text and "Next steps" in results.text
-    assert any(label.startswith("🔎 L1S1") for label in results.labels)
+    assert chart.text == "" and any(label.startswith("🔎 L1S1") for label in chart.labels)  # buttons on the last one
+    assert results.buttons == []
+    assert_is_chart(chart)
+
+
+async def test_results_of_a_complete_check_in_come_as_a_photo_with_caption(chat: TelegramChat, engine: Engine) -> None:
+    await onboard(chat)
+    await chat.press("Quick check-in")
+    for area in range(CHECKIN_AREAS):
+        step = await chat.press("Robust" if area == 3 else "verTebrate")  # L4, the fourth area, ends at Robust
+    assert methods(step)[-3:] == ["editMessageText", "sendMessage", "sendPhoto"]
+    photo = step[-1]
+    assert "Results for Torino" in photo.text and "Every stage complete" in photo.text  # the results as caption
+    assert photo.params["parse_mode"] == "HTML" and len(photo.text) <= 1024
+    assert_is_chart(photo)
+    again = await chat.send("/results")
+    assert methods(again) == ["sendPhoto"] and again[0].text == photo.text
+    assert api_photo_size(chat) == (800, 600)
+
+
+def assert_is_chart(call: Call) -> None:
+    filename, data = call.files["photo"]
+    assert filename.endswith(".png") and data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
+
+
+def api_photo_size(chat: TelegramChat) -> tuple[int, int]:
+    """The size Telegram reports for the photo just sent (the fake reads it from the PNG)."""
+    newest = max(key for key in chat.api.messages if key[0] == chat.chat_id)
+    [photo] = chat.api.messages[newest]["photo"]
+    return photo["width"], photo["height"]
 
 
 async def test_full_assessment_step_answers_the_callback_and_edits_the_question(chat: TelegramChat) -> None:
@@ -233,6 +263,21 @@ async def test_images_go_as_photos_with_caption_and_buttons(application: Applica
     await render.render(application.bot, 501, [chart])
     [photo] = api.calls_to("sendPhoto")
     assert photo.params["caption"] == "📊 &lt;Torino&gt;" and photo.files["photo"] == ("chart.png", b"\x89PNG fake")
+
+
+async def test_a_chart_that_cannot_be_drawn_leaves_the_text_and_buttons(
+    application: Application, api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(chart: MaturityChart) -> bytes:
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(render, "maturity_chart_png", broken)
+    chart = MaturityChart("Torino", ("Starting",), (), "Stage reached", "Next stage")
+    reply = Reply("📊 Results", options=(Option("🔎 L1S1", "x:L1S1"),), chart=chart, replaces_previous=True)
+    await render.render(application.bot, 501, [reply])
+    [message] = api.calls_to("sendMessage", "sendPhoto")
+    assert (message.method, message.text, message.labels) == ("sendMessage", "📊 Results", ["🔎 L1S1"])
+    assert any("could not draw the chart" in record.getMessage() for record in caplog.records)
 
 
 async def test_a_redelivered_update_is_answered_once(chat: TelegramChat) -> None:
