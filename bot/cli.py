@@ -26,7 +26,12 @@ app = typer.Typer(
 
 CatalogueOption = Annotated[
     Path | None,
-    typer.Option("--catalogue", help="Catalogue YAML file to use instead of the packaged SMR model.", dir_okay=False),
+    typer.Option(
+        "--catalogue",
+        envvar="CITYBOT_CATALOGUE",
+        help="Catalogue YAML file to use instead of the packaged SMR model.",
+        dir_okay=False,
+    ),
 ]
 
 
@@ -54,10 +59,16 @@ def default(context: typer.Context) -> None:
     """Without a command: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else the chat in this terminal."""
     if context.invoked_subcommand is not None:
         return
-    if read_environment().get("TELEGRAM_BOT_TOKEN"):
+    settings = read_environment()  # the environment, over a .env file
+    if settings.get("TELEGRAM_BOT_TOKEN"):
         context.invoke(run_command)
         return
-    start_console(user=None, database_url=None, hint=True)
+    start_console(
+        user=None,
+        database_url=settings.get("DATABASE_URL"),
+        catalogue_path=settings.get("CITYBOT_CATALOGUE"),
+        hint=True,
+    )
 
 
 @app.command("catalogue")
@@ -156,7 +167,7 @@ def run_command() -> None:
         settings = load_settings()
         configure_logging()
         run_bot(settings)
-    except (ConfigError, DatabaseError) as error:  # a missing, malformed or rejected setting: say which, in one line
+    except (ConfigError, DatabaseError, CatalogueError) as error:  # a bad setting or file: say which, in one line
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
 
@@ -165,17 +176,20 @@ def run_command() -> None:
 def chat_command(
     user: Annotated[str | None, typer.Option("--user", help="Your name in the chat (default: your login).")] = None,
     database_url: DatabaseOption = None,
+    catalogue_path: CatalogueOption = None,
 ) -> None:
     """Chat with citybot in this terminal: the same conversation as on Telegram; a number picks an option."""
-    start_console(user=user, database_url=database_url, hint=False)
+    start_console(user=user, database_url=database_url, catalogue_path=catalogue_path, hint=False)
 
 
-def start_console(*, user: str | None, database_url: str | None, hint: bool) -> None:
+def start_console(*, user: str | None, database_url: str | None, catalogue_path: Path | str | None, hint: bool) -> None:
     """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
     from conversations import open_engine
 
+    catalogue = load_catalogue(Path(catalogue_path) if catalogue_path else None)
+
     async def chat() -> None:
-        async with await open_engine(database_url) as engine:
+        async with await open_engine(database_url, catalogue) as engine:
             line = engine.texts.get("console.hint_telegram") if hint else ""
             await run_console(engine, user=user, stdin=sys.stdin, stdout=sys.stdout, hint=line)
 
@@ -196,10 +210,12 @@ def export_command(
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of the screen.", dir_okay=False)
     ] = None,
     database_url: DatabaseOption = None,
+    catalogue_path: CatalogueOption = None,
 ) -> None:
     """Export every stored answer, one row each (city, participant, assessment, area, stage, action, answer, note)."""
+    catalogue = load_catalogue(catalogue_path)
     try:
-        rows = asyncio.run(load_rows(database_url, city))
+        rows = asyncio.run(load_rows(database_url, city, catalogue))
     except DatabaseError as error:  # a malformed DATABASE_URL or a database out of reach: one line
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None

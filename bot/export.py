@@ -8,6 +8,7 @@ import json
 from enum import StrEnum
 from typing import Any
 
+from catalogue import Catalogue
 from conversations import open_engine
 
 FIELDS = (
@@ -32,8 +33,11 @@ class ExportFormat(StrEnum):
     JSON = "json"
 
 
-async def load_rows(database_url: str | None, city: str | None = None) -> list[dict[str, Any]]:
-    async with await open_engine(database_url) as engine:
+async def load_rows(
+    database_url: str | None, city: str | None = None, catalogue: Catalogue | None = None
+) -> list[dict[str, Any]]:
+    """Every stored answer (of one city, if given), with domain, area and stage from the catalogue."""
+    async with await open_engine(database_url, catalogue) as engine:
         return await engine.export_answers(city=city)
 
 

@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 3
 #: Score (0-100) from which a match is good enough to present as an answer.
 CONFIDENT_SCORE = 50.0
+#: Action IDF is scaled as in a catalogue of this many actions (the SMR model the knobs were set on),
+#: so a score, and :data:`CONFIDENT_SCORE`, mean the same whatever the size of the catalogue loaded.
+IDF_REFERENCE_SIZE = 96
 #: Raw BM25F score that maps to a 0-100 score of 50; the curve is ``100 * raw / (raw + half)``.
 SCORE_HALF_POINT = 3.0
 #: Field weights: the official title counts most, synonyms next, the area's words a little.
@@ -175,7 +178,13 @@ def _pair(a: str, b: str) -> str:
     return f"{a} {b}" if a < b else f"{b} {a}"
 
 
-def _postings(documents: list[list[tuple[float, list[str]]]]) -> dict[str, _Postings]:
+def _idf(documents: int, containing: int) -> float:
+    return math.log(1.0 + (documents - containing + 0.5) / (containing + 0.5))
+
+
+def _postings(
+    documents: list[list[tuple[float, list[str]]]], reference_size: int | None = None
+) -> dict[str, _Postings]:
     """BM25F postings: per term, the documents it occurs in with its weight there.
 
     A document is a list of (field weight, terms) fields. Field term frequencies are
@@ -195,7 +204,11 @@ def _postings(documents: list[list[tuple[float, list[str]]]]) -> dict[str, _Post
         for term in tf:
             df[term] += 1
         frequencies.append(tf)
-    idf = {term: math.log(1.0 + (count - n + 0.5) / (n + 0.5)) for term, n in df.items()}
+    # With a reference size, IDF is rescaled so a term of one document weighs what it would among
+    # ``reference_size`` documents: scores, and so the confidence threshold, mean the same for a
+    # city's 20-action catalogue, the 96-action SMR model and a 10,000-action one.
+    scale = _idf(reference_size, 1) / _idf(count, 1) if reference_size else 1.0
+    idf = {term: scale * _idf(count, n) for term, n in df.items()}
     postings: dict[str, _Postings] = defaultdict(lambda: ([], []))
     for index, tf in enumerate(frequencies):
         for term, value in tf.items():
@@ -266,7 +279,8 @@ class SearchIndex:
                     (KEYWORD_WEIGHT, [term for keyword in action.keywords for term in analyzer.terms(keyword)]),
                 ]
                 for action in self.actions
-            ]
+            ],
+            reference_size=IDF_REFERENCE_SIZE,
         )
         # Areas are scored as their own small documents, then lend a fraction of their score to
         # their actions: no area-wide postings to walk at query time, whatever the catalogue size.

@@ -11,7 +11,7 @@ from conversations import Texts
 
 ROOT = Path(__file__).resolve().parents[1]
 # A dotted key passed to one of the text lookups: say("x.y"), t("x.y"), texts.get("x.y"), ...
-TEXT_KEY = re.compile(r"""\b(?:say|t|get|question)\(\s*"([a-z_]+(?:\.[a-z_0-9]+)+)\"""")
+TEXT_KEY = re.compile(r"""\b(?:say|t|get|question)\(\s*["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""")
 SOURCES = sorted(p for package in ("conversations", "bot") for p in (ROOT / package).rglob("*.py"))
 
 

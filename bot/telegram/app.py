@@ -24,6 +24,7 @@ from telegram.request import BaseRequest
 from bot.telegram import handlers
 from bot.telegram.config import ConfigError, TelegramSettings
 from bot.telegram.ordering import PerChatUpdateProcessor
+from catalogue import Catalogue
 from conversations import Engine, open_engine
 
 logger = logging.getLogger(__name__)
@@ -104,12 +105,14 @@ def run_bot(settings: TelegramSettings) -> None:
 
     PTB's run_* methods own the event loop and the signal handling: on a stop signal they stop
     fetching, let in-flight updates finish, then shut down; the engine is closed last.
-    Raises ConfigError when Telegram rejects the token or cannot be reached, so the CLI can say so in one line.
+    Raises ConfigError when Telegram rejects the token or cannot be reached, DatabaseError or CatalogueError
+    when the database or the catalogue file cannot be used, so the CLI can say so in one line.
     """
+    catalogue = Catalogue.load(settings.catalogue_path)  # a broken file stops here, with file and line
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # PTB's run_* methods pick up this loop
     try:
-        engine = loop.run_until_complete(open_engine(database_url=settings.database_url))
+        engine = loop.run_until_complete(open_engine(database_url=settings.database_url, catalogue=catalogue))
     except BaseException:
         loop.close()  # e.g. DatabaseError: the CLI reports it in one line; leave no loop behind
         raise

@@ -21,6 +21,8 @@ ENV_VARS: dict[str, str] = {
     "WEBHOOK_PORT": "port the webhook server listens on (default 8443)",
     "WEBHOOK_SECRET": "secret Telegram sends with each webhook call: 1-256 of A-Za-z0-9_- (default: random per run)",
     "DATABASE_URL": "sqlite:///path/to/file.db or postgresql://user:pw@host/db (default: SQLite file in the data dir)",
+    "CITYBOT_CATALOGUE": "your own catalogue YAML file instead of the packaged SMR model (check it first with "
+    "citybot catalogue --check FILE)",
 }
 """The configuration, documented once; the CLI help and the README are generated from or checked against this."""
 
@@ -45,6 +47,7 @@ class TelegramSettings:
     webhook_port: int = DEFAULT_WEBHOOK_PORT
     webhook_secret: str | None = None
     database_url: str | None = None
+    catalogue_path: Path | None = None
 
     @property
     def webhook_path(self) -> str:
@@ -118,6 +121,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         webhook_port=int(port_text),
         webhook_secret=secret,
         database_url=values.get("DATABASE_URL"),
+        catalogue_path=Path(values["CITYBOT_CATALOGUE"]) if "CITYBOT_CATALOGUE" in values else None,
     )
 
 

@@ -15,7 +15,7 @@ def command_list(turn: Turn) -> str:
 
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
-    text = "\n\n".join([turn.t("help.intro"), command_list(turn), turn.t("help.outro")])
+    text = "\n\n".join([turn.t("help.intro", model=turn.catalogue.name), command_list(turn), turn.t("help.outro")])
     return [Reply(text, options=main_menu(turn), columns=2)]
 
 

@@ -59,7 +59,15 @@ def welcome(turn: Turn, workshop: str | None) -> Reply:
         Option(turn.t("onboarding.agree"), agree),
         Option(turn.t("onboarding.decline"), navigation_choice("c", "n")),
     )
-    return Reply(text=f"{turn.t('onboarding.welcome')}\n\n{turn.t('onboarding.privacy')}", options=options)
+    catalogue = turn.catalogue
+    greeting = turn.t(
+        "onboarding.welcome",
+        model=catalogue.name,
+        domains=len(catalogue.domains),
+        areas=len(catalogue.areas),
+        stages=len(catalogue.stages),
+    )
+    return Reply(text=f"{greeting}\n\n{turn.t('onboarding.privacy')}", options=options)
 
 
 async def consent(turn: Turn, value: str) -> list[Reply]:
@@ -161,7 +169,7 @@ async def role_chosen(turn: Turn, role: str, *, echo: bool = False) -> list[Repl
     workshop = turn.data.get("workshop")
     turn.clear_flow()
     city = await repository.city_by_id(turn.session, city_id=participant.city_id)
-    done = turn.t("onboarding.done", city=city.name if city else "", role=role)
+    done = turn.t("onboarding.done", city=city.name if city else "", role=role, areas=len(turn.catalogue.areas))
     replies = [turn.echo(turn.t("onboarding.role_saved", role=role))] if echo else []
     if workshop:
         from conversations.flows import checkin

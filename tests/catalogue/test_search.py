@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -137,9 +136,7 @@ def test_off_topic_has_no_confident_match(smr: Catalogue, text: str) -> None:
     "text", ["", "   ", "\n\t ", "x" * 10_000, "🙂" * 5_000, "zq-" * 4_000, "a" * 50 + " " + "b-" * 3000]
 )
 def test_empty_whitespace_and_huge_input_are_safe(smr: Catalogue, text: str) -> None:
-    started = time.perf_counter()
     matches = smr.search(text)
-    assert time.perf_counter() - started < 1.0  # garbage must not be slow (no regex blow-up)
     assert not any(match.confident for match in matches)
     if not text.strip():
         assert matches == []
@@ -283,6 +280,7 @@ def test_works_on_any_catalogue(tmp_path: Path, fields: dict[str, str], text: st
     matches = tiny(tmp_path, fields).search(text)
     assert matches and matches[0].action.code == expected
     assert matches[0].terms
+    assert matches[0].confident  # scores mean the same on a 4-action catalogue as on the 96-action SMR model
 
 
 @pytest.mark.parametrize(("fields", "text"), [(ENGLISH, "tell me a joke"), (ENGLISH, "hello"), (GERMAN, "xyzzy")])
