@@ -23,8 +23,6 @@ import argparse
 import asyncio
 import itertools
 import json
-import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -39,6 +37,7 @@ import sqlalchemy  # noqa: E402
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
+from benchmarks.report import add_ratios, environment, latency_ms  # noqa: E402
 from conversations import Engine, Incoming, Kind, Reply, open_engine  # noqa: E402
 from conversations.storage import database  # noqa: E402
 
@@ -64,13 +63,11 @@ bench_rows = Table(
 
 
 def summary(latencies: list[float], elapsed: float) -> dict[str, Any]:
-    ordered = sorted(latencies)
     return {
         "updates": len(latencies),
         "seconds": round(elapsed, 3),
         "updates_per_s": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(ordered) * 1000, 3),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 3),
+        **latency_ms(latencies, digits=3),
     }
 
 
@@ -203,13 +200,9 @@ async def main() -> dict[str, Any]:
         round(len(after) / sum(after), 1),
     ]
     results = {"baseline_one_insert_commit": base, **measured}
-    reference = base["updates_per_s"]
-    for result in results.values():
-        result["ratio_to_baseline"] = round(result["updates_per_s"] / reference, 3)
+    add_ratios(results, base["updates_per_s"], digits=3)
     return {
-        "python": platform.python_version(),
-        "sqlalchemy": sqlalchemy.__version__,
-        "machine": platform.machine(),
+        **environment(sqlalchemy=sqlalchemy.__version__),
         "notes": "serial Engine.handle on fresh temp SQLite files (aiosqlite, WAL, synchronous=NORMAL); "
         "updates_per_s = timed updates / time spent in them",
         "results": results,

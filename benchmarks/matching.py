@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +30,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from rapidfuzz import process, utils  # noqa: E402
 
+from benchmarks.report import latency_ms  # noqa: E402
 from catalogue import Action, Catalogue  # noqa: E402
 from catalogue.loader import read_catalogue  # noqa: E402
 
@@ -145,12 +145,8 @@ def latency(search: Callable[[str], object], queries: Sequence[str], rounds: int
         for query in queries:
             start = time.perf_counter_ns()
             search(query)
-            samples.append((time.perf_counter_ns() - start) / 1e6)
-    samples.sort()
-    return {
-        "p50_ms": round(statistics.median(samples), 4),
-        "p99_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))], 4),
-    }
+            samples.append((time.perf_counter_ns() - start) / 1e9)
+    return latency_ms(samples, digits=4)
 
 
 def run(questions_path: Path) -> dict[str, object]:

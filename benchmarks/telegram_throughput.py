@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ import telegram
 from telegram import Update
 from telegram.ext import ApplicationBuilder, BaseUpdateProcessor, MessageHandler, SimpleUpdateProcessor, filters
 
+from benchmarks.report import add_ratios, environment
 from bot.telegram import build_application
 from bot.telegram.ordering import PerChatUpdateProcessor
 from conversations import open_engine
@@ -180,14 +180,10 @@ async def main(quick: bool) -> dict[str, Any]:
             )
             for name, (processor, jitter) in latency_runs.items()
         }
-    reference = base["updates_per_s"]
     results = {"baseline_noop_serial": base, "citybot_engine_sqlite_serial": serial, **measured}
-    for result in results.values():
-        result["ratio_to_baseline"] = round(result["updates_per_s"] / reference, 4)
+    add_ratios(results, base["updates_per_s"], digits=4)
     return {
-        "python": platform.python_version(),
-        "python_telegram_bot": telegram.__version__,
-        "machine": platform.machine(),
+        **environment(python_telegram_bot=telegram.__version__),
         "notes": "fake Bot API via BaseRequest, no rate limiter; engine on a fresh temp SQLite file per workload",
         "results": results,
     }

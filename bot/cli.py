@@ -1,21 +1,24 @@
-"""The `citybot` command line: each command builds what it needs, then calls one thing."""
+"""The `citybot` command line: each command builds what it needs, then calls one thing.
+
+The engine (SQLAlchemy, Alembic) and python-telegram-bot are imported inside the commands that
+use them, so `citybot --help`, `citybot ask` and `citybot catalogue` start quickly.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.console import run_console
 from bot.export import ExportFormat, load_rows, render
-from bot.telegram import ENV_VARS, ConfigError, configure_logging, load_settings, run_bot
-from bot.telegram.config import read_environment
+from bot.telegram.config import ENV_VARS, ConfigError, read_environment
 from catalogue import Catalogue, CatalogueError, Match
-from conversations import DatabaseError
 
 app = typer.Typer(
     help="citybot: a resilience self-assessment bot for city officials (SMR Resilience Maturity Model).",
@@ -35,13 +38,20 @@ CatalogueOption = Annotated[
 ]
 
 
+@contextmanager
+def exit_on(*errors: type[Exception], code: int) -> Iterator[None]:
+    """Turn these errors (a bad setting or file) into one line on stderr and exit ``code``, not a traceback."""
+    try:
+        yield
+    except errors as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=code) from None
+
+
 def load_catalogue(path: Path | None) -> Catalogue:
     """Load a catalogue or exit with the loader's message (file, line, what is wrong)."""
-    try:
+    with exit_on(CatalogueError, code=1):
         return Catalogue.load(path)
-    except CatalogueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=1) from None
 
 
 DatabaseOption = Annotated[
@@ -163,13 +173,13 @@ RUN_EPILOG = "Configuration, from environment variables or a .env file in the cu
 @app.command("run", epilog=RUN_EPILOG)
 def run_command() -> None:
     """Run the Telegram bot: long polling, or a webhook when WEBHOOK_URL is set; stop with Ctrl+C or SIGTERM."""
-    try:
+    from bot.telegram import configure_logging, load_settings, run_bot
+    from conversations import DatabaseError
+
+    with exit_on(ConfigError, DatabaseError, CatalogueError, code=2):
         settings = load_settings()
         configure_logging()
         run_bot(settings)
-    except (ConfigError, DatabaseError, CatalogueError) as error:  # a bad setting or file: say which, in one line
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
 
 
 @app.command("chat")
@@ -184,7 +194,8 @@ def chat_command(
 
 def start_console(*, user: str | None, database_url: str | None, catalogue_path: Path | str | None, hint: bool) -> None:
     """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
-    from conversations import open_engine
+    from bot.console import run_console
+    from conversations import DatabaseError, open_engine
 
     catalogue = load_catalogue(Path(catalogue_path) if catalogue_path else None)
 
@@ -194,12 +205,10 @@ def start_console(*, user: str | None, database_url: str | None, catalogue_path:
             await run_console(engine, user=user, stdin=sys.stdin, stdout=sys.stdout, hint=line)
 
     try:
-        asyncio.run(chat())
+        with exit_on(DatabaseError, code=2):  # a malformed DATABASE_URL or a database out of reach
+            asyncio.run(chat())
     except KeyboardInterrupt:
         typer.echo("")
-    except DatabaseError as error:  # a malformed DATABASE_URL or a database out of reach: one line
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
 
 
 @app.command("export")
@@ -213,12 +222,11 @@ def export_command(
     catalogue_path: CatalogueOption = None,
 ) -> None:
     """Export every stored answer, one row each (city, participant, assessment, area, stage, action, answer, note)."""
+    from conversations import DatabaseError
+
     catalogue = load_catalogue(catalogue_path)
-    try:
+    with exit_on(DatabaseError, code=2):  # a malformed DATABASE_URL or a database out of reach
         rows = asyncio.run(load_rows(database_url, city, catalogue))
-    except DatabaseError as error:  # a malformed DATABASE_URL or a database out of reach: one line
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(code=2) from None
     text = render(rows, fmt)
     if output is None:
         typer.echo(text, nl=False)

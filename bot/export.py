@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import Any
 
 from catalogue import Catalogue
-from conversations import open_engine
 
 FIELDS = (
     "city",
@@ -37,6 +36,8 @@ async def load_rows(
     database_url: str | None, city: str | None = None, catalogue: Catalogue | None = None
 ) -> list[dict[str, Any]]:
     """Every stored answer (of one city, if given), with domain, area and stage from the catalogue."""
+    from conversations import open_engine  # the engine loads SQLAlchemy and Alembic: only when exporting
+
     async with await open_engine(database_url, catalogue) as engine:
         return await engine.export_answers(city=city)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from catalogue.loader import CatalogueData, read_catalogue
 from catalogue.model import Action, Area, Domain, Match, Stage
-from catalogue.search import SearchIndex
+from catalogue.search import DEFAULT_LIMIT, SearchIndex
 
 
 class Catalogue:
@@ -74,6 +74,6 @@ class Catalogue:
     def _index(self) -> SearchIndex:
         return SearchIndex(self)
 
-    def search(self, text: str, limit: int = 3) -> list[Match]:
+    def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Match]:
         """The best matching actions for free text, best first (see :mod:`catalogue.search`)."""
         return self._index.search(text, limit=limit)

@@ -383,7 +383,7 @@ class SearchIndex:
 
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Match]:
         """The best ``limit`` actions for ``text``, best first; empty for empty or unmatched text."""
-        if not text or limit <= 0 or not text.strip():
+        if limit <= 0 or not text.strip():
             return []
         terms, words = self._query_terms(text)
         raw = self._raw_scores(terms, limit)

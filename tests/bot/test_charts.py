@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 
 import pytest
 from matplotlib.image import imread
@@ -12,6 +10,7 @@ from matplotlib.image import imread
 from bot.charts import maturity_chart_png
 from catalogue import Catalogue
 from conversations import ChartArea, ChartDomain, MaturityChart
+from tests.helpers.cli import modules_loaded_by
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 STAGES = ("Starting", "Moderate", "Advanced", "Robust", "verTebrate")
@@ -95,9 +94,5 @@ def test_degenerate_charts_do_not_crash(chart: MaturityChart) -> None:
 
 
 def test_matplotlib_is_imported_only_when_a_chart_is_drawn() -> None:
-    code = (
-        "import sys, bot.cli, bot.charts, bot.console, bot.telegram.render\n"
-        "assert 'matplotlib' not in sys.modules, 'matplotlib imported eagerly'\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
-    assert result.returncode == 0, result.stderr
+    loaded = modules_loaded_by("import bot.cli, bot.charts, bot.console, bot.telegram.render")
+    assert "matplotlib" not in loaded, "matplotlib imported eagerly"

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from catalogue import default_path
+from tests.helpers.cli import modules_loaded_by
 
 runner = CliRunner()
 
@@ -76,3 +77,8 @@ def test_every_command_has_help() -> None:
         assert command.callback is not None and command.callback.__doc__, command.name
         result = runner.invoke(app, [command.name or command.callback.__name__, "--help"])
         assert result.exit_code == 0
+
+
+def test_the_command_line_loads_without_the_engine_or_telegram() -> None:
+    eager = {"telegram", "conversations.engine", "sqlalchemy", "alembic"} & modules_loaded_by("import bot.cli")
+    assert not eager, f"imported with bot.cli: {eager}"

@@ -1,4 +1,4 @@
-"""Running the installed `citybot` command as a user would, in a subprocess."""
+"""citybot in a subprocess: the installed `citybot` command as a user runs it, or its modules in a fresh Python."""
 
 from __future__ import annotations
 
@@ -30,3 +30,10 @@ def run_citybot(
         timeout=timeout,
         check=False,
     )
+
+
+def modules_loaded_by(statement: str) -> set[str]:
+    """The modules a fresh Python has loaded after running ``statement``, e.g. ``"import bot.cli"``."""
+    code = f"{statement}\nimport sys\nprint(*sys.modules, sep='\\n')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    return set(result.stdout.split())

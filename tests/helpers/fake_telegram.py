@@ -242,10 +242,7 @@ class FakeBotApi:
         return self._new_message(params, document=document, **_caption(params))
 
     def _get_updates(self, params: JsonDict, files: Any) -> list[JsonDict]:
-        offset = int(params.get("offset") or 0)
-        if offset:
-            self._pending = [update for update in self._pending if update["update_id"] >= offset]
-        return self._pending[: int(params.get("limit") or 100)]
+        return self.take_updates(int(params.get("offset") or 0), int(params.get("limit") or 100))
 
     def _set_webhook(self, params: JsonDict, files: Any) -> bool:
         self.webhook = {**self.webhook, "url": params.get("url", "")}
