@@ -42,9 +42,16 @@ UPDATE_ATTEMPTS = 3
 """How often an update is run when it collides with another process's concurrent write."""
 UPDATE_RETENTION = timedelta(days=14)
 """How long processed update ids are kept; transports redeliver within hours, not weeks."""
+LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+"""The primary subtag of a user's language tag ("pt" of "pt-BR"), the name of a texts file."""
 COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
 
 Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
+
+
+async def no_text(turn: Turn, text: str) -> None:
+    """For flows that ask only with buttons: typed text goes on to ``/ask``."""
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +91,9 @@ COMMANDS: dict[str, Handler] = {
 FLOWS: dict[str, Flow] = {
     onboarding.FLOW: Flow(onboarding.on_choice, onboarding.on_text, onboarding.render),
     assessment.FLOW: Flow(assessment.on_choice, assessment.on_text, assessment.render),
-    checkin.FLOW: Flow(checkin.on_choice, checkin.on_text, checkin.render),
-    change.FLOW: Flow(change.on_choice, change.on_text, change.render),
-    privacy.FORGET_FLOW: Flow(privacy.on_choice, privacy.on_text, privacy.render),
+    checkin.FLOW: Flow(checkin.on_choice, no_text, checkin.render),
+    change.FLOW: Flow(change.on_choice, no_text, change.render),
+    privacy.FORGET_FLOW: Flow(privacy.on_choice, no_text, privacy.render),
 }
 
 
@@ -116,9 +123,11 @@ class Engine:
     def texts_for(self, language: str | None) -> Texts:
         """The texts in the user's language when citybot has them, else English."""
         code = (language or "").split("-")[0].lower()
-        if code and code not in self._texts:
+        if not LANGUAGE.match(code):  # clients send the tag: never let it name another file
+            return self.texts
+        if code not in self._texts:
             self._texts[code] = Texts.load(code)
-        return self._texts.get(code, self.texts)
+        return self._texts[code]
 
     def _lock_for(self, user_id: str) -> asyncio.Lock:
         if self._writer is not None:

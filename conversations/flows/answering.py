@@ -1,4 +1,4 @@
-"""The four answers an official gives about an action, as buttons and as words."""
+"""The four answers an official gives about an action, as buttons and as words, and the progress shown with them."""
 
 from __future__ import annotations
 
@@ -23,3 +23,10 @@ def progress_bar(turn: Turn, index: int, count: int, cells: int = 10) -> str:
     """A bar such as ▰▰▰▱▱▱▱▱▱▱, filled up to the current position."""
     filled = max(0, min(cells, -(-index * cells // max(count, 1))))
     return turn.t("progress.full") * filled + turn.t("progress.empty") * (cells - filled)
+
+
+def area_progress(turn: Turn, area: str) -> str:
+    """The progress line over a question about ``area``: a bar and "area 3/10"."""
+    codes = [a.code for a in turn.catalogue.areas]
+    index = codes.index(area) + 1
+    return turn.t("progress.line", bar=progress_bar(turn, index, len(codes)), index=index, count=len(codes))

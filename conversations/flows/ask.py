@@ -49,9 +49,9 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
     if pending:
         notices.append(turn.t("ask.pending"))
     if not matches:
-        text = "\n\n".join([turn.t("ask.no_match"), *notices])
+        text = "\n\n".join([turn.t("ask.no_match", model=turn.catalogue.name), *notices])
         return [Reply(text, options=shortcuts(turn, "areas"))]
-    lines = [turn.t("ask.intro")]
+    lines = [turn.t("ask.intro", model=turn.catalogue.name)]
     for match in matches:
         action = match.action
         area, stage = turn.catalogue.area(action.area), turn.catalogue.stage(action.stage)

@@ -12,7 +12,7 @@ import dataclasses
 
 from catalogue import Action, Answer, Catalogue
 from conversations.flows import onboarding, results
-from conversations.flows.answering import SHORT, answer_buttons, answer_label, progress_bar
+from conversations.flows.answering import SHORT, answer_buttons, answer_label, area_progress
 from conversations.flows.menu import shortcuts
 from conversations.messages import Reply
 from conversations.storage import repository
@@ -26,8 +26,24 @@ MAX_NOTE_LENGTH = 1000
 BACK, SKIP, NOTE, PAUSE, NEXT_AREA, GO_ON = "b", "s", "t", "z", "next", "go"
 
 
-def catalogue_tag(catalogue: Catalogue) -> str:
-    return f"{catalogue.id}@{catalogue.version}"
+UNFINISHED = ("open", "paused")
+
+
+async def unfinished(turn: Turn, kind: str) -> Assessment | None:
+    """The participant's latest open or paused assessment of ``kind`` (a full one or a check-in)."""
+    assert turn.participant is not None
+    return await repository.latest_assessment(
+        turn.session, participant=turn.participant, kind=kind, statuses=UNFINISHED
+    )
+
+
+async def create(turn: Turn, kind: str, *, cursor: str, status: str = "open") -> Assessment:
+    """A new assessment of ``kind`` against the loaded catalogue (its id and version are kept with it)."""
+    assert turn.participant is not None
+    catalogue = f"{turn.catalogue.id}@{turn.catalogue.version}"
+    return await repository.create_assessment(
+        turn.session, participant=turn.participant, kind=kind, catalogue=catalogue, cursor=cursor, status=status
+    )
 
 
 def first_action(catalogue: Catalogue, area: str, stage: str | None = None) -> str:
@@ -70,34 +86,22 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     """``/assess``: resume the open assessment exactly where it was, or begin a new one."""
     if (replies := await onboarding.require(turn)) is not None:
         return replies
-    assert turn.participant is not None
-    assessment = await repository.latest_assessment(
-        turn.session, participant=turn.participant, kind=KIND, statuses=("open", "paused")
-    )
+    assessment = await unfinished(turn, KIND)
     if assessment is not None and assessment.cursor is not None:
         assessment.status = "open"
         repository.touch(assessment)
         turn.session.add(assessment)
         turn.set_flow(FLOW, assessment=assessment.id)
         return [turn.say("assessment.resumed"), *await render(turn)]
-    assessment = await repository.create_assessment(
-        turn.session, participant=turn.participant, kind=KIND, catalogue=catalogue_tag(turn.catalogue)
-    )
-    assessment.cursor = first_action(turn.catalogue, turn.catalogue.areas[0].code)
-    turn.session.add(assessment)
+    assessment = await create(turn, KIND, cursor=first_action(turn.catalogue, turn.catalogue.areas[0].code))
     turn.set_flow(FLOW, assessment=assessment.id)
     intro = turn.say("assessment.intro", areas=len(turn.catalogue.areas), actions=len(turn.catalogue.actions))
     return [intro, *await render(turn)]
 
 
-async def current(turn: Turn) -> Assessment | None:
-    assert turn.participant is not None
-    return await turn.current_assessment()
-
-
 async def render(turn: Turn) -> list[Reply]:
     """The pending question: an action, a stage gate, or the note prompt."""
-    assessment = await current(turn)
+    assessment = await turn.current_assessment()
     if assessment is None or assessment.cursor is None or assessment.status == "finished":
         turn.clear_flow()
         return [turn.say("assessment.none", options=shortcuts(turn, "assess", "results"))]
@@ -110,12 +114,6 @@ async def render(turn: Turn) -> list[Reply]:
     return [await action_question(turn, assessment, assessment.cursor)]
 
 
-def progress(turn: Turn, area: str) -> str:
-    codes = [a.code for a in turn.catalogue.areas]
-    index = codes.index(area) + 1
-    return turn.t("progress.line", bar=progress_bar(turn, index, len(codes)), index=index, count=len(codes))
-
-
 async def action_question(turn: Turn, assessment: Assessment, code: str) -> Reply:
     catalogue = turn.catalogue
     action = catalogue.action(code)
@@ -123,7 +121,7 @@ async def action_question(turn: Turn, assessment: Assessment, code: str) -> Repl
     stage_codes = [a.code for a in catalogue.sorted_actions(catalogue.actions_of(area.code, stage.code))]
     text = turn.t(
         "assessment.question",
-        progress=progress(turn, area.code),
+        progress=area_progress(turn, area.code),
         area=area.code,
         area_title=area.title,
         stage=stage.name,
@@ -156,7 +154,7 @@ def gate_question(turn: Turn, cursor: str) -> Reply:
     next_stage = catalogue.stage(stage_after(catalogue, area_code, stage_code) or stage_code)
     text = turn.t(
         "assessment.gate",
-        progress=progress(turn, area_code),
+        progress=area_progress(turn, area_code),
         area=area.code,
         area_title=area.title,
         stage=stage.name,
@@ -174,7 +172,7 @@ def gate_question(turn: Turn, cursor: str) -> Reply:
 
 async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     """An answer or a control button of the pending question; ``None`` if it does not belong to it."""
-    assessment = await current(turn)
+    assessment = await turn.current_assessment()
     cursor, _, op = value.rpartition(":")
     if assessment is None or turn.step is not None or cursor != assessment.cursor:
         return None
@@ -216,7 +214,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     """A note, when one was asked for; other text is not for this flow."""
     if turn.step != "note":
         return None
-    assessment = await current(turn)
+    assessment = await turn.current_assessment()
     if assessment is None or assessment.cursor is None:
         return None
     note = text.strip()
@@ -265,7 +263,7 @@ def pause(turn: Turn, assessment: Assessment) -> list[Reply]:
 
 async def pause_quietly(turn: Turn) -> None:
     """Pause the assessment in progress without a word (``/cancel`` does the talking)."""
-    assessment = await current(turn)
+    assessment = await turn.current_assessment()
     if assessment is not None and assessment.status == "open":
         assessment.status = "paused"
         repository.touch(assessment)

@@ -31,7 +31,7 @@ async def navigate(turn: Turn, code: str) -> list[Reply]:
 
 def domains(turn: Turn) -> Reply:
     catalogue = turn.catalogue
-    lines = [turn.t("browse.domains")]
+    lines = [turn.t("browse.domains", model=catalogue.name)]
     lines += [
         turn.t("browse.domain_line", code=d.code, name=d.name, areas=len(catalogue.areas_of(d.code)))
         for d in catalogue.domains

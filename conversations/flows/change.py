@@ -12,8 +12,11 @@ from conversations.flows.answering import SHORT, answer_buttons, answer_label
 from conversations.flows.menu import shortcuts
 from conversations.messages import Reply
 from conversations.storage import repository
-from conversations.storage.models import Assessment
+from conversations.storage.models import AnswerRecord, Assessment
 from conversations.turn import Turn
+
+CurrentAnswers = dict[str, tuple[AnswerRecord, Assessment]]
+"""Per action code, the participant's current answer and the assessment it lives in."""
 
 FLOW = "change"
 CANCEL = "x"
@@ -48,25 +51,16 @@ async def render(turn: Turn) -> list[Reply]:
     return [turn.question(text, buttons, columns=2)]
 
 
-async def target_assessment(turn: Turn, code: str) -> Assessment:
+async def target_assessment(turn: Turn, code: str, latest: CurrentAnswers) -> Assessment:
     """Where the new answer goes: the assessment holding the current one, else the latest, else a new one."""
     assert turn.participant is not None
-    latest = await repository.current_answers(turn.session, participant=turn.participant)
     if code in latest:
         return latest[code][1]
     existing = await repository.latest_assessment(turn.session, participant=turn.participant)
     if existing is not None:
         return existing
-    created = await repository.create_assessment(
-        turn.session,
-        participant=turn.participant,
-        kind=assessment.KIND,
-        catalogue=assessment.catalogue_tag(turn.catalogue),
-    )
-    created.status = "paused"
-    created.cursor = assessment.first_action(turn.catalogue, turn.catalogue.areas[0].code)
-    turn.session.add(created)
-    return created
+    first = assessment.first_action(turn.catalogue, turn.catalogue.areas[0].code)
+    return await assessment.create(turn, assessment.KIND, cursor=first, status="paused")
 
 
 async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
@@ -78,16 +72,15 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         return [turn.echo(turn.t("change.cancelled", code=code))]
     if op not in SHORT:
         return None
-    target = await target_assessment(turn, code)
     assert turn.participant is not None
     latest = await repository.current_answers(turn.session, participant=turn.participant)
     before = latest[code][0].value if code in latest else None
+    target = await target_assessment(turn, code, latest)
     await repository.set_answer(turn.session, assessment=target, code=code, value=SHORT[op])
     turn.clear_flow()
-    answers: dict[str, Answer] = await results.current_answers(turn)
+    answers = {other: Answer(record.value) for other, (record, _) in latest.items()} | {code: SHORT[op]}
     area = turn.catalogue.action(code).area
     reached = area_maturity(turn.catalogue, area, answers).stage_reached
-    stage = turn.catalogue.stage(reached).name if reached else turn.t("results.not_started")
     echo = turn.t(
         "change.changed",
         code=code,
@@ -96,9 +89,10 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     )
     return [
         turn.echo(echo),
-        turn.say("change.area_now", area=area, stage=stage, options=shortcuts(turn, "results", "assess")),
+        turn.say(
+            "change.area_now",
+            area=area,
+            stage=results.stage_name(turn, reached),
+            options=shortcuts(turn, "results", "assess"),
+        ),
     ]
-
-
-async def on_text(turn: Turn, text: str) -> list[Reply] | None:
-    return None

@@ -1,7 +1,7 @@
 """Quick check-in (``/checkin``, and where a workshop link leads): one question per area.
 
 Each answer is the stage the area has completed (or "not started"), turned into answers for
-every action of the area by ``catalogue.answers_for_stage``: ten taps give a full result.
+every action of the area by ``catalogue.answers_for_stage``: one tap per area gives a full result.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import dataclasses
 
 from catalogue import answers_for_stage
 from conversations.flows import onboarding, results
-from conversations.flows.answering import progress_bar
-from conversations.flows.assessment import catalogue_tag
+from conversations.flows.answering import area_progress
+from conversations.flows.assessment import create, unfinished
 from conversations.messages import Reply
 from conversations.storage import repository
 from conversations.storage.models import Assessment, utcnow
@@ -27,15 +27,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     """``/checkin``: continue an unfinished check-in, or begin one at the first area."""
     if (replies := await onboarding.require(turn)) is not None:
         return replies
-    assert turn.participant is not None
-    assessment = await repository.latest_assessment(
-        turn.session, participant=turn.participant, kind=KIND, statuses=("open", "paused")
-    )
-    if assessment is None:
-        assessment = await repository.create_assessment(
-            turn.session, participant=turn.participant, kind=KIND, catalogue=catalogue_tag(turn.catalogue)
-        )
-        assessment.cursor = turn.catalogue.areas[0].code
+    assessment = await unfinished(turn, KIND) or await create(turn, KIND, cursor=turn.catalogue.areas[0].code)
     assessment.status = "open"
     turn.session.add(assessment)
     turn.set_flow(FLOW, assessment=assessment.id)
@@ -55,19 +47,17 @@ async def render(turn: Turn) -> list[Reply]:
         return [turn.say("checkin.none")]
     catalogue = turn.catalogue
     area = catalogue.area(assessment.cursor)
-    codes = [a.code for a in catalogue.areas]
-    index = codes.index(area.code) + 1
     stages = catalogue.stages_of(area.code)
     text = turn.t(
         "checkin.question",
-        progress=turn.t("progress.line", bar=progress_bar(turn, index, len(codes)), index=index, count=len(codes)),
+        progress=area_progress(turn, area.code),
         area=area.code,
         area_title=area.title,
         stages="\n".join(turn.t("checkin.stage_line", stage=s.name, description=s.description) for s in stages),
     )
     buttons = [(turn.t("checkin.not_started"), f"{area.code}:{NOT_STARTED}")]
     buttons += [(stage.name, f"{area.code}:{stage.code}") for stage in stages]
-    if index > 1:
+    if area.code != catalogue.areas[0].code:
         buttons.append((turn.t("checkin.back"), f"{area.code}:{BACK}"))
     return [turn.question(text, buttons, columns=2)]
 
@@ -105,7 +95,3 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     turn.session.add(assessment)
     turn.clear_flow()
     return [echo, turn.say("checkin.finished"), *await results.summary(turn)]
-
-
-async def on_text(turn: Turn, text: str) -> list[Reply] | None:
-    return None

@@ -8,7 +8,6 @@ from typing import Any
 from conversations.flows.menu import shortcuts
 from conversations.messages import Attachment, Reply
 from conversations.storage import repository
-from conversations.storage.models import AnswerChange
 from conversations.turn import Turn
 
 FORGET_FLOW = "forget"
@@ -24,6 +23,7 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
     city = await repository.city_by_id(session, city_id=participant.city_id)
     rows = await repository.answer_rows(session, participant=participant)
     questions = await repository.questions_of(session, participant=participant)
+    histories = await repository.answer_histories(session, participant=participant)
     assessments: dict[int, dict[str, Any]] = {}
     for row in rows:
         entry = assessments.setdefault(
@@ -35,9 +35,6 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
                 "answers": [],
             },
         )
-        history: list[AnswerChange] = await repository.answer_history(
-            session, assessment=row.assessment, code=row.answer.action_code
-        )
         entry["answers"].append(
             {
                 "action": row.answer.action_code,
@@ -46,7 +43,7 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
                 "notes": list(row.notes),
                 "history": [
                     {"from": change.previous, "to": change.value, "at": repository.as_utc(change.changed_at)}
-                    for change in history
+                    for change in histories.get(row.answer.id or 0, [])
                 ],
             }
         )
@@ -96,7 +93,3 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     await repository.delete_participant(turn.session, participant=turn.participant)
     turn.forget_participant()
     return [turn.echo(turn.t("privacy.forgotten"))]
-
-
-async def on_text(turn: Turn, text: str) -> list[Reply] | None:
-    return None

@@ -26,6 +26,11 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     return await summary(turn)
 
 
+def stage_name(turn: Turn, stage: str | None) -> str:
+    """The name of the stage an area reached, or "not started"."""
+    return turn.catalogue.stage(stage).name if stage else turn.t("results.not_started")
+
+
 async def current_answers(turn: Turn) -> dict[str, Answer]:
     assert turn.participant is not None
     latest = await repository.current_answers(turn.session, participant=turn.participant)
@@ -51,7 +56,7 @@ async def summary(turn: Turn) -> list[Reply]:
             state = maturity[area.code]
             done = sum(progress.done for progress in state.stages)
             total = sum(progress.total for progress in state.stages)
-            stage = catalogue.stage(state.stage_reached).name if state.stage_reached else turn.t("results.not_started")
+            stage = stage_name(turn, state.stage_reached)
             lines.append(
                 turn.t("results.area", area=area.code, bar=progress_bar(turn, done, total, BAR_CELLS), stage=stage)
             )
@@ -100,5 +105,5 @@ def chart_area(turn: Turn, state: AreaMaturity, positions: dict[str, int]) -> Ch
         reached=reached,
         next_stage=positions[progress.stage] if progress else reached,
         share_next=progress.share_done if progress else 0.0,
-        stage=catalogue.stage(state.stage_reached).name if state.stage_reached else turn.t("results.not_started"),
+        stage=stage_name(turn, state.stage_reached),
     )

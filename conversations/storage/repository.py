@@ -199,9 +199,23 @@ async def add_city(session: AsyncSession, *, name: str) -> City:
 
 
 async def create_assessment(
-    session: AsyncSession, *, participant: Participant, kind: str, catalogue: str
+    session: AsyncSession,
+    *,
+    participant: Participant,
+    kind: str,
+    catalogue: str,
+    cursor: str | None = None,
+    status: str = "open",
 ) -> Assessment:
-    assessment = Assessment(participant_id=participant.id, city_id=participant.city_id, kind=kind, catalogue=catalogue)
+    """A new assessment of the participant's city, starting at ``cursor``."""
+    assessment = Assessment(
+        participant_id=participant.id,
+        city_id=participant.city_id,
+        kind=kind,
+        catalogue=catalogue,
+        cursor=cursor,
+        status=status,
+    )
     session.add(assessment)
     await session.flush()
     return assessment
@@ -311,15 +325,19 @@ async def set_answers(
     return previous
 
 
-async def answer_history(session: AsyncSession, *, assessment: Assessment, code: str) -> list[AnswerChange]:
-    """Every value one answer had, oldest first."""
+async def answer_histories(session: AsyncSession, *, participant: Participant) -> dict[int, list[AnswerChange]]:
+    """Every value each of the participant's answers had, oldest first, by answer id (one query)."""
     query = (
         select(AnswerChange)
         .join(AnswerRecord, col(AnswerRecord.id) == col(AnswerChange.answer_id))
-        .where(AnswerRecord.assessment_id == assessment.id, AnswerRecord.action_code == code)
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.participant_id == participant.id)
         .order_by(col(AnswerChange.id))
     )
-    return list((await session.exec(query)).all())
+    histories: dict[int, list[AnswerChange]] = {}
+    for change in (await session.exec(query)).all():
+        histories.setdefault(change.answer_id, []).append(change)
+    return histories
 
 
 async def current_answers(

@@ -186,3 +186,10 @@ async def test_choice_ids_stay_short(engine: Engine) -> None:
     await chat.choose("Domain I")
     seen = [o.choice for o in chat.options]
     assert all(len(choice) <= MAX_CHOICE_LENGTH and choice.isascii() for choice in seen)
+
+
+def test_texts_fall_back_to_english_and_never_name_another_file(engine: Engine) -> None:
+    assert engine.texts_for("en-GB") is engine.texts_for("en") is engine.texts
+    assert engine.texts_for("pt-BR").language == "en"
+    for tag in (None, "", "../../catalogue/data/smr-rmm", "en/../x", "e"):
+        assert engine.texts_for(tag) is engine.texts

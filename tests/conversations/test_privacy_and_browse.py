@@ -65,4 +65,4 @@ async def test_browse_domains_areas_and_actions(engine: Engine) -> None:
     await chat.choose("All domains")
     assert "L · Leadership & Governance" in chat.text
     await chat.command("/areas nonsense")
-    assert "The maturity model has these domains" in chat.text
+    assert f"The {engine.catalogue.name} has these domains" in chat.text
