@@ -72,13 +72,13 @@ def welcome(turn: Turn, workshop: str | None) -> Reply:
 
 async def consent(turn: Turn, value: str) -> list[Reply]:
     """The consent buttons: ``y`` (optionally ``y:<workshop>``) stores the participant, ``n`` stores nothing."""
+    workshop = value[2:] if value.startswith("y:") else None
+    if value not in ("y", "n") and not (workshop and WORKSHOP.match(workshop)):
+        return [turn.say("errors.malformed_choice")]
+    if turn.participant is not None:  # an old welcome's button: consent was given, and /forget is the way out
+        return [turn.say("onboarding.already", options=main_menu(turn), columns=2)]
     if value == "n":
         return [turn.echo(turn.t("onboarding.declined"))]
-    workshop = value[2:] if value.startswith("y:") else None
-    if value != "y" and not (workshop and WORKSHOP.match(workshop)):
-        return [turn.say("errors.malformed_choice")]
-    if turn.participant is not None:
-        return [turn.say("onboarding.already", options=main_menu(turn), columns=2)]
     incoming = turn.incoming
     turn.participant, turn.conversation = await repository.create_participant(
         turn.session, user_id=incoming.user_id, name=incoming.user_name[:200], language=incoming.language

@@ -20,6 +20,16 @@ async def test_nothing_is_stored_before_consent(engine: Engine) -> None:
     assert await count(engine, ProcessedUpdate) == 4  # only update ids, nothing about the person
 
 
+async def test_an_old_decline_button_after_consent_keeps_everything(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.command("/start")
+    decline = chat.option("No, thanks").choice
+    await chat.onboard()
+    await chat.choose_id(decline)
+    assert "already set up" in chat.text and "nothing was stored" not in chat.text
+    assert await count(engine, Participant) == 1
+
+
 async def test_consent_city_and_role(engine: Engine) -> None:
     chat = Chat(engine)
     await chat.onboard("Rotterdam", "Resilience officer")
