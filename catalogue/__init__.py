@@ -8,10 +8,15 @@ from catalogue.loader import CatalogueError, default_path
 from catalogue.maturity import (
     Answer,
     AreaMaturity,
+    CombinedArea,
     StageProgress,
     answers_for_stage,
     area_maturity,
     city_maturity,
+    combined_area,
+    combined_maturity,
+    combined_next_actions,
+    common_next_actions,
     next_actions,
 )
 from catalogue.model import Action, Area, Domain, Match, Stage
@@ -23,6 +28,7 @@ __all__ = [
     "AreaMaturity",
     "Catalogue",
     "CatalogueError",
+    "CombinedArea",
     "Domain",
     "Match",
     "Stage",
@@ -30,6 +36,10 @@ __all__ = [
     "answers_for_stage",
     "area_maturity",
     "city_maturity",
+    "combined_area",
+    "combined_maturity",
+    "combined_next_actions",
+    "common_next_actions",
     "default_path",
     "next_actions",
 ]
