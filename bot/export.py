@@ -1,14 +1,32 @@
-"""Exports for coordinators: every stored answer, one row per answer, as CSV or JSON."""
+"""Exports for coordinators: every stored answer, one row per answer, as CSV, JSON or Excel.
+
+Rows are plain dicts (field name -> value: ``str``, ``int``, ``bool`` or an aware ``datetime``), as
+the engine reads them out; this module only turns them into file bytes:
+
+* CSV in UTF-8 with a byte-order mark, so Excel opens accents and non-Latin names correctly;
+* JSON, a list of objects with ISO 8601 times;
+* XLSX (openpyxl, imported only when one is written): an *Answers* sheet with typed cells, a
+  frozen header and filters on, a *Summary* sheet (the median stage per area per city and per
+  workshop, with its spread and respondent counts) and the *Catalogue* sheet.
+
+Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return) are neutralised in CSV with a leading apostrophe (OWASP's advice
+against CSV injection); in XLSX they are written as plain text cells, unchanged.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from catalogue import Catalogue
+from catalogue import Answer, Catalogue, combined_maturity
 
 FIELDS = (
     "city",
@@ -55,3 +73,274 @@ def render(rows: list[dict[str, Any]], fmt: ExportFormat | str) -> str:
         writer.writerows(rows)
         return buffer.getvalue()
     raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(ExportFormat)}")
+
+
+# --- answer exports in three formats ---------------------------------------------------------
+
+
+class FileFormat(StrEnum):
+    """The file formats of an answer export; the value is also the file extension."""
+
+    CSV = "csv"
+    JSON = "json"
+    XLSX = "xlsx"
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self]
+
+
+MEDIA_TYPES = {
+    FileFormat.CSV: "text/csv",
+    FileFormat.JSON: "application/json",
+    FileFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the Answers table: its field, the type of its cells and its width in Excel."""
+
+    name: str
+    kind: type
+    width: int = 12
+
+
+ANSWER_COLUMNS = (
+    Column("city", str, 14),
+    Column("participant", str, 12),
+    Column("name", str, 16),
+    Column("role", str, 14),
+    Column("workshop", str, 10),
+    Column("workshop_name", str, 20),
+    Column("assessment", int, 11),
+    Column("assessment_kind", str, 10),
+    Column("domain", str, 8),
+    Column("area", str, 6),
+    Column("area_title", str, 36),
+    Column("stage", str, 6),
+    Column("stage_name", str, 11),
+    Column("action_code", str, 8),
+    Column("action_title", str, 50),
+    Column("answer", str, 11),
+    Column("implied", bool, 8),
+    Column("note", str, 30),
+    Column("answered_at", datetime, 20),
+)
+"""Every answer row's fields, in file order. ``participant`` is a stable pseudonymous id; ``name`` is
+the display name only when the participant agreed to share it. ``implied`` is true for answers
+implied by a quick check-in (a stage picked for the area), false for answers given one by one."""
+ANSWER_FIELDS = tuple(column.name for column in ANSWER_COLUMNS)
+
+SUMMARY_FIELDS = (
+    "group",
+    "name",
+    "participants",
+    "area",
+    "area_title",
+    "respondents",
+    "median_stage",
+    "lowest_stage",
+    "highest_stage",
+    "next_actions",
+)
+"""The Summary sheet: per city and per workshop (``group``), per area, the combined stage."""
+CATALOGUE_FIELDS = ("code", "domain", "domain_name", "area", "area_title", "stage", "stage_name", "title")
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What spreadsheet programs read as the start of a formula (OWASP, CSV injection)."""
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters an XLSX file cannot hold; they are dropped from cells."""
+CSV_BOM = "\ufeff"
+DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+HEADER_FILL = "DDEBF7"
+
+
+def export_bytes(
+    rows: Sequence[Mapping[str, Any]], fmt: FileFormat | str, *, catalogue: Catalogue, not_started: str = ""
+) -> bytes:
+    """The answer rows as a file in ``fmt``; XLSX adds the Summary and Catalogue sheets.
+
+    ``not_started`` names "no stage reached" in the Summary sheet (a sentence of the texts file).
+    """
+    fmt = FileFormat(fmt)
+    if fmt is FileFormat.CSV:
+        return csv_bytes(rows)
+    if fmt is FileFormat.JSON:
+        return json_bytes(rows)
+    return xlsx_bytes(rows, catalogue=catalogue, not_started=not_started)
+
+
+def csv_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
+    """CSV in UTF-8 with a byte-order mark, header first, formula-like text neutralised."""
+    buffer = io.StringIO()
+    buffer.write(CSV_BOM)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(field)) for field in fields])
+    return buffer.getvalue().encode("utf-8")
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def json_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
+    """A JSON list of objects, one per row, with every field, times in ISO 8601 UTC."""
+    objects = [{field: json_value(row.get(field)) for field in fields} for row in rows]
+    return (json.dumps(objects, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def json_value(value: Any) -> Any:
+    return iso_utc(value) if isinstance(value, datetime) else value
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC, to the second; a naive time is taken to be UTC already."""
+    return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC).isoformat(timespec="seconds")
+
+
+def summary_rows(
+    rows: Iterable[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = ""
+) -> list[dict[str, Any]]:
+    """Per city, then per workshop, per area: respondents and the median stage with its spread.
+
+    Built from the exported rows themselves with :func:`catalogue.combined_maturity`, each
+    participant counted once with their latest answer per action, so the Summary always agrees
+    with the Answers sheet it comes with. Answers to actions the catalogue does not have are left out.
+    """
+    groups: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = {}
+    for row in rows:
+        if not catalogue.has_action(str(row.get("action_code", ""))):
+            continue
+        person = str(row.get("participant", ""))
+        if row.get("city"):
+            groups.setdefault(("city", str(row["city"])), {}).setdefault(person, []).append(row)
+        if row.get("workshop"):
+            label = " · ".join(str(part) for part in (row["workshop"], row.get("workshop_name")) if part)
+            groups.setdefault(("workshop", label), {}).setdefault(person, []).append(row)
+
+    def stage(code: str | None) -> str:
+        return catalogue.stage(code).name if code else not_started
+
+    summary: list[dict[str, Any]] = []
+    for (group, name), people in sorted(groups.items(), key=lambda item: (item[0][0] != "city", item[0][1])):
+        combined = combined_maturity(catalogue, [latest_answers(answers) for answers in people.values()])
+        for area in catalogue.areas:
+            state = combined[area.code]
+            summary.append(
+                {
+                    "group": group,
+                    "name": name,
+                    "participants": len(people),
+                    "area": area.code,
+                    "area_title": area.title,
+                    "respondents": state.respondents,
+                    "median_stage": stage(state.median) if state.respondents else "",
+                    "lowest_stage": stage(state.lowest) if state.respondents else "",
+                    "highest_stage": stage(state.highest) if state.respondents else "",
+                    "next_actions": " ".join(action.code for action in state.next_actions),
+                }
+            )
+    return summary
+
+
+def latest_answers(rows: Iterable[Mapping[str, Any]]) -> dict[str, Answer]:
+    """One participant's current answer per action: the most recently answered row wins."""
+    ordered = sorted(rows, key=lambda row: _moment(row.get("answered_at")))
+    return {str(row["action_code"]): Answer(row["answer"]) for row in ordered}
+
+
+def _moment(value: Any) -> str:
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    return str(value or "")
+
+
+def catalogue_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
+    """Every action of the catalogue with its domain, area and stage, in catalogue order."""
+    return [
+        {
+            "code": action.code,
+            "domain": action.domain,
+            "domain_name": catalogue.domain(action.domain).name,
+            "area": action.area,
+            "area_title": catalogue.area(action.area).title,
+            "stage": action.stage,
+            "stage_name": catalogue.stage(action.stage).name,
+            "title": action.title,
+        }
+        for action in catalogue.actions
+    ]
+
+
+def xlsx_bytes(rows: Sequence[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = "") -> bytes:
+    """An Excel workbook: the Answers sheet (typed cells, frozen header, filters), Summary and Catalogue."""
+    from openpyxl import Workbook  # about 0.2 s to import: only when a workbook is written
+
+    workbook = Workbook(write_only=True)
+    answers = workbook.create_sheet("Answers")
+    _table(answers, ANSWER_COLUMNS, rows)
+    summary = workbook.create_sheet("Summary")
+    summary_columns = tuple(
+        Column(name, int if name in ("participants", "respondents") else str, 36 if name == "area_title" else 14)
+        for name in SUMMARY_FIELDS
+    )
+    _table(summary, summary_columns, summary_rows(rows, catalogue=catalogue, not_started=not_started))
+    sheet = workbook.create_sheet("Catalogue")
+    widths = {"title": 80, "area_title": 36, "domain_name": 24}
+    _table(sheet, tuple(Column(name, str, widths.get(name, 8)) for name in CATALOGUE_FIELDS), catalogue_rows(catalogue))
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _table(sheet: Any, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> None:
+    """Write a header and rows into a write-only sheet: bold frozen header, filters, widths, typed cells."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    for number, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = column.width
+    sheet.freeze_panes = "A2"
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.name)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        header.append(cell)
+    sheet.append(header)
+    count = 0
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, column, row.get(column.name)) for column in columns])
+        count += 1
+    last = get_column_letter(len(columns))
+    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+
+
+def _xlsx_cell(sheet: Any, column: Column, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or value == "":
+        return None
+    if column.kind is datetime and isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    if column.kind in (int, bool) and isinstance(value, column.kind):
+        return value
+    text = ILLEGAL_XML.sub("", str(value))
+    if not text.startswith("="):
+        return text
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # text, never a formula
+    return cell
