@@ -73,6 +73,10 @@ class ChartArea:
     once every stage is done; an area lacking a stage may skip a position), and
     ``share_next`` the share of that next stage's actions already done, 0..1.
     ``stage`` says the stage reached in words ("Moderate", "not started").
+
+    A bar of several respondents (a city, a workshop) stands at their median stage; ``low`` and
+    ``high`` are the positions of the lowest and highest respondent, ``respondents`` how many
+    answered the area. One person's bar leaves them ``None``.
     """
 
     code: str
@@ -81,6 +85,9 @@ class ChartArea:
     next_stage: int
     share_next: float
     stage: str
+    low: int | None = None
+    high: int | None = None
+    respondents: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +103,9 @@ class ChartDomain:
 class MaturityChart:
     """What a maturity chart shows, as plain data; adapters draw it (e.g. as a PNG) however suits them.
 
-    Every word on the chart comes from here, already in the user's language: the title, the
-    stage names along the axis (lowest first) and the legend's two entries.
+    Every word on the chart comes from here, already in the user's language: the title (whose
+    answers), the subtitle (how many respondents, the date), the stage names along the axis
+    (lowest first) and the legend's entries (``legend_spread`` only for charts with a spread).
     """
 
     title: str
@@ -105,6 +113,8 @@ class MaturityChart:
     domains: tuple[ChartDomain, ...]
     legend_reached: str
     legend_next: str
+    subtitle: str = ""
+    legend_spread: str = ""
 
     @property
     def areas(self) -> tuple[ChartArea, ...]:
