@@ -1,4 +1,4 @@
-"""The maturity chart PNG: a real image of the right size that changes with the maturity it shows."""
+"""The maturity chart PNG: a real image of the right size that changes with the maturity and spread it shows."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import pytest
 from matplotlib.image import imread
 
-from bot.charts import maturity_chart_png
+from bot.charts import LABEL_LINES, LABEL_WIDTH, maturity_chart_png, wrap
 from catalogue import Catalogue
 from conversations import ChartArea, ChartDomain, MaturityChart
 from tests.helpers.cli import modules_loaded_by
@@ -16,12 +16,23 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 STAGES = ("Starting", "Moderate", "Advanced", "Robust", "verTebrate")
 
 
-def make_chart(catalogue: Catalogue, reached: dict[str, int], *, share_next: float = 0.0) -> MaturityChart:
-    """A chart of the SMR areas with the given stage positions (missing areas: not started)."""
+def make_chart(
+    catalogue: Catalogue,
+    reached: dict[str, int],
+    *,
+    share_next: float = 0.0,
+    spread: dict[str, tuple[int, int, int]] | None = None,
+    title: str = "Torino: stage reached per area",
+) -> MaturityChart:
+    """A chart of the SMR areas with the given stage positions (missing areas: not started).
+
+    ``spread`` gives an area (lowest, highest, respondents), as for a city's or a workshop's chart.
+    """
     stages = len(catalogue.stages)
 
     def bar(code: str) -> ChartArea:
         position = reached.get(code, 0)
+        low, high, respondents = (spread or {}).get(code, (None, None, None))
         return ChartArea(
             code=code,
             title=catalogue.area(code).title,
@@ -29,13 +40,24 @@ def make_chart(catalogue: Catalogue, reached: dict[str, int], *, share_next: flo
             next_stage=min(position + 1, stages),
             share_next=share_next,
             stage=STAGES[position - 1] if position else "not started",
+            low=low,
+            high=high,
+            respondents=respondents,
         )
 
     domains = tuple(
         ChartDomain(domain.code, domain.name, tuple(bar(area.code) for area in catalogue.areas_of(domain.code)))
         for domain in catalogue.domains
     )
-    return MaturityChart("Torino: stage reached per area", STAGES, domains, "Stage reached", "Next stage, actions done")
+    return MaturityChart(
+        title,
+        STAGES,
+        domains,
+        "Stage reached",
+        "Next stage, actions done",
+        subtitle="4 respondents · 1 December 2026" if spread else "",
+        legend_spread="Lowest to highest respondent" if spread else "",
+    )
 
 
 def pixels(png: bytes):  # numpy array, rows x columns x channels
@@ -46,7 +68,7 @@ def pixels(png: bytes):  # numpy array, rows x columns x channels
 def test_the_chart_is_a_phone_sized_png(catalogue: Catalogue) -> None:
     image = pixels(maturity_chart_png(make_chart(catalogue, {"L1": 2, "P1": 3, "C2": 1}, share_next=0.4)))
     height, width, channels = image.shape
-    assert 700 <= width <= 1000 and 500 <= height <= 800 and channels in (3, 4)
+    assert 700 <= width <= 1000 and 500 <= height <= 1250 and channels in (3, 4)
     assert image[..., :3].std() > 0.05  # something is drawn, not a blank canvas
 
 
@@ -96,3 +118,55 @@ def test_degenerate_charts_do_not_crash(chart: MaturityChart) -> None:
 def test_matplotlib_is_imported_only_when_a_chart_is_drawn() -> None:
     loaded = modules_loaded_by("import bot.cli, bot.charts, bot.console, bot.telegram.render")
     assert "matplotlib" not in loaded, "matplotlib imported eagerly"
+
+
+def test_a_groups_chart_shows_the_spread(catalogue: Catalogue) -> None:
+    median_only = maturity_chart_png(make_chart(catalogue, {"L1": 2, "P1": 3}))
+    spread = {"L1": (1, 4, 4), "P1": (0, 5, 4)}
+    with_spread = maturity_chart_png(make_chart(catalogue, {"L1": 2, "P1": 3}, spread=spread))
+    assert with_spread != median_only
+    image = pixels(with_spread)
+    assert 700 <= image.shape[1] <= 1000 and 500 <= image.shape[0] <= 1250
+
+
+def test_one_respondent_has_no_whisker(catalogue: Catalogue) -> None:
+    plain = make_chart(catalogue, {"L1": 2})
+    alone = make_chart(catalogue, {"L1": 2}, spread={"L1": (2, 2, 1)})
+    assert maturity_chart_png(alone) == maturity_chart_png(
+        MaturityChart(plain.title, plain.stages, plain.domains, plain.legend_reached, plain.legend_next, alone.subtitle)
+    )
+
+
+@pytest.mark.parametrize("code", ["L1", "I2", "C1"])
+def test_area_titles_wrap_instead_of_being_cut(catalogue: Catalogue, code: str) -> None:
+    label = wrap(f"{code}  {catalogue.area(code).title}", LABEL_WIDTH, LABEL_LINES)
+    assert "…" not in label
+    assert label.split() == f"{code}  {catalogue.area(code).title}".split()
+    assert all(len(line) <= LABEL_WIDTH for line in label.splitlines())
+
+
+def test_a_title_too_long_for_its_lines_ends_in_an_ellipsis() -> None:
+    assert wrap("word " * 40, 20, 2).count("\n") == 1
+    assert wrap("word " * 40, 20, 2).endswith("…")
+
+
+def test_wrapped_labels_make_the_chart_taller_not_narrower(catalogue: Catalogue) -> None:
+    short = make_chart(catalogue, {})
+    short = MaturityChart(
+        short.title,
+        short.stages,
+        tuple(
+            ChartDomain(d.code, d.name, tuple(ChartArea(a.code, "Short", 1, 2, 0.0, "Starting") for a in d.areas))
+            for d in short.domains
+        ),
+        short.legend_reached,
+        short.legend_next,
+    )
+    long_image, short_image = pixels(maturity_chart_png(make_chart(catalogue, {}))), pixels(maturity_chart_png(short))
+    assert long_image.shape[1] == short_image.shape[1]
+    assert long_image.shape[0] > short_image.shape[0]
+
+
+@pytest.mark.parametrize("title", ["$\\undefinedmacro$ city", "50% of $x$ & {braces}", "Ünïcode · Ελλάδα ✓"])
+def test_words_on_the_chart_are_plain_text_never_math(catalogue: Catalogue, title: str) -> None:
+    assert pixels(maturity_chart_png(make_chart(catalogue, {"L1": 1}, title=title))).shape[0] > 0
