@@ -26,6 +26,8 @@ class Catalogue:
         self.stages = data.stages
         self.actions = data.actions
         self.area_keywords = data.area_keywords
+        self.concepts = data.concepts
+        self._data = data
         self._domains = {domain.code: domain for domain in data.domains}
         self._areas = {area.code: area for area in data.areas}
         self._stages = {stage.code: stage for stage in data.stages}
@@ -72,7 +74,7 @@ class Catalogue:
 
     @cached_property
     def _index(self) -> SearchIndex:
-        return SearchIndex(self)
+        return SearchIndex(self._data)
 
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Match]:
         """The best matching actions for free text, best first (see :mod:`catalogue.search`)."""

@@ -14,11 +14,13 @@ from typing import Any
 
 import yaml
 
-from catalogue.model import Action, Area, Domain, Stage
+from catalogue.model import Action, Area, Concept, Domain, Stage
 
 DEFAULT_CATALOGUE = "smr-rmm.yaml"
 HEADER_FIELDS = ("id", "name", "version", "source")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9]+$")
+#: A concept lexicon entry is a word or a short phrase.
+MAX_CONCEPT_ENTRY_WORDS = 3
 
 
 class CatalogueError(ValueError):
@@ -46,6 +48,8 @@ class CatalogueData:
     stages: tuple[Stage, ...]
     actions: tuple[Action, ...]
     area_keywords: dict[str, tuple[str, ...]]
+    #: The field's concept lexicon (optional: a catalogue without one searches by its own words).
+    concepts: tuple[Concept, ...] = ()
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -70,6 +74,11 @@ def default_path() -> Path:
 def read_catalogue(path: Path | str | None = None) -> CatalogueData:
     """Parse and validate a catalogue file (the packaged SMR model by default)."""
     path = Path(path) if path is not None else default_path()
+    return _Validator(path).document(_read_yaml(path))
+
+
+def _read_yaml(path: Path) -> Any:
+    """The YAML document of a file, every mapping with its line numbers."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -86,7 +95,7 @@ def read_catalogue(path: Path | str | None = None) -> CatalogueData:
         raise CatalogueError(path, line, f"invalid YAML: {exc.problem}{context}") from None
     except yaml.YAMLError as exc:
         raise CatalogueError(path, None, f"invalid YAML: {exc}") from None
-    return _Validator(path).document(document)
+    return document
 
 
 class _Validator:
@@ -138,6 +147,9 @@ class _Validator:
             area_keywords[area.code] = self.keywords(entry, where)
         self.unique(document, "areas", areas)
         actions = self.actions(document, {area.code: area for area in areas}, stages)
+        concepts = self.concepts(document, where="concepts") if "concepts" in document else ()
+        if header.get("concepts") is not None:
+            concepts += self.concepts_file(header)
         return CatalogueData(
             id=str(header["id"]).strip(),
             name=str(header["name"]).strip(),
@@ -149,7 +161,40 @@ class _Validator:
             stages=stages,
             actions=actions,
             area_keywords=area_keywords,
+            concepts=concepts,
         )
+
+    def concepts_file(self, header: dict[str, Any]) -> tuple[Concept, ...]:
+        """The concept lexicon of the file the header's ``concepts`` names, relative to this file."""
+        name = self.text(header, "concepts", "catalogue")
+        path = self.path.parent / name
+        if not path.is_file():
+            raise self.fail(header, f"catalogue: concepts file {name!r} not found next to the catalogue", "concepts")
+        document = _read_yaml(path)
+        if not isinstance(document, dict) or "concepts" not in document:
+            raise CatalogueError(path, None, "the concepts file must be a mapping with a 'concepts' list")
+        return _Validator(path).concepts(document, where="concepts")
+
+    def concepts(self, document: dict[str, Any], where: str) -> tuple[Concept, ...]:
+        """A concept lexicon: a list of ``{name, words: [word or short phrase, ...]}``."""
+        concepts: list[Concept] = []
+        names: set[str] = set()
+        for entry, label in self.entries(document, where):
+            name = self.text(entry, "name", label)
+            label = f"concept {name!r}"
+            if name in names:
+                raise self.fail(entry, f"duplicate concept {name!r}", "name")
+            names.add(name)
+            words = self.phrases(entry, "words", label, "words or short phrases")
+            if not words:
+                raise self.fail(entry, f"{label}: field 'words' needs at least one word", "words")
+            long = [word for word in words if len(word.split()) > MAX_CONCEPT_ENTRY_WORDS]
+            if long:
+                raise self.fail(
+                    entry, f"{label}: {long[0]!r} is not a word or a short phrase (at most 3 words)", "words"
+                )
+            concepts.append(Concept(name=name, words=words))
+        return tuple(concepts)
 
     def actions(
         self, document: dict[str, Any], areas: dict[str, Area], stages: tuple[Stage, ...]
@@ -185,6 +230,7 @@ class _Validator:
                     stage=stage_code,
                     title=self.text(entry, "title", where),
                     keywords=self.keywords(entry, where),
+                    examples=self.phrases(entry, "examples", where, "questions"),
                 )
             )
         self.unique(document, "actions", actions)
@@ -234,12 +280,16 @@ class _Validator:
         return value
 
     def keywords(self, entry: dict[str, Any], where: str) -> tuple[str, ...]:
-        value = entry.get("keywords", [])
+        return self.phrases(entry, "keywords", where, "words or phrases")
+
+    def phrases(self, entry: dict[str, Any], field: str, where: str, kind: str) -> tuple[str, ...]:
+        """An optional list of texts (keywords, example questions, concept words); blanks dropped."""
+        value = entry.get(field, [])
         if value is None:
             return ()
         if not isinstance(value, list) or any(isinstance(item, (dict, list)) for item in value):
-            raise self.fail(entry, f"{where}: field 'keywords' must be a list of words or phrases", "keywords")
-        return tuple(str(item).strip() for item in value if str(item).strip())
+            raise self.fail(entry, f"{where}: field '{field}' must be a list of {kind}", field)
+        return tuple(str(item).strip() for item in value if item is not None and str(item).strip())
 
     def unique(self, document: dict[str, Any], key: str, records: Any) -> None:
         seen: set[str] = set()

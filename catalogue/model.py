@@ -42,16 +42,29 @@ class Action:
     stage: str
     title: str
     keywords: tuple[str, ...] = ()
+    #: Questions an official might ask for this action, in their own words (they feed search).
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One idea of the field's concept lexicon and the words and short phrases that say it."""
+
+    name: str
+    words: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
     """A search hit: the action, a 0-100 score and whether it is good enough to show as an answer.
 
-    ``terms`` are the query words that matched, so a reply can say *why* this action came up.
+    ``terms`` are the query words that matched; ``why`` says how each did, for a reply to show:
+    a word or phrase the action uses (``"plan"``), or a query word and the action's word of the
+    same concept (``"funding ~ budget"``).
     """
 
     action: Action
     score: float
     confident: bool
     terms: tuple[str, ...] = field(default=())
+    why: tuple[str, ...] = field(default=())

@@ -34,16 +34,14 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from catalogue.model import Match
-
-if TYPE_CHECKING:
-    from catalogue.catalogue import Catalogue
+from catalogue.loader import CatalogueData
+from catalogue.model import Concept, Match
 
 # --- knobs -------------------------------------------------------------------------------
 
@@ -56,10 +54,23 @@ CONFIDENT_SCORE = 50.0
 IDF_REFERENCE_SIZE = 96
 #: Raw BM25F score that maps to a 0-100 score of 50; the curve is ``100 * raw / (raw + half)``.
 SCORE_HALF_POINT = 3.0
-#: Field weights: the official title counts most, synonyms next, the area's words a little.
+#: Field weights: the official title counts most, synonyms next, example questions less (they
+#: are whole sentences), the area's words a little.
 TITLE_WEIGHT = 1.0
 KEYWORD_WEIGHT = 0.8
+EXAMPLE_WEIGHT = 0.5
 AREA_WEIGHT = 0.2
+#: A query word also matches the other words of its concepts, at this share of its weight.
+CONCEPT_WEIGHT = 0.5
+#: How much a word matched only through its concept counts towards coverage.
+CONCEPT_COVERAGE = 0.8
+#: Concept terms are indexed as ``~name``: no word can start with ``~``.
+CONCEPT_PREFIX = "~"
+#: A confident match needs at least this much raw score (IDF units) from the field's vocabulary:
+#: lexicon words and concepts, whole one-word keywords, phrases (see ``_evidence_terms``).
+MIN_EVIDENCE = 1.5
+#: Reasons given per match.
+MAX_WHY = 4
 #: BM25 term-frequency saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.6
@@ -149,7 +160,7 @@ class _Analyzer:
                 self._stems[word] = stem
         return stem
 
-    def words(self, text: str) -> list[str]:
+    def words(self, text: str, *, joined: bool = True) -> list[str]:
         """Content words, folded, in order; hyphenated compounds also yield their joined form."""
         folded = _fold(text)
         words = [
@@ -157,11 +168,13 @@ class _Analyzer:
             for w in _TOKEN.findall(folded)
             if MIN_WORD_LENGTH <= len(w) <= MAX_WORD_LENGTH and w not in self.stop_words
         ]
-        for compound in _HYPHENATED.findall(folded):
-            joined = re.sub(r"[-/]", "", compound)
-            if len(joined) <= MAX_WORD_LENGTH:
-                words.append(joined)
-        return words
+        return words + self.joined(folded) if joined else words
+
+    @staticmethod
+    def joined(text: str) -> list[str]:
+        """The joined forms of the text's hyphenated compounds ("cross-sector" -> "crosssector")."""
+        found = (re.sub(r"[-/]", "", compound) for compound in _HYPHENATED.findall(_fold(text)))
+        return [word for word in found if len(word) <= MAX_WORD_LENGTH]
 
     def terms(self, text: str) -> list[str]:
         """Unigram stems plus unordered adjacent pairs, the terms a document is indexed under."""
@@ -266,32 +279,58 @@ def _deletions(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-class SearchIndex:
-    """A BM25F index over one catalogue's actions (and, at low weight, their areas)."""
+class _Query:
+    """An analysed question: its weighted terms, what to show for each, and its distinct words."""
 
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.actions = catalogue.actions
-        self._analyzer = analyzer = _Analyzer(catalogue.language)
-        self._postings = _postings(
-            [
+    __slots__ = ("concepts_of", "terms", "words")
+
+    def __init__(self) -> None:
+        #: term -> (weight, the query word to show as the reason)
+        self.terms: dict[str, tuple[float, str]] = {}
+        #: query word stem -> the concept terms it brought in
+        self.concepts_of: dict[str, list[str]] = {}
+        self.words = 0
+
+
+class SearchIndex:
+    """A BM25F index over one catalogue's actions (and, at low weight, their areas).
+
+    Built from the catalogue's data (:class:`catalogue.loader.CatalogueData`), not from the
+    :class:`catalogue.Catalogue` object, so the two modules do not depend on each other.
+    """
+
+    def __init__(self, data: CatalogueData) -> None:
+        self.actions = data.actions
+        self._analyzer = _Analyzer(data.language)
+        self._concepts_of = self._lexicon(data.concepts)
+        #: Per action (and per area): concept term -> the word the action uses for it, for reasons.
+        self._concept_words: list[dict[str, str]] = []
+        documents = []
+        for action in self.actions:
+            words: dict[str, str] = {}
+            documents.append(
                 [
-                    (TITLE_WEIGHT, analyzer.terms(action.title)),
-                    (KEYWORD_WEIGHT, [term for keyword in action.keywords for term in analyzer.terms(keyword)]),
+                    (TITLE_WEIGHT, self._field_terms([action.title], words)),
+                    (KEYWORD_WEIGHT, self._field_terms(action.keywords, words)),
+                    (EXAMPLE_WEIGHT, self._field_terms(action.examples, words)),
                 ]
-                for action in self.actions
-            ],
-            reference_size=IDF_REFERENCE_SIZE,
-        )
+            )
+            self._concept_words.append(words)
+        self._postings = _postings(documents, reference_size=IDF_REFERENCE_SIZE)
         # Areas are scored as their own small documents, then lend a fraction of their score to
         # their actions: no area-wide postings to walk at query time, whatever the catalogue size.
-        domains = {domain.code: domain.name for domain in catalogue.domains}
+        domains = {domain.code: domain.name for domain in data.domains}
         area_texts = {
-            area.code: [area.title, *catalogue.area_keywords.get(area.code, ()), domains.get(area.domain, "")]
-            for area in catalogue.areas
+            area.code: [area.title, *data.area_keywords.get(area.code, ()), domains.get(area.domain, "")]
+            for area in data.areas
         }
         self._area_codes = list(area_texts)
+        self._area_concept_words: list[dict[str, str]] = [{} for _ in self._area_codes]
         self._area_postings = _postings(
-            [[(1.0, [term for text in texts for term in analyzer.terms(text)])] for texts in area_texts.values()]
+            [
+                [(1.0, self._field_terms(texts, self._area_concept_words[index]))]
+                for index, texts in enumerate(area_texts.values())
+            ]
         )
         area_index = {code: index for index, code in enumerate(self._area_codes)}
         self._area_of = [area_index.get(action.area, -1) for action in self.actions]
@@ -299,7 +338,8 @@ class SearchIndex:
         for index, area in enumerate(self._area_of):
             if area >= 0:
                 self._actions_of_area[area].append(index)
-        self._vocabulary, frequency = self._build_vocabulary(catalogue)
+        self._evidence = self._evidence_terms(data)
+        self._vocabulary, frequency = self._build_vocabulary(data)
         stems: Counter[str] = Counter()
         for word, stem in self._vocabulary.items():
             if self._known(stem):
@@ -307,16 +347,87 @@ class SearchIndex:
         self._word_speller = _Speller({word: n for word, n in frequency.items() if len(word) >= FUZZY_MIN_LENGTH - 1})
         self._stem_speller = _Speller(stems)
 
-    def _build_vocabulary(self, catalogue: Catalogue) -> tuple[dict[str, str], Counter[str]]:
+    # --- building ------------------------------------------------------------------------
+
+    def _entry_terms(self, entry: str) -> list[str]:
+        """The terms a keyword or lexicon entry is known by: its stem, or its adjacent word pairs.
+
+        A hyphenated entry ("post-incident") is also known by its joined form ("postincident").
+        """
+        stems = [self._analyzer.stem(word) for word in self._analyzer.words(entry, joined=False)]
+        if len(stems) <= 1:
+            return stems
+        joined = [self._analyzer.stem(word) for word in self._analyzer.joined(entry)]
+        return [_pair(a, b) for a, b in itertools.pairwise(stems) if a != b] + joined
+
+    def _lexicon(self, concepts: tuple[Concept, ...]) -> dict[str, tuple[str, ...]]:
+        """Lexicon term (stem or word pair) -> the concept terms (``~name``) it stands for."""
+        members: dict[str, list[str]] = defaultdict(list)
+        for concept in concepts:
+            key = CONCEPT_PREFIX + concept.name
+            for entry in concept.words:
+                for term in self._entry_terms(entry):
+                    if key not in members[term]:
+                        members[term].append(key)
+        return {term: tuple(keys) for term, keys in members.items()}
+
+    def _field_terms(self, texts: Iterable[str], concept_words: dict[str, str]) -> list[str]:
+        """The terms of a field's texts, each lexicon word or pair also indexed under its concepts.
+
+        ``concept_words`` collects, per concept, the first word of the field that said it.
+        """
+        terms: list[str] = []
+        concepts_of = self._concepts_of
+        for text in texts:
+            words = self._analyzer.words(text)
+            stems = [self._analyzer.stem(word) for word in words]
+            found = list(zip(stems, words, strict=True))
+            pairs = [
+                (_pair(a, b), f"{word_a} {word_b}")
+                for (a, word_a), (b, word_b) in itertools.pairwise(found)
+                if a != b
+            ]
+            for term, surface in found + pairs:
+                terms.append(term)
+                for concept in concepts_of.get(term, ()):
+                    terms.append(concept)
+                    concept_words.setdefault(concept, surface)
+        return terms
+
+    def _evidence_terms(self, data: CatalogueData) -> frozenset[str] | None:
+        """The terms that count as evidence of the field, for a match to be confident.
+
+        With a concept lexicon: its words and concepts, whole one-word keywords, and phrases of
+        titles and keywords. A word found only in a title ("meeting"), only inside a longer
+        keyword ("test" of "stress test") or only in example questions ("today") helps ranking
+        but is no evidence on its own. Without a lexicon every title and keyword term counts
+        (``None``): the catalogue's own words are all it has.
+        """
+        if not self._concepts_of:
+            return None
+        evidence: set[str] = set(self._concepts_of)
+        evidence.update(concept for concepts in self._concepts_of.values() for concept in concepts)
+        keywords = [keyword for action in data.actions for keyword in action.keywords]
+        keywords += [keyword for words in data.area_keywords.values() for keyword in words]
+        for keyword in keywords:
+            evidence.update(self._entry_terms(keyword))
+        titles = [action.title for action in data.actions] + [area.title for area in data.areas]
+        for text in titles:
+            evidence.update(term for term in self._analyzer.terms(text) if " " in term)
+        return frozenset(evidence)
+
+    def _build_vocabulary(self, data: CatalogueData) -> tuple[dict[str, str], Counter[str]]:
         """Every indexed surface word -> its stem, and how often each word occurs in the catalogue."""
         texts: list[str] = []
-        for action in catalogue.actions:
+        for action in data.actions:
             texts.append(action.title)
             texts.extend(action.keywords)
-        for area in catalogue.areas:
+            texts.extend(action.examples)
+        for area in data.areas:
             texts.append(area.title)
-            texts.extend(catalogue.area_keywords.get(area.code, ()))
-        texts.extend(domain.name for domain in catalogue.domains)
+            texts.extend(data.area_keywords.get(area.code, ()))
+        texts.extend(domain.name for domain in data.domains)
+        texts.extend(word for concept in data.concepts for word in concept.words)
         frequency: Counter[str] = Counter()
         for text in texts:
             words = self._analyzer.words(text)
@@ -324,7 +435,9 @@ class SearchIndex:
         return {word: self._analyzer.stem(word) for word in frequency}, frequency
 
     def _known(self, term: str) -> bool:
-        return term in self._postings or term in self._area_postings
+        return term in self._postings or term in self._area_postings or term in self._concepts_of
+
+    # --- querying ------------------------------------------------------------------------
 
     def _correct(self, word: str) -> list[tuple[str, str]]:
         """Known (word, stem) pairs for an unknown word: its closest spelling, or its two halves.
@@ -348,12 +461,14 @@ class SearchIndex:
                 return [(head, self._vocabulary[head]), (tail, self._vocabulary[tail])]
         return []
 
-    def _query_terms(self, text: str) -> tuple[dict[str, tuple[float, str]], int]:
-        """Query term -> (weight, the word to show as the reason), and the number of distinct words.
+    def _query(self, text: str) -> _Query:
+        """The query's terms: its known words (typos corrected), their phrases and their concepts.
 
-        Typos are corrected; adjacent known words also form an order-free phrase term.
+        Adjacent known words also form an order-free phrase term; a word or phrase of the concept
+        lexicon also brings in its concepts, at :data:`CONCEPT_WEIGHT`.
         """
-        terms: dict[str, tuple[float, str]] = {}
+        query = _Query()
+        terms = query.terms
         corrections: dict[str, list[tuple[str, str]]] = {}
         sequence: list[str] = []  # the stems in query order; "" for an unknown word, which breaks a phrase
         distinct: set[str] = set()
@@ -375,21 +490,31 @@ class SearchIndex:
                 sequence.append(known)
                 if weight > terms.get(known, (0.0, ""))[0]:
                     terms[known] = (weight, shown)
+        query.words = len(distinct)
+        sources = [term for term in terms]
         for a, b in itertools.pairwise(sequence):
             pair = _pair(a, b) if a and b and a != b else ""
-            if pair in self._postings and pair not in terms:
+            if pair and pair not in terms and (pair in self._postings or pair in self._concepts_of):
                 terms[pair] = (min(terms[a][0], terms[b][0]), f"{terms[a][1]} {terms[b][1]}")
-        return terms, len(distinct)
+                sources.append(pair)
+        for source in sources:
+            weight, shown = terms[source]
+            for concept in self._concepts_of.get(source, ()):
+                query.concepts_of.setdefault(source, []).append(concept)
+                if CONCEPT_WEIGHT * weight > terms.get(concept, (0.0, ""))[0]:
+                    terms[concept] = (CONCEPT_WEIGHT * weight, shown)
+        return query
 
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Match]:
         """The best ``limit`` actions for ``text``, best first; empty for empty or unmatched text."""
         if limit <= 0 or not text.strip():
             return []
-        terms, words = self._query_terms(text)
-        raw = self._raw_scores(terms, limit)
+        query = self._query(text)
+        raw = self._raw_scores(query.terms, limit)
         pool = heapq.nlargest(limit * CANDIDATE_POOL, raw, key=raw.__getitem__)
-        ranked = sorted((-self._score(index, raw[index], terms, words), index) for index in pool)
-        return [self._match(index, -negative, terms) for negative, index in ranked[:limit]]
+        assessed = {index: self._assess(index, raw[index], query) for index in pool}
+        ranked = sorted(pool, key=lambda index: (-assessed[index][0], index))
+        return [self._match(index, *assessed[index], query) for index in ranked[:limit]]
 
     def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> dict[int, float]:
         """Action index -> BM25F score summed over the query terms, plus a share of its area's score.
@@ -429,43 +554,77 @@ class SearchIndex:
                     scores.setdefault(index, areas[area])
         return scores
 
-    def _score(self, index: int, raw: float, terms: dict[str, tuple[float, str]], words: int) -> float:
-        """The calibrated 0-100 score: evidence saturates, then is discounted by query coverage.
+    def _weight(self, term: str, index: int, area: int) -> tuple[float, float]:
+        """A term's weight in an action, and in the action's area."""
+        own = _weight_in(self._postings.get(term), index)
+        in_area = _weight_in(self._area_postings.get(term), area) if area >= 0 else 0.0
+        return own, in_area
 
-        Coverage is the share of the query's distinct words (at most :data:`COVERAGE_WORDS`) the
-        action explains, words found only in its area counting a little, so one incidental word
-        amid chatter stays unconfident.
+    def _assess(self, index: int, raw: float, query: _Query) -> tuple[float, float]:
+        """The calibrated 0-100 score and the evidence of the field behind it.
+
+        The score: evidence saturates, then is discounted by query coverage, the share of the
+        query's distinct words (at most :data:`COVERAGE_WORDS`) the action explains; a word
+        matched through its concept counts :data:`CONCEPT_COVERAGE`, one found only in the area
+        :data:`AREA_WEIGHT`, so one incidental word amid chatter stays unconfident. The evidence:
+        the raw score of the query terms that are the field's vocabulary (see
+        :meth:`_evidence_terms`).
         """
         area = self._area_of[index]
-        covered = 0.0
-        for term, (weight, _) in terms.items():
-            if " " in term:
+        covered = evidence = 0.0
+        for term, (weight, _) in query.terms.items():
+            own, in_area = self._weight(term, index, area)
+            if (own or in_area) and (self._evidence is None or term in self._evidence):
+                evidence += weight * (own + AREA_WEIGHT * in_area)
+            if " " in term or term.startswith(CONCEPT_PREFIX):
                 continue
-            if _weight_in(self._postings.get(term), index) > 0:
+            if own:
                 covered += weight
-            elif area >= 0 and _weight_in(self._area_postings.get(term), area) > 0:
+                continue
+            concepts = query.concepts_of.get(term, ())
+            if any(_weight_in(self._postings.get(concept), index) for concept in concepts):
+                covered += weight * CONCEPT_COVERAGE
+            elif in_area or any(self._weight(concept, index, area)[1] for concept in concepts):
                 covered += weight * AREA_WEIGHT
-        coverage = min(covered / max(min(words, COVERAGE_WORDS), 1), 1.0)
-        return round(100.0 * raw / (raw + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT, 1)
+        coverage = min(covered / max(min(query.words, COVERAGE_WORDS), 1), 1.0)
+        score = round(100.0 * raw / (raw + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT, 1)
+        return score, evidence
 
-    def _match(self, index: int, score: float, terms: dict[str, tuple[float, str]]) -> Match:
-        """A :class:`Match` with the query words that brought the action up, strongest first.
+    def _match(self, index: int, score: float, evidence: float, query: _Query) -> Match:
+        """A :class:`Match` that says why: the matching words, strongest first.
 
-        A matched phrase stands in for its two words.
+        A matched phrase stands in for its two words; a concept is shown as the query's word and
+        the action's word for it ("funding ~ budget"), unless the word itself matched.
         """
         area = self._area_of[index]
         contributions: list[tuple[float, str, str]] = []
-        for term, (weight, shown) in terms.items():
-            value = _weight_in(self._postings.get(term), index)
-            if area >= 0:
-                value += AREA_WEIGHT * _weight_in(self._area_postings.get(term), area)
+        for term, (weight, shown) in query.terms.items():
+            own, in_area = self._weight(term, index, area)
+            value = own + AREA_WEIGHT * in_area
             if value > 0:
                 contributions.append((-weight * value, term, shown))
-        phrased = {part for _, term, _ in contributions if " " in term for part in term.split(" ")}
-        ordered = sorted(c for c in contributions if c[1] not in phrased)
+        matched = {term for _, term, _ in contributions}
+        phrased = {part for term in matched if " " in term for part in term.split(" ")}
+        literal = {shown for _, term, shown in contributions if not term.startswith(CONCEPT_PREFIX)}
+        terms: list[str] = []
+        why: list[str] = []
+        for _, term, shown in sorted(contributions):
+            if term in phrased:
+                continue
+            if term.startswith(CONCEPT_PREFIX):
+                if shown in literal:
+                    continue
+                said = self._concept_words[index].get(term) or (
+                    self._area_concept_words[area].get(term) if area >= 0 else None
+                )
+                why.append(f"{shown} ~ {said}" if said and said != shown else shown)
+            else:
+                why.append(shown)
+            terms.append(shown)
         return Match(
             action=self.actions[index],
             score=score,
-            confident=score >= CONFIDENT_SCORE,
-            terms=tuple(dict.fromkeys(shown for _, _, shown in ordered)),
+            confident=score >= CONFIDENT_SCORE and evidence >= MIN_EVIDENCE,
+            terms=tuple(dict.fromkeys(terms)),
+            why=tuple(dict.fromkeys(why))[:MAX_WHY],
         )
