@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
+from conversations import assessments
 from conversations.choices import parse_choice
 from conversations.flows import ask, assessment, browse, change, checkin, onboarding, privacy, results
 from conversations.flows import help as help_flow
@@ -67,8 +68,7 @@ async def cancel(turn: Turn, argument: str) -> list[Reply]:
     """``/cancel``: leave whatever is pending; an assessment is paused, never lost."""
     if turn.flow is None:
         return [turn.say("cancel.nothing", options=main_menu(turn), columns=2)]
-    if turn.flow == assessment.FLOW:
-        await assessment.pause_quietly(turn)
+    await assessments.pause_current(turn)
     turn.clear_flow()
     return [turn.say("cancel.done", options=main_menu(turn), columns=2)]
 
@@ -204,7 +204,7 @@ class Engine:
                     "city": row.city.name if row.city else "",
                     "participant": row.participant.name or row.participant.user_id,
                     "assessment": row.assessment.id,
-                    "assessment_kind": row.assessment.kind,
+                    "assessment_kind": str(row.assessment.kind),
                     "domain": action.domain if action else "",
                     "area": action.area if action else "",
                     "stage": action.stage if action else "",

@@ -131,6 +131,10 @@ class Turn:
         if sheet is not None:
             sheet.notes = None  # not known any more: ask the database
 
+    def move(self, assessment: Assessment, cursor: str | None, *, trail: list[str] | None = None) -> None:
+        """Point an assessment at its next question (``None``: nothing left); ``trail`` replaces the way back."""
+        repository.move_assessment(self.session, assessment=assessment, cursor=cursor, trail=trail)
+
     def forget_participant(self) -> None:
         """After the participant's data is deleted: nothing about them is left to use."""
         self.participant = self.conversation = self.assessment = None

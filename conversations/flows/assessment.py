@@ -9,41 +9,28 @@ or carry on with the next stage anyway.
 from __future__ import annotations
 
 import dataclasses
+from enum import StrEnum
 
 from catalogue import Action, Answer, Catalogue
+from conversations import assessments
 from conversations.flows import onboarding, results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label, area_progress
 from conversations.flows.menu import shortcuts
 from conversations.messages import Reply
-from conversations.storage import repository
-from conversations.storage.models import Assessment, utcnow
+from conversations.storage.models import Assessment, AssessmentKind
 from conversations.turn import Turn
 
 FLOW = "assessment"
-KIND = "full"
+KIND = AssessmentKind.FULL
 GATE = "gate"
 MAX_NOTE_LENGTH = 1000
 BACK, SKIP, NOTE, PAUSE, NEXT_AREA, GO_ON = "b", "s", "t", "z", "next", "go"
 
 
-UNFINISHED = ("open", "paused")
+class Step(StrEnum):
+    """Where the flow is besides the assessment's cursor: answering (no step) or typing a note."""
 
-
-async def unfinished(turn: Turn, kind: str) -> Assessment | None:
-    """The participant's latest open or paused assessment of ``kind`` (a full one or a check-in)."""
-    assert turn.participant is not None
-    return await repository.latest_assessment(
-        turn.session, participant=turn.participant, kind=kind, statuses=UNFINISHED
-    )
-
-
-async def create(turn: Turn, kind: str, *, cursor: str, status: str = "open") -> Assessment:
-    """A new assessment of ``kind`` against the loaded catalogue (its id and version are kept with it)."""
-    assert turn.participant is not None
-    catalogue = f"{turn.catalogue.id}@{turn.catalogue.version}"
-    return await repository.create_assessment(
-        turn.session, participant=turn.participant, kind=kind, catalogue=catalogue, cursor=cursor, status=status
-    )
+    NOTE = "note"
 
 
 def first_action(catalogue: Catalogue, area: str, stage: str | None = None) -> str:
@@ -86,14 +73,12 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     """``/assess``: resume the open assessment exactly where it was, or begin a new one."""
     if (replies := await onboarding.require(turn)) is not None:
         return replies
-    assessment = await unfinished(turn, KIND)
+    assessment = await assessments.unfinished(turn, KIND)
     if assessment is not None and assessment.cursor is not None:
-        assessment.status = "open"
-        repository.touch(assessment)
-        turn.session.add(assessment)
+        assessments.resume(turn, assessment)
         turn.set_flow(FLOW, assessment=assessment.id)
         return [turn.say("assessment.resumed"), *await render(turn)]
-    assessment = await create(turn, KIND, cursor=first_action(turn.catalogue, turn.catalogue.areas[0].code))
+    assessment = await assessments.create(turn, KIND, cursor=first_action(turn.catalogue, turn.catalogue.areas[0].code))
     turn.set_flow(FLOW, assessment=assessment.id)
     intro = turn.say("assessment.intro", areas=len(turn.catalogue.areas), actions=len(turn.catalogue.actions))
     return [intro, *await render(turn)]
@@ -102,10 +87,10 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 async def render(turn: Turn) -> list[Reply]:
     """The pending question: an action, a stage gate, or the note prompt."""
     assessment = await turn.current_assessment()
-    if assessment is None or assessment.cursor is None or assessment.status == "finished":
+    if assessment is None or assessment.cursor is None or assessments.is_finished(assessment):
         turn.clear_flow()
         return [turn.say("assessment.none", options=shortcuts(turn, "assess", "results"))]
-    if turn.step == "note":
+    if turn.step == Step.NOTE:
         if not turn.reshow:
             turn.bump()
         return [turn.say("assessment.note_prompt", code=assessment.cursor, limit=MAX_NOTE_LENGTH)]
@@ -200,7 +185,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     elif op == SKIP:
         echo = turn.t("assessment.skipped", code=cursor, title=action.title)
     elif op == NOTE:
-        turn.set_step("note")
+        turn.set_step(Step.NOTE)
         turn.bump()
         prompt = turn.t("assessment.note_prompt", code=cursor, limit=MAX_NOTE_LENGTH)
         return [turn.echo(turn.t("assessment.noting", code=cursor, title=action.title)), Reply(prompt)]
@@ -212,7 +197,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
 
 async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     """A note, when one was asked for; other text is not for this flow."""
-    if turn.step != "note":
+    if turn.step != Step.NOTE:
         return None
     assessment = await turn.current_assessment()
     if assessment is None or assessment.cursor is None:
@@ -229,10 +214,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
 
 async def move(turn: Turn, assessment: Assessment, target: str | None, echo: str) -> list[Reply]:
     """Step forward to ``target`` (remembering the way back), or finish when there is nothing left."""
-    assessment.trail = [*assessment.trail, assessment.cursor or ""]
-    assessment.cursor = target
-    repository.touch(assessment)
-    turn.session.add(assessment)
+    turn.move(assessment, target, trail=[*assessment.trail, assessment.cursor or ""])
     if target is None:
         return await finish(turn, assessment, echo)
     return [turn.echo(echo), *await render(turn)]
@@ -242,18 +224,13 @@ async def back(turn: Turn, assessment: Assessment) -> list[Reply]:
     if not assessment.trail:
         return [turn.say("assessment.at_first"), *await render(turn)]
     *trail, previous = assessment.trail
-    assessment.trail = trail
-    assessment.cursor = previous
-    repository.touch(assessment)
-    turn.session.add(assessment)
+    turn.move(assessment, previous, trail=trail)
     first, *rest = await render(turn)
     return [dataclasses.replace(first, replaces_previous=True), *rest]
 
 
 def pause(turn: Turn, assessment: Assessment) -> list[Reply]:
-    assessment.status = "paused"
-    repository.touch(assessment)
-    turn.session.add(assessment)
+    assessments.pause(turn, assessment)
     turn.clear_flow()
     return [
         turn.echo(turn.t("assessment.paused_echo")),
@@ -261,18 +238,7 @@ def pause(turn: Turn, assessment: Assessment) -> list[Reply]:
     ]
 
 
-async def pause_quietly(turn: Turn) -> None:
-    """Pause the assessment in progress without a word (``/cancel`` does the talking)."""
-    assessment = await turn.current_assessment()
-    if assessment is not None and assessment.status == "open":
-        assessment.status = "paused"
-        repository.touch(assessment)
-        turn.session.add(assessment)
-
-
 async def finish(turn: Turn, assessment: Assessment, echo: str) -> list[Reply]:
-    assessment.status = "finished"
-    assessment.finished_at = utcnow()
-    turn.session.add(assessment)
+    assessments.finish(turn, assessment)
     turn.clear_flow()
     return [turn.echo(echo), turn.say("assessment.finished"), *await results.summary(turn)]

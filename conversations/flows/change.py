@@ -7,12 +7,13 @@ keeps the earlier value; results reflect it at once.
 from __future__ import annotations
 
 from catalogue import Answer, area_maturity
+from conversations import assessments
 from conversations.flows import assessment, onboarding, results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label
 from conversations.flows.menu import shortcuts
 from conversations.messages import Reply
 from conversations.storage import repository
-from conversations.storage.models import AnswerRecord, Assessment
+from conversations.storage.models import AnswerRecord, Assessment, AssessmentStatus
 from conversations.turn import Turn
 
 CurrentAnswers = dict[str, tuple[AnswerRecord, Assessment]]
@@ -30,8 +31,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
         return [turn.say("change.usage")]
     if not turn.catalogue.has_action(code):
         return [turn.say("change.unknown", code=code[:20], options=shortcuts(turn, "areas"))]
-    if turn.flow == assessment.FLOW:
-        await assessment.pause_quietly(turn)
+    await assessments.pause_current(turn)
     turn.set_flow(FLOW, code=code)
     return await render(turn)
 
@@ -60,7 +60,7 @@ async def target_assessment(turn: Turn, code: str, latest: CurrentAnswers) -> As
     if existing is not None:
         return existing
     first = assessment.first_action(turn.catalogue, turn.catalogue.areas[0].code)
-    return await assessment.create(turn, assessment.KIND, cursor=first, status="paused")
+    return await assessments.create(turn, assessment.KIND, cursor=first, status=AssessmentStatus.PAUSED)
 
 
 async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
@@ -76,7 +76,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     latest = await repository.current_answers(turn.session, participant=turn.participant)
     before = latest[code][0].value if code in latest else None
     target = await target_assessment(turn, code, latest)
-    await repository.set_answer(turn.session, assessment=target, code=code, value=SHORT[op])
+    await turn.set_answers(target, {code: SHORT[op]})
     turn.clear_flow()
     answers = {other: Answer(record.value) for other, (record, _) in latest.items()} | {code: SHORT[op]}
     area = turn.catalogue.action(code).area

@@ -9,16 +9,15 @@ from __future__ import annotations
 import dataclasses
 
 from catalogue import answers_for_stage
+from conversations import assessments
 from conversations.flows import onboarding, results
 from conversations.flows.answering import area_progress
-from conversations.flows.assessment import create, unfinished
 from conversations.messages import Reply
-from conversations.storage import repository
-from conversations.storage.models import Assessment, utcnow
+from conversations.storage.models import Assessment, AssessmentKind, AssessmentStatus
 from conversations.turn import Turn
 
 FLOW = "checkin"
-KIND = "checkin"
+KIND = AssessmentKind.CHECKIN
 NOT_STARTED = "0"
 BACK = "b"
 
@@ -27,9 +26,11 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     """``/checkin``: continue an unfinished check-in, or begin one at the first area."""
     if (replies := await onboarding.require(turn)) is not None:
         return replies
-    assessment = await unfinished(turn, KIND) or await create(turn, KIND, cursor=turn.catalogue.areas[0].code)
-    assessment.status = "open"
-    turn.session.add(assessment)
+    assessment = await assessments.unfinished(turn, KIND)
+    if assessment is None:
+        assessment = await assessments.create(turn, KIND, cursor=turn.catalogue.areas[0].code)
+    elif assessment.status != AssessmentStatus.OPEN:
+        assessments.resume(turn, assessment)
     turn.set_flow(FLOW, assessment=assessment.id)
     return [turn.say("checkin.intro", count=len(turn.catalogue.areas)), *await render(turn)]
 
@@ -37,7 +38,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 async def current(turn: Turn) -> Assessment | None:
     assert turn.participant is not None
     assessment = await turn.current_assessment()
-    return assessment if assessment is not None and assessment.status != "finished" else None
+    return assessment if assessment is not None and not assessments.is_finished(assessment) else None
 
 
 async def render(turn: Turn) -> list[Reply]:
@@ -72,8 +73,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     codes = [a.code for a in catalogue.areas]
     index = codes.index(area_code)
     if op == BACK and index > 0:
-        assessment.cursor = codes[index - 1]
-        turn.session.add(assessment)
+        turn.move(assessment, codes[index - 1])
         first, *rest = await render(turn)
         return [dataclasses.replace(first, replaces_previous=True), *rest]
     stages = {stage.code: stage for stage in catalogue.stages_of(area_code)}
@@ -84,14 +84,9 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     label = reached.name if reached else turn.t("checkin.not_started")
     area = catalogue.area(area_code)
     echo = turn.echo(turn.t("checkin.answered", area=area_code, area_title=area.title, stage=label))
-    repository.touch(assessment)
     if index + 1 < len(codes):
-        assessment.cursor = codes[index + 1]
-        turn.session.add(assessment)
+        turn.move(assessment, codes[index + 1])
         return [echo, *await render(turn)]
-    assessment.cursor = None
-    assessment.status = "finished"
-    assessment.finished_at = utcnow()
-    turn.session.add(assessment)
+    assessments.finish(turn, assessment)
     turn.clear_flow()
     return [echo, turn.say("checkin.finished"), *await results.summary(turn)]

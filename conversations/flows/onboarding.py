@@ -7,6 +7,7 @@ the workshop code of a deep link, so not even that needs storing beforehand.
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 from conversations.choices import navigation_choice
 from conversations.flows.menu import main_menu
@@ -21,6 +22,14 @@ MAX_CITY_LENGTH = 80
 MAX_ROLE_LENGTH = 80
 
 
+class Step(StrEnum):
+    """The onboarding questions: the city (typed, then confirmed when it resembles known ones), the role."""
+
+    CITY = "city"
+    CITY_CONFIRM = "city_confirm"
+    ROLE = "role"
+
+
 def onboarded(turn: Turn) -> bool:
     return turn.participant is not None and turn.participant.city_id is not None and turn.participant.role is not None
 
@@ -31,7 +40,7 @@ async def require(turn: Turn) -> list[Reply] | None:
         return [welcome(turn, None)]
     if not onboarded(turn):
         if turn.flow != FLOW:
-            turn.set_flow(FLOW, "city" if turn.participant.city_id is None else "role")
+            turn.set_flow(FLOW, Step.CITY if turn.participant.city_id is None else Step.ROLE)
         return [turn.say("onboarding.finish_first"), *await render(turn)]
     return None
 
@@ -83,13 +92,13 @@ async def consent(turn: Turn, value: str) -> list[Reply]:
     turn.participant, turn.conversation = await repository.create_participant(
         turn.session, user_id=incoming.user_id, name=incoming.user_name[:200], language=incoming.language
     )
-    turn.set_flow(FLOW, "city", workshop=workshop)
+    turn.set_flow(FLOW, Step.CITY, workshop=workshop)
     return [turn.echo(turn.t("onboarding.consented")), *await render(turn)]
 
 
 async def render(turn: Turn) -> list[Reply]:
     """The pending onboarding question."""
-    if turn.step == "city_confirm":
+    if turn.step == Step.CITY_CONFIRM:
         data = turn.data
         answers = [(name, f"c{city_id}") for city_id, name in data.get("candidates", [])]
         answers += [
@@ -97,7 +106,7 @@ async def render(turn: Turn) -> list[Reply]:
             (turn.t("onboarding.city_again"), "again"),
         ]
         return [turn.question(turn.t("onboarding.city_confirm", city=data.get("typed", "")), answers)]
-    if turn.step == "role":
+    if turn.step == Step.ROLE:
         roles = [(label, f"r:{key}") for key, label in turn.texts.section("onboarding.roles").items()]
         return [turn.question(turn.t("onboarding.ask_role"), roles, columns=2)]
     if not turn.reshow:
@@ -106,25 +115,25 @@ async def render(turn: Turn) -> list[Reply]:
 
 
 async def on_text(turn: Turn, text: str) -> list[Reply]:
-    if turn.step in ("city", "city_confirm"):
+    if turn.step in (Step.CITY, Step.CITY_CONFIRM):
         return await city_typed(turn, text)
     return await role_chosen(turn, text)
 
 
 async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     """Returns ``None`` for a value this step does not offer."""
-    if turn.step == "city_confirm":
+    if turn.step == Step.CITY_CONFIRM:
         data = turn.data
         if value == "new":
             return await city_chosen(turn, (await repository.add_city(turn.session, name=data.get("typed", ""))).id)
         if value == "again":
-            turn.set_step("city")
+            turn.set_step(Step.CITY)
             return [turn.echo(turn.t("onboarding.city_again")), *await render(turn)]
         known = {f"c{city_id}": city_id for city_id, _ in data.get("candidates", [])}
         if value in known:
             return await city_chosen(turn, known[value])
         return None
-    if turn.step == "role" and value.startswith("r:"):
+    if turn.step == Step.ROLE and value.startswith("r:"):
         label = turn.texts.section("onboarding.roles").get(value[2:])
         return await role_chosen(turn, label, echo=True) if label else None
     return None
@@ -138,7 +147,7 @@ async def city_typed(turn: Turn, text: str) -> list[Reply]:
     if exact is not None:
         return await city_chosen(turn, exact.id, echo=False)
     if candidates:
-        turn.set_step("city_confirm", typed=name, candidates=[[city.id, city.name] for city in candidates])
+        turn.set_step(Step.CITY_CONFIRM, typed=name, candidates=[[city.id, city.name] for city in candidates])
         return await render(turn)
     city = await repository.add_city(turn.session, name=name)
     return await city_chosen(turn, city.id, echo=False)
@@ -150,9 +159,8 @@ async def city_chosen(turn: Turn, city_id: int | None, *, echo: bool = True) -> 
     city = await repository.city_by_id(turn.session, city_id=city_id)
     if city is None:
         return [turn.say("errors.malformed_choice")]
-    participant.city_id = city.id
-    turn.session.add(participant)
-    turn.set_step("role")
+    repository.set_city(turn.session, participant=participant, city=city)
+    turn.set_step(Step.ROLE)
     confirmation = turn.t("onboarding.city_saved", city=city.name)
     first = turn.echo(confirmation) if echo else Reply(confirmation)
     return [first, *await render(turn)]
@@ -164,8 +172,7 @@ async def role_chosen(turn: Turn, role: str, *, echo: bool = False) -> list[Repl
     role = " ".join(role.split())
     if not role or len(role) > MAX_ROLE_LENGTH:
         return [turn.say("onboarding.role_invalid", limit=MAX_ROLE_LENGTH)]
-    participant.role = role
-    turn.session.add(participant)
+    repository.set_role(turn.session, participant=participant, role=role)
     workshop = turn.data.get("workshop")
     turn.clear_flow()
     city = await repository.city_by_id(turn.session, city_id=participant.city_id)

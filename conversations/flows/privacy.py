@@ -29,8 +29,8 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
         entry = assessments.setdefault(
             row.assessment.id or 0,
             {
-                "kind": row.assessment.kind,
-                "status": row.assessment.status,
+                "kind": str(row.assessment.kind),
+                "status": str(row.assessment.status),
                 "started_at": repository.as_utc(row.assessment.started_at),
                 "answers": [],
             },

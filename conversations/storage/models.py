@@ -7,10 +7,43 @@ cities are shared by many participants and stay.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, DateTime, Dialect, ForeignKey, Integer, TypeDecorator, UniqueConstraint
+from sqlmodel import AutoString, Field, SQLModel
+
+
+class AssessmentKind(StrEnum):
+    """What sort of assessment: the full one, action by action, or the quick check-in, area by area."""
+
+    FULL = "full"
+    CHECKIN = "checkin"
+
+
+class AssessmentStatus(StrEnum):
+    """Where an assessment is in its life: being answered, paused (resumable), or finished."""
+
+    OPEN = "open"
+    PAUSED = "paused"
+    FINISHED = "finished"
+
+
+class StoredEnum(TypeDecorator[StrEnum]):
+    """A ``StrEnum`` stored as its plain value in a string column, and read back as the enum."""
+
+    impl = AutoString
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
 
 
 def utcnow() -> datetime:
@@ -65,8 +98,8 @@ class Assessment(SQLModel, table=True):
     city_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("city.id", ondelete="SET NULL"), nullable=True)
     )
-    kind: str  # "full" | "checkin"
-    status: str = "open"  # "open" | "paused" | "finished"
+    kind: AssessmentKind = Field(sa_type=StoredEnum(AssessmentKind))
+    status: AssessmentStatus = Field(default=AssessmentStatus.OPEN, sa_type=StoredEnum(AssessmentStatus))
     catalogue: str = ""  # catalogue id and version the answers refer to
     cursor: str | None = None
     trail: list[str] = Field(default_factory=list, sa_type=JSON)

@@ -1,5 +1,7 @@
 """Data access: small keyword-only functions over an open session; the flows never write SQL.
 
+These are the only writers of stored state (the :class:`~conversations.turn.Turn` writes the
+conversation row and calls them for the rest); flows read the rows, and change them only here.
 None of these commit: the engine commits once per update, so writes that belong together
 (an answer and its history, a participant and their conversation) land together or not at all.
 """
@@ -25,6 +27,8 @@ from conversations.storage.models import (
     AnswerRecord,
     AskedQuestion,
     Assessment,
+    AssessmentKind,
+    AssessmentStatus,
     City,
     Conversation,
     Note,
@@ -144,6 +148,16 @@ async def create_participant(
     return participant, conversation
 
 
+def set_city(session: AsyncSession, *, participant: Participant, city: City) -> None:
+    participant.city_id = city.id
+    session.add(participant)
+
+
+def set_role(session: AsyncSession, *, participant: Participant, role: str) -> None:
+    participant.role = role
+    session.add(participant)
+
+
 async def delete_participant(session: AsyncSession, *, participant: Participant) -> None:
     """Delete a participant and, through the foreign keys' cascades, everything that is theirs."""
     for instance in list(session):
@@ -202,10 +216,10 @@ async def create_assessment(
     session: AsyncSession,
     *,
     participant: Participant,
-    kind: str,
+    kind: AssessmentKind,
     catalogue: str,
     cursor: str | None = None,
-    status: str = "open",
+    status: AssessmentStatus = AssessmentStatus.OPEN,
 ) -> Assessment:
     """A new assessment of the participant's city, starting at ``cursor``."""
     assessment = Assessment(
@@ -232,8 +246,13 @@ async def get_assessment(
 
 
 async def latest_assessment(
-    session: AsyncSession, *, participant: Participant, kind: str | None = None, statuses: Iterable[str] | None = None
+    session: AsyncSession,
+    *,
+    participant: Participant,
+    kind: AssessmentKind | None = None,
+    statuses: Iterable[AssessmentStatus] | None = None,
 ) -> Assessment | None:
+    """The participant's most recently worked-on assessment (optionally of one kind, in one of ``statuses``)."""
     query = select(Assessment).where(Assessment.participant_id == participant.id)
     if kind is not None:
         query = query.where(Assessment.kind == kind)
@@ -243,34 +262,33 @@ async def latest_assessment(
     return result.first()
 
 
-def touch(assessment: Assessment) -> None:
+def _touch(session: AsyncSession, assessment: Assessment) -> None:
+    """The assessment was worked on now (the latest worked-on one is the one resumed)."""
     assessment.updated_at = utcnow()
+    session.add(assessment)
+
+
+def move_assessment(
+    session: AsyncSession, *, assessment: Assessment, cursor: str | None, trail: list[str] | None = None
+) -> None:
+    """Point the assessment at another question (``None``: nothing left); ``trail`` replaces the way back."""
+    assessment.cursor = cursor
+    if trail is not None:
+        assessment.trail = trail
+    _touch(session, assessment)
+
+
+def set_status(session: AsyncSession, *, assessment: Assessment, status: AssessmentStatus) -> None:
+    """Open, pause or finish an assessment; finishing stamps the time."""
+    assessment.status = status
+    if status == AssessmentStatus.FINISHED:
+        assessment.finished_at = utcnow()
+    _touch(session, assessment)
 
 
 async def answers_of(session: AsyncSession, *, assessment: Assessment) -> AnswerSheet:
     query = select(AnswerRecord.action_code, AnswerRecord.value).where(AnswerRecord.assessment_id == assessment.id)
     return AnswerSheet({code: value for code, value in (await session.exec(query)).all()})
-
-
-async def set_answer(session: AsyncSession, *, assessment: Assessment, code: str, value: str) -> str | None:
-    """Set the current answer to one action, keeping the change in its history; returns the previous value."""
-    result = await session.exec(
-        select(AnswerRecord).where(AnswerRecord.assessment_id == assessment.id, AnswerRecord.action_code == code)
-    )
-    record = result.first()
-    previous = record.value if record is not None else None
-    if record is None:
-        record = AnswerRecord(assessment_id=assessment.id, action_code=code, value=value)
-    elif previous == value:
-        return previous
-    record.value = value
-    record.answered_at = utcnow()
-    session.add(record)
-    await session.flush()
-    session.add(AnswerChange(answer_id=record.id, previous=previous, value=value, changed_at=record.answered_at))
-    touch(assessment)
-    session.add(assessment)
-    return previous
 
 
 async def set_answers(
@@ -281,8 +299,8 @@ async def set_answers(
     ``sheet`` holds the assessment's current answers (as :func:`answers_of` reads them) and is
     kept up to date here, so nobody needs to read them again. Whatever the number of answers, it
     takes three statements at most: insert the new answers, update the changed ones, insert
-    their history rows. These are SQL statements, not ORM changes: ``AnswerRecord`` objects of
-    the assessment already in the session (:func:`set_answer`'s) would not see them.
+    their history rows. These are SQL statements, not ORM changes: ``AnswerRecord`` objects
+    already in the session (:func:`current_answers` loads some) keep the values they were read with.
     Returns each action's previous value.
     """
     previous: dict[str, str | None] = {}
@@ -320,8 +338,7 @@ async def set_answers(
         ),
     )
     await session.exec(history, params=[*inserts, *updates])  # type: ignore[call-overload]
-    touch(assessment)
-    session.add(assessment)
+    _touch(session, assessment)
     return previous
 
 
@@ -359,8 +376,7 @@ async def current_answers(
 async def add_note(session: AsyncSession, *, assessment: Assessment, code: str, text: str) -> Note:
     note = Note(assessment_id=assessment.id, action_code=code, text=text)
     session.add(note)
-    touch(assessment)
-    session.add(assessment)
+    _touch(session, assessment)
     await session.flush()
     return note
 

@@ -1,0 +1,58 @@
+"""The assessment lifecycle the flows share: find the unfinished one, create, resume, pause, finish.
+
+A full assessment and a quick check-in are both assessments (``AssessmentKind``); the flows
+move through them (``Turn.move``), and everything else that happens to one happens here.
+"""
+
+from __future__ import annotations
+
+from conversations.storage import repository
+from conversations.storage.models import Assessment, AssessmentKind, AssessmentStatus
+from conversations.turn import Turn
+
+UNFINISHED = (AssessmentStatus.OPEN, AssessmentStatus.PAUSED)
+
+
+async def unfinished(turn: Turn, kind: AssessmentKind) -> Assessment | None:
+    """The participant's latest open or paused assessment of ``kind``."""
+    assert turn.participant is not None
+    return await repository.latest_assessment(
+        turn.session, participant=turn.participant, kind=kind, statuses=UNFINISHED
+    )
+
+
+async def create(
+    turn: Turn, kind: AssessmentKind, *, cursor: str, status: AssessmentStatus = AssessmentStatus.OPEN
+) -> Assessment:
+    """A new assessment of ``kind`` against the loaded catalogue (its id and version are kept with it)."""
+    assert turn.participant is not None
+    catalogue = f"{turn.catalogue.id}@{turn.catalogue.version}"
+    return await repository.create_assessment(
+        turn.session, participant=turn.participant, kind=kind, catalogue=catalogue, cursor=cursor, status=status
+    )
+
+
+def resume(turn: Turn, assessment: Assessment) -> None:
+    """Open an assessment again, as the latest one worked on."""
+    repository.set_status(turn.session, assessment=assessment, status=AssessmentStatus.OPEN)
+
+
+def pause(turn: Turn, assessment: Assessment) -> None:
+    repository.set_status(turn.session, assessment=assessment, status=AssessmentStatus.PAUSED)
+
+
+async def pause_current(turn: Turn) -> None:
+    """Pause the full assessment the conversation is in, if it is open (leaving it for something else)."""
+    assessment = await turn.current_assessment()
+    if assessment is not None and assessment.kind == AssessmentKind.FULL and assessment.status == AssessmentStatus.OPEN:
+        pause(turn, assessment)
+
+
+def finish(turn: Turn, assessment: Assessment) -> None:
+    """Nothing left to ask: the assessment is finished (its answers stay, and count in the results)."""
+    turn.move(assessment, None)
+    repository.set_status(turn.session, assessment=assessment, status=AssessmentStatus.FINISHED)
+
+
+def is_finished(assessment: Assessment) -> bool:
+    return assessment.status == AssessmentStatus.FINISHED
