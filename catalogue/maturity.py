@@ -166,11 +166,11 @@ def nearest_rank(ordered: Sequence[int], share: float) -> int:
 
 def combined_area(catalogue: Catalogue, area: str, answer_sets: Sequence[Answers]) -> CombinedArea:
     """Combine one area over several respondents' answers (see :class:`CombinedArea`)."""
-    stages = catalogue.stages_of(area)
-    ladder: tuple[str | None, ...] = (None, *(stage.code for stage in stages))
-    codes = {action.code for action in catalogue.actions_of(area)}
+    stages = tuple((stage.code, catalogue.actions_of(area, stage.code)) for stage in catalogue.stages_of(area))
+    ladder: tuple[str | None, ...] = (None, *(code for code, _ in stages))
+    codes = {action.code for _, actions in stages for action in actions}
     answered = [answers for answers in answer_sets if not codes.isdisjoint(answers)]
-    positions = sorted(ladder.index(area_maturity(catalogue, area, answers).stage_reached) for answers in answered)
+    positions = sorted(_position_reached(stages, answers) for answers in answered)
     counts = Counter(positions)
     distribution = tuple((stage, counts.get(position, 0)) for position, stage in enumerate(ladder))
     if positions:
@@ -201,6 +201,14 @@ def combined_area(catalogue: Catalogue, area: str, answer_sets: Sequence[Answers
         next_actions=next_actions,
         share_next=share_next,
     )
+
+
+def _position_reached(stages: Sequence[tuple[str, Sequence[Action]]], answers: Answers) -> int:
+    """How many of the area's stages are complete, counting from the first (the cumulative rule)."""
+    for position, (_, actions) in enumerate(stages):
+        if not all(is_done(answers, action.code) for action in actions):
+            return position
+    return len(stages)
 
 
 def combined_maturity(catalogue: Catalogue, answer_sets: Sequence[Answers]) -> dict[str, CombinedArea]:
