@@ -309,10 +309,4 @@ async def navigation(turn: Turn, prefix: str, value: str) -> list[Reply]:
 async def pending(turn: Turn) -> list[Reply]:
     """The question still waiting for an answer, shown again under its current number."""
     flow = FLOWS.get(turn.flow or "")
-    if flow is None:
-        return []
-    turn.reshow = True
-    try:
-        return await flow.render(turn)
-    finally:
-        turn.reshow = False
+    return [] if flow is None else await flow.render(turn)

@@ -22,8 +22,12 @@ class Turn:
 
     ``participant`` and ``conversation`` are ``None`` until the user has consented: nothing
     is stored about anyone before that. ``assessment`` is the one the flow data pointed at when
-    the update came in, loaded with them. ``reshow`` renders the pending question again under
-    its current number (after a stale button) instead of numbering a new one.
+    the update came in, loaded with them.
+
+    Questions are numbered here, and only here: whenever the conversation moves on (another
+    flow or step, an assessment pointed at another question) the conversation's ``seq`` goes
+    up, so every button shown before is stale from then on. Showing a question only reads the
+    number, so showing the pending one again (after a stale button) keeps its buttons valid.
 
     What a turn reads it keeps: an assessment's answers are read at most once per update, and
     answers written through :meth:`set_answers` update that copy rather than being read again.
@@ -38,7 +42,6 @@ class Turn:
     conversation: Conversation | None = None
     assessment: Assessment | None = None
     answers: InitVar[repository.AnswerSheet | None] = None
-    reshow: bool = field(default=False)
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 
     def __post_init__(self, answers: repository.AnswerSheet | None) -> None:
@@ -56,11 +59,9 @@ class Turn:
         return Reply(text=text, replaces_previous=True)
 
     def question(self, text: str, answers: Sequence[tuple[str, str]], *, columns: int = 1) -> Reply:
-        """A question whose buttons answer only this question (older buttons become stale)."""
-        conversation = self.require_conversation()
-        if not self.reshow:
-            self.bump()
-        options = tuple(Option(label, question_choice(conversation.seq, value)) for label, value in answers)
+        """The pending question, with buttons that answer only it (carrying its number)."""
+        seq = self.require_conversation().seq
+        options = tuple(Option(label, question_choice(seq, value)) for label, value in answers)
         return Reply(text=text, options=options, columns=columns)
 
     def require_conversation(self) -> Conversation:
@@ -68,27 +69,24 @@ class Turn:
             raise RuntimeError("a question needs a consented participant")
         return self.conversation
 
-    def bump(self) -> None:
-        """Number a new question: every button shown before it is stale from now on."""
-        conversation = self.require_conversation()
-        conversation.seq += 1
-        conversation.updated_at = utcnow()
-        self.session.add(conversation)
-
     def set_flow(self, flow: str | None, step: str | None = None, **data: Any) -> None:
         """Enter a flow at a step, with fresh flow data."""
         conversation = self.require_conversation()
         conversation.flow = flow
         conversation.step = step
         conversation.data = dict(data)
-        conversation.updated_at = utcnow()
-        self.session.add(conversation)
+        self._moved_on(conversation)
 
     def set_step(self, step: str | None, **updates: Any) -> None:
         """Move to another step of the current flow, updating (not replacing) its data."""
         conversation = self.require_conversation()
         conversation.step = step
         conversation.data = {**conversation.data, **updates}
+        self._moved_on(conversation)
+
+    def _moved_on(self, conversation: Conversation) -> None:
+        """The conversation is at another question: number it, so every button shown before is stale."""
+        conversation.seq += 1
         conversation.updated_at = utcnow()
         self.session.add(conversation)
 
@@ -96,7 +94,6 @@ class Turn:
         """Leave any flow; its buttons go stale."""
         if self.conversation is not None:
             self.set_flow(None)
-            self.bump()
 
     async def current_assessment(self) -> Assessment | None:
         """The participant's assessment the flow data points at (``None`` if none, or not theirs)."""
@@ -134,6 +131,8 @@ class Turn:
     def move(self, assessment: Assessment, cursor: str | None, *, trail: list[str] | None = None) -> None:
         """Point an assessment at its next question (``None``: nothing left); ``trail`` replaces the way back."""
         repository.move_assessment(self.session, assessment=assessment, cursor=cursor, trail=trail)
+        if self.conversation is not None:
+            self._moved_on(self.conversation)
 
     def forget_participant(self) -> None:
         """After the participant's data is deleted: nothing about them is left to use."""

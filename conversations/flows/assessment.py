@@ -91,8 +91,6 @@ async def render(turn: Turn) -> list[Reply]:
         turn.clear_flow()
         return [turn.say("assessment.none", options=shortcuts(turn, "assess", "results"))]
     if turn.step == Step.NOTE:
-        if not turn.reshow:
-            turn.bump()
         return [turn.say("assessment.note_prompt", code=assessment.cursor, limit=MAX_NOTE_LENGTH)]
     if assessment.cursor.startswith(GATE):
         return [gate_question(turn, assessment.cursor)]
@@ -186,7 +184,6 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         echo = turn.t("assessment.skipped", code=cursor, title=action.title)
     elif op == NOTE:
         turn.set_step(Step.NOTE)
-        turn.bump()
         prompt = turn.t("assessment.note_prompt", code=cursor, limit=MAX_NOTE_LENGTH)
         return [turn.echo(turn.t("assessment.noting", code=cursor, title=action.title)), Reply(prompt)]
     else:

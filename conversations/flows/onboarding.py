@@ -109,8 +109,6 @@ async def render(turn: Turn) -> list[Reply]:
     if turn.step == Step.ROLE:
         roles = [(label, f"r:{key}") for key, label in turn.texts.section("onboarding.roles").items()]
         return [turn.question(turn.t("onboarding.ask_role"), roles, columns=2)]
-    if not turn.reshow:
-        turn.bump()
     return [turn.say("onboarding.ask_city")]
 
 
