@@ -1,7 +1,9 @@
 """The `citybot` command line: each command builds what it needs, then calls one thing.
 
-The engine (SQLAlchemy, Alembic) and python-telegram-bot are imported inside the commands that
-use them, so `citybot --help`, `citybot ask` and `citybot catalogue` start quickly.
+Every command reads the settings once (:mod:`bot.settings`: the environment over a `.env` file);
+an option such as ``--catalogue`` or ``--database-url`` overrides its setting. The settings
+(pydantic-settings), the engine (SQLAlchemy, Alembic) and python-telegram-bot are imported inside
+the commands that use them, so `citybot --help` starts quickly.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from bot.export import ExportFormat, load_rows, render
-from bot.telegram.config import ENV_VARS, ConfigError, read_environment
 from catalogue import Catalogue, CatalogueError, Match
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 app = typer.Typer(
     help="citybot: a resilience self-assessment bot for city officials (SMR Resilience Maturity Model).",
@@ -31,8 +36,7 @@ CatalogueOption = Annotated[
     Path | None,
     typer.Option(
         "--catalogue",
-        envvar="CITYBOT_CATALOGUE",
-        help="Catalogue YAML file to use instead of the packaged SMR model.",
+        help="Catalogue YAML file to use instead of the packaged SMR model (default: CITYBOT_CATALOGUE).",
         dir_okay=False,
     ),
 ]
@@ -48,6 +52,14 @@ def exit_on(*errors: type[Exception], code: int) -> Iterator[None]:
         raise typer.Exit(code=code) from None
 
 
+def read_settings() -> Settings:
+    """The settings, from the environment over a .env file here; exit 2 with one line if one is wrong."""
+    from bot.settings import ConfigError, load_settings
+
+    with exit_on(ConfigError, code=2):
+        return load_settings()
+
+
 def load_catalogue(path: Path | None) -> Catalogue:
     """Load a catalogue or exit with the loader's message (file, line, what is wrong)."""
     with exit_on(CatalogueError, code=1):
@@ -58,8 +70,8 @@ DatabaseOption = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        envvar="DATABASE_URL",
-        help="Database, e.g. sqlite:///citybot.db or postgresql://user:pw@host/db (default: in your data folder).",
+        help="Database, e.g. sqlite:///citybot.db or postgresql://user:pw@host/db "
+        "(default: DATABASE_URL, else in your data folder).",
     ),
 ]
 
@@ -69,16 +81,11 @@ def default(context: typer.Context) -> None:
     """Without a command: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else the chat in this terminal."""
     if context.invoked_subcommand is not None:
         return
-    settings = read_environment()  # the environment, over a .env file
-    if settings.get("TELEGRAM_BOT_TOKEN"):
-        context.invoke(run_command)
+    settings = read_settings()
+    if settings.telegram_bot_token:
+        run_telegram(settings)
         return
-    start_console(
-        user=None,
-        database_url=settings.get("DATABASE_URL"),
-        catalogue_path=settings.get("CITYBOT_CATALOGUE"),
-        hint=True,
-    )
+    start_console(user=None, database_url=settings.database_url, catalogue_path=settings.citybot_catalogue, hint=True)
 
 
 @app.command("catalogue")
@@ -90,7 +97,8 @@ def catalogue_command(
     catalogue_path: CatalogueOption = None,
 ) -> None:
     """Show the catalogue: domains, areas, stages and actions (or validate a file with --check)."""
-    catalogue = load_catalogue(check or catalogue_path)
+    settings = read_settings()
+    catalogue = load_catalogue(check or catalogue_path or settings.citybot_catalogue)
     if check is not None and not as_json:
         typer.echo(
             f"{check}: OK, {catalogue.name} {catalogue.version}: {len(catalogue.domains)} domains, "
@@ -147,7 +155,8 @@ def ask_command(
     catalogue_path: CatalogueOption = None,
 ) -> None:
     """Find the catalogue actions that match a question, best first."""
-    catalogue = load_catalogue(catalogue_path)
+    settings = read_settings()
+    catalogue = load_catalogue(catalogue_path or settings.citybot_catalogue)
     query = " ".join(text)
     matches = catalogue.search(query, limit=limit)
     confident = any(match.confident for match in matches)
@@ -165,21 +174,37 @@ def ask_command(
         typer.echo(f"       area {area.code} {area.title} · stage {stage.name} · score {match.score:.0f}")
 
 
-RUN_EPILOG = "Configuration, from environment variables or a .env file in the current directory:\n\n" + "\n\n".join(
-    f"{name}: {meaning}" for name, meaning in ENV_VARS.items()
-)
+class RunCommand(TyperCommand):
+    """`citybot run`, whose help ends with every setting; they are looked up only when the help is shown."""
+
+    @property
+    def epilog(self) -> str:
+        from bot.settings import ENV_VARS
+
+        listing = "\n\n".join(f"{name}: {meaning}" for name, meaning in ENV_VARS.items())
+        return f"Configuration, from environment variables or a .env file in the current directory:\n\n{listing}"
+
+    @epilog.setter
+    def epilog(self, _: str | None) -> None:
+        """Typer sets none; the text above is the epilog."""
 
 
-@app.command("run", epilog=RUN_EPILOG)
+@app.command("run", cls=RunCommand)
 def run_command() -> None:
     """Run the Telegram bot: long polling, or a webhook when WEBHOOK_URL is set; stop with Ctrl+C or SIGTERM."""
-    from bot.telegram import configure_logging, load_settings, run_bot
+    run_telegram(read_settings())
+
+
+def run_telegram(settings: Settings) -> None:
+    """Serve Telegram with these settings until stopped; a missing token or an unusable database is one line."""
+    from bot.settings import ConfigError
+    from bot.telegram import configure_logging, run_bot, telegram_settings
     from conversations import DatabaseError
 
     with exit_on(ConfigError, DatabaseError, CatalogueError, code=2):
-        settings = load_settings()
+        telegram = telegram_settings(settings)
         configure_logging()
-        run_bot(settings)
+        run_bot(telegram)
 
 
 @app.command("chat")
@@ -189,15 +214,21 @@ def chat_command(
     catalogue_path: CatalogueOption = None,
 ) -> None:
     """Chat with citybot in this terminal: the same conversation as on Telegram; a number picks an option."""
-    start_console(user=user, database_url=database_url, catalogue_path=catalogue_path, hint=False)
+    settings = read_settings()
+    start_console(
+        user=user,
+        database_url=database_url or settings.database_url,
+        catalogue_path=catalogue_path or settings.citybot_catalogue,
+        hint=False,
+    )
 
 
-def start_console(*, user: str | None, database_url: str | None, catalogue_path: Path | str | None, hint: bool) -> None:
+def start_console(*, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool) -> None:
     """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
     from bot.console import run_console
     from conversations import DatabaseError, open_engine
 
-    catalogue = load_catalogue(Path(catalogue_path) if catalogue_path else None)
+    catalogue = load_catalogue(catalogue_path)
 
     async def chat() -> None:
         async with await open_engine(database_url, catalogue) as engine:
@@ -224,9 +255,10 @@ def export_command(
     """Export every stored answer, one row each (city, participant, assessment, area, stage, action, answer, note)."""
     from conversations import DatabaseError
 
-    catalogue = load_catalogue(catalogue_path)
+    settings = read_settings()
+    catalogue = load_catalogue(catalogue_path or settings.citybot_catalogue)
     with exit_on(DatabaseError, code=2):  # a malformed DATABASE_URL or a database out of reach
-        rows = asyncio.run(load_rows(database_url, city, catalogue))
+        rows = asyncio.run(load_rows(database_url or settings.database_url, city, catalogue))
     text = render(rows, fmt)
     if output is None:
         typer.echo(text, nl=False)

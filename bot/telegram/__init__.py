@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.telegram.config import ENV_VARS, ConfigError, TelegramSettings, load_settings
+from bot.settings import ENV_VARS, ConfigError
+from bot.telegram.config import TelegramSettings, telegram_settings
 
 if TYPE_CHECKING:
     from bot.telegram.app import build_application, configure_logging, run_bot
@@ -15,8 +16,8 @@ __all__ = [
     "TelegramSettings",
     "build_application",
     "configure_logging",
-    "load_settings",
     "run_bot",
+    "telegram_settings",
 ]
 
 _APP_NAMES = frozenset({"build_application", "configure_logging", "run_bot"})

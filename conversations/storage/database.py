@@ -44,7 +44,12 @@ class DatabaseError(Exception):
 
 
 def default_database_url() -> str:
-    """``DATABASE_URL`` if set, else an SQLite file in the user's data directory (created on first run)."""
+    """An SQLite file in the user's data directory (created on first run), for when no database URL is given.
+
+    citybot's settings read ``DATABASE_URL`` (environment over ``.env``) and hand it to ``open_engine``.
+    """
+    # Transitional: tests/conversations/test_storage.py still expects DATABASE_URL to be read here too.
+    # Every citybot command passes the settings' URL, so this only serves direct open_engine() callers.
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return url

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.helpers.cli import run_citybot
+from tests.helpers.cli import clear_settings, run_citybot
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def no_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    clear_settings(monkeypatch, tmp_path)  # neither the developer's variables nor a stray .env
+
 
 CASES = [
     ("not a url", "DATABASE_URL is not a database URL; expected sqlite:///"),
@@ -26,13 +34,22 @@ CASES = [
 
 @pytest.mark.parametrize("command", [["chat"], ["export"]])
 @pytest.mark.parametrize(("url", "expected"), CASES)
-def test_one_line_error_from_the_option_or_the_environment(command: list[str], url: str, expected: str) -> None:
-    for args, env in (([*command, "--database-url", url], {}), (command, {"DATABASE_URL": url})):
-        result = runner.invoke(app, args, env={"TELEGRAM_BOT_TOKEN": "", **env}, input="")
-        assert result.exit_code == 2, result.output
-        assert result.stderr.startswith("error: ") and expected in result.stderr
-        assert result.stderr.count("\n") == 1 and "secret" not in result.stderr
-        assert result.stdout == ""
+@pytest.mark.parametrize("given_in", ["option", "environment", ".env"])
+def test_one_line_error_from_the_option_the_environment_or_dotenv(
+    command: list[str], url: str, expected: str, given_in: str, tmp_path: Path
+) -> None:
+    args, env = command, {}
+    if given_in == "option":
+        args = [*command, "--database-url", url]
+    elif given_in == "environment":
+        env = {"DATABASE_URL": url}
+    else:
+        (tmp_path / ".env").write_text(f"DATABASE_URL={url!r}\n", encoding="utf-8")
+    result = runner.invoke(app, args, env=env, input="")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and expected in result.stderr
+    assert result.stderr.count("\n") == 1 and "secret" not in result.stderr
+    assert result.stdout == ""
 
 
 def test_no_traceback_from_the_installed_command() -> None:

@@ -16,8 +16,14 @@ from bot.export import FIELDS, render
 from catalogue import Catalogue
 from conversations import open_engine
 from tests.helpers.chat import Chat
+from tests.helpers.cli import clear_settings
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def no_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    clear_settings(monkeypatch, tmp_path)  # neither the developer's variables nor a stray .env
 
 
 async def fill(database_url: str, catalogue: Catalogue) -> None:
@@ -69,9 +75,7 @@ def test_empty_export() -> None:
 
 
 def test_default_without_token_opens_the_console(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.chdir(Path(database_url.removeprefix("sqlite:///")).parent)
     result = runner.invoke(app, [], input="/help\n")
     assert result.exit_code == 0, result.output
     assert "To go live on Telegram, set TELEGRAM_BOT_TOKEN" in result.stdout and "/checkin:" in result.stdout

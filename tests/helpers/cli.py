@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+import pytest
+
+from bot.settings import ENV_VARS
 
 
 def citybot_command() -> list[str]:
@@ -16,20 +21,34 @@ def citybot_command() -> list[str]:
 
 
 def run_citybot(
-    *args: str, database_url: str, lines: Sequence[str] = (), timeout: float = 60
+    *args: str, database_url: str | None, cwd: Path | None = None, lines: Sequence[str] = (), timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    """Run `citybot ARGS` on a database, typing ``lines`` on its standard input; never with a Telegram token."""
-    env = {**os.environ, "DATABASE_URL": database_url}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run(
-        [*citybot_command(), *args],
-        input="".join(f"{line}\n" for line in lines),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        check=False,
-    )
+    """Run `citybot ARGS` in ``cwd``, typing ``lines`` on its standard input.
+
+    None of the developer's citybot settings reach it: it gets ``DATABASE_URL=database_url`` (unless
+    ``None``) and otherwise only what a `.env` file in ``cwd`` says; ``cwd`` defaults to an empty folder.
+    """
+    env = {name: value for name, value in os.environ.items() if name not in ENV_VARS}
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    with tempfile.TemporaryDirectory() as empty:
+        return subprocess.run(
+            [*citybot_command(), *args],
+            input="".join(f"{line}\n" for line in lines),
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd or empty,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def clear_settings(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Run in ``folder`` (so only a `.env` written there counts) with none of citybot's variables set."""
+    monkeypatch.chdir(folder)
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
 
 
 def modules_loaded_by(statement: str) -> set[str]:

@@ -1,27 +1,45 @@
-"""Configuration: one place, environment over .env, one-line errors with exit code 2, documented in --help."""
+"""Telegram's settings: a token, webhook details; environment over .env, one-line errors, exit code 2, in --help."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.telegram import ENV_VARS, ConfigError, load_settings
-from bot.telegram.config import parse_env_file
+from bot.settings import load_settings
+from bot.telegram import ENV_VARS, ConfigError, TelegramSettings, telegram_settings
+from tests.helpers.cli import clear_settings
 from tests.helpers.fake_telegram import TOKEN
 
+Load = Callable[[dict[str, str]], TelegramSettings]
 
-def test_token_and_defaults() -> None:
-    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}, env_file=None)
+
+@pytest.fixture
+def load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Load:
+    """Telegram's settings from exactly these environment variables (and no .env file)."""
+    clear_settings(monkeypatch, tmp_path)
+
+    def load(environ: dict[str, str]) -> TelegramSettings:
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        return telegram_settings(load_settings())
+
+    return load
+
+
+def test_token_and_defaults(load: Load) -> None:
+    settings = load({"TELEGRAM_BOT_TOKEN": TOKEN})
     assert settings.token == TOKEN
     assert settings.webhook_url is None and settings.api_base_url is None
+    assert (settings.webhook_listen, settings.webhook_port) == ("0.0.0.0", 8443)
     assert TOKEN not in repr(settings)
 
 
-def test_webhook_settings() -> None:
-    settings = load_settings(
+def test_webhook_settings(load: Load) -> None:
+    settings = load(
         {
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "WEBHOOK_URL": "https://bot.example.org/citybot/hook",
@@ -29,8 +47,7 @@ def test_webhook_settings() -> None:
             "WEBHOOK_PORT": "8080",
             "WEBHOOK_SECRET": "s3cret-Value_1",
             "TELEGRAM_API_BASE_URL": "http://localhost:8081/",
-        },
-        env_file=None,
+        }
     )
     assert (settings.webhook_listen, settings.webhook_port, settings.webhook_path) == (
         "127.0.0.1",
@@ -41,16 +58,15 @@ def test_webhook_settings() -> None:
     assert settings.api_base_url == "http://localhost:8081"
 
 
-def test_webhook_without_secret_gets_a_random_one() -> None:
-    first = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://x.org/h"}, env_file=None)
-    second = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://x.org/h"}, env_file=None)
+def test_webhook_without_secret_gets_a_random_one(load: Load) -> None:
+    first = load({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://x.org/h"})
+    second = load({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://x.org/h"})
     assert first.webhook_secret and second.webhook_secret and first.webhook_secret != second.webhook_secret
 
 
-def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
-    env_file = tmp_path / ".env"
-    env_file.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nWEBHOOK_PORT=9000\nDATABASE_URL='sqlite:///from-dotenv.db'\n")
-    settings = load_settings({"WEBHOOK_PORT": "9001"}, env_file=env_file)
+def test_dotenv_file_is_read_and_the_environment_wins(load: Load) -> None:
+    Path(".env").write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nWEBHOOK_PORT=9000\nDATABASE_URL='sqlite:///from-dotenv.db'\n")
+    settings = load({"WEBHOOK_PORT": "9001"})
     assert (settings.token, settings.webhook_port, settings.database_url) == (TOKEN, 9001, "sqlite:///from-dotenv.db")
 
 
@@ -65,18 +81,16 @@ def test_dotenv_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": "localhost:8081"}, "TELEGRAM_API_BASE_URL"),
     ],
 )
-def test_bad_settings_say_what_to_set(environ: dict[str, str], mentions: str) -> None:
+def test_bad_settings_say_what_to_set(load: Load, environ: dict[str, str], mentions: str) -> None:
     with pytest.raises(ConfigError, match=mentions):
-        load_settings(environ, env_file=None)
+        load(environ)
 
 
 @pytest.mark.parametrize("token", [None, "12345"], ids=["missing", "malformed"])
 def test_run_without_a_good_token_is_one_line_and_exit_code_2(
     token: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+    clear_settings(monkeypatch, tmp_path)  # no stray .env, none of the developer's variables
     if token is not None:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
     result = CliRunner().invoke(app, ["run"])
@@ -93,18 +107,19 @@ def test_run_help_lists_every_setting() -> None:
         assert name in result.output
 
 
-def test_env_file_syntax() -> None:
-    text = """
+def test_env_file_syntax(load: Load) -> None:
+    Path(".env").write_text(f"""
 # citybot settings
-export TELEGRAM_BOT_TOKEN="123:abc"
+export TELEGRAM_BOT_TOKEN="{TOKEN}"
 WEBHOOK_URL = 'https://bot.example.org/hook'
 WEBHOOK_PORT=8443  # behind nginx
 WEBHOOK_SECRET=
 not a setting
-"""
-    assert parse_env_file(text) == {
-        "TELEGRAM_BOT_TOKEN": "123:abc",
-        "WEBHOOK_URL": "https://bot.example.org/hook",
-        "WEBHOOK_PORT": "8443",
-        "WEBHOOK_SECRET": "",
-    }
+""")
+    settings = load({})
+    assert (settings.token, settings.webhook_url, settings.webhook_port) == (
+        TOKEN,
+        "https://bot.example.org/hook",
+        8443,
+    )
+    assert settings.webhook_secret  # empty means unset: a random one, as for no WEBHOOK_SECRET line

@@ -1,0 +1,141 @@
+"""citybot's settings, for every command: read once from the environment and a `.env` file, validated.
+
+The environment wins over `.env` (pydantic-settings' own order), even with an empty value, which counts as unset:
+so `TELEGRAM_BOT_TOKEN= citybot` ignores a token in `.env`.
+Each field is named after its variable, and its description is what `citybot run --help` and the
+README say about it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails, PydanticUseDefault
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_FILE = Path(".env")
+TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,}$")
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DEFAULT_WEBHOOK_LISTEN = "0.0.0.0"  # noqa: S104 - a webhook server must be reachable from the proxy in front of it
+DEFAULT_WEBHOOK_PORT = 8443
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message is one line saying which variable to set and how."""
+
+
+class Settings(BaseSettings):
+    """Every setting of every command; `None` means unset. The repr leaves out the token, secret and database."""
+
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        str_strip_whitespace=True,
+        extra="ignore",  # a .env file may hold other programs' variables too
+        frozen=True,
+    )
+
+    telegram_bot_token: str | None = Field(
+        None,
+        repr=False,  # never in logs
+        description="bot token from @BotFather, e.g. 123456789:AAH...; without it `citybot` opens the console chat",
+    )
+    telegram_api_base_url: str | None = Field(
+        None, description="another Bot API server, e.g. http://localhost:8081 for a self-hosted telegram-bot-api"
+    )
+    webhook_url: str | None = Field(
+        None, description="public HTTPS URL Telegram posts updates to; set it to use a webhook instead of long polling"
+    )
+    webhook_listen: str = Field(
+        DEFAULT_WEBHOOK_LISTEN, description=f"address the webhook server binds to (default {DEFAULT_WEBHOOK_LISTEN})"
+    )
+    webhook_port: int = Field(
+        DEFAULT_WEBHOOK_PORT, description=f"port the webhook server listens on (default {DEFAULT_WEBHOOK_PORT})"
+    )
+    webhook_secret: str | None = Field(
+        None,
+        repr=False,
+        description="secret Telegram sends with each webhook call: 1-256 of A-Za-z0-9_- (default: random per run)",
+    )
+    database_url: str | None = Field(
+        None,
+        repr=False,  # it may hold a password
+        description="sqlite:///path/to/file.db or postgresql://user:pw@host/db (default: SQLite file in the data dir)",
+    )
+    citybot_catalogue: Path | None = Field(
+        None,
+        description="your own catalogue YAML file instead of the packaged SMR model "
+        "(check it first with citybot catalogue --check FILE)",
+    )
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def check_token(cls, token: str | None) -> str | None:
+        if token is not None and not TOKEN_PATTERN.match(token):
+            raise ValueError(
+                "is malformed: it should look like 123456789:AAH... (digits, a colon, then at least 30 letters, "
+                "digits, '_' or '-'), exactly as @BotFather gave it"
+            )
+        return token
+
+    @field_validator("telegram_api_base_url", "webhook_url")
+    @classmethod
+    def check_http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"must be an http(s) URL such as https://example.org/path, not {url!r}")
+        return url
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def drop_trailing_slash(cls, url: str | None) -> str | None:
+        return url.rstrip("/") if url else url
+
+    @field_validator("webhook_port", mode="before")
+    @classmethod
+    def check_port(cls, port: object) -> object:
+        text = str(port).strip()
+        if not text.isdigit() or not 0 < int(text) < 65536:
+            raise ValueError(f"must be a port number between 1 and 65535, not {text!r}")
+        return int(text)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def check_secret(cls, secret: str | None) -> str | None:
+        if secret is not None and not SECRET_PATTERN.match(secret):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, '_' or '-'")
+        return secret
+
+    @field_validator("*", mode="before")  # defined last: the last "before" validator runs first
+    @classmethod
+    def blank_is_unset(cls, value: object) -> object:
+        """A value of only spaces counts as unset, like an empty one: the default applies."""
+        if isinstance(value, str) and not value.strip():
+            raise PydanticUseDefault
+        return value
+
+
+ENV_VARS: dict[str, str] = {name.upper(): field.description or "" for name, field in Settings.model_fields.items()}
+"""Each variable and what it means, as `citybot run --help` lists them."""
+
+
+def load_settings(env_file: Path | None = ENV_FILE) -> Settings:
+    """The settings from the environment over ``env_file``; :class:`ConfigError` (one line) if a value is wrong."""
+    try:
+        return Settings(_env_file=env_file)
+    except ValidationError as error:
+        raise ConfigError("; ".join(describe(problem) for problem in error.errors())) from None
+
+
+def describe(problem: ErrorDetails) -> str:
+    """One validation problem as ``VARIABLE what is wrong``, e.g. ``WEBHOOK_PORT must be a port number ...``."""
+    name = ".".join(str(part) for part in problem["loc"]).upper()
+    cause = problem.get("ctx", {}).get("error")
+    if isinstance(cause, ValueError):  # our own validators' words
+        return f"{name} {cause}"
+    return f"{name} is invalid: {problem['msg']}"
