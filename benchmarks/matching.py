@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -34,7 +35,11 @@ from benchmarks.report import latency_ms  # noqa: E402
 from catalogue import Action, Catalogue  # noqa: E402
 from catalogue.loader import read_catalogue  # noqa: E402
 
-DEFAULT_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "questions-dev.yaml"
+DEV_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "questions-dev.yaml"
+OWN_QUESTIONS = REPO_ROOT / "benchmarks" / "questions" / "own.yaml"
+DEFAULT_QUESTIONS = (DEV_QUESTIONS, OWN_QUESTIONS)
+UNLABELLED = "unlabelled"
+OFF_TOPIC_KIND = "off-topic"
 TOP_K = 3
 SYNTHETIC_ACTIONS = 10_000
 SYNTHETIC_SEED = 20240601
@@ -70,22 +75,34 @@ OFF_TOPIC = [
 ]
 
 
-def load_questions(path: Path) -> list[tuple[str, set[str]]]:
-    """The (question, expected codes) pairs of a questions file."""
+class Question(NamedTuple):
+    """One question of a questions file: its text, the codes that count as a hit, and its kind."""
+
+    text: str
+    expect: frozenset[str]
+    kind: str
+
+
+def load_questions(path: Path) -> list[Question]:
+    """The questions of a file (``questions: [{q, expect: [codes], kind}]``; no codes = off-topic)."""
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [(str(item["q"]), set(item["expect"])) for item in document["questions"]]
+    return [
+        Question(str(item["q"]), frozenset(item.get("expect") or ()), str(item.get("kind") or UNLABELLED))
+        for item in document["questions"]
+    ]
 
 
 def synthetic_catalogue(base: Catalogue, size: int = SYNTHETIC_ACTIONS, seed: int = SYNTHETIC_SEED) -> Catalogue:
     """A deterministic catalogue of ``size`` actions recombined from the real one's words.
 
-    Titles mix words of several real titles, keywords are drawn from other actions, and codes
-    stay valid (area + stage + number, stages in order within each area).
+    Titles mix words of several real titles, keywords and example questions are drawn from other
+    actions, and codes stay valid (area + stage + number, stages in order within each area).
     """
     rng = random.Random(seed)
     data = read_catalogue(base.path)
     words = [word for action in base.actions for word in action.title.split()]
     keywords = [keyword for action in base.actions for keyword in action.keywords] or words
+    examples = [example for action in base.actions for example in action.examples]
     per_area_stage = size // (len(base.areas) * len(base.stages)) + 1
     actions: list[Action] = []
     for area in base.areas:
@@ -106,6 +123,7 @@ def synthetic_catalogue(base: Catalogue, size: int = SYNTHETIC_ACTIONS, seed: in
                         stage=stage.code,
                         title=" ".join(title),
                         keywords=tuple(rng.sample(keywords, min(len(keywords), rng.randint(3, 10)))),
+                        examples=tuple(rng.sample(examples, min(len(examples), rng.randint(2, 4)))),
                     )
                 )
     return Catalogue(replace(data, actions=tuple(actions)))
@@ -123,10 +141,10 @@ class Baseline:
         return [self.actions[index].code for _, _, index in hits]
 
 
-def accuracy(search: Callable[[str], list[str]], questions: Sequence[tuple[str, set[str]]]) -> dict[str, float]:
+def accuracy(search: Callable[[str], list[str]], questions: Sequence[Question]) -> dict[str, float]:
     """Top-1, top-3 and mean reciprocal rank (within the top 3) over the questions."""
     top1 = top3 = reciprocal = 0.0
-    for question, expected in questions:
+    for question, expected, _ in questions:
         codes = search(question)[:TOP_K]
         ranks = [rank for rank, code in enumerate(codes, 1) if code in expected]
         top1 += bool(ranks) and ranks[0] == 1
@@ -149,10 +167,54 @@ def latency(search: Callable[[str], object], queries: Sequence[str], rounds: int
     return latency_ms(samples, digits=4)
 
 
-def run(questions_path: Path) -> dict[str, object]:
+def confident(catalogue: Catalogue, text: str) -> bool:
+    """Whether the search presents ``text`` as having an answer."""
+    return any(match.confident for match in catalogue.search(text, limit=TOP_K))
+
+
+def question_set(catalogue: Catalogue, baseline: Baseline, path: Path) -> dict[str, object]:
+    """Accuracy of one questions file: overall, per kind and per half, and off-topic rejection.
+
+    The halves (questions at even and odd positions within each kind) let one half serve for
+    tuning and the other as a check that the tuning did not overfit.
+    """
+    questions = load_questions(path)
+    on_topic = [q for q in questions if q.expect]
+    off_topic = [q for q in questions if not q.expect]
+    ours = lambda text: [m.action.code for m in catalogue.search(text, limit=TOP_K)]  # noqa: E731
+    kinds = sorted({q.kind for q in on_topic})
+    position: dict[str, int] = {}
+    halves: dict[str, list[Question]] = {"a": [], "b": []}
+    for question in on_topic:
+        index = position[question.kind] = position.get(question.kind, -1) + 1
+        halves["ab"[index % 2]].append(question)
+    result: dict[str, object] = {
+        "file": str(path),
+        "questions": len(questions),
+        "on_topic": len(on_topic),
+        "search": accuracy(ours, on_topic),
+        "baseline_wratio_titles": accuracy(baseline.search, on_topic),
+        "on_topic_confident": round(sum(confident(catalogue, q.text) for q in on_topic) / max(len(on_topic), 1), 3),
+        "per_kind": {
+            kind: {"n": len(group), **accuracy(ours, group)}
+            for kind in kinds
+            for group in [[q for q in on_topic if q.kind == kind]]
+        },
+        "halves": {name: {"n": len(group), **accuracy(ours, group)} for name, group in halves.items() if group},
+    }
+    if off_topic:
+        rejected = [not confident(catalogue, q.text) for q in off_topic]
+        result["off_topic"] = {"n": len(off_topic), "rejected": round(sum(rejected) / len(off_topic), 3)}
+        result["off_topic"]["halves"] = {
+            name: round(sum(rejected[i::2]) / len(rejected[i::2]), 3) for i, name in enumerate("ab") if rejected[i::2]
+        }
+    return result
+
+
+def run(questions_paths: Sequence[Path]) -> dict[str, object]:
     """Every figure of the benchmark, as one JSON-ready mapping."""
-    questions = load_questions(questions_path)
-    queries = [question for question, _ in questions]
+    sets = [path for path in questions_paths if path.is_file()]
+    queries = [q.text for path in sets for q in load_questions(path)]
     real = Catalogue.load()
     started = time.perf_counter()
     synthetic = synthetic_catalogue(real)
@@ -160,65 +222,78 @@ def run(questions_path: Path) -> dict[str, object]:
     synthetic.search("warm up the index")
     built = time.perf_counter()
 
-    ours_real = lambda text: [m.action.code for m in real.search(text, limit=TOP_K)]  # noqa: E731
     baseline_real = Baseline(real)
     baseline_synthetic = Baseline(synthetic)
-    off_topic_rejected = sum(not any(m.confident for m in real.search(text)) for text in OFF_TOPIC)
-    on_topic_confident = sum(any(m.confident for m in real.search(text)) for text in queries)
+    off_topic_rejected = sum(not confident(real, text) for text in OFF_TOPIC)
 
     result: dict[str, object] = {
-        "questions_file": str(questions_path),
-        "questions": len(questions),
+        "questions": len(queries),
         "catalogue_actions": len(real.actions),
         "synthetic_actions": len(synthetic.actions),
         "synthetic_index_build_s": round(built - generated, 3),
         "synthetic_generate_s": round(generated - started, 3),
-        "search": {
-            **accuracy(ours_real, questions),
-            "on_topic_confident": round(on_topic_confident / max(len(queries), 1), 3),
-            "off_topic_rejected": round(off_topic_rejected / len(OFF_TOPIC), 3),
-            "latency_96": latency(lambda text: real.search(text, limit=TOP_K), queries),
-            "latency_10k": latency(lambda text: synthetic.search(text, limit=TOP_K), queries),
-        },
-        "baseline_wratio_titles": {
-            **accuracy(baseline_real.search, questions),
-            "latency_96": latency(baseline_real.search, queries),
-            "latency_10k": latency(baseline_synthetic.search, queries, rounds=BASELINE_10K_ROUNDS),
+        "sets": {path.stem: question_set(real, baseline_real, path) for path in sets},
+        "built_in_off_topic_rejected": round(off_topic_rejected / len(OFF_TOPIC), 3),
+        "latency": {
+            "search_96": latency(lambda text: real.search(text, limit=TOP_K), queries),
+            "search_10k": latency(lambda text: synthetic.search(text, limit=TOP_K), queries),
+            "baseline_96": latency(baseline_real.search, queries),
+            "baseline_10k": latency(baseline_synthetic.search, queries, rounds=BASELINE_10K_ROUNDS),
         },
     }
-    ours, base = result["search"], result["baseline_wratio_titles"]
-    for size in ("latency_96", "latency_10k"):
+    timing = result["latency"]
+    for size in ("96", "10k"):
+        ours, base = timing[f"search_{size}"], timing[f"baseline_{size}"]
         for key in ("p50_ms", "p99_ms"):
-            ours[size][f"{key[:3]}_vs_baseline"] = round(ours[size][key] / max(base[size][key], 1e-9), 2)
+            ours[f"{key[:3]}_vs_baseline"] = round(ours[key] / max(base[key], 1e-9), 2)
     return result
 
 
 def print_table(result: dict[str, object]) -> None:
     """The figures as a readable table."""
-    ours, base = result["search"], result["baseline_wratio_titles"]
-    print(f"questions: {result['questions']} from {result['questions_file']}")
     print(
         f"catalogue: {result['catalogue_actions']} actions; synthetic: {result['synthetic_actions']} actions "
         f"(index built in {result['synthetic_index_build_s']} s)"
     )
+    for name, figures in result["sets"].items():
+        ours, base = figures["search"], figures["baseline_wratio_titles"]
+        print()
+        print(f"{name}: {figures['questions']} questions from {figures['file']}")
+        print(f"  {'':26}{'n':>5}{'top1':>8}{'top3':>8}{'mrr':>8}")
+        print(
+            f"  {'all on-topic':26}{figures['on_topic']:>5}{ours['top1']:>8.3f}{ours['top3']:>8.3f}{ours['mrr']:>8.3f}"
+        )
+        print(f"  {'  baseline WRatio titles':26}{'':>5}{base['top1']:>8.3f}{base['top3']:>8.3f}{base['mrr']:>8.3f}")
+        for label, group in [*figures["per_kind"].items(), *((f"half {h}", g) for h, g in figures["halves"].items())]:
+            if len(figures["per_kind"]) > 1 or label.startswith("half"):
+                print(f"  {label:26}{group['n']:>5}{group['top1']:>8.3f}{group['top3']:>8.3f}{group['mrr']:>8.3f}")
+        print(f"  {'on-topic confident':26}{'':>5}{figures['on_topic_confident']:>8.3f}")
+        if "off_topic" in figures:
+            off = figures["off_topic"]
+            halves = ", ".join(f"half {h} {v:.3f}" for h, v in off["halves"].items())
+            print(f"  {'off-topic rejected':26}{off['n']:>5}{off['rejected']:>8.3f}   ({halves})")
     print()
-    print(f"{'':28}{'search':>12}{'baseline':>12}")
-    for key in ("top1", "top3", "mrr"):
-        print(f"{key:28}{ours[key]:>12.3f}{base[key]:>12.3f}")
-    print(f"{'on-topic confident':28}{ours['on_topic_confident']:>12.3f}{'-':>12}")
-    print(f"{'off-topic rejected':28}{ours['off_topic_rejected']:>12.3f}{'-':>12}")
-    for size, label in (("latency_96", "96 actions"), ("latency_10k", "10k actions")):
+    print(f"built-in chatter rejected: {result['built_in_off_topic_rejected']:.3f} of {len(OFF_TOPIC)}")
+    timing = result["latency"]
+    print(f"{'latency (all questions)':28}{'search':>10}{'baseline':>10}")
+    for size, label in (("96", "96 actions"), ("10k", "10k actions")):
+        ours, base = timing[f"search_{size}"], timing[f"baseline_{size}"]
         for key in ("p50_ms", "p99_ms"):
-            ratio = ours[size][f"{key[:3]}_vs_baseline"]
-            print(f"{label + ' ' + key:28}{ours[size][key]:>12.4f}{base[size][key]:>12.4f}   x{ratio} baseline")
+            ratio = ours[f"{key[:3]}_vs_baseline"]
+            print(f"{label + ' ' + key:28}{ours[key]:>10.4f}{base[key]:>10.4f}   x{ratio} baseline")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="questions YAML file")
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        action="append",
+        help="questions YAML file (repeatable; default: the dev set and benchmarks/questions/own.yaml)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    result = run(args.questions)
+    result = run(args.questions or DEFAULT_QUESTIONS)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

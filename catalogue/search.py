@@ -27,7 +27,6 @@ keywords), so any catalogue file in any snowball-supported language works withou
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import itertools
 import math
@@ -81,6 +80,10 @@ COVERAGE_EXPONENT = 0.3
 COVERAGE_WORDS = 4
 #: Candidates re-scored (with coverage) per result asked for.
 CANDIDATE_POOL = 4
+#: In a catalogue this big, a term found in more actions than this (or than this share of them)
+#: is added to the candidates' scores only, not walked: at 96 actions every term is walked.
+COMMON_TERM_DOCS = 300
+COMMON_TERM_SHARE = 0.03
 #: Weight of a matching adjacent word pair on top of its two words.
 PHRASE_WEIGHT = 0.5
 #: Typo correction: shortest word to correct, allowed edits by word length, weight of a fix.
@@ -168,7 +171,7 @@ class _Analyzer:
             for w in _TOKEN.findall(folded)
             if MIN_WORD_LENGTH <= len(w) <= MAX_WORD_LENGTH and w not in self.stop_words
         ]
-        return words + self.joined(folded) if joined else words
+        return words + self.joined(folded) if joined and ("-" in folded or "/" in folded) else words
 
     @staticmethod
     def joined(text: str) -> list[str]:
@@ -182,8 +185,8 @@ class _Analyzer:
         return stems + [_pair(a, b) for a, b in itertools.pairwise(stems) if a != b]
 
 
-#: A term's postings: action indices in ascending order, and the term's BM25F weight in each.
-_Postings = tuple[list[int], list[float]]
+#: A term's postings: action index -> the term's BM25F weight there, in ascending index order.
+_Postings = dict[int, float]
 
 
 def _pair(a: str, b: str) -> str:
@@ -222,23 +225,17 @@ def _postings(
     # city's 20-action catalogue, the 96-action SMR model and a 10,000-action one.
     scale = _idf(reference_size, 1) / _idf(count, 1) if reference_size else 1.0
     idf = {term: scale * _idf(count, n) for term, n in df.items()}
-    postings: dict[str, _Postings] = defaultdict(lambda: ([], []))
+    postings: dict[str, _Postings] = defaultdict(dict)
     for index, tf in enumerate(frequencies):
         for term, value in tf.items():
             weight = idf[term] * value * (BM25_K1 + 1.0) / (value + BM25_K1)
-            indices, weights = postings[term]
-            indices.append(index)
-            weights.append(weight * PHRASE_WEIGHT if " " in term else weight)
+            postings[term][index] = weight * PHRASE_WEIGHT if " " in term else weight
     return dict(postings)
 
 
 def _weight_in(postings: _Postings | None, index: int) -> float:
-    """A term's weight in one document (0 when absent); postings are in document order."""
-    if postings is None:
-        return 0.0
-    indices, weights = postings
-    position = bisect.bisect_left(indices, index)
-    return weights[position] if position < len(indices) and indices[position] == index else 0.0
+    """A term's weight in one document (0 when absent)."""
+    return postings.get(index, 0.0) if postings is not None else 0.0
 
 
 class _Speller:
@@ -279,6 +276,10 @@ def _deletions(word: str) -> set[str]:
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+#: Per query term, what scoring a candidate looks up (see ``SearchIndex._checks``).
+_Check = tuple[float, _Postings, _Postings, bool, bool, list[_Postings], list[_Postings]]
+
+
 class _Query:
     """An analysed question: its weighted terms, what to show for each, and its distinct words."""
 
@@ -303,6 +304,7 @@ class SearchIndex:
         self.actions = data.actions
         self._analyzer = _Analyzer(data.language)
         self._concepts_of = self._lexicon(data.concepts)
+        self._analysed: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # texts repeat: analyse once
         #: Per action (and per area): concept term -> the word the action uses for it, for reasons.
         self._concept_words: list[dict[str, str]] = []
         documents = []
@@ -339,6 +341,7 @@ class SearchIndex:
             if area >= 0:
                 self._actions_of_area[area].append(index)
         self._evidence = self._evidence_terms(data)
+        self._analysed.clear()
         self._vocabulary, frequency = self._build_vocabulary(data)
         stems: Counter[str] = Counter()
         for word, stem in self._vocabulary.items():
@@ -364,7 +367,7 @@ class SearchIndex:
         """Lexicon term (stem or word pair) -> the concept terms (``~name``) it stands for."""
         members: dict[str, list[str]] = defaultdict(list)
         for concept in concepts:
-            key = CONCEPT_PREFIX + concept.name
+            key = CONCEPT_PREFIX + "_".join(concept.name.split())  # no space: spaces mark word pairs
             for entry in concept.words:
                 for term in self._entry_terms(entry):
                     if key not in members[term]:
@@ -377,22 +380,32 @@ class SearchIndex:
         ``concept_words`` collects, per concept, the first word of the field that said it.
         """
         terms: list[str] = []
-        concepts_of = self._concepts_of
         for text in texts:
-            words = self._analyzer.words(text)
-            stems = [self._analyzer.stem(word) for word in words]
-            found = list(zip(stems, words, strict=True))
-            pairs = [
-                (_pair(a, b), f"{word_a} {word_b}")
-                for (a, word_a), (b, word_b) in itertools.pairwise(found)
-                if a != b
-            ]
-            for term, surface in found + pairs:
-                terms.append(term)
-                for concept in concepts_of.get(term, ()):
-                    terms.append(concept)
-                    concept_words.setdefault(concept, surface)
+            analysed = self._analysed.get(text)
+            if analysed is None:
+                analysed = self._analysed[text] = self._analyse(text)
+            text_terms, concepts = analysed
+            terms.extend(text_terms)
+            for concept, surface in concepts:
+                concept_words.setdefault(concept, surface)
         return terms
+
+    def _analyse(self, text: str) -> tuple[list[str], list[tuple[str, str]]]:
+        """A text's terms (concepts included) and each concept with the text's word for it."""
+        words = self._analyzer.words(text)
+        stems = [self._analyzer.stem(word) for word in words]
+        found = list(zip(stems, words, strict=True))
+        found += [
+            (_pair(a, b), f"{word_a} {word_b}") for (a, word_a), (b, word_b) in itertools.pairwise(found) if a != b
+        ]
+        terms: list[str] = []
+        concepts: list[tuple[str, str]] = []
+        for term, surface in found:
+            terms.append(term)
+            for concept in self._concepts_of.get(term, ()):
+                terms.append(concept)
+                concepts.append((concept, surface))
+        return terms, concepts
 
     def _evidence_terms(self, data: CatalogueData) -> frozenset[str] | None:
         """The terms that count as evidence of the field, for a match to be confident.
@@ -429,9 +442,10 @@ class SearchIndex:
         texts.extend(domain.name for domain in data.domains)
         texts.extend(word for concept in data.concepts for word in concept.words)
         frequency: Counter[str] = Counter()
-        for text in texts:
-            words = self._analyzer.words(text)
-            frequency.update(word for word in words if len(word) >= COMPOUND_MIN_PART and word.isalpha())
+        for text, repeats in Counter(texts).items():  # a big catalogue repeats its texts: analyse each once
+            for word in self._analyzer.words(text):
+                if len(word) >= COMPOUND_MIN_PART and word.isalpha():
+                    frequency[word] += repeats
         return {word: self._analyzer.stem(word) for word in frequency}, frequency
 
     def _known(self, term: str) -> bool:
@@ -510,37 +524,46 @@ class SearchIndex:
         if limit <= 0 or not text.strip():
             return []
         query = self._query(text)
-        raw = self._raw_scores(query.terms, limit)
+        raw, deferred = self._raw_scores(query.terms, limit)
         pool = heapq.nlargest(limit * CANDIDATE_POOL, raw, key=raw.__getitem__)
-        assessed = {index: self._assess(index, raw[index], query) for index in pool}
+        for term in deferred:
+            weight, postings = query.terms[term][0], self._postings[term]
+            for index in pool:
+                raw[index] += weight * _weight_in(postings, index)
+        checks = self._checks(query)
+        assessed = {index: self._assess(index, raw[index], checks, query.words) for index in pool}
         ranked = sorted(pool, key=lambda index: (-assessed[index][0], index))
         return [self._match(index, *assessed[index], query) for index in ranked[:limit]]
 
-    def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> dict[int, float]:
+    def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> tuple[dict[int, float], list[str]]:
         """Action index -> BM25F score summed over the query terms, plus a share of its area's score.
 
-        Terms go in a fixed order (longest postings first, then by term), so word order in the
-        query cannot change the result, not even through floating-point ties.
+        In a big catalogue, terms found in more than :data:`COMMON_TERM_DOCS` actions are not
+        walked (that is where the time goes, and they weigh little): they are returned apart, to
+        be added to the candidates' scores only. Terms go in a fixed order (longest postings
+        first, then by term), so word order in the query cannot change the result, not even
+        through floating-point ties.
         """
         scores: dict[int, float] = {}
         get = scores.get
-        present = sorted((t for t in terms if t in self._postings), key=lambda t: (-len(self._postings[t][0]), t))
-        for term in present:
+        present = sorted((t for t in terms if t in self._postings), key=lambda t: (-len(self._postings[t]), t))
+        common = max(COMMON_TERM_DOCS, int(COMMON_TERM_SHARE * len(self.actions)))
+        deferred = [t for t in present if len(self._postings[t]) > common]
+        if deferred and len(deferred) == len(present):
+            deferred.pop()  # only common terms: walk the rarest
+        walked = present[len(deferred) :]
+        for term in walked:
             weight = terms[term][0]
-            indices, values = self._postings[term]
+            postings = self._postings[term]
             if not scores:
-                scores = (
-                    dict(zip(indices, values, strict=True))
-                    if weight == 1.0
-                    else {i: weight * v for i, v in zip(indices, values, strict=True)}
-                )
+                scores = dict(postings) if weight == 1.0 else {i: weight * v for i, v in postings.items()}
                 get = scores.get
                 continue
-            for index, value in zip(indices, values, strict=True):
+            for index, value in postings.items():
                 scores[index] = get(index, 0.0) + weight * value
         areas: dict[int, float] = {}
         for term in sorted(t for t in terms if t in self._area_postings):
-            for area, value in zip(*self._area_postings[term], strict=True):
+            for area, value in self._area_postings[term].items():
                 areas[area] = areas.get(area, 0.0) + AREA_WEIGHT * terms[term][0] * value
         if areas:
             area_of = self._area_of
@@ -552,15 +575,41 @@ class SearchIndex:
                     if len(scores) >= limit:
                         break
                     scores.setdefault(index, areas[area])
-        return scores
+        return scores, deferred
 
     def _weight(self, term: str, index: int, area: int) -> tuple[float, float]:
         """A term's weight in an action, and in the action's area."""
-        own = _weight_in(self._postings.get(term), index)
-        in_area = _weight_in(self._area_postings.get(term), area) if area >= 0 else 0.0
-        return own, in_area
+        return _weight_in(self._postings.get(term), index), _weight_in(self._area_postings.get(term), area)
 
-    def _assess(self, index: int, raw: float, query: _Query) -> tuple[float, float]:
+    def _checks(self, query: _Query) -> list[_Check]:
+        """What :meth:`_assess` looks up per candidate, gathered once per query.
+
+        Per query term: its weight, its postings in actions and in areas, whether it is evidence
+        of the field, whether it is a word (not a phrase or a concept), and its concepts' postings.
+        """
+        empty: _Postings = {}
+        checks = []
+        for term, (weight, _) in query.terms.items():
+            word = " " not in term and not term.startswith(CONCEPT_PREFIX)
+            concepts = query.concepts_of.get(term, ()) if word else ()
+            own, area = self._postings.get(term, empty), self._area_postings.get(term, empty)
+            if not (own or area or concepts):
+                continue
+            evidence = self._evidence is None or term in self._evidence
+            checks.append(
+                (
+                    weight,
+                    own,
+                    area,
+                    evidence,
+                    word,
+                    [self._postings[c] for c in concepts if c in self._postings],
+                    [self._area_postings[c] for c in concepts if c in self._area_postings],
+                )
+            )
+        return checks
+
+    def _assess(self, index: int, raw: float, checks: list[_Check], words: int) -> tuple[float, float]:
         """The calibrated 0-100 score and the evidence of the field behind it.
 
         The score: evidence saturates, then is discounted by query coverage, the share of the
@@ -572,21 +621,20 @@ class SearchIndex:
         """
         area = self._area_of[index]
         covered = evidence = 0.0
-        for term, (weight, _) in query.terms.items():
-            own, in_area = self._weight(term, index, area)
-            if (own or in_area) and (self._evidence is None or term in self._evidence):
+        for weight, own_postings, area_postings, is_evidence, word, concepts, area_concepts in checks:
+            own = own_postings.get(index, 0.0)
+            in_area = area_postings.get(area, 0.0)
+            if is_evidence and (own or in_area):
                 evidence += weight * (own + AREA_WEIGHT * in_area)
-            if " " in term or term.startswith(CONCEPT_PREFIX):
+            if not word:
                 continue
             if own:
                 covered += weight
-                continue
-            concepts = query.concepts_of.get(term, ())
-            if any(_weight_in(self._postings.get(concept), index) for concept in concepts):
+            elif any(index in postings for postings in concepts):
                 covered += weight * CONCEPT_COVERAGE
-            elif in_area or any(self._weight(concept, index, area)[1] for concept in concepts):
+            elif in_area or any(area in postings for postings in area_concepts):
                 covered += weight * AREA_WEIGHT
-        coverage = min(covered / max(min(query.words, COVERAGE_WORDS), 1), 1.0)
+        coverage = min(covered / max(min(words, COVERAGE_WORDS), 1), 1.0)
         score = round(100.0 * raw / (raw + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT, 1)
         return score, evidence
 
