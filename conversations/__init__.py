@@ -4,17 +4,30 @@ Knows nothing of Telegram; adapters build :class:`Incoming` values and render :c
 """
 
 from conversations.engine import Engine, open_engine
-from conversations.messages import Attachment, ChartArea, ChartDomain, Incoming, Kind, MaturityChart, Option, Reply
+from conversations.messages import (
+    AnswerExport,
+    Attachment,
+    ChartArea,
+    ChartDomain,
+    Incoming,
+    Invitation,
+    Kind,
+    MaturityChart,
+    Option,
+    Reply,
+)
 from conversations.storage.database import DatabaseError
 from conversations.texts import Texts
 
 __all__ = [
+    "AnswerExport",
     "Attachment",
     "ChartArea",
     "ChartDomain",
     "DatabaseError",
     "Engine",
     "Incoming",
+    "Invitation",
     "Kind",
     "MaturityChart",
     "Option",

@@ -7,8 +7,12 @@ values and render :class:`Reply` values; nothing here knows about any transport.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+from catalogue import Catalogue
 
 MAX_CHOICE_LENGTH = 40
 """Choice ids stay short and ASCII so they fit Telegram's 64-byte callback data with room to spare."""
@@ -41,6 +45,8 @@ class Incoming:
     user_name: str = ""
     language: str | None = None
     update_id: str | None = None
+    username: str | None = None
+    """The transport's handle for the user (a Telegram ``@username``, without the ``@``), if they have one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,13 +128,43 @@ class MaturityChart:
 
 
 @dataclass(frozen=True, slots=True)
+class Invitation:
+    """A join link to show with a reply: the deep-link ``payload`` (``ws_<code>``) of a workshop.
+
+    The adapter makes its own kind of link of it: on Telegram ``https://t.me/<bot>?start=ws_<code>``
+    and a QR code of that link; in the console the ``/start ws_<code>`` command to type.
+    """
+
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerExport:
+    """Answer rows for the adapter to write as a file (``bot.export``) and send as a document.
+
+    A workbook of thousands of rows takes seconds to write, so the adapter writes it, outside the
+    engine's transaction. ``fmt`` is ``csv``, ``json`` or ``xlsx``; ``not_started`` names "no stage
+    reached" in the file's summary; the catalogue fills the workbook's Catalogue sheet.
+    """
+
+    rows: tuple[Mapping[str, Any], ...]
+    fmt: str
+    filename: str
+    catalogue: Catalogue
+    not_started: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message to show the user.
 
     ``replaces_previous`` asks the adapter to edit the message that carried the button the
     user just pressed instead of sending a new one, so a questionnaire does not flood the chat.
     Options are laid out ``columns`` per row (adapters may fall back to fewer on narrow screens).
-    ``chart`` asks the adapter to draw a maturity chart along with the text (an image on Telegram).
+    ``chart`` asks the adapter to draw a maturity chart along with the text (an image on Telegram),
+    ``invitation`` to show a workshop's join link with it, ``export`` to write answer rows as a file.
+    ``forgotten`` says the user's data was just deleted: the adapter deletes what it keeps of them
+    (e.g. chart files saved for them).
     """
 
     text: str
@@ -137,3 +173,6 @@ class Reply:
     replaces_previous: bool = False
     columns: int = 1
     chart: MaturityChart | None = None
+    invitation: Invitation | None = None
+    export: AnswerExport | None = None
+    forgotten: bool = False
