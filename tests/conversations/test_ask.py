@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+from catalogue import Catalogue
 from conversations import Engine
 from conversations.storage.models import AskedQuestion
-from tests.helpers.chat import Chat, rows
+from tests.helpers.chat import Chat, Key, rows
 
 
-async def test_a_confident_match_shows_code_area_stage_and_reason(engine: Engine) -> None:
+async def test_a_confident_match_shows_code_area_stage_and_reason(engine: Engine, catalogue: Catalogue) -> None:
     chat = Chat(engine)
     await chat.say("how do we start a resilience plan")
-    text = chat.text
-    assert "L4M1: Develop a resilience action plan" in text
-    assert "Area L4 Resilience action plan development · stage Moderate" in text
-    assert "Why: mentions “" in text
-    await chat.choose("L4M1")
-    assert "Stage Moderate: Resilience has an owner" in chat.text
+    action = catalogue.action("L4M1")
+    area, stage = catalogue.area(action.area), catalogue.stage(action.stage)
+    assert chat.said("ask.intro", model=catalogue.name)
+    assert chat.said(
+        "ask.match",
+        code=action.code,
+        title=action.title,
+        area=area.code,
+        area_title=area.title,
+        stage=stage.name,
+        reason=Key("ask.reason_terms"),
+    )
+    await chat.press("ask.details", code="L4M1")
+    assert chat.said("browse.action", code="L4M1", title=action.title, stage=stage.name, description=stage.description)
 
 
-async def test_no_close_match_says_so_and_offers_to_browse(engine: Engine) -> None:
+async def test_no_close_match_says_so_and_offers_to_browse(engine: Engine, catalogue: Catalogue) -> None:
     chat = Chat(engine)
     await chat.command("/ask zebra quantum violin")
-    assert "no close match" in chat.text
-    await chat.choose("Browse")
-    assert "L · Leadership & Governance" in chat.text
+    assert chat.said("ask.no_match", model=catalogue.name)
+    await chat.press("menu.areas")
+    assert chat.said("browse.domains", model=catalogue.name)
+    assert chat.said("browse.domain_line", code="L", name=catalogue.domain("L").name)
 
 
 async def test_questions_of_consented_users_are_kept_for_coordinators(engine: Engine) -> None:
@@ -39,11 +49,11 @@ async def test_questions_of_consented_users_are_kept_for_coordinators(engine: En
 async def test_huge_and_empty_messages(engine: Engine) -> None:
     chat = Chat(engine)
     await chat.say("flood " * 2000)
-    assert "first 300 characters" in chat.text
+    assert chat.said("ask.truncated", limit=300)
     await chat.say("   ")
-    assert "empty message" in chat.text
+    assert chat.said("errors.empty", whole=True)
     await chat.command("/ask")
-    assert "Ask in your own words" in chat.text
+    assert chat.said("ask.usage", whole=True)
 
 
 async def test_text_during_a_question_is_answered_and_the_question_waits(engine: Engine) -> None:
@@ -52,7 +62,7 @@ async def test_text_during_a_question_is_answered_and_the_question_waits(engine:
     await chat.command("/assess")
     question = chat.options
     await chat.say("who should lead the resilience team")
-    assert "still waiting" in chat.text
+    assert chat.said("ask.pending") and chat.said("ask.intro")
     chat.options = question  # the question's buttons are still on screen, and still valid
-    await chat.choose("Done")
-    assert "L1S1" in chat.replies[0].text
+    await chat.press("answers.done")
+    assert chat.said("assessment.answered", reply=0, code="L1S1", answer=chat.t("answers.done"))

@@ -8,41 +8,37 @@ from conversations.storage.models import AnswerRecord, Assessment
 from tests.helpers.chat import Chat, count, rows
 
 
+async def check_in(chat: Chat, catalogue: Catalogue, stage: str | None) -> None:
+    """Answer the check-in question of an area with the last stage completed (``None``: not started)."""
+    await chat.press(catalogue.stage(stage).name if stage else "checkin.not_started")
+
+
 async def test_check_in_in_ten_taps_ends_with_recommendations(engine: Engine, catalogue: Catalogue) -> None:
     chat = Chat(engine)
     await chat.onboard()
     chat.choices_sent = 0
     await chat.command("/checkin")
-    assert "area 1/10" in chat.text and "Starting: First steps" in chat.text
-    picks = [
-        "Starting",
-        "Moderate",
-        "Not started",
-        "Starting",
-        "Advanced",
-        "Starting",
-        "Not started",
-        "Moderate",
-        "Starting",
-        "Moderate",
-    ]
+    starting = catalogue.stage("S")
+    assert chat.said("checkin.intro", count=10) and chat.said("progress.line", index=1, count=10)
+    assert chat.said("checkin.stage_line", stage=starting.name, description=starting.description)
+    picks = ["S", "M", None, "S", "A", "S", None, "M", "S", "M"]
     for pick in picks:
-        await chat.choose(pick)
+        await check_in(chat, catalogue, pick)
     assert chat.choices_sent == len(catalogue.areas) <= 10
-    assert "Check-in complete" in chat.text
+    assert chat.said("checkin.finished", whole=True) and chat.said("results.title", city="Rotterdam")
     for domain in catalogue.domains:
-        assert f"{domain.code} · {domain.name}" in chat.text
-    assert "L1 ▰▱▱▱▱ Starting" in chat.text and "L3 ▱▱▱▱▱ not started" in chat.text
-    stages = {stage.name: stage.code for stage in catalogue.stages}
+        assert chat.said("results.domain", code=domain.code, name=domain.name)
+    assert chat.said("results.area", area="L1", bar=chat.bar(1), stage=starting.name)
+    assert chat.said("results.area", area="L3", bar=chat.bar(0), stage=chat.t("results.not_started"))
     expected: dict[str, Answer] = {}
     for area, pick in zip(catalogue.areas, picks, strict=True):
-        expected |= answers_for_stage(catalogue, area.code, stages.get(pick))
+        expected |= answers_for_stage(catalogue, area.code, pick)
     recommended = next_actions(catalogue, expected)
     for actions in recommended.values():
         for action in actions[:3]:
-            assert f"• {action.code} {action.title}" in chat.text
+            assert chat.said("results.action", code=action.code, title=action.title)
     assert [option.label for option in chat.last.options] == [
-        f"🔎 {actions[0].code}" for actions in recommended.values()
+        chat.t("results.details", code=actions[0].code) for actions in recommended.values()
     ]
     assert await count(engine, AnswerRecord) == len(catalogue.actions)
     [assessment] = await rows(engine, Assessment)
@@ -55,11 +51,12 @@ async def test_results_carry_a_chart_of_the_stage_each_area_reached(engine: Engi
     await chat.command("/results")
     assert chat.last.chart is None  # no answers, nothing to draw
     await chat.command("/checkin")
-    picks = {"L1": "Moderate", "L2": "verTebrate", "L4": "Robust", "P1": "Starting", "I1": "Advanced"}
+    reached_in = {"L1": "M", "L2": "T", "L4": "R", "P1": "S", "I1": "A"}
+    picks = {area: catalogue.stage(stage).name for area, stage in reached_in.items()}
     for area in catalogue.areas:
-        await chat.choose(picks.get(area.code, "Not started"))
+        await check_in(chat, catalogue, reached_in.get(area.code))
     chart = chat.last.chart
-    assert chart is not None and "Results for Torino" in chat.last.text  # the chart goes with the results text
+    assert chart is not None and chat.said("results.title", reply=-1, city="Torino")  # the chart goes with the text
     assert chart.title == engine.texts.get("results.chart_title", city="Torino")
     assert chart.stages == tuple(stage.name for stage in catalogue.stages)
     assert (chart.legend_reached, chart.legend_next) == (
@@ -77,7 +74,8 @@ async def test_results_carry_a_chart_of_the_stage_each_area_reached(engine: Engi
     maturity = city_maturity(catalogue, answers)
     for area in chart.areas:
         reached = picks.get(area.code)
-        assert (area.reached, area.stage) == ((position[reached], reached) if reached else (0, "not started"))
+        not_started = chat.t("results.not_started")
+        assert (area.reached, area.stage) == ((position[reached], reached) if reached else (0, not_started))
         assert area.title == catalogue.area(area.code).title
         state = maturity[area.code]
         assert area.next_stage == (
@@ -90,14 +88,14 @@ async def test_results_carry_a_chart_of_the_stage_each_area_reached(engine: Engi
     assert (i2.reached, i2.next_stage) == (0, 1)
 
 
-async def test_check_in_back_changes_the_previous_area(engine: Engine) -> None:
+async def test_check_in_back_changes_the_previous_area(engine: Engine, catalogue: Catalogue) -> None:
     chat = Chat(engine)
     await chat.onboard()
     await chat.command("/checkin")
-    await chat.choose("Robust")
-    await chat.choose("Back")
-    assert "area 1/10" in chat.text and chat.replies[0].replaces_previous
-    await chat.choose("Not started")
-    assert "area 2/10" in chat.text
+    await chat.choose(catalogue.stage("R").name)
+    await chat.press("checkin.back")
+    assert chat.said("progress.line", index=1, count=10) and chat.replies[0].replaces_previous
+    await chat.press("checkin.not_started")
+    assert chat.said("progress.line", index=2, count=10)
     records = {r.action_code: r.value for r in await rows(engine, AnswerRecord)}
     assert records["L1S1"] == "not_yet"

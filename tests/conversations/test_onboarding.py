@@ -10,11 +10,12 @@ from tests.helpers.chat import Chat, count, rows
 async def test_nothing_is_stored_before_consent(engine: Engine) -> None:
     chat = Chat(engine)
     await chat.command("/start")
-    assert "Nothing is stored until you agree" in chat.text
+    assert chat.said("onboarding.welcome") and chat.said("onboarding.privacy")
+    assert chat.pressable("onboarding.agree") and chat.pressable("onboarding.decline")
     await chat.say("how do we train staff for floods")
     await chat.command("/results")
-    await chat.choose("No, thanks")
-    assert "nothing was stored" in chat.text
+    await chat.press("onboarding.decline")
+    assert chat.said("onboarding.declined", whole=True)
     for model in (Participant, Conversation, City):
         assert await count(engine, model) == 0
     assert await count(engine, ProcessedUpdate) == 4  # only update ids, nothing about the person
@@ -23,19 +24,20 @@ async def test_nothing_is_stored_before_consent(engine: Engine) -> None:
 async def test_an_old_decline_button_after_consent_keeps_everything(engine: Engine) -> None:
     chat = Chat(engine)
     await chat.command("/start")
-    decline = chat.option("No, thanks").choice
+    decline = chat.option("onboarding.decline").choice
     await chat.onboard()
     await chat.choose_id(decline)
-    assert "already set up" in chat.text and "nothing was stored" not in chat.text
+    assert chat.said("onboarding.already") and not chat.said("onboarding.declined")
     assert await count(engine, Participant) == 1
 
 
 async def test_consent_city_and_role(engine: Engine) -> None:
     chat = Chat(engine)
-    await chat.onboard("Rotterdam", "Resilience officer")
+    await chat.onboard("Rotterdam", "resilience")
     [participant] = await rows(engine, Participant)
     [city] = await rows(engine, City)
-    assert (participant.name, participant.role, participant.city_id) == ("Alice", "Resilience officer", city.id)
+    role = chat.t("onboarding.roles.resilience")
+    assert (participant.name, participant.role, participant.city_id) == ("Alice", role, city.id)
     assert city.name == "Rotterdam"
 
 
@@ -43,18 +45,19 @@ async def test_city_is_fuzzy_matched_with_confirmation(engine: Engine) -> None:
     await Chat(engine, "alice").onboard("Rotterdam")
     bob = Chat(engine, "bob")
     await bob.command("/start")
-    await bob.choose("I agree")
+    await bob.press("onboarding.agree")
     await bob.say("rotterdm")
-    assert "Did you mean" in bob.text
+    assert bob.said("onboarding.city_confirm", city="rotterdm")
+    assert bob.pressable("onboarding.city_new", city="rotterdm") and bob.pressable("onboarding.city_again")
     await bob.choose("Rotterdam")
-    assert "City: Rotterdam" in bob.replies[0].text and bob.replies[0].replaces_previous
+    assert bob.said("onboarding.city_saved", reply=0, city="Rotterdam", whole=True) and bob.replies[0].replaces_previous
     carol = Chat(engine, "carol")
     await carol.command("/start")
-    await carol.choose("I agree")
+    await carol.press("onboarding.agree")
     await carol.say("  rotterdam ")  # same name, other spelling: no question asked
-    assert "City: Rotterdam" in carol.text
+    assert carol.said("onboarding.city_saved", city="Rotterdam") and carol.said("onboarding.ask_role")
     await carol.say("my own role")
-    assert "All set: Rotterdam, my own role" in carol.text
+    assert carol.said("onboarding.done", city="Rotterdam", role="my own role")
     assert await count(engine, City) == 1
 
 
@@ -62,26 +65,26 @@ async def test_a_new_city_can_be_kept_apart_from_a_similar_one(engine: Engine) -
     await Chat(engine, "alice").onboard("Bristol")
     bob = Chat(engine, "bob")
     await bob.command("/start")
-    await bob.choose("I agree")
+    await bob.press("onboarding.agree")
     await bob.say("Bristoll")
-    await bob.choose("is a new one")
-    await bob.choose("Mayor")
+    await bob.press("onboarding.city_new", city="Bristoll")
+    await bob.press("onboarding.roles.mayor")
     assert [c.name for c in await rows(engine, City)] == ["Bristol", "Bristoll"]
 
 
 async def test_workshop_link_goes_straight_to_the_check_in(engine: Engine) -> None:
     chat = Chat(engine)
     await chat.command("/start ws_ab12")
-    await chat.choose("I agree")
+    await chat.press("onboarding.agree")
     await chat.say("Glasgow")
-    await chat.choose("Mayor")
-    assert "Quick check-in" in chat.text and "Which stage has your city completed" in chat.text
+    await chat.press("onboarding.roles.mayor")
+    assert chat.said("checkin.intro") and chat.said("checkin.question", area="L1")
 
 
 async def test_commands_that_need_a_city_lead_into_onboarding(engine: Engine) -> None:
     chat = Chat(engine)
     await chat.command("/assess")
-    assert "Nothing is stored until you agree" in chat.text
-    await chat.choose("I agree")
+    assert chat.said("onboarding.privacy") and chat.pressable("onboarding.agree")
+    await chat.press("onboarding.agree")
     await chat.command("/checkin")
-    assert "finish setting you up" in chat.text and "Which city" in chat.text
+    assert chat.said("onboarding.finish_first") and chat.said("onboarding.ask_city")

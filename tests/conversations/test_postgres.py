@@ -1,9 +1,10 @@
-"""The engine on a real PostgreSQL server: migrations, whole conversations, restarts, two bot processes.
+"""What only PostgreSQL does: migrations on an empty server, two bot processes, advisory locks, retries, URLs.
 
-Runs when ``CITYBOT_TEST_POSTGRES_URL`` names a role that may create databases (``.ci/run`` starts a
-server and sets it); skipped otherwise. Every test gets an empty database of its own. Two engines
-on one database stand for two bot processes: each has its own connection pool and in-process
-locks, so all they share is the database, as separate processes would.
+Every scenario test of tests/conversations already runs on PostgreSQL too (see conftest.py); this
+file holds what has no SQLite counterpart. Runs when ``CITYBOT_TEST_POSTGRES_URL`` names a role that
+may create databases (``.ci/run`` starts a server and sets it); skipped otherwise. Every test gets
+an empty database of its own. Two engines on one database stand for two bot processes: each has its
+own connection pool and in-process locks, so all they share is the database, as separate processes would.
 """
 
 from __future__ import annotations
@@ -21,19 +22,20 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.export import render
 from catalogue import Catalogue, answers_for_stage
-from conversations import DatabaseError, Engine, open_engine
+from conversations import DatabaseError, Engine, Texts, open_engine
 from conversations.storage import database, repository
 from conversations.storage.models import AnswerChange, AnswerRecord, Assessment, City, Participant, ProcessedUpdate
-from tests.helpers.chat import Chat, count, rows
+from tests.helpers.chat import Chat, ExpectedTexts, count, rows
 from tests.helpers.cli import run_citybot
 from tests.helpers.postgres import ENV, SKIP_REASON, admin_url, fresh_database
 
 if not os.environ.get(ENV, "").strip():
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
-CHECK_IN = ["Starting", "Moderate", "Not started", "Starting", "Advanced"] * 2
+CHECK_IN = ["S", "M", None, "S", "A"] * 2
+"""The stage each area reached, area after area (``None``: not started)."""
+REFUSALS = ("errors.stale_choice", "errors.invalid_choice", "errors.malformed_choice")
 
 
 @pytest.fixture
@@ -58,6 +60,15 @@ async def two(pg_url: str, catalogue: Catalogue) -> AsyncIterator[tuple[Engine, 
 
 def current_code(chat: Chat) -> str:
     return chat.options[0].choice.split(":")[1]
+
+
+def refused(chat: Chat) -> bool:
+    """The latest press was turned down, nothing changed."""
+    return any(chat.said(key, reply=0, whole=True) for key in REFUSALS)
+
+
+async def check_in(chat: Chat, stage: str | None) -> None:
+    await chat.press(chat.engine.catalogue.stage(stage).name if stage else "checkin.not_started")
 
 
 async def answers(engine: Engine) -> dict[str, str]:
@@ -98,95 +109,24 @@ async def test_migrations_create_the_schema_on_an_empty_database(pg_url: str, ca
     assert stamp_type == "timestamp with time zone"
 
 
-# --- whole conversations -----------------------------------------------------------------------
+# --- what only PostgreSQL stores differently ----------------------------------------------------
 
 
-async def test_quick_check_in_end_to_end(pg: Engine, catalogue: Catalogue) -> None:
+async def test_timestamps_keep_their_time_zone(pg: Engine, catalogue: Catalogue) -> None:
     chat = Chat(pg)
-    await chat.onboard("Rotterdam")
+    await chat.onboard()
     await chat.command("/checkin")
-    for pick in CHECK_IN:
-        await chat.choose(pick)
-    assert "Check-in complete" in chat.text
-    assert await count(pg, AnswerRecord) == len(catalogue.actions)
+    for _ in catalogue.areas:
+        await chat.press("checkin.not_started")
+    assert chat.said("checkin.finished")
     [assessment] = await rows(pg, Assessment)
-    assert (assessment.kind, assessment.status) == ("checkin", "finished")
     assert assessment.finished_at is not None and assessment.finished_at.utcoffset() is not None
-    records = await rows(pg, AnswerRecord)
-    assert all(record.answered_at.tzinfo is not None for record in records)
-    await chat.command("/results")
-    assert "L1 ▰▱▱▱▱ Starting" in chat.text
-
-
-async def test_full_assessment_answers_notes_changes_and_export(pg: Engine) -> None:
-    chat = Chat(pg)
-    await chat.onboard("São Paulo")
-    await chat.command("/assess")
-    await chat.choose("Add a note")
-    await chat.say("Monthly since 2021.")
-    await chat.choose("Done")  # L1S1
-    await chat.choose("Not yet")  # L1S2
-    await chat.choose("Carry on with Moderate")
-    await chat.choose("In progress")  # L1M1
-    await chat.command("/change L1S2")
-    await chat.choose("Done")
-    assert await answers(pg) == {"L1S1": "done", "L1S2": "done", "L1M1": "in_progress"}
-    assert await count(pg, AnswerChange) == 4
+    assert all(record.answered_at.tzinfo is not None for record in await rows(pg, AnswerRecord))
     exported = await pg.export_answers()
-    assert [(row["city"], row["action_code"], row["answer"], row["note"]) for row in exported] == [
-        ("São Paulo", "L1S1", "done", "Monthly since 2021."),
-        ("São Paulo", "L1S2", "done", ""),
-        ("São Paulo", "L1M1", "in_progress", ""),
-    ]
-    assert all(row["answered_at"].endswith("+00:00") for row in exported)
-    assert await pg.export_answers(city="sao paulo") == exported
-    csv = render(exported, "csv")
-    assert csv.splitlines()[0].startswith("city,participant,assessment") and len(csv.splitlines()) == 4
+    assert len(exported) == len(catalogue.actions) and all(row["answered_at"].endswith("+00:00") for row in exported)
 
 
-async def test_restart_resumes_where_the_official_left_off(pg_url: str, catalogue: Catalogue) -> None:
-    async with await open_engine(pg_url, catalogue) as first:
-        chat = Chat(first)
-        await chat.onboard()
-        await chat.command("/assess")
-        await chat.choose("Done")
-        await chat.choose("Done")
-        await chat.choose("Done")  # L1M1
-        on_screen = chat.options
-    async with await open_engine(pg_url, catalogue) as second:
-        chat = Chat(second)
-        chat.options = on_screen  # the buttons still shown answer the pending question after the restart
-        await chat.choose("Not yet")
-        assert "L1M2" in chat.replies[0].text
-        await chat.command("/assess")
-        assert "where you left off" in chat.text and current_code(chat) == "L1M3"
-        assert await answers(second) == {"L1S1": "done", "L1S2": "done", "L1M1": "done", "L1M2": "not_yet"}
-
-
-async def test_forget_deletes_everything_of_the_participant(pg: Engine) -> None:
-    chat = Chat(pg)
-    await chat.onboard()
-    await chat.command("/checkin")
-    await chat.choose("Starting")
-    await chat.command("/forget")
-    await chat.choose("Yes, delete it")
-    assert await count(pg, Participant) == await count(pg, Assessment) == await count(pg, AnswerRecord) == 0
-    assert await count(pg, City) == 1  # cities are shared and stay
-
-
-# --- updates at most once ----------------------------------------------------------------------
-
-
-async def test_a_redelivered_update_is_ignored(pg: Engine) -> None:
-    chat = Chat(pg)
-    await chat.onboard()
-    await chat.command("/assess", update_id="7001")
-    choice = chat.option("Done").choice
-    assert await chat.choose_id(choice, update_id="7002")
-    assert await chat.choose_id(choice, update_id="7002") == []
-    assert await chat.command("/assess", update_id="7001") == []
-    assert await answers(pg) == {"L1S1": "done"}
-    assert await count(pg, AnswerChange) == 1
+# --- updates at most once, across processes ----------------------------------------------------
 
 
 async def test_claiming_an_update_is_safe_across_processes(pg: Engine) -> None:
@@ -219,8 +159,8 @@ async def test_two_processes_serve_interleaved_users(two: tuple[Engine, Engine],
     await asyncio.gather(alice.onboard("Rotterdam"), bob.onboard("Glasgow"))
     await asyncio.gather(alice.command("/checkin"), bob.command("/assess"))
     for pick in CHECK_IN:
-        await asyncio.gather(alice.choose(pick), bob.choose("Done"))
-    assert "Check-in complete" in alice.text
+        await asyncio.gather(check_in(alice, pick), bob.press("answers.done"))
+    assert alice.said("checkin.finished")
     exported = await b.export_answers()
     assert {row["participant"] for row in exported} == {"Alice", "Bob"}
     assert sum(row["participant"] == "Alice" for row in exported) == len(catalogue.actions)
@@ -238,8 +178,8 @@ async def test_one_user_alternating_between_processes_keeps_one_conversation(two
     for turn in range(6):
         chat = (on_a, on_b)[turn % 2]
         chat.options = shown  # the buttons on screen, pressed; the update lands on either process
-        await chat.choose("Done")
-        assert "did not change anything" not in chat.text
+        await chat.press("answers.done")
+        assert not refused(chat) and chat.said("assessment.answered", reply=0, answer=chat.t("answers.done"))
         shown = chat.options
     assert await answers(a) == dict.fromkeys(["L1S1", "L1S2", "L1M1", "L1M2", "L1M3", "L1M4"], "done")
     [assessment] = await rows(b, Assessment)
@@ -255,11 +195,12 @@ async def test_a_double_tap_reaching_both_processes_counts_once(
     await on_a.command("/checkin")
     on_b.options = on_a.options
     # Two different buttons of the same question, pressed at once, each reaching another process.
-    await asyncio.gather(on_a.choose("Advanced"), on_b.choose("Not started"))
-    refused = ["did not change anything" in chat.text for chat in (on_a, on_b)]
-    assert sorted(refused) == [False, True], [on_a.text, on_b.text]
-    assert "area 2/10" in on_a.text and "area 2/10" in on_b.text  # the refused one is shown the next question
-    stage = "A" if not refused[0] else None  # Advanced won, or Not started did
+    await asyncio.gather(check_in(on_a, "A"), check_in(on_b, None))
+    turned_down = [refused(chat) for chat in (on_a, on_b)]
+    assert sorted(turned_down) == [False, True], [on_a.text, on_b.text]
+    for chat in (on_a, on_b):  # the refused one is shown the next question
+        assert chat.said("progress.line", index=2, count=10)
+    stage = "A" if not turned_down[0] else None  # Advanced won, or Not started did
     expected = {code: answer.value for code, answer in answers_for_stage(catalogue, "L1", stage).items()}
     assert await answers(a) == expected
     assert await count(a, AnswerChange) == len(expected)
@@ -271,7 +212,9 @@ async def test_one_update_delivered_to_both_processes_is_handled_once(two: tuple
     await on_a.onboard()
     await on_a.command("/assess")
     on_b.options = on_a.options
-    replies = await asyncio.gather(on_a.choose("Done", update_id="9001"), on_b.choose("Done", update_id="9001"))
+    replies = await asyncio.gather(
+        on_a.press("answers.done", update_id="9001"), on_b.press("answers.done", update_id="9001")
+    )
     assert sorted(bool(r) for r in replies) == [False, True]
     assert await answers(a) == {"L1S1": "done"} and await count(a, AnswerChange) == 1
 
@@ -292,7 +235,7 @@ async def test_a_lost_race_for_a_new_city_is_run_again(
     a, b = two
     chat = Chat(a)
     await chat.command("/start")
-    await chat.choose("I agree")
+    await chat.press("onboarding.agree")
     real_add_city = repository.add_city
     calls = 0
 
@@ -314,7 +257,7 @@ async def test_a_lost_race_for_a_new_city_is_run_again(
         await chat.say("Utrecht")
     assert "running it again" in caplog.text
     assert calls == 1  # the second run finds the city the other process created
-    assert "Utrecht" in chat.text and "errors" not in chat.text
+    assert chat.said("onboarding.city_saved", city="Utrecht") and not chat.said("errors.internal")
     [city] = await rows(a, City)
     [participant] = await rows(a, Participant)
     assert participant.city_id == city.id
@@ -334,7 +277,11 @@ async def test_citybot_chat_and_export_take_a_plain_postgresql_url(pg_url: str, 
     script = ["1", "Leeds", "2", "/checkin"] + ["2"] * len(catalogue.areas)
     chat = await asyncio.to_thread(run_citybot, "chat", "--user", "ana", database_url=pg_url, lines=script)
     assert chat.returncode == 0 and chat.stderr == "", chat.stderr
-    assert "Check-in complete" in chat.stdout
+    expected = ExpectedTexts(Texts.load())
+    assert (
+        expected.render("checkin.finished") in chat.stdout
+        and expected.render("results.title", city="Leeds") in chat.stdout
+    )
     export = await asyncio.to_thread(run_citybot, "export", "--format", "json", database_url=pg_url)
     assert export.returncode == 0, export.stderr
     rows = json.loads(export.stdout)

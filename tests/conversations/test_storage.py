@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from catalogue import Catalogue
-from conversations import Engine, open_engine
+from conversations import open_engine
 from conversations.storage.database import async_url, default_database_url
 from conversations.storage.repository import city_key
 
@@ -37,15 +37,18 @@ def test_database_url_from_environment_or_data_directory(monkeypatch: pytest.Mon
     assert url.startswith("sqlite:///") and url.endswith("citybot.db") and str(tmp_path) in url
 
 
-async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(engine: Engine) -> None:
-    async with engine.db.connect() as connection:
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(
+    sqlite_url: str, catalogue: Catalogue
+) -> None:
+    async with await open_engine(sqlite_url, catalogue) as engine, engine.db.connect() as connection:
         assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
         assert (await connection.execute(text("PRAGMA synchronous"))).scalar() == 1  # NORMAL
 
 
-async def test_migrations_create_the_schema_once(database_url: str, catalogue: Catalogue) -> None:
+async def test_migrations_create_the_schema_once(tmp_path: Path, catalogue: Catalogue) -> None:
+    database_url = f"sqlite:///{tmp_path / 'empty.db'}"  # no file yet: the migrations create it
     for _ in range(2):  # opening an up-to-date database again is a no-op
         async with await open_engine(database_url, catalogue) as engine, engine.db.connect() as connection:
             version = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()

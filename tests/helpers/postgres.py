@@ -1,8 +1,11 @@
-"""A throwaway PostgreSQL database per test, on the server ``CITYBOT_TEST_POSTGRES_URL`` points at.
+"""PostgreSQL databases for tests, on the server ``CITYBOT_TEST_POSTGRES_URL`` points at.
 
 ``CITYBOT_TEST_POSTGRES_URL`` is a plain URL (``postgresql://citybot:citybot@127.0.0.1/citybot_test``)
-of a role allowed to create databases; each test gets a database of its own, created empty and
-dropped afterwards, so tests never see each other's rows (``.ci/run`` sets this up).
+of a role allowed to create databases (``.ci/run`` sets this up). Tests get a throwaway database
+next to it: :func:`fresh_database` creates an empty one per test and drops it afterwards (for
+tests of migrations and of several engines starting at once); the scenario tests share one
+migrated database per run, emptied before each test by :func:`empty_database`, which is as fresh
+to them and much faster.
 """
 
 from __future__ import annotations
@@ -14,12 +17,19 @@ from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+import conversations.storage.models  # noqa: F401  (the tables, for SQLModel.metadata)
 
 ENV = "CITYBOT_TEST_POSTGRES_URL"
 SKIP_REASON = (
     f"{ENV} is not set: set it to a PostgreSQL URL of a role with CREATEDB, "
     "e.g. postgresql://citybot:citybot@127.0.0.1/citybot_test (.ci/run does)"
 )
+
+
+def configured() -> bool:
+    return bool(os.environ.get(ENV, "").strip())
 
 
 def admin_url() -> str:
@@ -34,22 +44,58 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+async def _admin(url: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_asyncpg_dsn(url))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def create_database(url: str) -> str:
+    """Create an empty, uniquely named database next to ``url``'s; return its plain URL."""
+    name = f"citybot_test_{uuid.uuid4().hex[:12]}"
+    await _admin(url, f'CREATE DATABASE "{name}"')
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(url: str) -> None:
+    """Drop the database ``url`` names (connecting to the administrator's database to do it)."""
+    name = make_url(url).database
+    await _admin(admin_url(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @asynccontextmanager
 async def fresh_database(url: str) -> AsyncIterator[str]:
     """Create an empty, uniquely named database next to ``url``'s; yield its plain URL; drop it."""
+    created = await create_database(url)
+    try:
+        yield created
+    finally:
+        await drop_database(created)
+
+
+async def empty_database(url: str) -> None:
+    """Delete every row of citybot's tables and restart their id sequences: a fresh, migrated database."""
+    tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]  # children before parents
+    script = "".join(f'DELETE FROM "{name}";' for name in tables)
+    script += (
+        "DO $$ DECLARE s record; BEGIN"
+        " FOR s IN SELECT schemaname, sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP"
+        " EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename); END LOOP; END $$;"
+    )
+    await _admin(url, f"BEGIN;{script}COMMIT;")
+
+
+async def table_names(url: str) -> set[str]:
+    """The tables of the database ``url`` names, but alembic's own."""
     import asyncpg
 
-    name = f"citybot_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_asyncpg_dsn(url))
+    connection = await asyncpg.connect(_asyncpg_dsn(url))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        found = await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
     finally:
-        await admin.close()
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = await asyncpg.connect(_asyncpg_dsn(url))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await connection.close()
+    return {row["tablename"] for row in found} - {"alembic_version"}
