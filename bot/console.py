@@ -1,7 +1,8 @@
 """The terminal chat: the same conversation as on Telegram, over stdin and stdout.
 
 Each reply's text is printed, then its options as ``[N] label``; typing a number picks
-that option of the latest question. A chart is saved as a PNG file and its path printed.
+that option of the latest question. A chart is saved as a PNG file and its path printed, and so
+is an export; after ``/forget`` the user's saved charts are deleted.
 Works with piped input too and ends at end of input.
 """
 
@@ -17,7 +18,8 @@ from typing import TextIO
 from platformdirs import user_cache_path
 
 from bot.charts import maturity_chart_png
-from conversations import Engine, Incoming, Kind, MaturityChart, Option, Reply
+from bot.export import export_bytes
+from conversations import AnswerExport, Engine, Incoming, Kind, MaturityChart, Option, Reply
 
 PROMPT = "> "
 
@@ -63,12 +65,35 @@ class ConsoleChat:
     def message(self, kind: Kind, payload: str) -> Incoming:
         return Incoming(user_id=self.user_id, chat_id=self.user_id, kind=kind, payload=payload, user_name=self.user)
 
+    @property
+    def file_suffix(self) -> str:
+        return re.sub(r"[^A-Za-z0-9_-]", "_", self.user)
+
     def save_chart(self, chart: MaturityChart) -> Path:
-        """Draw the chart into this user's PNG file in the chart folder (replacing the previous one)."""
+        """Draw the chart into this user's PNG file in the chart folder (replacing the previous one).
+
+        A chart of several people's answers (a city's, a workshop's) goes to ``group-<user>.png``.
+        """
         self.chart_folder.mkdir(parents=True, exist_ok=True)
-        path = self.chart_folder / f"results-{re.sub(r'[^A-Za-z0-9_-]', '_', self.user)}.png"
+        group = any(area.respondents is not None for area in chart.areas)
+        path = self.chart_folder / f"{'group' if group else 'results'}-{self.file_suffix}.png"
         path.write_bytes(maturity_chart_png(chart))
         return path
+
+    def save_export(self, export: AnswerExport) -> Path:
+        """Write answer rows as the file the coordinator asked for, next to the charts."""
+        self.chart_folder.mkdir(parents=True, exist_ok=True)
+        path = self.chart_folder / export.filename
+        path.write_bytes(
+            export_bytes(export.rows, export.fmt, catalogue=export.catalogue, not_started=export.not_started)
+        )
+        return path
+
+    def forget_files(self) -> None:
+        """After /forget: delete this user's chart, and every saved group chart (they may count this user)."""
+        for pattern in (f"results-{self.file_suffix}.png", "group-*.png"):
+            for path in self.chart_folder.glob(pattern):
+                path.unlink(missing_ok=True)
 
     async def send(self, incoming: Incoming) -> None:
         self.show(await self.engine.handle(incoming))
@@ -84,6 +109,13 @@ class ConsoleChat:
             if reply.chart is not None:
                 path = self.save_chart(reply.chart)
                 self.write(self.engine.texts.get("console.chart", path=str(path)) + "\n")
+            if reply.invitation is not None:
+                self.write(self.engine.texts.get("console.invitation", payload=reply.invitation.payload) + "\n")
+            if reply.export is not None:
+                path = self.save_export(reply.export)
+                self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
+            if reply.forgotten:
+                self.forget_files()
             for number, option in enumerate(reply.options, start=1):
                 self.write(f"[{number}] {option.label}\n")
             if reply.options:

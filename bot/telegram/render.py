@@ -22,9 +22,12 @@ from telegram import (
 )
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
+from telegram.helpers import create_deep_linked_url
 
 from bot.charts import maturity_chart_png
-from conversations import Attachment, Option, Reply
+from bot.export import export_bytes
+from bot.qr import qr_png
+from conversations import AnswerExport, Attachment, Invitation, Option, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,7 @@ EMPTY_TEXT = "…"
 PHONE_ROW_CHARS = 36
 """Roughly what fits across one keyboard row on a phone; wider rows get fewer columns."""
 CHART_FILENAME = "citybot-results.png"
+QR_FILENAME = "citybot-join-{payload}.png"
 
 
 def escape(text: str) -> str:
@@ -114,7 +118,8 @@ async def render(
 ) -> None:
     """Show replies in order; the first `replaces_previous` reply edits the message whose button was pressed."""
     for reply in replies:
-        editable = pressed if reply.replaces_previous and reply.attachment is None and reply.chart is None else None
+        plain = reply.attachment is None and reply.chart is None and reply.invitation is None and reply.export is None
+        editable = pressed if reply.replaces_previous and plain else None
         await render_one(bot, chat_id, reply, edit=editable)
         if editable is not None:
             pressed = None  # one message can only be replaced once
@@ -123,9 +128,13 @@ async def render(
 async def render_one(bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInaccessibleMessage | None = None) -> None:
     """Send (or edit into place) one reply: text chunks, keyboard on the last one, attachment or chart if any."""
     markup = keyboard(reply.options, reply.columns)
-    attachment = await _chart(reply) or reply.attachment
+    text = reply.text
+    if reply.invitation is not None:
+        attachment, text = _join_card(bot, reply.invitation, text)
+    else:
+        attachment = await _chart(reply) or await _export(reply.export) or reply.attachment
     if attachment is not None:
-        await _send_attachment(bot, chat_id, reply.text, attachment, markup)
+        await _send_attachment(bot, chat_id, text, attachment, markup)
         return
     chunks = split_text(reply.text)
     for index, chunk in enumerate(chunks):
@@ -161,6 +170,27 @@ async def _chart(reply: Reply) -> Attachment | None:
         logger.exception("could not draw the chart %r", reply.chart.title)
         return None
     return Attachment(CHART_FILENAME, data, is_image=True)
+
+
+def join_link(bot: Bot, payload: str) -> str:
+    """The ``https://t.me/<bot>?start=<payload>`` link that opens the bot and sends ``/start <payload>``."""
+    return create_deep_linked_url(bot.username, payload)
+
+
+def _join_card(bot: Bot, invite: Invitation, text: str) -> tuple[Attachment, str]:
+    """A workshop's join link: a QR code of it as the photo, the link itself under the reply's text."""
+    link = join_link(bot, invite.payload)
+    return Attachment(QR_FILENAME.format(payload=invite.payload), qr_png(link), is_image=True), f"{text}\n\n{link}"
+
+
+async def _export(export: AnswerExport | None) -> Attachment | None:
+    """Answer rows written as a file, off the event loop (an Excel workbook of thousands of rows takes seconds)."""
+    if export is None:
+        return None
+    data = await asyncio.to_thread(
+        export_bytes, export.rows, export.fmt, catalogue=export.catalogue, not_started=export.not_started
+    )
+    return Attachment(export.filename, data)
 
 
 async def _send_attachment(
