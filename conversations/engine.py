@@ -14,8 +14,6 @@ import asyncio
 import logging
 import re
 import weakref
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
 from typing import Any
@@ -25,12 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import assessments
 from conversations.choices import parse_choice
-from conversations.flows import ask, assessment, browse, change, checkin, onboarding, privacy, results
+from conversations.flows import ask
 from conversations.flows import help as help_flow
-from conversations.flows.menu import SHORTCUTS, main_menu
 from conversations.messages import Incoming, Kind, Reply
+from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.storage import database, repository
 from conversations.texts import Texts
 from conversations.turn import Turn
@@ -46,55 +43,6 @@ UPDATE_RETENTION = timedelta(days=14)
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 """The primary subtag of a user's language tag ("pt" of "pt-BR"), the name of a texts file."""
 COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.DOTALL)
-
-Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
-
-
-async def no_text(turn: Turn, text: str) -> None:
-    """For flows that ask only with buttons: typed text goes on to ``/ask``."""
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Flow:
-    """A flow that can hold a pending question: how it takes a button, a text, and re-asks."""
-
-    on_choice: Callable[[Turn, str], Awaitable[list[Reply] | None]]
-    on_text: Callable[[Turn, str], Awaitable[list[Reply] | None]]
-    render: Callable[[Turn], Awaitable[list[Reply]]]
-
-
-async def cancel(turn: Turn, argument: str) -> list[Reply]:
-    """``/cancel``: leave whatever is pending; an assessment is paused, never lost."""
-    if turn.flow is None:
-        return [turn.say("cancel.nothing", options=main_menu(turn), columns=2)]
-    await assessments.pause_current(turn)
-    turn.clear_flow()
-    return [turn.say("cancel.done", options=main_menu(turn), columns=2)]
-
-
-COMMANDS: dict[str, Handler] = {
-    "start": onboarding.start,
-    "checkin": checkin.start,
-    "assess": assessment.start,
-    "results": results.start,
-    "ask": ask.start,
-    "areas": browse.start,
-    "change": change.start,
-    "help": help_flow.start,
-    "cancel": cancel,
-    "mydata": privacy.mydata,
-    "forget": privacy.forget,
-}
-"""Every command; each has a ``commands.<name>`` text, which ``/help`` and the Telegram menu list."""
-
-FLOWS: dict[str, Flow] = {
-    onboarding.FLOW: Flow(onboarding.on_choice, onboarding.on_text, onboarding.render),
-    assessment.FLOW: Flow(assessment.on_choice, assessment.on_text, assessment.render),
-    checkin.FLOW: Flow(checkin.on_choice, no_text, checkin.render),
-    change.FLOW: Flow(change.on_choice, no_text, change.render),
-    privacy.FORGET_FLOW: Flow(privacy.on_choice, no_text, privacy.render),
-}
 
 
 class Engine:
@@ -128,6 +76,10 @@ class Engine:
         if code not in self._texts:
             self._texts[code] = Texts.load(code)
         return self._texts[code]
+
+    def menu_commands(self) -> list[tuple[str, str]]:
+        """The commands clients offer in their menu, each with its description in the default language."""
+        return [(name, self.texts.get(f"commands.{name}")) for name, command in COMMANDS.items() if command.menu]
 
     def _lock_for(self, user_id: str) -> asyncio.Lock:
         if self._writer is not None:
@@ -241,7 +193,15 @@ async def open_engine(database_url: str | None = None, catalogue: Catalogue | No
 
 
 async def route(turn: Turn) -> list[Reply]:
-    """Send an update to the flow it belongs to."""
+    """Send an update to the flow it belongs to, then to any flow that one hands the conversation on to."""
+    replies = await dispatch(turn)
+    while (name := turn.handed_to) is not None:
+        turn.handed_to = None
+        replies += await COMMANDS[name](turn, "")
+    return replies
+
+
+async def dispatch(turn: Turn) -> list[Reply]:
     incoming = turn.incoming
     payload = (incoming.payload or "")[:MAX_PAYLOAD_LENGTH]
     if incoming.kind == Kind.COMMAND or (incoming.kind == Kind.TEXT and payload.lstrip().startswith("/")):
@@ -281,7 +241,8 @@ async def choice(turn: Turn, payload: str) -> list[Reply]:
     if parsed is None:
         return [turn.say("errors.malformed_choice"), *await pending(turn)]
     if parsed.prefix is not None:
-        return await navigation(turn, parsed.prefix, parsed.value)
+        replies = await BUTTONS[parsed.prefix](turn, parsed.value)
+        return replies if replies is not None else [turn.say("errors.malformed_choice"), *await pending(turn)]
     conversation = turn.conversation
     flow = FLOWS.get(turn.flow or "")
     if conversation is None or flow is None or parsed.seq != conversation.seq:
@@ -290,20 +251,6 @@ async def choice(turn: Turn, payload: str) -> list[Reply]:
     if replies is None:
         return [turn.say("errors.invalid_choice"), *await pending(turn)]
     return replies
-
-
-async def navigation(turn: Turn, prefix: str, value: str) -> list[Reply]:
-    if prefix == "c":
-        return await onboarding.consent(turn, value)
-    if prefix == "go" and value in SHORTCUTS:
-        return await COMMANDS[value](turn, "")
-    if prefix == "b":
-        return await browse.navigate(turn, value)
-    if prefix == "x":
-        return await browse.details(turn, value)
-    if prefix == "ch":
-        return await change.start(turn, value)
-    return [turn.say("errors.malformed_choice"), *await pending(turn)]
 
 
 async def pending(turn: Turn) -> list[Reply]:

@@ -32,6 +32,9 @@ class Turn:
     What a turn reads it keeps: an assessment's answers are read at most once per update, and
     answers written through :meth:`set_answers` update that copy rather than being read again.
     ``answers`` is the sheet of ``assessment`` when it was loaded along with it.
+
+    ``handed_to`` names a command a flow hands the conversation on to (:meth:`hand_off`);
+    the engine runs it after the flow, so flows never call one another.
     """
 
     session: AsyncSession
@@ -42,6 +45,7 @@ class Turn:
     conversation: Conversation | None = None
     assessment: Assessment | None = None
     answers: InitVar[repository.AnswerSheet | None] = None
+    handed_to: str | None = None
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 
     def __post_init__(self, answers: repository.AnswerSheet | None) -> None:
@@ -127,6 +131,10 @@ class Turn:
         sheet = self._sheets.get(assessment.id or 0)
         if sheet is not None:
             sheet.notes = None  # not known any more: ask the database
+
+    def hand_off(self, command: str) -> None:
+        """Go on with ``command`` once this flow is done (its replies come after this flow's)."""
+        self.handed_to = command
 
     def move(self, assessment: Assessment, cursor: str | None, *, trail: list[str] | None = None) -> None:
         """Point an assessment at its next question (``None``: nothing left); ``trail`` replaces the way back."""

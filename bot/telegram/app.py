@@ -29,9 +29,6 @@ from conversations import Engine, open_engine
 
 logger = logging.getLogger(__name__)
 
-MENU_COMMANDS = ("start", "assess", "checkin", "results", "ask", "areas", "help")
-"""The command menu shown by Telegram clients, described by the engine's `commands.<name>` texts."""
-
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 """Only what the handlers use, so Telegram does not send (and we do not parse) anything else."""
 
@@ -95,9 +92,9 @@ def build_application(
 
 
 async def announce_commands(application: Application) -> None:
-    """Fill the clients' command menu from the engine's texts, so it matches /help and the language."""
-    texts = application.bot_data[handlers.ENGINE_KEY].texts
-    await application.bot.set_my_commands([BotCommand(name, texts.get(f"commands.{name}")) for name in MENU_COMMANDS])
+    """Fill the clients' command menu from the engine's routing table, so it matches /help and the language."""
+    commands = application.bot_data[handlers.ENGINE_KEY].menu_commands()
+    await application.bot.set_my_commands([BotCommand(name, description) for name, description in commands])
 
 
 def run_bot(settings: TelegramSettings) -> None:

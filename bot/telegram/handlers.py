@@ -54,6 +54,7 @@ async def converse(
         user_name=user.full_name,
         language=user.language_code,
         update_id=str(update.update_id),
+        username=user.username,
     )
     replies = await context.engine.handle(incoming)
     await render.render(context.bot, chat_id, replies, pressed=pressed)

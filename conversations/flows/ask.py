@@ -7,7 +7,7 @@ query words that matched; when nothing matches confidently, says so and offers t
 from __future__ import annotations
 
 from catalogue import Match
-from conversations.choices import navigation_choice
+from conversations.choices import Prefix, navigation_choice
 from conversations.flows.menu import shortcuts
 from conversations.messages import Option, Reply
 from conversations.storage import repository
@@ -67,7 +67,7 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
             )
         )
     options = tuple(
-        Option(turn.t("ask.details", code=match.action.code), navigation_choice("x", match.action.code))
+        Option(turn.t("ask.details", code=match.action.code), navigation_choice(Prefix.DETAILS, match.action.code))
         for match in matches
     )
     return [Reply("\n\n".join([*lines, *notices]), options=options, columns=len(options))]

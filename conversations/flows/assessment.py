@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from catalogue import Action, Answer, Catalogue
 from conversations import assessments
-from conversations.flows import onboarding, results
+from conversations.flows import results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label, area_progress
 from conversations.flows.menu import shortcuts
 from conversations.messages import Reply
@@ -71,8 +71,6 @@ def next_cursor(catalogue: Catalogue, code: str, answers: dict[str, str]) -> str
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
     """``/assess``: resume the open assessment exactly where it was, or begin a new one."""
-    if (replies := await onboarding.require(turn)) is not None:
-        return replies
     assessment = await assessments.unfinished(turn, KIND)
     if assessment is not None and assessment.cursor is not None:
         assessments.resume(turn, assessment)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversations.choices import navigation_choice
+from conversations.choices import Prefix, navigation_choice
 from conversations.flows import onboarding
 from conversations.flows.answering import answer_label
 from conversations.messages import Option, Reply
@@ -36,7 +36,7 @@ def domains(turn: Turn) -> Reply:
         turn.t("browse.domain_line", code=d.code, name=d.name, areas=len(catalogue.areas_of(d.code)))
         for d in catalogue.domains
     ]
-    options = tuple(Option(f"{d.code} · {d.name}", navigation_choice("b", d.code)) for d in catalogue.domains)
+    options = tuple(Option(f"{d.code} · {d.name}", navigation_choice(Prefix.BROWSE, d.code)) for d in catalogue.domains)
     return Reply("\n".join(lines), options=options)
 
 
@@ -47,8 +47,8 @@ def domain(turn: Turn, code: str) -> Reply:
     lines += [
         turn.t("browse.area_line", code=a.code, title=a.title, actions=len(catalogue.actions_of(a.code))) for a in areas
     ]
-    options = tuple(Option(a.code, navigation_choice("b", a.code)) for a in areas)
-    back = Option(turn.t("browse.back_domains"), navigation_choice("b"))
+    options = tuple(Option(a.code, navigation_choice(Prefix.BROWSE, a.code)) for a in areas)
+    back = Option(turn.t("browse.back_domains"), navigation_choice(Prefix.BROWSE))
     return Reply("\n".join(lines), options=(*options, back), columns=len(areas))
 
 
@@ -61,8 +61,8 @@ def area(turn: Turn, code: str) -> Reply:
         lines += [
             turn.t("browse.action_line", code=a.code, title=a.title) for a in catalogue.actions_of(code, stage.code)
         ]
-    options = tuple(Option(a.code, navigation_choice("x", a.code)) for a in catalogue.actions_of(code))
-    back = Option(turn.t("browse.back_domain", code=item.domain), navigation_choice("b", item.domain))
+    options = tuple(Option(a.code, navigation_choice(Prefix.DETAILS, a.code)) for a in catalogue.actions_of(code))
+    back = Option(turn.t("browse.back_domain", code=item.domain), navigation_choice(Prefix.BROWSE, item.domain))
     return Reply("\n".join(lines), options=(*options, back), columns=ACTION_COLUMNS)
 
 
@@ -82,10 +82,10 @@ async def details(turn: Turn, code: str) -> list[Reply]:
         stage=stage.name,
         description=stage.description,
     )
-    options = [Option(turn.t("browse.back_area", code=item.code), navigation_choice("b", item.code))]
+    options = [Option(turn.t("browse.back_area", code=item.code), navigation_choice(Prefix.BROWSE, item.code))]
     if onboarding.onboarded(turn):
         latest = await repository.current_answers(turn.session, participant=turn.participant)
         value = latest[code][0].value if code in latest else None
         text += "\n\n" + turn.t("browse.your_answer", answer=answer_label(turn, value))
-        options.insert(0, Option(turn.t("browse.change"), navigation_choice("ch", code)))
+        options.insert(0, Option(turn.t("browse.change"), navigation_choice(Prefix.CHANGE, code)))
     return [Reply(text, options=tuple(options), columns=2)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from catalogue import Answer, area_maturity
 from conversations import assessments
-from conversations.flows import assessment, onboarding, results
+from conversations.flows import assessment, results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label
 from conversations.flows.menu import shortcuts
 from conversations.messages import Reply
@@ -24,8 +24,6 @@ CANCEL = "x"
 
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
-    if (replies := await onboarding.require(turn)) is not None:
-        return replies
     code = argument.strip().upper()
     if not code:
         return [turn.say("change.usage")]

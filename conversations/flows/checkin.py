@@ -10,7 +10,7 @@ import dataclasses
 
 from catalogue import answers_for_stage
 from conversations import assessments
-from conversations.flows import onboarding, results
+from conversations.flows import results
 from conversations.flows.answering import area_progress
 from conversations.messages import Reply
 from conversations.storage.models import Assessment, AssessmentKind, AssessmentStatus
@@ -24,8 +24,6 @@ BACK = "b"
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
     """``/checkin``: continue an unfinished check-in, or begin one at the first area."""
-    if (replies := await onboarding.require(turn)) is not None:
-        return replies
     assessment = await assessments.unfinished(turn, KIND)
     if assessment is None:
         assessment = await assessments.create(turn, KIND, cursor=turn.catalogue.areas[0].code)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from conversations.flows.menu import main_menu
 from conversations.messages import Reply
 from conversations.turn import Turn
 
 
-def command_list(turn: Turn) -> str:
-    return "\n".join(
-        turn.t("help.command", name=name, description=description)
-        for name, description in turn.texts.section("commands").items()
-    )
+def command_list(turn: Turn, commands: Iterable[str]) -> str:
+    return "\n".join(turn.t("help.command", name=name, description=turn.t(f"commands.{name}")) for name in commands)
 
 
-async def start(turn: Turn, argument: str) -> list[Reply]:
-    text = "\n\n".join([turn.t("help.intro", model=turn.catalogue.name), command_list(turn), turn.t("help.outro")])
-    return [Reply(text, options=main_menu(turn), columns=2)]
+def page(turn: Turn, commands: Iterable[str]) -> list[Reply]:
+    """What citybot can do: each of ``commands`` (the routing table's, in its order) with its description."""
+    lines = [turn.t("help.intro", model=turn.catalogue.name), command_list(turn, commands), turn.t("help.outro")]
+    return [Reply("\n\n".join(lines), options=main_menu(turn), columns=2)]
 
 
 async def unknown(turn: Turn, name: str) -> list[Reply]:

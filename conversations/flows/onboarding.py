@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from conversations.choices import navigation_choice
+from conversations.choices import Prefix, navigation_choice
 from conversations.flows.menu import main_menu
 from conversations.messages import Option, Reply
 from conversations.storage import repository
@@ -18,6 +18,8 @@ from conversations.turn import Turn
 FLOW = "onboarding"
 WORKSHOP = re.compile(r"^ws_[A-Za-z0-9_-]{1,30}$")
 """A workshop deep link (``/start ws_<code>``), short enough to ride inside the consent choice id."""
+CHECKIN = "checkin"
+"""The command a workshop link leads to once the official is set up: the quick check-in."""
 MAX_CITY_LENGTH = 80
 MAX_ROLE_LENGTH = 80
 
@@ -35,7 +37,10 @@ def onboarded(turn: Turn) -> bool:
 
 
 async def require(turn: Turn) -> list[Reply] | None:
-    """Replies that lead an unknown or half-registered user into onboarding; ``None`` when they are set up."""
+    """Replies that lead an unknown or half-registered user into onboarding; ``None`` when they are set up.
+
+    The guard of the commands that need a city and a role (``routes.COMMANDS``).
+    """
     if turn.participant is None:
         return [welcome(turn, None)]
     if not onboarded(turn):
@@ -55,18 +60,17 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
             turn.set_step(turn.step, workshop=workshop)
         return await require(turn) or []
     if workshop:
-        from conversations.flows import checkin  # a workshop goes straight to the quick check-in
-
-        return await checkin.start(turn, "")
+        turn.hand_off(CHECKIN)
+        return []
     city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
     return [turn.say("onboarding.welcome_back", city=city.name if city else "", options=main_menu(turn), columns=2)]
 
 
 def welcome(turn: Turn, workshop: str | None) -> Reply:
-    agree = navigation_choice("c", f"y:{workshop}" if workshop else "y")
+    agree = navigation_choice(Prefix.CONSENT, f"y:{workshop}" if workshop else "y")
     options = (
         Option(turn.t("onboarding.agree"), agree),
-        Option(turn.t("onboarding.decline"), navigation_choice("c", "n")),
+        Option(turn.t("onboarding.decline"), navigation_choice(Prefix.CONSENT, "n")),
     )
     catalogue = turn.catalogue
     greeting = turn.t(
@@ -177,7 +181,6 @@ async def role_chosen(turn: Turn, role: str, *, echo: bool = False) -> list[Repl
     done = turn.t("onboarding.done", city=city.name if city else "", role=role, areas=len(turn.catalogue.areas))
     replies = [turn.echo(turn.t("onboarding.role_saved", role=role))] if echo else []
     if workshop:
-        from conversations.flows import checkin
-
-        return [*replies, Reply(done), *await checkin.start(turn, "")]
+        turn.hand_off(CHECKIN)
+        return [*replies, Reply(done)]
     return [*replies, Reply(done, options=main_menu(turn), columns=2)]

@@ -7,8 +7,7 @@ they gave in any assessment (a check-in gives a baseline, the full assessment re
 from __future__ import annotations
 
 from catalogue import Answer, AreaMaturity, city_maturity, next_actions
-from conversations.choices import navigation_choice
-from conversations.flows import onboarding
+from conversations.choices import Prefix, navigation_choice
 from conversations.flows.answering import progress_bar
 from conversations.flows.menu import shortcuts
 from conversations.messages import ChartArea, ChartDomain, MaturityChart, Option, Reply
@@ -21,8 +20,6 @@ BAR_CELLS = 5
 
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
-    if (replies := await onboarding.require(turn)) is not None:
-        return replies
     return await summary(turn)
 
 
@@ -68,7 +65,8 @@ async def summary(turn: Turn) -> list[Reply]:
         lines += [turn.t("results.action", code=a.code, title=a.title) for a in actions[:NEXT_PER_DOMAIN]]
         if len(actions) > NEXT_PER_DOMAIN:
             lines.append(turn.t("results.more", count=len(actions) - NEXT_PER_DOMAIN))
-        buttons.append(Option(turn.t("results.details", code=actions[0].code), navigation_choice("x", actions[0].code)))
+        urgent = actions[0].code
+        buttons.append(Option(turn.t("results.details", code=urgent), navigation_choice(Prefix.DETAILS, urgent)))
     chart = maturity_chart(turn, maturity, city=city_name)
     return [Reply("\n".join(lines), options=tuple(buttons), columns=2, chart=chart)]
 

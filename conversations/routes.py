@@ -1,0 +1,120 @@
+"""The routing table: every command, button prefix and pending-question flow, and what handles it.
+
+The engine dispatches through these tables; ``/help``, the clients' command menu
+(``Engine.menu_commands``) and ``go:`` shortcut buttons read :data:`COMMANDS`, and the choice
+parser reads :class:`~conversations.choices.Prefix`. So adding
+
+* a command is one entry in :data:`COMMANDS`, with its ``commands.<name>`` text (and a
+  ``menu.<name>`` label when it is a shortcut); a guard decides who may run it;
+* a button prefix is one member of ``Prefix`` and its handler in :data:`BUTTONS`;
+* a flow that waits for an answer is one entry in :data:`FLOWS`.
+
+Flows never import this module (nor one another's commands): one hands the conversation on
+to another with ``Turn.hand_off``, and the engine runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from conversations.choices import Prefix
+from conversations.flows import ask, assessment, browse, cancel, change, checkin, onboarding, privacy, results
+from conversations.flows import help as help_flow
+from conversations.messages import Reply
+from conversations.turn import Turn
+
+Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
+"""Runs a command with its argument (``/areas L1`` -> ``"L1"``)."""
+Guard = Callable[[Turn], Awaitable[list[Reply] | None]]
+"""Replies instead of a command's own when the user may not run it (yet); ``None`` lets it run."""
+Answer = Callable[[Turn, str], Awaitable[list[Reply] | None]]
+"""Takes a button's value or a typed text; ``None`` when it does not fit (the engine says so)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command: its name, what runs it, who may, and where it is offered besides ``/help``."""
+
+    name: str
+    handler: Handler
+    guard: Guard | None = None
+    menu: bool = False
+    """Listed in the clients' command menu (Telegram's ``/`` menu)."""
+    shortcut: bool = False
+    """May be started by a ``go:<name>`` button (:func:`conversations.flows.menu.shortcuts`)."""
+
+    async def __call__(self, turn: Turn, argument: str) -> list[Reply]:
+        if self.guard is not None and (replies := await self.guard(turn)) is not None:
+            return replies
+        return await self.handler(turn, argument)
+
+
+async def show_help(turn: Turn, argument: str) -> list[Reply]:
+    """``/help``: what citybot can do, with every command of the table."""
+    return help_flow.page(turn, COMMANDS)
+
+
+onboarded = onboarding.require
+"""The guard of commands that need a city and a role: others are led into onboarding first."""
+
+COMMANDS: dict[str, Command] = {
+    command.name: command
+    for command in (
+        Command("start", onboarding.start, menu=True),
+        Command("assess", assessment.start, guard=onboarded, menu=True, shortcut=True),
+        Command("checkin", checkin.start, guard=onboarded, menu=True, shortcut=True),
+        Command("results", results.start, guard=onboarded, menu=True, shortcut=True),
+        Command("ask", ask.start, menu=True),
+        Command("areas", browse.start, menu=True, shortcut=True),
+        Command("change", change.start, guard=onboarded),
+        Command("help", show_help, menu=True, shortcut=True),
+        Command("cancel", cancel.start),
+        Command("mydata", privacy.mydata),
+        Command("forget", privacy.forget),
+    )
+}
+"""Every command, in the order ``/help`` and the clients' menu list them."""
+
+
+async def shortcut(turn: Turn, name: str) -> list[Reply] | None:
+    """A ``go:<command>`` button: the command, when it is one that buttons may start."""
+    command = COMMANDS.get(name)
+    return await command(turn, "") if command is not None and command.shortcut else None
+
+
+BUTTONS: dict[Prefix, Answer] = {
+    Prefix.CONSENT: onboarding.consent,
+    Prefix.SHORTCUT: shortcut,
+    Prefix.BROWSE: browse.navigate,
+    Prefix.DETAILS: browse.details,
+    Prefix.CHANGE: COMMANDS["change"],
+}
+"""What each navigation button does with its argument (``b:L1`` -> ``browse.navigate(turn, "L1")``)."""
+
+
+async def no_text(turn: Turn, text: str) -> None:
+    """For flows that ask only with buttons: typed text goes on to ``/ask``."""
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A flow that can hold a pending question: how it takes a button, a text, and shows the question again."""
+
+    on_choice: Answer
+    render: Callable[[Turn], Awaitable[list[Reply]]]
+    on_text: Answer = no_text
+
+
+FLOWS: dict[str, Flow] = {
+    onboarding.FLOW: Flow(onboarding.on_choice, onboarding.render, onboarding.on_text),
+    assessment.FLOW: Flow(assessment.on_choice, assessment.render, assessment.on_text),
+    checkin.FLOW: Flow(checkin.on_choice, checkin.render),
+    change.FLOW: Flow(change.on_choice, change.render),
+    privacy.FORGET_FLOW: Flow(privacy.on_choice, privacy.render),
+}
+"""The flows by the name the conversation state stores (``Conversation.flow``)."""
+
+if missing := set(Prefix) - set(BUTTONS):
+    raise RuntimeError(f"button prefixes without a handler in routes.BUTTONS: {sorted(missing)}")
