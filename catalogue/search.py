@@ -60,7 +60,7 @@ KEYWORD_WEIGHT = 0.8
 EXAMPLE_WEIGHT = 0.5
 AREA_WEIGHT = 0.2
 #: A query word also matches the other words of its concepts, at this share of its weight.
-CONCEPT_WEIGHT = 0.5
+CONCEPT_WEIGHT = 0.7
 #: How much a word matched only through its concept counts towards coverage.
 CONCEPT_COVERAGE = 0.8
 #: Concept terms are indexed as ``~name``: no word can start with ``~``.
@@ -74,7 +74,7 @@ MAX_WHY = 4
 BM25_K1 = 1.2
 BM25_B = 0.6
 #: How much the share of query words an action explains discounts its score (0 = not at all).
-COVERAGE_EXPONENT = 0.3
+COVERAGE_EXPONENT = 0.45
 #: Coverage counts matched words out of at most this many: a long question full of context is
 #: not penalised for its length, only for explaining fewer words than this.
 COVERAGE_WORDS = 4
@@ -355,11 +355,14 @@ class SearchIndex:
     def _entry_terms(self, entry: str) -> list[str]:
         """The terms a keyword or lexicon entry is known by: its stem, or its adjacent word pairs.
 
-        A hyphenated entry ("post-incident") is also known by its joined form ("postincident").
+        A hyphenated entry is known by its joined form ("post-incident" -> "postincident"). A
+        phrase that keeps one content word ("in charge", "plan b") is known by none: its one word
+        alone would say less than the phrase.
         """
-        stems = [self._analyzer.stem(word) for word in self._analyzer.words(entry, joined=False)]
-        if len(stems) <= 1:
-            return stems
+        words = self._analyzer.words(entry, joined=False)
+        if len(_TOKEN.findall(_fold(entry))) <= 1:
+            return [self._analyzer.stem(word) for word in words]
+        stems = [self._analyzer.stem(word) for word in words]
         joined = [self._analyzer.stem(word) for word in self._analyzer.joined(entry)]
         return [_pair(a, b) for a, b in itertools.pairwise(stems) if a != b] + joined
 
