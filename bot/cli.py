@@ -144,6 +144,7 @@ def match_as_dict(match: Match) -> dict[str, object]:
         "stage": action.stage,
         "score": round(match.score, 1),
         "confident": match.confident,
+        "why": list(match.why),
     }
 
 
@@ -172,6 +173,8 @@ def ask_command(
         stage = catalogue.stage(action.stage)
         typer.echo(f"{action.code:<6} {action.title}")
         typer.echo(f"       area {area.code} {area.title} · stage {stage.name} · score {match.score:.0f}")
+        if match.why:
+            typer.echo(f"       why: {', '.join(match.why)}")
 
 
 class RunCommand(TyperCommand):
