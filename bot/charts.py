@@ -7,7 +7,7 @@ drawn as plain text (never as matplotlib math, so a city named ``$x$`` stays ``$
 
 One bar per area, grouped and coloured by domain, stages along x. A bar of several respondents
 stands at their median stage, with a whisker from the lowest to the highest respondent. Area
-titles wrap onto a second (or third) line instead of being cut, and the image grows to fit them.
+titles wrap onto a second (or third) line instead of being cut (the image grows when many do).
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 6.4, 4.8, 125
-"""At least 800 x 600 pixels: sharp on a phone, small to send; taller when area titles wrap."""
+"""800 x 600 pixels: sharp on a phone, small to send."""
+EXTRA_LINES = 9
+"""Wrapped area titles beyond this many extra lines make the image taller (a catalogue with long titles)."""
 ROW_INCHES = 0.17
-"""Height of one extra line of area title."""
+"""Height of one extra line of area title beyond ``EXTRA_LINES``."""
 MAX_HEIGHT_INCHES = 9.6
 DOMAIN_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 """Okabe-Ito, readable with colour blindness; domains beyond eight reuse them."""
@@ -35,7 +37,7 @@ NEXT_ALPHA = 0.3
 BAR_HEIGHT = 0.7
 DOMAIN_GAP = 0.9
 """Extra space above each domain's bars, where its name goes."""
-LABEL_WIDTH = 30
+LABEL_WIDTH = 34
 """Area labels (code and title) wrap at this many characters per line..."""
 LABEL_LINES = 3
 """...onto at most this many lines (a longer title ends in an ellipsis on the last)."""
@@ -59,7 +61,7 @@ def maturity_chart_png(chart: MaturityChart) -> bytes:
 
     labels = {area.code: wrap(f"{area.code}  {area.title}", LABEL_WIDTH, LABEL_LINES) for area in chart.areas}
     extra_lines = sum(label.count("\n") for label in labels.values())
-    height = min(HEIGHT_INCHES + ROW_INCHES * extra_lines, MAX_HEIGHT_INCHES)
+    height = min(HEIGHT_INCHES + ROW_INCHES * max(extra_lines - EXTRA_LINES, 0), MAX_HEIGHT_INCHES)
     with _drawing:
         figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
         FigureCanvasAgg(figure)

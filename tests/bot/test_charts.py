@@ -150,21 +150,19 @@ def test_a_title_too_long_for_its_lines_ends_in_an_ellipsis() -> None:
     assert wrap("word " * 40, 20, 2).endswith("…")
 
 
-def test_wrapped_labels_make_the_chart_taller_not_narrower(catalogue: Catalogue) -> None:
-    short = make_chart(catalogue, {})
-    short = MaturityChart(
-        short.title,
-        short.stages,
-        tuple(
-            ChartDomain(d.code, d.name, tuple(ChartArea(a.code, "Short", 1, 2, 0.0, "Starting") for a in d.areas))
-            for d in short.domains
-        ),
-        short.legend_reached,
-        short.legend_next,
-    )
-    long_image, short_image = pixels(maturity_chart_png(make_chart(catalogue, {}))), pixels(maturity_chart_png(short))
-    assert long_image.shape[1] == short_image.shape[1]
-    assert long_image.shape[0] > short_image.shape[0]
+def test_the_smr_chart_keeps_800_by_600_and_wordier_catalogues_grow_taller(catalogue: Catalogue) -> None:
+    smr = make_chart(catalogue, {})
+
+    def titled(title: str) -> MaturityChart:
+        domains = tuple(
+            ChartDomain(d.code, d.name, tuple(ChartArea(a.code, title, 1, 2, 0.0, "Starting") for a in d.areas))
+            for d in smr.domains
+        )
+        return MaturityChart(smr.title, smr.stages, domains, smr.legend_reached, smr.legend_next)
+
+    assert pixels(maturity_chart_png(smr)).shape[:2] == (600, 800)
+    wordy = pixels(maturity_chart_png(titled("A policy area whose title runs over three lines " * 2)))
+    assert wordy.shape[1] == 800 and wordy.shape[0] > 600
 
 
 @pytest.mark.parametrize("title", ["$\\undefinedmacro$ city", "50% of $x$ & {braces}", "Ünïcode · Ελλάδα ✓"])
