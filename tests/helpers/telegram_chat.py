@@ -1,16 +1,21 @@
-"""A person in a Telegram chat with the bot, for tests: type, press buttons by label, read the answers.
+"""A person in a Telegram chat with the bot, for tests: type, press buttons, read the answers by text key.
 
 Updates go through the real PTB Application (`process_update`), and the bot's answers are
-read back from the fake Bot API, so a test reads like a transcript.
+read back from the fake Bot API, so a test reads like a transcript. Expected sentences are
+rendered from the texts file (tests/helpers/chat.py), HTML-escaped as the adapter sends them.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
 
+from bot.telegram.render import escape
+from conversations import Texts
+from tests.helpers.chat import ExpectedTexts
 from tests.helpers.fake_telegram import Call, FakeBotApi
 from tests.helpers.telegram_updates import (
     USER_ID,
@@ -22,6 +27,11 @@ from tests.helpers.telegram_updates import (
 )
 
 
+@cache
+def english() -> Texts:
+    return Texts.load("en")
+
+
 class TelegramChat:
     """One user's chat with the bot (private by default, or a group when chat_id < 0)."""
 
@@ -30,6 +40,8 @@ class TelegramChat:
         self.api = api
         self.user_id = user_id
         self.chat_id = chat_id if chat_id is not None else user_id
+        self.expected = ExpectedTexts(english(), escape=escape)  # message texts go out as HTML
+        self.expected_labels = ExpectedTexts(english())  # button labels are plain text
 
     async def deliver(self, update: Update) -> list[Call]:
         """Process one update through the Application; return the Bot API calls it caused."""
@@ -51,24 +63,49 @@ class TelegramChat:
         bot = self.application.bot
         return await self.deliver(make_edited_update(text, bot=bot, user_id=self.user_id, chat_id=self.chat_id))
 
-    async def press(self, label: str) -> list[Call]:
-        """Press the button with this label (exact, else the one containing it) on the newest message showing it."""
-        message, button = self.find_button(label)
+    async def press(self, what: str, **fields: Any) -> list[Call]:
+        """Press a button on the newest message showing it: by text key (``answers.done``) or by label (``Robust``)."""
+        message, button = self.find_button(what, **fields)
         update = make_callback_update(
             button["callback_data"], message=message, user_id=self.user_id, bot=self.application.bot
         )
         return await self.deliver(update)
 
-    def find_button(self, label: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def find_button(self, what: str, **fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The newest message with a button labelled with text key ``what`` (else with label ``what``), and it.
+
+        A label is matched exactly, else as part of one (catalogue data, such as a stage name).
+        """
+        by_key = self.expected_labels.texts.has(what)
         candidates = []
         for message in self.messages_with_buttons():
             buttons = [button for row in message["reply_markup"]["inline_keyboard"] for button in row]
-            exact = [button for button in buttons if button["text"] == label]
-            loose = [button for button in buttons if label.casefold() in button["text"].casefold()]
+            if by_key:
+                exact = [button for button in buttons if self.expected_labels.whole(button["text"], what, **fields)]
+                loose = []
+            else:
+                exact = [button for button in buttons if button["text"] == what]
+                loose = [button for button in buttons if what.casefold() in button["text"].casefold()]
             if exact or loose:
                 return message, (exact or loose)[0]
             candidates.append([button["text"] for button in buttons])
-        raise AssertionError(f"no button {label!r} in chat {self.chat_id}; keyboards, newest first: {candidates}")
+        raise AssertionError(f"no button {what!r} in chat {self.chat_id}; keyboards, newest first: {candidates}")
+
+    def t(self, key: str, **fields: Any) -> str:
+        """The exact text under ``key`` as the bot sends it (HTML-escaped), every field filled in."""
+        return self.expected.render(key, **fields)
+
+    def label(self, key: str, **fields: Any) -> str:
+        """The exact label of a button under ``key`` (labels are not escaped)."""
+        return self.expected_labels.render(key, **fields)
+
+    def shows(self, sent: Call | str, key: str, *, whole: bool = False, **fields: Any) -> bool:
+        """A message (a call, or its text) shows text ``key`` as whole lines (``whole``: is exactly it).
+
+        Fields left out match anything; given ones are escaped as the bot escapes them.
+        """
+        text = sent.text if isinstance(sent, Call) else sent
+        return (self.expected.whole if whole else self.expected.within)(text, key, **fields)
 
     def messages_with_buttons(self) -> list[dict[str, Any]]:
         """The bot's messages in this chat that show an inline keyboard, newest first."""

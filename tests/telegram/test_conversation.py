@@ -18,9 +18,9 @@ CHECKIN_AREAS = 10
 
 async def onboard(chat: TelegramChat, city: str = "Torino") -> None:
     await chat.send("/start")
-    await chat.press("I agree")
+    await chat.press("onboarding.agree")
     await chat.send(city)
-    await chat.press("Resilience officer")
+    await chat.press("onboarding.roles.resilience")
 
 
 async def test_start_up_fills_the_command_menu_from_the_engine_texts(
@@ -35,54 +35,58 @@ async def test_start_up_fills_the_command_menu_from_the_engine_texts(
 async def test_onboarding_asks_consent_before_anything_is_stored(chat: TelegramChat, engine: Engine) -> None:
     [welcome] = await chat.send("/start")
     assert welcome.method == "sendMessage" and welcome.params["parse_mode"] == "HTML"
-    assert "Nothing is stored until you agree" in welcome.text
-    assert chat.labels == [engine.texts.get("onboarding.agree"), engine.texts.get("onboarding.decline")]
+    assert chat.shows(welcome, "onboarding.welcome") and chat.shows(welcome, "onboarding.privacy")
+    assert chat.labels == [chat.label("onboarding.agree"), chat.label("onboarding.decline")]
 
-    consented = await chat.press("I agree")
+    consented = await chat.press("onboarding.agree")
     assert methods(consented) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
     welcome_id = next(iter(chat.api.messages))[1]
     assert consented[1].params["message_id"] == welcome_id  # the welcome question itself is edited
-    assert consented[1].text == engine.texts.get("onboarding.consented")  # the question now shows the choice
-    assert consented[2].text == engine.texts.get("onboarding.ask_city")
+    assert consented[1].text == chat.t("onboarding.consented")  # the question now shows the choice
+    assert consented[2].text == chat.t("onboarding.ask_city")
 
     city = await chat.send("Torino <Città & Metropoli>")
-    assert city[0].text == "🏙 City: Torino &lt;Città &amp; Metropoli&gt;"  # HTML parse mode, user text escaped
-    role = await chat.press("Resilience officer")
+    assert city[0].text == chat.t("onboarding.city_saved", city="Torino <Città & Metropoli>")
+    assert "Torino &lt;Città &amp; Metropoli&gt;" in city[0].text  # HTML parse mode, user text escaped
+    role = await chat.press("onboarding.roles.resilience")
     assert methods(role) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
-    assert "All set" in role[2].text
+    resilience = chat.label("onboarding.roles.resilience")
+    assert chat.shows(role[2], "onboarding.done", city="Torino <Città & Metropoli>", role=resilience)
 
 
 async def test_declining_consent_stores_nothing(chat: TelegramChat, engine: Engine) -> None:
     await chat.send("/start")
-    declined = await chat.press("No, thanks")
-    assert declined[1].text == engine.texts.get("onboarding.declined")
+    declined = await chat.press("onboarding.decline")
+    assert declined[1].text == chat.t("onboarding.declined")
     again = await chat.send("/start")
-    assert "Nothing is stored until you agree" in again[0].text  # still a newcomer
+    assert chat.shows(again[0], "onboarding.privacy")  # still a newcomer
 
 
 async def test_quick_checkin_by_buttons_ends_in_recommendations(chat: TelegramChat) -> None:
     await onboard(chat)
-    await chat.press("Quick check-in")
+    await chat.press("menu.checkin")
     for _ in range(CHECKIN_AREAS):
-        step = await chat.press("Not started")
+        step = await chat.press("checkin.not_started")
         assert methods(step)[:2] == ["answerCallbackQuery", "editMessageText"]  # no spinning clock, tidy chat
-        assert "→ Not started" in step[1].text
+        assert chat.shows(step[1], "checkin.answered", stage=chat.label("checkin.not_started"), whole=True)
     results, chart = step[-2:]  # the results are too long for a caption: text first, then the chart
     assert (results.method, chart.method) == ("sendMessage", "sendPhoto")
-    assert "Results for Torino" in results.text and "Next steps" in results.text
-    assert chart.text == "" and any(label.startswith("🔎 L1S1") for label in chart.labels)  # buttons on the last one
+    assert chat.shows(results, "results.title", city="Torino") and chat.shows(results, "results.next")
+    assert chart.text == "" and chat.label("results.details", code="L1S1") in chart.labels  # buttons on the last one
     assert results.buttons == []
     assert_is_chart(chart)
 
 
 async def test_results_of_a_complete_check_in_come_as_a_photo_with_caption(chat: TelegramChat, engine: Engine) -> None:
     await onboard(chat)
-    await chat.press("Quick check-in")
+    await chat.press("menu.checkin")
+    robust, transformative = engine.catalogue.stage("R").name, engine.catalogue.stage("T").name
     for area in range(CHECKIN_AREAS):
-        step = await chat.press("Robust" if area == 3 else "verTebrate")  # L4, the fourth area, ends at Robust
+        step = await chat.press(robust if area == 3 else transformative)  # L4, the fourth area, ends at Robust
     assert methods(step)[-3:] == ["editMessageText", "sendMessage", "sendPhoto"]
     photo = step[-1]
-    assert "Results for Torino" in photo.text and "Every stage complete" in photo.text  # the results as caption
+    assert chat.shows(step[-2], "checkin.finished", whole=True)
+    assert chat.shows(photo, "results.title", city="Torino") and chat.shows(photo, "results.domain_complete")
     assert photo.params["parse_mode"] == "HTML" and len(photo.text) <= 1024
     assert_is_chart(photo)
     again = await chat.send("/results")
@@ -106,16 +110,18 @@ async def test_full_assessment_step_answers_the_callback_and_edits_the_question(
     await onboard(chat)
     opened = await chat.send("/assess")
     question = opened[-1]
-    assert "L1S1" in question.text and "✅ Done" in question.labels
-    message, _ = chat.find_button("Done")
+    assert chat.shows(question, "assessment.question", code="L1S1") and chat.label("answers.done") in question.labels
+    message, _ = chat.find_button("answers.done")
 
-    answered = await chat.press("Done")
+    answered = await chat.press("answers.done")
 
     assert methods(answered) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
     edit = answered[1]
     assert (edit.params["chat_id"], edit.params["message_id"]) == (chat.chat_id, message["message_id"])
-    assert edit.text.endswith("→ ✅ Done") and not edit.buttons  # the old question shows the choice, no buttons
-    assert "L1S2" in answered[2].text and answered[2].labels == question.labels
+    done = chat.label("answers.done")
+    assert chat.shows(edit, "assessment.answered", code="L1S1", answer=done, whole=True)
+    assert not edit.buttons  # the old question shows the choice, no buttons
+    assert chat.shows(answered[2], "assessment.question", code="L1S2") and answered[2].labels == question.labels
     rows = answered[2].params["reply_markup"]["inline_keyboard"]
     assert all(len(row) <= 2 for row in rows)  # answers fit a phone: two per row at most
 
@@ -123,7 +129,7 @@ async def test_full_assessment_step_answers_the_callback_and_edits_the_question(
 async def test_free_text_and_ask_find_matching_actions(chat: TelegramChat) -> None:
     await onboard(chat)
     [typed] = await chat.send("how do we start a resilience plan?")
-    assert "match your question" in typed.text and "L4" in typed.text
+    assert chat.shows(typed, "ask.intro") and chat.shows(typed, "ask.match", area="L4")
     [asked] = await chat.send("/ask how do we start a resilience plan?")
     assert asked.text == typed.text and asked.labels
 
@@ -131,22 +137,22 @@ async def test_free_text_and_ask_find_matching_actions(chat: TelegramChat) -> No
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "location", "document"])
 async def test_non_text_messages_get_a_short_helpful_answer(chat: TelegramChat, engine: Engine, kind: str) -> None:
     [answer] = await chat.send_content(kind)
-    assert answer.text == engine.texts.get("errors.other")
+    assert answer.text == chat.t("errors.other")
 
 
 async def test_an_edited_message_gets_a_helpful_answer(chat: TelegramChat, engine: Engine) -> None:
     await onboard(chat)
     [answer] = await chat.edit("Torino, sorry: Milano")
-    assert answer.text == engine.texts.get("errors.edited")
+    assert answer.text == chat.t("errors.edited")
 
 
 async def test_deep_link_payload_reaches_the_engine(chat: TelegramChat) -> None:
     await chat.send("/start ws_ab12")
-    await chat.press("I agree")
+    await chat.press("onboarding.agree")
     await chat.send("Torino")
-    joined = await chat.press("Resilience officer")
-    assert any("Quick check-in" in call.text for call in joined)  # a workshop link goes straight to the check-in
-    assert "Not started" in chat.labels
+    joined = await chat.press("onboarding.roles.resilience")
+    assert any(chat.shows(call, "checkin.intro") for call in joined)  # a workshop link goes straight to the check-in
+    assert chat.label("checkin.not_started") in chat.labels
 
 
 async def test_in_a_group_commands_get_a_button_to_the_private_chat(
@@ -154,9 +160,9 @@ async def test_in_a_group_commands_get_a_button_to_the_private_chat(
 ) -> None:
     member = TelegramChat(application, api, chat_id=GROUP_ID)
     [reply] = await member.send(f"/checkin@{BOT_USERNAME}")
-    assert reply.chat_id == GROUP_ID and reply.text == engine.texts.get("group.open_private")
+    assert reply.chat_id == GROUP_ID and reply.text == member.t("group.open_private")
     [button] = reply.buttons
-    assert button == {"text": engine.texts.get("group.open_private_button"), "url": f"https://t.me/{BOT_USERNAME}"}
+    assert button == {"text": member.label("group.open_private_button"), "url": f"https://t.me/{BOT_USERNAME}"}
     [with_code] = await member.send("/start ws_ab12")
     assert with_code.buttons[0]["url"] == f"https://t.me/{BOT_USERNAME}?start=ws_ab12"
 
@@ -165,7 +171,7 @@ async def test_in_a_group_commands_get_a_button_to_the_private_chat(
 
     private = TelegramChat(application, api)
     first = await private.send("/start")
-    assert "Nothing is stored until you agree" in first[0].text  # the group command registered nobody
+    assert private.shows(first[0], "onboarding.privacy")  # the group command registered nobody
 
 
 async def test_group_never_sees_personal_answers(application: Application, api: FakeBotApi) -> None:
@@ -175,7 +181,7 @@ async def test_group_never_sees_personal_answers(application: Application, api: 
     await member.send("/results")
     await member.send("/start")
     group_texts = " ".join(call.text + str(call.params) for call in api.calls if call.chat_id == GROUP_ID)
-    assert "Secretville" not in group_texts and "Resilience officer" not in group_texts
+    assert "Secretville" not in group_texts and private.label("onboarding.roles.resilience") not in group_texts
 
 
 async def test_a_button_pressed_in_a_group_is_answered_and_nothing_else(
@@ -192,18 +198,18 @@ async def test_a_button_pressed_in_a_group_is_answered_and_nothing_else(
 async def test_stale_and_malformed_buttons_are_answered_politely(chat: TelegramChat, engine: Engine) -> None:
     await onboard(chat)
     await chat.send("/assess")
-    old_message, old_done = chat.find_button("Done")
-    await chat.press("Done")
+    old_message, old_done = chat.find_button("answers.done")
+    await chat.press("answers.done")
 
     stale = await chat.deliver(
         make_callback_update(old_done["callback_data"], message=old_message, bot=chat.application.bot)
     )
     assert stale[0].method == "answerCallbackQuery"
-    assert any(call.text == engine.texts.get("errors.stale_choice") for call in stale)
+    assert any(call.text == chat.t("errors.stale_choice") for call in stale)
 
     malformed = await chat.deliver(make_callback_update("💥 not ascii", message=old_message, bot=chat.application.bot))
     assert malformed[0].method == "answerCallbackQuery"
-    assert any(call.text == engine.texts.get("errors.malformed_choice") for call in malformed)
+    assert any(call.text == chat.t("errors.malformed_choice") for call in malformed)
 
     no_data = await chat.deliver(make_callback_update(None, message=old_message, bot=chat.application.bot))
     assert no_data[0].method == "answerCallbackQuery"
@@ -212,10 +218,10 @@ async def test_stale_and_malformed_buttons_are_answered_politely(chat: TelegramC
 async def test_a_button_whose_message_telegram_omitted_still_works(chat: TelegramChat) -> None:
     await onboard(chat)
     await chat.send("/assess")
-    _, done = chat.find_button("Done")
+    _, done = chat.find_button("answers.done")
     calls = await chat.deliver(make_callback_update(done["callback_data"], message=None, bot=chat.application.bot))
     assert methods(calls) == ["answerCallbackQuery", "sendMessage", "sendMessage"]  # shown anew instead of edited
-    assert calls[1].text.endswith("→ ✅ Done")
+    assert chat.shows(calls[1], "assessment.answered", code="L1S1", answer=chat.label("answers.done"), whole=True)
 
 
 async def test_a_press_too_old_to_answer_is_still_processed(chat: TelegramChat, api: FakeBotApi) -> None:
@@ -224,7 +230,7 @@ async def test_a_press_too_old_to_answer_is_still_processed(chat: TelegramChat, 
     api.fail_next(
         "answerCallbackQuery", "Bad Request: query is too old and response timeout expired or query id is invalid"
     )
-    calls = await chat.press("Done")
+    calls = await chat.press("answers.done")
     assert methods(calls) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
 
 
@@ -232,9 +238,9 @@ async def test_an_edit_telegram_refuses_becomes_a_new_message(chat: TelegramChat
     await onboard(chat)
     await chat.send("/assess")
     api.fail_next("editMessageText", "Bad Request: message to edit not found")
-    calls = await chat.press("Done")
+    calls = await chat.press("answers.done")
     assert methods(calls) == ["answerCallbackQuery", "editMessageText", "sendMessage", "sendMessage"]
-    assert calls[2].text.endswith("→ ✅ Done")
+    assert chat.shows(calls[2], "assessment.answered", code="L1S1", answer=chat.label("answers.done"), whole=True)
 
 
 async def test_an_error_inside_a_handler_reaches_the_error_handler(
@@ -244,7 +250,7 @@ async def test_an_error_inside_a_handler_reaches_the_error_handler(
     with caplog.at_level(logging.ERROR, logger="bot.telegram.handlers"):
         calls = await chat.send("/help")
     assert methods(calls) == ["sendMessage", "sendMessage"]
-    assert calls[1].text == engine.texts.get("errors.internal")  # plain words: your answers are safe
+    assert calls[1].text == chat.t("errors.internal")  # plain words: your answers are safe
     [record] = [record for record in caplog.records if record.name == "bot.telegram.handlers"]
     assert "/help" in record.getMessage() and "update_id" in record.getMessage()  # the update is logged
     assert record.exc_info is not None and "can't parse entities" in str(record.exc_info[1]).lower()

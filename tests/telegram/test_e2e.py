@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 
 from bot.telegram import ENV_VARS
+from bot.telegram.render import escape
+from conversations import Texts
+from tests.helpers.chat import ExpectedTexts
 from tests.helpers.fake_bot_api_server import FakeBotApiServer
 from tests.helpers.fake_telegram import TOKEN, Call
 from tests.helpers.telegram_updates import USER_ID, make_callback_update, make_command_update, make_message_update
@@ -25,6 +28,9 @@ from tests.helpers.telegram_updates import USER_ID, make_callback_update, make_c
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM semantics")
 
 START_TIMEOUT = 10.0
+SENT = ExpectedTexts(Texts.load(), escape=escape)
+"""What the bot sends, from the texts file: HTML-escaped, as the adapter sends it."""
+LABELS = ExpectedTexts(Texts.load())
 
 
 @contextmanager
@@ -69,12 +75,12 @@ def test_polling_bot_talks_to_the_api_server_it_is_given_and_stops_cleanly_on_si
         api.wait_for(lambda calls: len(sent_texts(calls)) == 1)
         welcome = next(message for message in api.messages.values() if message.get("reply_markup"))
         agree = welcome["reply_markup"]["inline_keyboard"][0][0]
-        assert "agree" in agree["text"]
+        assert agree["text"] == LABELS.render("onboarding.agree")
 
         api.push_update(make_callback_update(agree["callback_data"], message=welcome).to_dict())
         calls = api.wait_for(lambda calls: len(sent_texts(calls)) == 2)
         assert any(call.method == "answerCallbackQuery" for call in calls)
-        assert sent_texts(calls, "editMessageText") == ["✅ Thank you. Let's set you up: two quick questions."]
+        assert sent_texts(calls, "editMessageText") == [SENT.render("onboarding.consented")]
 
         # An update in flight when SIGTERM arrives is finished before the process exits.
         server.delays["sendMessage"] = 0.5
@@ -85,7 +91,7 @@ def test_polling_bot_talks_to_the_api_server_it_is_given_and_stops_cleanly_on_si
         assert process.returncode == 0, stderr
         assert "Traceback" not in stderr
         texts = sent_texts(api.calls)
-        assert texts[2:] == ["🏙 City: Torino", "What is your role? Pick one, or type your own."]
+        assert texts[2:] == [SENT.render("onboarding.city_saved", city="Torino"), SENT.render("onboarding.ask_role")]
         assert all(path.startswith(f"/bot{TOKEN}/") for path in server.paths)
 
 
@@ -140,7 +146,7 @@ def test_webhook_bot_registers_its_url_checks_the_secret_and_answers(tmp_path: P
         assert status == 403
         assert post_update(webhook_url, make_command_update("/help").to_dict(), "s3cret-token") == 200
         api.wait_for(lambda calls: len(sent_texts(calls)) == 1)
-        assert "/checkin" in sent_texts(api.calls)[0]
+        assert SENT.within(sent_texts(api.calls)[0], "help.command", name="checkin")
 
         stderr = stop(process)
         assert process.returncode == 0, stderr
