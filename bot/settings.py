@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ENV_FILE = Path(".env")
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 DEFAULT_WEBHOOK_LISTEN = "0.0.0.0"  # noqa: S104 - a webhook server must be reachable from the proxy in front of it
 DEFAULT_WEBHOOK_PORT = 8443
 
@@ -70,6 +71,22 @@ class Settings(BaseSettings):
         description="your own catalogue YAML file instead of the packaged SMR model "
         "(check it first with citybot catalogue --check FILE)",
     )
+
+    telegram_bot_username: str | None = Field(
+        None,
+        description="the bot's @username, for the join links and QR codes `citybot workshop create` prints "
+        "(the running bot knows its own)",
+    )
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def check_username(cls, username: str | None) -> str | None:
+        if username is None:
+            return None
+        bare = username.removeprefix("@")
+        if not USERNAME_PATTERN.match(bare):
+            raise ValueError(f"must be a username such as @gent_citybot (5-32 of A-Z, a-z, 0-9, '_'), not {username!r}")
+        return bare
 
     @field_validator("telegram_bot_token")
     @classmethod
