@@ -10,7 +10,7 @@ import pytest
 
 from bot.console import run_console
 from catalogue import Catalogue, answers_for_stage
-from conversations import Engine
+from conversations import Engine, Texts
 from tests.helpers.cli import run_citybot
 
 
@@ -26,12 +26,14 @@ async def test_options_are_numbered_and_numbers_pick_them(engine: Engine) -> Non
     output = await converse(
         engine, ["1", "Leeds", "2", "/results", "9", "", "how do we start a resilience plan"], hint="HINT"
     )
-    assert output.startswith("HINT\n\n👋 Welcome to citybot!")
-    assert "[1] ✅ I agree\n[2] No, thanks\n" in output
+    t = engine.texts.get
+    assert output.startswith("HINT\n\n" + t("onboarding.welcome").splitlines()[0])  # its first line has no fields
+    assert f"[1] {t('onboarding.agree')}\n[2] {t('onboarding.decline')}\n" in output
     assert "\n> " in output
-    assert "City: Leeds" in output and "Role: Resilience officer" in output
-    assert "No answers yet" in output
-    assert "There is no option 9" in output
+    assert t("onboarding.city_saved", city="Leeds") in output
+    assert t("onboarding.role_saved", role=t("onboarding.roles.resilience")) in output
+    assert t("results.empty") in output
+    assert t("console.no_such_option", number=9) in output
     assert "L4M1" in output
     assert output.endswith("> \n")  # a clean end at end of input
 
@@ -54,9 +56,10 @@ def test_citybot_chat_through_a_pipe_then_export(
     script = ["1", "Leeds", "2", "/checkin"] + ["2"] * len(catalogue.areas)
     chat = run_citybot("chat", "--user", "ana", database_url=database_url, lines=script)
     assert chat.returncode == 0, chat.stderr
-    assert "Check-in complete" in chat.stdout and "Results for Leeds" in chat.stdout
+    t = Texts.load().get
+    assert t("checkin.finished") in chat.stdout and t("results.title", city="Leeds") in chat.stdout
     charts = list((tmp_path / "cache").rglob("*.png"))  # the chart went to the user's cache folder
-    assert len(charts) == 1 and f"Chart saved to {charts[0]}" in chat.stdout
+    assert len(charts) == 1 and t("console.chart", path=str(charts[0])) in chat.stdout
     assert chat.stderr == ""
 
     export = run_citybot("export", "--format", "json", database_url=database_url)
