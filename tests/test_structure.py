@@ -1,0 +1,61 @@
+"""The dialogue layer's modules import one another without circles, and never inside a function to dodge one."""
+
+from __future__ import annotations
+
+import ast
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "conversations"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in (ROOT / PACKAGE).rglob("*.py") if "migrations" not in path.parts}
+
+
+def imported(node: ast.Import | ast.ImportFrom) -> set[str]:
+    """The package's modules an import statement names (``from a import b`` names ``a.b`` when that is a module)."""
+    if isinstance(node, ast.Import):
+        names = {alias.name for alias in node.names}
+    else:
+        base = node.module or ""
+        names = {f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names}
+    return {name for name in names if name in MODULES}
+
+
+def imports_of(path: Path) -> tuple[set[str], set[str]]:
+    """The package's modules a file imports at its top level, and those it imports inside functions."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {name for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom) for name in imported(node)}
+    nested = {
+        name
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in imported(node)
+    }
+    return top, nested
+
+
+def test_the_scan_sees_the_flows() -> None:
+    assert "conversations.flows.onboarding" in MODULES and "conversations.routes" in MODULES
+    assert "conversations.flows.onboarding" in imports_of(MODULES["conversations.routes"])[0]
+
+
+def test_no_import_circle_among_the_modules() -> None:
+    graph = {name: imports_of(path)[0] - {name} for name, path in MODULES.items()}
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        raise AssertionError(f"import circle: {' -> '.join(error.args[1])}") from None
+
+
+def test_no_module_of_the_package_is_imported_inside_a_function() -> None:
+    nested = {name: found for name, path in MODULES.items() if (found := imports_of(path)[1])}
+    assert nested == {}
