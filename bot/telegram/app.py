@@ -24,6 +24,8 @@ from telegram.request import BaseRequest
 from bot.telegram import handlers
 from bot.telegram.config import ConfigError, TelegramSettings
 from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.updater import Poller, UpdateSource, serve
+from bot.telegram.webhook import WebhookServer
 from catalogue import Catalogue
 from conversations import Engine, open_engine
 
@@ -59,6 +61,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .post_init(announce_commands)
+        .updater(None)  # PTB's Updater confirms updates before they are processed; see bot/telegram/updater.py
     )
     if base_url:
         builder = builder.base_url(f"{base_url.rstrip('/')}/bot").base_file_url(f"{base_url.rstrip('/')}/file/bot")
@@ -100,14 +103,15 @@ async def announce_commands(application: Application) -> None:
 def run_bot(settings: TelegramSettings) -> None:
     """Open the engine, then serve Telegram until SIGINT/SIGTERM: long polling, or a webhook if configured.
 
-    PTB's run_* methods own the event loop and the signal handling: on a stop signal they stop
-    fetching, let in-flight updates finish, then shut down; the engine is closed last.
-    Raises ConfigError when Telegram rejects the token or cannot be reached, DatabaseError or CatalogueError
+    On a stop signal it stops fetching, lets in-flight updates finish, then shuts down; the engine
+    is closed last. Updates are confirmed to Telegram only once processed, so a crash loses none.
+    Raises ConfigError when Telegram rejects the token or cannot be reached (also later: a revoked token,
+    another instance polling with it), DatabaseError or CatalogueError
     when the database or the catalogue file cannot be used, so the CLI can say so in one line.
     """
     catalogue = Catalogue.load(settings.catalogue_path)  # a broken file stops here, with file and line
     loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)  # PTB's run_* methods pick up this loop
+    asyncio.set_event_loop(loop)  # PTB objects created below find this loop
     try:
         engine = loop.run_until_complete(open_engine(database_url=settings.database_url, catalogue=catalogue))
     except BaseException:
@@ -126,9 +130,11 @@ def run_bot(settings: TelegramSettings) -> None:
         loop.run_until_complete(engine.close())
         loop.close()
         raise
+    source: UpdateSource
     if settings.webhook_url:
         logger.info("webhook on %s:%s for %s", settings.webhook_listen, settings.webhook_port, settings.webhook_url)
-        application.run_webhook(
+        source = WebhookServer(
+            application,
             listen=settings.webhook_listen,
             port=settings.webhook_port,
             url_path=settings.webhook_path,
@@ -138,7 +144,11 @@ def run_bot(settings: TelegramSettings) -> None:
         )
     else:
         logger.info("long polling for updates as @%s", application.bot.username)
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        source = Poller(application, allowed_updates=ALLOWED_UPDATES)
+    try:  # updates are confirmed to Telegram only once processed (see bot/telegram/updater.py)
+        loop.run_until_complete(serve(application, source))
+    finally:
+        loop.close()
 
 
 async def check_connection(application: Application, settings: TelegramSettings) -> None:

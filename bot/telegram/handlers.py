@@ -12,9 +12,9 @@ from typing import Any
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
-from bot.telegram import render
+from bot.telegram import render, updater
 from conversations import Engine, Incoming, Kind, Texts
 
 logger = logging.getLogger(__name__)
@@ -117,15 +117,36 @@ async def group_command(update: Update, context: CitybotContext) -> None:
 
 
 async def error(update: object, context: CitybotContext) -> None:
-    """Log the exception with the update that caused it, and tell the user plainly that their answers are safe."""
-    details = update.to_dict() if isinstance(update, Update) else repr(update)
-    logger.error("error while handling update %s", details, exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
+    """Log the failure by ids (never names or texts), and tell the user plainly that their answers are safe.
+
+    An update whose answers could not be stored is not confirmed, so it comes back and is answered
+    then; a revoked token stops the bot (see bot/telegram/updater.py).
+    """
+    delivery = updater.delivery_of(context.application)
+    if isinstance(context.error, updater.UpdateNotStored):
+        logger.warning("update %s not stored: %s", update_id(update), context.error)
+        if delivery is not None:
+            delivery.not_stored(update)
+        raise ApplicationHandlerStop  # no other handler for it either: it comes back whole
+    fatal = updater.fatal_error(context.error) if context.error is not None else None
+    if fatal is not None and delivery is not None:
+        delivery.fatal(fatal)
+        return
+    chat = update.effective_chat if isinstance(update, Update) else None
+    logger.error(
+        "error while handling update %s (chat %s)", update_id(update), chat.id if chat else None, exc_info=context.error
+    )
+    if not isinstance(update, Update) or chat is None:
         return
     try:
-        await render.notice(context.bot, update.effective_chat.id, texts_of(update, context).get("errors.internal"))
+        await render.notice(context.bot, chat.id, texts_of(update, context).get("errors.internal"))
     except TelegramError as failure:  # e.g. the user blocked the bot; nothing more we can do
-        logger.warning("could not tell chat %s about the error: %s", update.effective_chat.id, failure)
+        logger.warning("could not tell chat %s about the error: %s", chat.id, failure)
+
+
+def update_id(update: object) -> str:
+    """What identifies an update in the log: its id, never its contents."""
+    return str(update.update_id) if isinstance(update, Update) else type(update).__name__
 
 
 def texts_of(update: Update, context: CitybotContext) -> Texts:

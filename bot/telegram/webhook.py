@@ -1,0 +1,145 @@
+"""The webhook server: answers Telegram's request for an update only once the update is processed.
+
+PTB's webhook handler puts the update in a queue and answers 200 at once, so a crash loses
+whatever was queued. Here the request waits: 200 once the update's answers are committed, 503
+when they could not be stored (Telegram sends it again later), 400 for a body that is not an
+update, 403 without the secret. Stopping closes the port first, then lets the requests in
+flight finish and get their answer, so nothing is cut half-way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+import tornado.web
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+
+from bot.telegram.updater import DELIVERY_KEY, Delivery, FatalTelegramError, fatal_error
+
+logger = logging.getLogger(__name__)
+
+MAX_CONNECTIONS = 40
+"""Telegram's default: at most this many updates are sent to us at once."""
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+
+
+class WebhookServer:
+    """An HTTP server for Telegram's webhook calls, registered with setWebhook on start."""
+
+    def __init__(
+        self,
+        application: Application,
+        *,
+        listen: str,
+        port: int,
+        url_path: str,
+        webhook_url: str,
+        secret_token: str | None,
+        allowed_updates: Sequence[str] | None = None,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        self.application = application
+        self.listen = listen
+        self.port = port
+        self.url_path = "/" + url_path.strip("/")
+        self.webhook_url = webhook_url
+        self.secret_token = secret_token
+        self.allowed_updates = list(allowed_updates) if allowed_updates is not None else None
+        self.max_connections = max_connections
+        self.delivery: Delivery = application.bot_data.setdefault(DELIVERY_KEY, Delivery())
+        self.in_flight = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+        routes = [(rf"{self.url_path.rstrip('/')}/?", WebhookHandler, {"server": self})]
+        self._http = HTTPServer(QuietApplication(routes))
+
+    async def start(self) -> None:
+        """Listen first (Telegram may call at once), then register the URL and the secret with Telegram."""
+        self._http.listen(self.port, address=self.listen)
+        try:
+            await self.application.bot.set_webhook(
+                url=self.webhook_url,
+                allowed_updates=self.allowed_updates,
+                secret_token=self.secret_token,
+                max_connections=self.max_connections,
+            )
+        except TelegramError as error:
+            self._http.stop()
+            raise fatal_error(error) or FatalTelegramError(f"Telegram refused setWebhook: {error.message}") from None
+
+    async def stop(self) -> None:
+        """Stop accepting calls, let the ones in flight finish and be answered, then close the connections."""
+        self._http.stop()
+        await self.idle.wait()
+        await self._http.close_all_connections()
+
+    def accepts(self, secret: str | None) -> bool:
+        """Whether a call carries our secret (compared in constant time), when we have one."""
+        if self.secret_token is None:
+            return True
+        return secret is not None and hmac.compare_digest(secret.encode(), self.secret_token.encode())
+
+    async def process(self, data: Any) -> HTTPStatus:
+        """Process one update's JSON; the status to answer Telegram with."""
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except Exception:  # not an update: Telegram never sends that, so do not ask for it again
+            logger.warning("webhook call with a body that is not an update")
+            return HTTPStatus.BAD_REQUEST
+        self.in_flight += 1
+        self.idle.clear()
+        try:
+            stored = await self.delivery.process(self.application, update)
+        finally:
+            self.in_flight -= 1
+            if not self.in_flight:
+                self.idle.set()
+        if not stored:
+            logger.warning("update %s was not stored; Telegram will send it again", update.update_id)
+            return HTTPStatus.SERVICE_UNAVAILABLE
+        return HTTPStatus.OK
+
+
+class QuietApplication(tornado.web.Application):
+    """A tornado application that does not log each request (citybot logs what matters itself)."""
+
+    def log_request(self, handler: tornado.web.RequestHandler) -> None:
+        """Log nothing per request."""
+
+
+class WebhookHandler(tornado.web.RequestHandler):
+    """POST <path>: one update from Telegram."""
+
+    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+
+    def initialize(self, server: WebhookServer) -> None:
+        self.server = server
+
+    async def post(self) -> None:
+        """Check the call, process the update, then answer."""
+        if self.request.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
+            self.send_error(HTTPStatus.FORBIDDEN)
+            return
+        if not self.server.accepts(self.request.headers.get(SECRET_HEADER)):
+            self.send_error(HTTPStatus.FORBIDDEN)
+            return
+        try:
+            data = json.loads(self.request.body)
+        except ValueError:
+            self.send_error(HTTPStatus.BAD_REQUEST)
+            return
+        status = await self.server.process(data)
+        self.set_status(status)
+        self.finish()
+
+    def log_exception(self, *args: Any) -> None:
+        """Errors are reported as statuses; no traceback for a bad call."""
