@@ -2,7 +2,10 @@
 
 SQLite is the default (a file in the user's data directory). It gets WAL, a busy timeout,
 ``synchronous=NORMAL`` and foreign keys, and a single connection: SQLite has one writer
-anyway, and one connection never meets "database is locked". PostgreSQL (``DATABASE_URL``)
+anyway, and one connection never meets "database is locked". Its statements run in the event
+loop's thread (:mod:`conversations.storage.sqlite_inline`) rather than on aiosqlite's worker
+thread, which took longer to hand each statement over than SQLite takes to run it;
+``sqlite+aiosqlite://`` still selects aiosqlite. PostgreSQL (``DATABASE_URL``)
 serves several bot processes sharing one database: migrations and each user's updates are
 serialised across processes with transaction-scoped advisory locks.
 
@@ -24,6 +27,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
+
+from conversations.storage import sqlite_inline
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5000
@@ -99,6 +104,9 @@ def create_engine(url: str) -> AsyncEngine:
     plain = url
     url = async_url(url)
     parsed = make_url(url)
+    if parse_url(plain).drivername == "sqlite" and sqlite_inline.AVAILABLE:
+        parsed = parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}")  # no thread hop per statement
+        url = parsed.render_as_string(hide_password=False)
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
         raise DatabaseError(
