@@ -132,3 +132,80 @@ def test_broken_files_name_file_line_and_problem(tmp_path: Path, text: str, line
 def test_missing_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match="file not found"):
         Catalogue.load(tmp_path / "nope.yaml")
+
+
+def test_the_packaged_catalogue_has_examples_and_a_concept_lexicon(smr: Catalogue) -> None:
+    assert all(len(action.examples) >= 3 for action in smr.actions)
+    assert len(smr.concepts) >= 50
+    assert all(concept.words for concept in smr.concepts)
+
+
+def test_examples_and_concepts_are_optional(tmp_path: Path) -> None:
+    catalogue = Catalogue.load(write(tmp_path, VALID))
+    assert all(action.examples == () for action in catalogue.actions)
+    assert catalogue.concepts == ()
+    assert catalogue.search("task force")[0].action.code == "L1S1"
+
+
+WITH_EXAMPLES = VALID.replace(
+    "    keywords: [task force]\n", "    keywords: [task force]\n    examples:\n      - who leads this?\n"
+)
+CONCEPTS = """\
+concepts:
+  - name: team
+    words: [task force, crew, squad]
+"""
+
+
+def test_examples_and_a_concepts_file_are_read(tmp_path: Path) -> None:
+    (tmp_path / "concepts.yaml").write_text(CONCEPTS, encoding="utf-8")
+    text = WITH_EXAMPLES.replace("  source: written for the tests\n", "  source: tests\n  concepts: concepts.yaml\n")
+    catalogue = Catalogue.load(write(tmp_path, text))
+    assert catalogue.action("L1S1").examples == ("who leads this?",)
+    assert [(c.name, c.words) for c in catalogue.concepts] == [("team", ("task force", "crew", "squad"))]
+    assert catalogue.search("crew")[0].action.code == "L1S1"
+
+
+def test_concepts_can_be_a_section_of_the_catalogue(tmp_path: Path) -> None:
+    catalogue = Catalogue.load(write(tmp_path, VALID + CONCEPTS))
+    assert [c.name for c in catalogue.concepts] == ["team"]
+
+
+BROKEN_NEW_FIELDS = [
+    pytest.param(VALID.replace("keywords: [task force]", "keywords: [task force]\n    examples: who leads?"), 26,
+                 "action L1S1: field 'examples' must be a list of questions", id="examples-not-a-list"),
+    pytest.param(VALID + "concepts:\n  - name: team\n    words: crew\n", 32,
+                 "concept 'team': field 'words' must be a list of words or short phrases", id="words-not-a-list"),
+    pytest.param(VALID + "concepts:\n  - name: team\n    words: []\n", 32,
+                 "concept 'team': field 'words' needs at least one word", id="no-words"),
+    pytest.param(VALID + "concepts:\n  - name: team\n    words: [a very long phrase here]\n", 32,
+                 "concept 'team': 'a very long phrase here' is not a word or a short phrase", id="long-phrase"),
+    pytest.param(VALID + "concepts:\n  - name: team\n    words: [crew]\n  - name: team\n    words: [squad]\n", 33,
+                 "duplicate concept 'team'", id="duplicate-concept"),
+    pytest.param(VALID + "concepts:\n  - words: [crew]\n", 31, "concepts[0]: missing field 'name'", id="no-name"),
+    pytest.param(VALID.replace("  source: written for the tests\n", "  source: t\n  concepts: nope.yaml\n"), 6,
+                 "catalogue: concepts file 'nope.yaml' not found next to the catalogue", id="no-concepts-file"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "line", "message"), BROKEN_NEW_FIELDS)
+def test_broken_examples_and_concepts_name_line_and_problem(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(CatalogueError) as caught:
+        Catalogue.load(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+    assert caught.value.line == line
+
+
+def test_a_broken_concepts_file_is_named_with_its_line(tmp_path: Path) -> None:
+    concepts = tmp_path / "concepts.yaml"
+    concepts.write_text(
+        "concepts:\n  - name: team\n    words: [crew]\n  - name: money\n    words: []\n", encoding="utf-8"
+    )
+    text = VALID.replace("  source: written for the tests\n", "  source: t\n  concepts: concepts.yaml\n")
+    with pytest.raises(CatalogueError) as caught:
+        Catalogue.load(write(tmp_path, text))
+    assert caught.value.path == str(concepts)
+    assert caught.value.line == 5
+    assert "concept 'money': field 'words' needs at least one word" in str(caught.value)

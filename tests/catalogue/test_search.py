@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
+import catalogue.search as search_module
 from catalogue import Catalogue, Match
+from catalogue.loader import read_catalogue
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +98,22 @@ def test_long_sentences_with_context(smr: Catalogue, text: str, expected: set[st
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("which of our facilities would hurt us most if they stopped", {"P1S2"}),
+        ("cities that share our flooding problem, should we partner with them", {"C2M1"}),
+        ("get local firms ready to keep trading after a disaster", {"I2A3"}),
+        ("where can we find cash for this", {"I2S1"}),
+        ("can companies borrow our generators and crews during a blackout", {"I2M2"}),
+        ("keep an eye on how the electricity grid is doing", {"I1S2"}),
+    ],
+)
+def test_paraphrases_match_through_examples_and_concepts(smr: Catalogue, text: str, expected: set[str]) -> None:
+    # None of these sentences uses the action's title words; examples and the concept lexicon bridge the gap.
+    assert_found(smr.search(text), expected)
+
+
+@pytest.mark.parametrize(
     ("text", "variant"),
     [
         ("redundancy of critical infrastructure", "infrastructure critical redundancy"),
@@ -130,6 +149,54 @@ def test_word_order_case_and_punctuation_do_not_matter(smr: Catalogue, text: str
 )
 def test_off_topic_has_no_confident_match(smr: Catalogue, text: str) -> None:
     assert not any(match.confident for match in smr.search(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # one generic word, even one the catalogue uses inside a phrase ("stress test", "first aid")
+        "test",
+        "test test test",
+        "meeting",
+        "today",
+        "first",
+        "first things first",
+        "is the meeting today or tomorrow",
+        # small talk and office logistics
+        "good morning, how are you",
+        "see you at lunch",
+        "can you book the meeting room for 3pm",
+        "who has the key to the storage room",
+        "please send me the minutes",
+        "the wifi is down again",
+        # other services of the city hall
+        "how do I renew my parking permit",
+        "when is the rubbish collected on my street",
+        "what are the opening hours of the library",
+        "I need a new id card",
+    ],
+)
+def test_chatter_needs_evidence_from_the_field(smr: Catalogue, text: str) -> None:
+    assert not any(match.confident for match in smr.search(text))
+
+
+def test_a_phrase_of_the_field_is_evidence_where_its_generic_word_is_not(smr: Catalogue) -> None:
+    assert smr.search("stress test of our infrastructure")[0].confident
+    assert not smr.search("test")[0].confident
+
+
+def test_a_concept_match_says_which_words_it_joined(smr: Catalogue) -> None:
+    best = smr.search("where can we find cash for this")[0]
+    assert best.action.code == "I2S1"
+    assert "cash ~ funding" in best.why
+
+
+@pytest.mark.parametrize(
+    "text", ["risk assessment", "funding for our plan", "emergancy drils", "get local firms ready after a disaster"]
+)
+def test_every_match_says_why(smr: Catalogue, text: str) -> None:
+    for match in smr.search(text):
+        assert match.why and all(isinstance(reason, str) and reason for reason in match.why)
 
 
 @pytest.mark.parametrize(
@@ -281,6 +348,28 @@ def test_works_on_any_catalogue(tmp_path: Path, fields: dict[str, str], text: st
     assert matches and matches[0].action.code == expected
     assert matches[0].terms
     assert matches[0].confident  # scores mean the same on a 4-action catalogue as on the 96-action SMR model
+
+
+def test_a_city_catalogue_can_bring_its_own_concepts(tmp_path: Path) -> None:
+    plain = tiny(tmp_path, ENGLISH)
+    path = tmp_path / "tiny-concepts.yaml"
+    path.write_text(
+        TINY_CATALOGUE.format(**ENGLISH) + "concepts:\n  - name: groundwater\n    words: [aquifer, groundwater]\n",
+        encoding="utf-8",
+    )
+    with_concepts = Catalogue.load(path)
+    assert not plain.search("aquifer")  # a word the catalogue does not know
+    best = with_concepts.search("aquifer map")[0]
+    assert best.action.code == "W1B1" and best.confident
+    assert "aquifer ~ groundwater" in best.why
+
+
+def test_the_index_needs_the_catalogue_data_not_the_catalogue_class() -> None:
+    source = Path(search_module.__file__).read_text(encoding="utf-8")
+    imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom) and node.module}
+    assert "catalogue.catalogue" not in imported
+    index = search_module.SearchIndex(read_catalogue())
+    assert index.search("stakeholder mapping")[0].action.code == "C1S1"
 
 
 @pytest.mark.parametrize(("fields", "text"), [(ENGLISH, "tell me a joke"), (ENGLISH, "hello"), (GERMAN, "xyzzy")])
