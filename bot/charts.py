@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import textwrap
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conversations import MaturityChart
 
@@ -43,7 +43,7 @@ LABEL_LINES = 3
 """...onto at most this many lines (a longer title ends in an ellipsis on the last)."""
 LINE_STEP = 0.42
 """Extra bar spacing per wrapped label line, in bar units."""
-STAGE_CHARS = 22
+STAGE_CHARS = 28
 TITLE_WIDTH = 55
 FONT_SIZE = 9
 TEXT_COLOUR = "#333333"
@@ -72,6 +72,7 @@ def maturity_chart_png(chart: MaturityChart) -> bytes:
 
 
 def _draw(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[str, str]) -> None:
+    from matplotlib.legend_handler import HandlerTuple
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.transforms import blended_transform_factory
@@ -148,19 +149,24 @@ def _draw(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[str, st
         title, x=0.02, ha="left", fontsize=FONT_SIZE + 3, fontweight="bold", color=TEXT_COLOUR, **plain
     )
     heading.set_linespacing(1.3)
-    legend = [
-        Patch(color="#777777", label=chart.legend_reached),
-        Patch(color="#777777", alpha=NEXT_ALPHA, label=chart.legend_next),
+    colours = [DOMAIN_COLOURS[number % len(DOMAIN_COLOURS)] for number in range(max(len(chart.domains), 1))]
+    legend: list[Any] = [  # in the bars' own colours: one swatch per domain, solid and lighter
+        tuple(Patch(color=colour) for colour in colours),
+        tuple(Patch(color=colour, alpha=NEXT_ALPHA, linewidth=0) for colour in colours),
     ]
+    names = [chart.legend_reached, chart.legend_next]
     if spread_drawn and chart.legend_spread:
-        legend.append(Line2D([], [], color=SPREAD_COLOUR, marker="|", markersize=7, label=chart.legend_spread))
+        legend.append(Line2D([], [], color=SPREAD_COLOUR, marker="|", markersize=7))
+        names.append(chart.legend_spread)
     shown = figure.legend(
-        handles=legend,
+        legend,
+        names,
+        handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
         loc="outside lower right",
         fontsize=FONT_SIZE - 0.5,
         frameon=False,
         ncols=len(legend) if len(legend) < 3 else 2,
-        handlelength=1.2,
+        handlelength=0.6 * len(colours),
         labelcolor=TEXT_COLOUR,
     )
     for text in shown.get_texts():

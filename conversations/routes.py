@@ -65,6 +65,7 @@ COMMANDS: dict[str, Command] = {
         Command("assess", assessment.start, guard=onboarded, menu=True, shortcut=True),
         Command("checkin", checkin.start, guard=onboarded, menu=True, shortcut=True),
         Command("results", results.start, guard=onboarded, menu=True, shortcut=True),
+        Command("next", results.all_next, guard=onboarded, shortcut=True),
         Command("ask", ask.start, menu=True),
         Command("areas", browse.start, menu=True, shortcut=True),
         Command("change", change.start, guard=onboarded),

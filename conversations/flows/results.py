@@ -10,13 +10,13 @@ from catalogue import Answer, AreaMaturity, city_maturity, next_actions
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows.answering import progress_bar
 from conversations.flows.menu import shortcuts
+from conversations.flows.wording import button_title
 from conversations.messages import ChartArea, ChartDomain, MaturityChart, Option, Reply
 from conversations.storage import repository
 from conversations.turn import Turn
 
 NEXT_PER_DOMAIN = 3
-"""How many next actions per domain the summary lists (the rest are counted)."""
-BAR_CELLS = 5
+"""How many next actions per domain the summary lists (the rest are counted, and listed by ``/next``)."""
 
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
@@ -35,7 +35,7 @@ async def current_answers(turn: Turn) -> dict[str, Answer]:
 
 
 async def summary(turn: Turn) -> list[Reply]:
-    """The results message, with buttons to the most urgent action of each domain."""
+    """The results message: each area's stage as bar and words, next steps, buttons to them and to all of them."""
     assert turn.participant is not None
     answers = await current_answers(turn)
     if not answers:
@@ -45,18 +45,12 @@ async def summary(turn: Turn) -> list[Reply]:
     recommended = next_actions(catalogue, answers)
     city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
     city_name = city.name if city else ""
-    lines = [turn.t("results.title", city=city_name)]
+    lines = [turn.t("results.title", city=city_name), turn.t("results.scale", count=len(catalogue.stages))]
     buttons: list[Option] = []
     for domain in catalogue.domains:
         lines += ["", turn.t("results.domain", code=domain.code, name=domain.name)]
         for area in catalogue.areas_of(domain.code):
-            state = maturity[area.code]
-            done = sum(progress.done for progress in state.stages)
-            total = sum(progress.total for progress in state.stages)
-            stage = stage_name(turn, state.stage_reached)
-            lines.append(
-                turn.t("results.area", area=area.code, bar=progress_bar(turn, done, total, BAR_CELLS), stage=stage)
-            )
+            lines.append(area_line(turn, maturity[area.code], answers))
         actions = recommended[domain.code]
         if not actions:
             lines.append(turn.t("results.domain_complete"))
@@ -64,14 +58,79 @@ async def summary(turn: Turn) -> list[Reply]:
         lines.append(turn.t("results.next"))
         lines += [turn.t("results.action", code=a.code, title=a.title) for a in actions[:NEXT_PER_DOMAIN]]
         if len(actions) > NEXT_PER_DOMAIN:
-            lines.append(turn.t("results.more", count=len(actions) - NEXT_PER_DOMAIN))
-        urgent = actions[0].code
-        buttons.append(Option(turn.t("results.details", code=urgent), navigation_choice(Prefix.DETAILS, urgent)))
-    chart = maturity_chart(turn, maturity, city=city_name)
-    return [Reply("\n".join(lines), options=tuple(buttons), columns=2, chart=chart)]
+            lines.append(turn.t("results.more", count=len(actions) - NEXT_PER_DOMAIN, domain=domain.code))
+        buttons.append(action_button(turn, actions[0].code))
+    hidden = sum(max(len(actions) - NEXT_PER_DOMAIN, 0) for actions in recommended.values())
+    if hidden:
+        buttons.append(Option(turn.t("results.all_next"), navigation_choice(Prefix.SHORTCUT, "next")))
+    chart = maturity_chart(turn, maturity, city=city_name, answers=answers)
+    return [Reply("\n".join(lines), options=tuple(buttons), columns=1, chart=chart)]
 
 
-def maturity_chart(turn: Turn, maturity: dict[str, AreaMaturity], *, city: str) -> MaturityChart:
+def action_button(turn: Turn, code: str) -> Option:
+    """A button to an action's details, labelled with its code and a short title."""
+    return Option(
+        turn.t("results.details", code=code, title=button_title(turn.catalogue, code)[len(code) + 1 :]),
+        navigation_choice(Prefix.DETAILS, code),
+    )
+
+
+def assessed(state: AreaMaturity, answers: dict[str, Answer], turn: Turn) -> bool:
+    """The area has at least one answer other than "Not sure"."""
+    return any(
+        answers.get(action.code, Answer.UNKNOWN) != Answer.UNKNOWN for action in turn.catalogue.actions_of(state.area)
+    )
+
+
+def stage_words(turn: Turn, state: AreaMaturity, answers: dict[str, Answer], *, short: bool = False) -> str:
+    """Where an area stands, in words that match its bar.
+
+    "Moderate", "Moderate · Advanced: 2 of 4 done", "Starting in progress (1 of 2)", "not started",
+    or "not sure yet" when every answer of the area is "Not sure". ``short`` leaves out the next
+    stage's progress (a chart shows it as a lighter bar).
+    """
+    progress = next((p for p in state.stages if p.stage == state.next_stage), None)
+    if state.stage_reached is None:
+        if not assessed(state, answers, turn):
+            return turn.t("results.not_sure")
+        if progress is None or (progress.done == 0 and progress.in_progress == 0):
+            return turn.t("results.not_started")
+        key = "results.chart_in_progress" if short else "results.in_progress"
+        return turn.t(key, stage=stage_name(turn, progress.stage), done=progress.done, total=progress.total)
+    reached = stage_name(turn, state.stage_reached)
+    if short or progress is None or progress.done == 0:
+        return reached
+    return turn.t(
+        "results.next_progress",
+        stage=reached,
+        next_stage=stage_name(turn, progress.stage),
+        done=progress.done,
+        total=progress.total,
+    )
+
+
+def area_line(turn: Turn, state: AreaMaturity, answers: dict[str, Answer]) -> str:
+    """One area: a bar of the stage reached out of the model's stages, the same in words, missing stages named."""
+    catalogue = turn.catalogue
+    positions = {stage.code: number for number, stage in enumerate(catalogue.stages, start=1)}
+    reached = positions[state.stage_reached] if state.stage_reached else 0
+    line = turn.t(
+        "results.area",
+        area=state.area,
+        bar=progress_bar(turn, reached, len(catalogue.stages), len(catalogue.stages)),
+        stage=stage_words(turn, state, answers),
+    )
+    own = {stage.code for stage in catalogue.stages_of(state.area)}
+    missing = [stage.name for stage in catalogue.stages if stage.code not in own]
+    if missing:
+        names = ", ".join(missing[:-1]) + (turn.t("results.or") if len(missing) > 1 else "") + missing[-1]
+        line += turn.t("results.missing_stages", stages=names)
+    return line
+
+
+def maturity_chart(
+    turn: Turn, maturity: dict[str, AreaMaturity], *, city: str, answers: dict[str, Answer] | None = None
+) -> MaturityChart:
     """The chart of the stage each area reached, in the user's words, for the adapter to draw."""
     catalogue = turn.catalogue
     positions = {stage.code: number for number, stage in enumerate(catalogue.stages, start=1)}
@@ -79,7 +138,9 @@ def maturity_chart(turn: Turn, maturity: dict[str, AreaMaturity], *, city: str) 
         ChartDomain(
             code=domain.code,
             name=domain.name,
-            areas=tuple(chart_area(turn, maturity[area.code], positions) for area in catalogue.areas_of(domain.code)),
+            areas=tuple(
+                chart_area(turn, maturity[area.code], positions, answers) for area in catalogue.areas_of(domain.code)
+            ),
         )
         for domain in catalogue.domains
     )
@@ -92,7 +153,9 @@ def maturity_chart(turn: Turn, maturity: dict[str, AreaMaturity], *, city: str) 
     )
 
 
-def chart_area(turn: Turn, state: AreaMaturity, positions: dict[str, int]) -> ChartArea:
+def chart_area(
+    turn: Turn, state: AreaMaturity, positions: dict[str, int], answers: dict[str, Answer] | None = None
+) -> ChartArea:
     """One area's bar, placed on the stage axis by ``positions`` (stage code -> 1, 2, ...; 0 is before the first)."""
     catalogue = turn.catalogue
     reached = positions[state.stage_reached] if state.stage_reached else 0
@@ -103,5 +166,29 @@ def chart_area(turn: Turn, state: AreaMaturity, positions: dict[str, int]) -> Ch
         reached=reached,
         next_stage=positions[progress.stage] if progress else reached,
         share_next=progress.share_done if progress else 0.0,
-        stage=stage_name(turn, state.stage_reached),
+        stage=stage_name(turn, state.stage_reached)
+        if answers is None
+        else stage_words(turn, state, answers, short=True),
     )
+
+
+async def all_next(turn: Turn, argument: str) -> list[Reply]:
+    """``/next [DOMAIN]``: every next recommended action (of one domain), each with a button to it."""
+    answers = await current_answers(turn)
+    catalogue = turn.catalogue
+    recommended = next_actions(catalogue, answers)
+    wanted = argument.strip().upper()
+    domains = [d for d in catalogue.domains if d.code == wanted] or catalogue.domains
+    lines = [turn.t("results.next_title", count=sum(len(recommended[d.code]) for d in domains))]
+    buttons: list[Option] = []
+    for domain in domains:
+        actions = recommended[domain.code]
+        lines += ["", turn.t("results.domain", code=domain.code, name=domain.name)]
+        if not actions:
+            lines.append(turn.t("results.domain_complete"))
+        for action in actions:
+            lines.append(turn.t("results.action", code=action.code, title=action.title))
+            buttons.append(action_button(turn, action.code))
+    if not answers:
+        lines.append("\n" + turn.t("results.next_no_answers"))
+    return [Reply("\n".join(lines), options=tuple(buttons))]

@@ -132,9 +132,11 @@ async def test_changing_an_earlier_answer_keeps_history_and_updates_results(
     await chat.press("answers.done")
     await chat.press("answers.not_yet")
     await chat.command("/results")
-    assert chat.said("results.area", area="L1", bar=chat.bar(1), stage=chat.t("results.not_started"))
+    in_progress = chat.t("results.in_progress", stage=starting, done=1, total=2)
+    assert chat.said("results.area", area="L1", bar=chat.bar(0), stage=in_progress)
     l1 = chart_area(chat, "L1")  # one of the two actions of stage S done: half way to the first stage
-    assert (l1.reached, l1.next_stage, l1.share_next, l1.stage) == (0, 1, 0.5, chat.t("results.not_started"))
+    in_progress = chat.t("results.chart_in_progress", stage=starting, done=1, total=2)
+    assert (l1.reached, l1.next_stage, l1.share_next, l1.stage) == (0, 1, 0.5, in_progress)
     await chat.command("/change L1S2")
     assert chat.said("change.question", code="L1S2", answer=not_yet)
     await chat.press("answers.done")

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from catalogue import Answer, Catalogue, answers_for_stage, city_maturity, next_actions
 from conversations import Engine
+from conversations.flows.wording import button_title
 from conversations.storage.models import AnswerRecord, Assessment
 from tests.helpers.chat import Chat, count, rows
+
+
+def short_title(catalogue: Catalogue, code: str) -> str:
+    return button_title(catalogue, code).removeprefix(code + " ")
 
 
 async def check_in(chat: Chat, catalogue: Catalogue, stage: str | None) -> None:
@@ -38,7 +43,11 @@ async def test_check_in_in_ten_taps_ends_with_recommendations(engine: Engine, ca
         for action in actions[:3]:
             assert chat.said("results.action", code=action.code, title=action.title)
     assert [option.label for option in chat.last.options] == [
-        chat.t("results.details", code=actions[0].code) for actions in recommended.values()
+        *(
+            chat.t("results.details", code=a[0].code, title=short_title(catalogue, a[0].code))
+            for a in recommended.values()
+        ),
+        chat.t("results.all_next"),
     ]
     assert await count(engine, AnswerRecord) == len(catalogue.actions)
     [assessment] = await rows(engine, Assessment)

@@ -8,12 +8,16 @@ import pytest
 from telegram.ext import Application
 
 from bot.telegram import render
+from catalogue import Catalogue
 from conversations import Attachment, Engine, MaturityChart, Option, Reply
+from conversations.flows.wording import BUTTON_TITLE, shorten
 from tests.helpers.fake_telegram import BOT_USERNAME, Call, FakeBotApi, methods
 from tests.helpers.telegram_chat import TelegramChat
 from tests.helpers.telegram_updates import GROUP_ID, make_callback_update, make_command_update
 
 CHECKIN_AREAS = 10
+
+DETAILS_L1S1 = shorten(Catalogue.load().action("L1S1").title, BUTTON_TITLE)
 
 
 async def onboard(chat: TelegramChat, city: str = "Torino") -> None:
@@ -72,7 +76,9 @@ async def test_quick_checkin_by_buttons_ends_in_recommendations(chat: TelegramCh
     results, chart = step[-2:]  # the results are too long for a caption: text first, then the chart
     assert (results.method, chart.method) == ("sendMessage", "sendPhoto")
     assert chat.shows(results, "results.title", city="Torino") and chat.shows(results, "results.next")
-    assert chart.text == "" and chat.label("results.details", code="L1S1") in chart.labels  # buttons on the last one
+    assert (
+        chart.text == "" and chat.label("results.details", code="L1S1", title=DETAILS_L1S1) in chart.labels
+    )  # buttons on the last one
     assert results.buttons == []
     assert_is_chart(chart)
 
