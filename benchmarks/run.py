@@ -12,8 +12,9 @@ Run: python benchmarks/run.py [--quick] [--json]   (a table, or one JSON object)
 * ``startup_s``: ``citybot run`` from process start to its first getUpdates, median of 5
   (``benchmarks/startup.py``); ``rss_mb``: the citybot load process's resident memory after the load.
 
-``--quick`` (under a minute) records the mix from 50 officials and times 20 workshop participants
-and 3 start-ups; the full run takes a few minutes.
+``--quick`` records the mix from 50 officials, times 20 workshop participants and 3 start-ups,
+and matching on the dev questions alone: under a minute on an idle machine, where the full run
+takes under five. ``run.seconds_per_part`` says where a run's time went.
 Ratios compare figures measured in the same run, because this machine is shared.
 """
 
@@ -46,13 +47,20 @@ RTT_MS = 50.0
 PART_TIMEOUT_S = 600
 
 
+PART_SECONDS: dict[str, float] = {}
+"""How long each part took, by script (and first argument), for the report."""
+
+
 def part(*args: str) -> dict[str, Any]:
     """Run one part in a fresh Python process; its output (or its last line) is its JSON result."""
+    started = time.perf_counter()
+    name = " ".join([Path(args[0]).stem, *args[1:2]])
     completed = subprocess.run(
         [sys.executable, *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=PART_TIMEOUT_S, check=False
     )
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}")
+    PART_SECONDS[name] = round(PART_SECONDS.get(name, 0.0) + time.perf_counter() - started, 1)
     output = completed.stdout.strip()
     try:
         return json.loads(output)
@@ -76,17 +84,20 @@ def dig(report: dict[str, Any], *paths: tuple[str, ...]) -> Any:
 def matching_figures(size: str, folder: Path) -> dict[str, Any]:
     """The search figures of ``matching.py --json`` (the dev set's accuracy, latency over all its questions).
 
-    The tiny size (for the test of the report's keys) gives it the dev set's first three questions.
+    A quick run gives it the dev set alone (the full run also times the other question sets); the
+    tiny size (for the test of the report's keys) only the dev set's first three questions.
     """
     import yaml
 
     arguments = [str(HERE / "matching.py"), "--json"]
+    dev = Path(REPO_ROOT.parent / "shared" / "eval" / "questions-dev.yaml")
     if size == "tiny":
-        dev = Path(REPO_ROOT.parent / "shared" / "eval" / "questions-dev.yaml")
         document = yaml.safe_load(dev.read_text(encoding="utf-8"))
         few = Path(folder) / "questions-dev.yaml"
         few.write_text(yaml.safe_dump({**document, "questions": document["questions"][:3]}), encoding="utf-8")
         arguments += ["--questions", str(few)]
+    elif size == "quick":
+        arguments += ["--questions", str(dev)]  # the dev set alone: latency over its 50 questions
     report = part(*arguments)
     return {
         "top1": dig(report, ("sets", "questions-dev", "search", "top1"), ("search", "top1")),
@@ -138,6 +149,7 @@ def run(size: str) -> dict[str, Any]:
             "workshop_participants": workshop["participants"],
             "startup_runs": startup["runs"],
             "seconds": round(time.perf_counter() - started, 1),
+            "seconds_per_part": dict(PART_SECONDS),
             "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         },
