@@ -2,16 +2,19 @@
 
 Each answer is the stage the area has completed (or "not started"), turned into answers for
 every action of the area by ``catalogue.answers_for_stage``: one tap per area gives a full result.
+Each area's stages are told by that area's own actions; "Not sure" marks the area's actions
+"Not sure" (asked again in the full assessment); Back shows the choice made before.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from catalogue import answers_for_stage
+from catalogue import Answer, answers_for_stage, area_maturity
 from conversations import assessments
 from conversations.flows import results
 from conversations.flows.answering import area_progress
+from conversations.flows.wording import stage_summary
 from conversations.messages import Reply
 from conversations.storage.models import Assessment, AssessmentKind, AssessmentStatus
 from conversations.turn import Turn
@@ -19,6 +22,7 @@ from conversations.turn import Turn
 FLOW = "checkin"
 KIND = AssessmentKind.CHECKIN
 NOT_STARTED = "0"
+NOT_SURE = "u"
 BACK = "b"
 
 
@@ -30,13 +34,46 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     elif assessment.status != AssessmentStatus.OPEN:
         assessments.resume(turn, assessment)
     turn.set_flow(FLOW, assessment=assessment.id)
-    return [turn.say("checkin.intro", count=len(turn.catalogue.areas)), *await render(turn)]
+    return [intro(turn), *await render(turn)]
+
+
+def intro(turn: Turn) -> Reply:
+    """What the check-in asks, and the stages in order, the top one explained (its name is unusual)."""
+    stages = turn.catalogue.stages
+    return turn.say(
+        "checkin.intro",
+        count=len(turn.catalogue.areas),
+        ladder=turn.t("checkin.ladder_separator").join(stage.name for stage in stages),
+        top=stages[-1].name,
+        top_description=stages[-1].description,
+    )
 
 
 async def current(turn: Turn) -> Assessment | None:
     assert turn.participant is not None
     assessment = await turn.current_assessment()
     return assessment if assessment is not None and not assessments.is_finished(assessment) else None
+
+
+def earlier_choice(turn: Turn, area: str, answers: dict[str, str]) -> str | None:
+    """The choice an area was given in this check-in (a stage code, not started, not sure), if any."""
+    codes = [action.code for action in turn.catalogue.actions_of(area)]
+    given = {code: Answer(answers[code]) for code in codes if code in answers}
+    if not given:
+        return None
+    if all(value == Answer.UNKNOWN for value in given.values()):
+        return NOT_SURE
+    return area_maturity(turn.catalogue, area, given).stage_reached or NOT_STARTED
+
+
+def stage_lines(turn: Turn, area: str) -> str:
+    """Each stage of the area, told by its own first action (short), with how many more it has."""
+    lines = []
+    for stage in turn.catalogue.stages_of(area):
+        summary, count = stage_summary(turn.catalogue, area, stage.code)
+        more = turn.t("checkin.stage_more", count=count - 1) if count > 1 else ""
+        lines.append(turn.t("checkin.stage_line", stage=stage.name, description=summary + more))
+    return "\n".join(lines)
 
 
 async def render(turn: Turn) -> list[Reply]:
@@ -52,10 +89,19 @@ async def render(turn: Turn) -> list[Reply]:
         progress=area_progress(turn, area.code),
         area=area.code,
         area_title=area.title,
-        stages="\n".join(turn.t("checkin.stage_line", stage=s.name, description=s.description) for s in stages),
+        stages=stage_lines(turn, area.code),
     )
+    earlier = earlier_choice(turn, area.code, await turn.answers_of(assessment))
     buttons = [(turn.t("checkin.not_started"), f"{area.code}:{NOT_STARTED}")]
     buttons += [(stage.name, f"{area.code}:{stage.code}") for stage in stages]
+    buttons.append((turn.t("checkin.not_sure"), f"{area.code}:{NOT_SURE}"))
+    if earlier is not None:
+        labels = dict((value.rpartition(":")[2], label) for label, value in buttons)
+        text += "\n\n" + turn.t("checkin.earlier", answer=labels[earlier])
+        buttons = [
+            (turn.t("checkin.chosen", label=label) if value.endswith(f":{earlier}") else label, value)
+            for label, value in buttons
+        ]
     if area.code != catalogue.areas[0].code:
         buttons.append((turn.t("checkin.back"), f"{area.code}:{BACK}"))
     return [turn.question(text, buttons, columns=2)]
@@ -75,11 +121,15 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         first, *rest = await render(turn)
         return [dataclasses.replace(first, replaces_previous=True), *rest]
     stages = {stage.code: stage for stage in catalogue.stages_of(area_code)}
-    if op != NOT_STARTED and op not in stages:
+    if op == NOT_SURE:
+        await turn.set_answers(assessment, {action.code: Answer.UNKNOWN for action in catalogue.actions_of(area_code)})
+        label = turn.t("checkin.not_sure")
+    elif op == NOT_STARTED or op in stages:
+        reached = stages[op] if op != NOT_STARTED else None
+        await turn.set_answers(assessment, answers_for_stage(catalogue, area_code, reached.code if reached else None))
+        label = reached.name if reached else turn.t("checkin.not_started")
+    else:
         return None
-    reached = stages[op] if op != NOT_STARTED else None
-    await turn.set_answers(assessment, answers_for_stage(catalogue, area_code, reached.code if reached else None))
-    label = reached.name if reached else turn.t("checkin.not_started")
     area = catalogue.area(area_code)
     echo = turn.echo(turn.t("checkin.answered", area=area_code, area_title=area.title, stage=label))
     if index + 1 < len(codes):
