@@ -17,10 +17,12 @@ the Application's update queue at once (as a getUpdates batch of a busy moment w
 until the last reply has left; a fake Bot API (``tests/helpers/fake_telegram.py``) answers, with
 message ids counted per chat as Telegram does, so the recorded buttons press the same messages.
 
-Each part prints one JSON object: updates/s; with a delay, per-update latency (from the moment
-the chat's previous update was answered, or the batch arrived, to the update's last Bot API
-call); replies of a chat that left in another order than the recorded ones; errors (logged
-errors, Bot API error answers, replies missing or not in the recording); the process's RSS.
+Each part prints one JSON object: updates/s, and this process's CPU time per update (1000 over
+it is what updates/s approaches with a core to itself; chart worker processes not included); with a delay,
+per-update latency (from the moment the chat's previous update was answered, or the batch
+arrived, to the update's last Bot API call); replies of a chat that left in another order than
+the recorded ones; errors (logged errors, Bot API error answers, replies missing or not in the
+recording); the process's RSS.
 """
 
 from __future__ import annotations
@@ -386,7 +388,7 @@ async def replay(trace: dict[str, Any], bot: str, rtt_ms: float) -> dict[str, An
                 errors.count, errors.first = 0, None
                 updates = [Update.de_json(item["update"], application.bot) for item in played]
                 await application.start()
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 for update in updates:
                     application.update_queue.put_nowait(update)
                 total = sum(len(methods) for methods in expected.values())
@@ -394,6 +396,7 @@ async def replay(trace: dict[str, Any], bot: str, rtt_ms: float) -> dict[str, An
                 while len(api.timeline) < total and time.perf_counter() < deadline:
                     await asyncio.sleep(0.01)
                 await asyncio.wait_for(application.update_queue.join(), timeout=max(deadline - time.perf_counter(), 1))
+                cpu = time.process_time() - cpu_started
                 await asyncio.sleep(0.05)  # anything sent after the last expected reply counts too
                 await application.stop()
         finally:
@@ -410,6 +413,7 @@ async def replay(trace: dict[str, Any], bot: str, rtt_ms: float) -> dict[str, An
         "bot_api_calls": len(timeline),
         "seconds": round(finished - started, 3),
         "updates_per_s": round(len(played) / max(finished - started, 1e-9), 1),
+        "cpu_ms_per_update": round(cpu * 1000 / max(len(played), 1), 3),
     }
     if bot == "citybot":
         result |= check_replies(played, timeline, started)

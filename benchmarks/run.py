@@ -153,6 +153,11 @@ def run(size: str) -> dict[str, Any]:
             "python": platform.python_version(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         },
+        "cpu_ms_per_update": {
+            "echo": echo["cpu_ms_per_update"],
+            "citybot": citybot["cpu_ms_per_update"],
+            "ratio": round(echo["cpu_ms_per_update"] / max(citybot["cpu_ms_per_update"], 1e-9), 3),
+        },
         "details": {"echo": echo, "citybot": citybot, "citybot_rtt50": delayed, "workshop": workshop},
     }
 
@@ -177,6 +182,14 @@ ROWS = (
 )
 
 
+def print_cpu(report: dict[str, Any]) -> None:
+    cpu = report["cpu_ms_per_update"]
+    print(
+        f"CPU per update (this machine is shared, so wall figures vary): echo {cpu['echo']} ms, "
+        f"citybot {cpu['citybot']} ms (echo / citybot = {cpu['ratio']})"
+    )
+
+
 def print_table(report: dict[str, Any]) -> None:
     info = report["run"]
     print(
@@ -188,6 +201,7 @@ def print_table(report: dict[str, Any]) -> None:
     for group, key, label, target in ROWS:
         value = report[group][key] if group else report[key]
         print(f"{label:42}{value:>12}  {target}")
+    print_cpu(report)
 
 
 def main(argv: list[str] | None = None) -> int:
