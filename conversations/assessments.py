@@ -32,6 +32,12 @@ async def create(
     )
 
 
+async def latest(turn: Turn, kind: AssessmentKind) -> Assessment | None:
+    """The participant's latest assessment of ``kind``, whatever its status."""
+    assert turn.participant is not None
+    return await repository.latest_assessment(turn.session, participant=turn.participant, kind=kind)
+
+
 def resume(turn: Turn, assessment: Assessment) -> None:
     """Open an assessment again, as the latest one worked on."""
     repository.set_status(turn.session, assessment=assessment, status=AssessmentStatus.OPEN)

@@ -4,11 +4,18 @@ Where the assessment stands lives on the assessment row (``cursor`` and ``trail`
 survives pauses, detours (asking, browsing) and restarts. Because stages are cumulative,
 finishing a stage that still has open actions brings a *gate*: move on to the next area,
 or carry on with the next stage anyway.
+
+It builds on what it knows: what a check-in said was done is *pre-filled* (shown as such, one
+tap to confirm or correct, and skipped on the way), so the assessment starts at the first action
+not yet known. Before the end, the actions skipped or answered "Not sure" are offered again (the
+*end* question); it is called complete only when every action has an answer. A finished assessment
+offers to answer what is still open, or to review answers, rather than starting over.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection, Mapping
 from enum import StrEnum
 
 from catalogue import Action, Answer, Catalogue
@@ -17,20 +24,28 @@ from conversations.flows import results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label, area_progress
 from conversations.flows.menu import shortcuts
 from conversations.messages import Reply
+from conversations.storage import repository
 from conversations.storage.models import Assessment, AssessmentKind
 from conversations.turn import Turn
 
 FLOW = "assessment"
 KIND = AssessmentKind.FULL
 GATE = "gate"
+END = "end"
+"""The cursor of the question before the end: go over the skipped and "Not sure" actions, or finish."""
 MAX_NOTE_LENGTH = 1000
-BACK, SKIP, NOTE, PAUSE, NEXT_AREA, GO_ON = "b", "s", "t", "z", "next", "go"
+BACK, SKIP, NOTE, PAUSE, NEXT_AREA, GO_ON, CHECK = "b", "s", "t", "z", "next", "go", "c"
+REVISIT, FINISH = "over", "fin"
+OPEN_ONES, REVIEW, NEW = "open", "review", "new"
+SHOWN_OPEN = 6
+"""How many open action codes the end question names (the rest are counted)."""
 
 
 class Step(StrEnum):
-    """Where the flow is besides the assessment's cursor: answering (no step) or typing a note."""
+    """Where the flow is besides the assessment's cursor: answering (no step), a note, or what next after the end."""
 
     NOTE = "note"
+    FINISHED = "finished"
 
 
 def first_action(catalogue: Catalogue, area: str, stage: str | None = None) -> str:
@@ -53,8 +68,8 @@ def open_actions(catalogue: Catalogue, area: str, stage: str, answers: dict[str,
     return [a for a in catalogue.actions_of(area, stage) if answers.get(a.code) != Answer.DONE]
 
 
-def next_cursor(catalogue: Catalogue, code: str, answers: dict[str, str]) -> str | None:
-    """Where to go after an action: the next one of its stage, a gate, the next stage or area, or the end."""
+def step_after(catalogue: Catalogue, code: str, answers: Mapping[str, str]) -> str | None:
+    """The position after an action: the next one of its stage, a gate, the next stage or area, or the end."""
     action = catalogue.action(code)
     stage_actions = catalogue.sorted_actions(catalogue.actions_of(action.area, action.stage))
     position = [a.code for a in stage_actions].index(code)
@@ -64,35 +79,174 @@ def next_cursor(catalogue: Catalogue, code: str, answers: dict[str, str]) -> str
     if next_stage is None:
         following = area_after(catalogue, action.area)
         return first_action(catalogue, following) if following else None
-    if open_actions(catalogue, action.area, action.stage, answers):
+    if open_actions(catalogue, action.area, action.stage, dict(answers)):
         return f"{GATE}:{action.area}:{action.stage}"
     return first_action(catalogue, action.area, next_stage)
 
 
+def land(catalogue: Catalogue, target: str | None, answers: Mapping[str, str], skip: Collection[str]) -> str | None:
+    """``target``, or the first position after it that is not an action in ``skip`` (already known)."""
+    while target is not None and target in skip:
+        target = step_after(catalogue, target, answers)
+    return target
+
+
+def next_cursor(catalogue: Catalogue, code: str, answers: Mapping[str, str], skip: Collection[str] = ()) -> str | None:
+    """Where to go after an action, passing over the actions in ``skip``."""
+    return land(catalogue, step_after(catalogue, code, answers), answers, skip)
+
+
+class Known:
+    """What the assessment knows: its own answers, and the check-in's pre-filled "Done"s it has not answered itself."""
+
+    def __init__(self, own: Mapping[str, str], prefill: Collection[str]) -> None:
+        self.own = own
+        self.prefilled = {code for code in prefill if code not in own}
+
+    @property
+    def merged(self) -> dict[str, str]:
+        """Every answer the stage rules count: pre-filled "Done"s under the assessment's own."""
+        return {code: Answer.DONE.value for code in self.prefilled} | dict(self.own)
+
+    def answered(self, code: str) -> bool:
+        """The action has an answer other than "Not sure" (its own or pre-filled)."""
+        return code in self.prefilled or self.own.get(code, Answer.UNKNOWN) != Answer.UNKNOWN
+
+    def skip(self, *, checking_area: str | None = None) -> set[str]:
+        """The actions the way forward passes over: known ones (but the pre-filled of an area being checked)."""
+        own = {code for code, value in self.own.items() if value != Answer.UNKNOWN}
+        prefilled = {code for code in self.prefilled if not code.startswith(checking_area or "\0")}
+        return own | prefilled
+
+    def open_codes(self, catalogue: Catalogue, area: str | None = None) -> list[str]:
+        """The actions (of an area) without an answer yet, or answered "Not sure", in catalogue order."""
+        actions = catalogue.actions_of(area) if area else catalogue.actions
+        return [action.code for action in catalogue.sorted_actions(actions) if not self.answered(action.code)]
+
+
+async def known(turn: Turn, assessment: Assessment) -> Known:
+    return Known(await turn.answers_of(assessment), turn.data.get("prefill", []))
+
+
+async def checkin_done(turn: Turn, assessment: Assessment | None) -> list[str]:
+    """The actions the participant's check-ins say are done, which this assessment (if any) has not answered itself."""
+    assert turn.participant is not None
+    own = await turn.answers_of(assessment) if assessment is not None else {}
+    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    return sorted(
+        code
+        for code, (record, source) in latest.items()
+        if source.kind == AssessmentKind.CHECKIN
+        and record.value == Answer.DONE
+        and code not in own
+        and turn.catalogue.has_action(code)
+    )
+
+
 async def start(turn: Turn, argument: str) -> list[Reply]:
-    """``/assess``: resume the open assessment exactly where it was, or begin a new one."""
+    """``/assess``: resume the open assessment where it was; after a finished one, offer what next; else begin."""
     assessment = await assessments.unfinished(turn, KIND)
     if assessment is not None and assessment.cursor is not None:
         assessments.resume(turn, assessment)
-        turn.set_flow(FLOW, assessment=assessment.id)
+        turn.set_flow(FLOW, assessment=assessment.id, prefill=await checkin_done(turn, assessment))
         return [turn.say("assessment.resumed"), *await render(turn)]
-    assessment = await assessments.create(turn, KIND, cursor=first_action(turn.catalogue, turn.catalogue.areas[0].code))
-    turn.set_flow(FLOW, assessment=assessment.id)
-    intro = turn.say("assessment.intro", areas=len(turn.catalogue.areas), actions=len(turn.catalogue.actions))
-    return [intro, *await render(turn)]
+    latest = await assessments.latest(turn, KIND)
+    if latest is not None and assessments.is_finished(latest):
+        turn.set_flow(FLOW, Step.FINISHED, assessment=latest.id, prefill=await checkin_done(turn, latest))
+        return await render(turn)
+    return await begin(turn)
+
+
+async def begin(turn: Turn) -> list[Reply]:
+    """A new assessment, pre-filled from the check-ins, at the first action not yet known."""
+    catalogue = turn.catalogue
+    prefill = await checkin_done(turn, None)
+    state = Known({}, prefill)
+    first = first_action(catalogue, catalogue.areas[0].code)
+    cursor = land(catalogue, first, state.merged, state.skip()) or first
+    assessment = await assessments.create(turn, KIND, cursor=cursor)
+    turn.set_flow(FLOW, assessment=assessment.id, prefill=prefill)
+    replies = [turn.say("assessment.intro", areas=len(catalogue.areas), actions=len(catalogue.actions))]
+    if prefill:
+        replies.append(turn.say("assessment.prefilled_intro", count=len(prefill), areas=prefill_summary(turn, prefill)))
+    return [*replies, *await render(turn)]
+
+
+def prefill_summary(turn: Turn, prefill: Collection[str]) -> str:
+    """Per area, how far the pre-filled answers go ("L1 up to Moderate, P2 up to Starting")."""
+    catalogue = turn.catalogue
+    parts = []
+    for area in catalogue.areas:
+        stages = [
+            s
+            for s in catalogue.stages_of(area.code)
+            if any(a.code in prefill for a in catalogue.actions_of(area.code, s.code))
+        ]
+        if stages:
+            parts.append(turn.t("assessment.prefilled_area", area=area.code, stage=stages[-1].name))
+    return ", ".join(parts)
 
 
 async def render(turn: Turn) -> list[Reply]:
     """The pending question: an action, a stage gate, or the note prompt."""
     assessment = await turn.current_assessment()
+    if assessment is not None and turn.step == Step.FINISHED:
+        return [await finished_question(turn, assessment)]
     if assessment is None or assessment.cursor is None or assessments.is_finished(assessment):
         turn.clear_flow()
         return [turn.say("assessment.none", options=shortcuts(turn, "assess", "results"))]
     if turn.step == Step.NOTE:
         return [turn.say("assessment.note_prompt", code=assessment.cursor, limit=MAX_NOTE_LENGTH)]
+    if assessment.cursor == END:
+        return [await end_question(turn, assessment)]
     if assessment.cursor.startswith(GATE):
         return [gate_question(turn, assessment.cursor)]
     return [await action_question(turn, assessment, assessment.cursor)]
+
+
+async def finished_question(turn: Turn, assessment: Assessment) -> Reply:
+    """After a finished assessment: answer what is still open, review answers, or start a new one."""
+    state = await known(turn, assessment)
+    total = len(turn.catalogue.actions)
+    still_open = len(state.open_codes(turn.catalogue))
+    text = turn.t("assessment.finished_menu", answered=total - still_open, total=total)
+    buttons = [(turn.t("assessment.answer_open", count=still_open), OPEN_ONES)] if still_open else []
+    buttons += [(turn.t("assessment.review"), REVIEW), (turn.t("assessment.start_new"), NEW)]
+    return turn.question(text, buttons)
+
+
+async def end_question(turn: Turn, assessment: Assessment) -> Reply:
+    """Before the end: the actions skipped or answered "Not sure" on the way, offered again."""
+    codes = await revisit_codes(turn, assessment)
+    shown = ", ".join(codes[:SHOWN_OPEN]) + (
+        turn.t("assessment.and_more", count=len(codes) - SHOWN_OPEN) if len(codes) > SHOWN_OPEN else ""
+    )
+    buttons = [
+        (turn.t("assessment.go_over", count=len(codes)), f"{END}:{REVISIT}"),
+        (turn.t("assessment.finish_now"), f"{END}:{FINISH}"),
+        (turn.t("assessment.back"), f"{END}:{BACK}"),
+        (turn.t("assessment.pause"), f"{END}:{PAUSE}"),
+    ]
+    return turn.question(turn.t("assessment.end", count=len(codes), codes=shown), buttons)
+
+
+async def revisit_codes(turn: Turn, assessment: Assessment, *, after: str | None = None) -> list[str]:
+    """The actions this pass showed but left without an answer (skipped, or "Not sure"), in catalogue order."""
+    catalogue = turn.catalogue
+    state = await known(turn, assessment)
+    trail = (
+        assessment.trail[: assessment.trail.index(END)]
+        if END in assessment.trail
+        else [*assessment.trail, assessment.cursor or ""]
+    )
+    visited = {code for code in trail if catalogue.has_action(code) and not state.answered(code)}
+    ordered = [action.code for action in catalogue.sorted_actions(catalogue.action(code) for code in visited)]
+    if after is not None and after in ordered:
+        ordered = ordered[ordered.index(after) + 1 :]
+    elif after is not None:
+        order = [action.code for action in catalogue.sorted_actions(catalogue.actions)]
+        ordered = [code for code in ordered if order.index(code) > order.index(after)]
+    return ordered
 
 
 async def action_question(turn: Turn, assessment: Assessment, code: str) -> Reply:
@@ -111,9 +265,12 @@ async def action_question(turn: Turn, assessment: Assessment, code: str) -> Repl
         code=code,
         title=action.title,
     )
-    value = (await turn.answers_of(assessment)).get(code)
+    state = await known(turn, assessment)
+    value = state.own.get(code)
     if value is not None:
         text += "\n" + turn.t("assessment.current_answer", answer=answer_label(turn, value))
+    elif code in state.prefilled:
+        text += "\n" + turn.t("assessment.prefilled", answer=answer_label(turn, Answer.DONE))
     notes = await turn.notes_of(assessment, code)
     if notes:
         text += "\n" + turn.t("assessment.has_notes", count=len(notes))
@@ -124,6 +281,9 @@ async def action_question(turn: Turn, assessment: Assessment, code: str) -> Repl
         (turn.t("assessment.note"), f"{code}:{NOTE}"),
         (turn.t("assessment.pause"), f"{code}:{PAUSE}"),
     ]
+    to_check = [c for c in state.prefilled if catalogue.action(c).area == area.code]
+    if to_check and code not in state.prefilled:
+        buttons.append((turn.t("assessment.check_prefilled", count=len(to_check), area=area.code), f"{code}:{CHECK}"))
     return turn.question(text, buttons, columns=2)
 
 
@@ -154,27 +314,41 @@ def gate_question(turn: Turn, cursor: str) -> Reply:
 async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     """An answer or a control button of the pending question; ``None`` if it does not belong to it."""
     assessment = await turn.current_assessment()
+    if assessment is not None and turn.step == Step.FINISHED:
+        return await after_finish(turn, assessment, value)
     cursor, _, op = value.rpartition(":")
     if assessment is None or turn.step is not None or cursor != assessment.cursor:
         return None
+    catalogue = turn.catalogue
     if op == BACK:
         return await back(turn, assessment)
     if op == PAUSE:
         return pause(turn, assessment)
+    state = await known(turn, assessment)
+    if cursor == END:
+        if op == REVISIT and (codes := await revisit_codes(turn, assessment)):
+            turn.move(assessment, codes[0], trail=[*assessment.trail, END])
+            return [turn.echo(turn.t("assessment.going_over", count=len(codes))), *await render(turn)]
+        if op == FINISH:
+            return await finish(turn, assessment, turn.t("assessment.finished_echo"))
+        return None
     if cursor.startswith(GATE):
         _, area, stage = cursor.split(":")
         if op == NEXT_AREA:
-            following = area_after(turn.catalogue, area)
-            target = first_action(turn.catalogue, following) if following else None
+            following = area_after(catalogue, area)
+            target = (
+                land(catalogue, first_action(catalogue, following), state.merged, state.skip()) if following else None
+            )
             return await move(turn, assessment, target, turn.t("assessment.gate_moved_on", area=area))
         if op == GO_ON:
-            next_stage = stage_after(turn.catalogue, area, stage)
+            next_stage = stage_after(catalogue, area, stage)
             if next_stage is None:
                 return None
-            target = first_action(turn.catalogue, area, next_stage)
+            target = land(catalogue, first_action(catalogue, area, next_stage), state.merged, state.skip())
             return await move(turn, assessment, target, turn.t("assessment.gate_went_on", area=area))
         return None
-    action = turn.catalogue.action(cursor)
+    action = catalogue.action(cursor)
+    checking = cursor in state.prefilled
     if op in SHORT:
         await turn.set_answers(assessment, {cursor: SHORT[op]})
         echo = turn.t("assessment.answered", code=cursor, title=action.title, answer=answer_label(turn, SHORT[op]))
@@ -184,10 +358,45 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         turn.set_step(Step.NOTE)
         prompt = turn.t("assessment.note_prompt", code=cursor, limit=MAX_NOTE_LENGTH)
         return [turn.echo(turn.t("assessment.noting", code=cursor, title=action.title)), Reply(prompt)]
+    elif op == CHECK:
+        to_check = [
+            a.code for a in catalogue.sorted_actions(catalogue.actions_of(action.area)) if a.code in state.prefilled
+        ]
+        if not to_check:
+            return None
+        turn.move(assessment, to_check[0], trail=[*assessment.trail, cursor])
+        return [turn.echo(turn.t("assessment.checking", area=action.area)), *await render(turn)]
     else:
         return None
-    answers = await turn.answers_of(assessment)
-    return await move(turn, assessment, next_cursor(turn.catalogue, cursor, answers), echo)
+    state = await known(turn, assessment)
+    if END in assessment.trail:  # going over the skipped and "Not sure" ones
+        following = await revisit_codes(turn, assessment, after=cursor)
+        return await move(turn, assessment, following[0] if following else None, echo)
+    skip = state.skip(checking_area=action.area if checking else None) - {cursor}
+    return await move(turn, assessment, next_cursor(catalogue, cursor, state.merged, skip), echo)
+
+
+async def after_finish(turn: Turn, assessment: Assessment, value: str) -> list[Reply] | None:
+    """The buttons after a finished assessment: its open actions, a review (``/change`` by buttons), or a new one."""
+    catalogue = turn.catalogue
+    if value == OPEN_ONES:
+        state = await known(turn, assessment)
+        first = first_action(catalogue, catalogue.areas[0].code)
+        target = land(catalogue, first, state.merged, state.skip())
+        if target is None:
+            return None
+        assessments.resume(turn, assessment)
+        turn.set_step(None)
+        turn.move(assessment, target, trail=[])
+        return [turn.echo(turn.t("assessment.reopened")), *await render(turn)]
+    if value == REVIEW:
+        turn.clear_flow()
+        turn.hand_off("change")
+        return [turn.echo(turn.t("assessment.reviewing"))]
+    if value == NEW:
+        turn.clear_flow()
+        return [turn.echo(turn.t("assessment.starting_new")), *await begin(turn)]
+    return None
 
 
 async def on_text(turn: Turn, text: str) -> list[Reply] | None:
@@ -209,7 +418,12 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
 
 async def move(turn: Turn, assessment: Assessment, target: str | None, echo: str) -> list[Reply]:
     """Step forward to ``target`` (remembering the way back), or finish when there is nothing left."""
-    turn.move(assessment, target, trail=[*assessment.trail, assessment.cursor or ""])
+    trail = [*assessment.trail, assessment.cursor or ""]
+    if target is None and END not in assessment.trail and assessment.cursor != END:
+        turn.move(assessment, END, trail=trail)  # the skipped and "Not sure" ones, before the end
+        if await revisit_codes(turn, assessment):
+            return [turn.echo(echo), *await render(turn)]
+    turn.move(assessment, target, trail=trail)
     if target is None:
         return await finish(turn, assessment, echo)
     return [turn.echo(echo), *await render(turn)]
@@ -234,6 +448,18 @@ def pause(turn: Turn, assessment: Assessment) -> list[Reply]:
 
 
 async def finish(turn: Turn, assessment: Assessment, echo: str) -> list[Reply]:
+    """The end: "complete" when every action has an answer, else what is still open, per area."""
+    state = await known(turn, assessment)
     assessments.finish(turn, assessment)
     turn.clear_flow()
-    return [turn.echo(echo), turn.say("assessment.finished"), *await results.summary(turn)]
+    catalogue = turn.catalogue
+    still_open = {area.code: len(state.open_codes(catalogue, area.code)) for area in catalogue.areas}
+    if not any(still_open.values()):
+        return [turn.echo(echo), turn.say("assessment.finished"), *await results.summary(turn)]
+    lines = [
+        turn.t("assessment.open_area", area=area, count=count, total=len(catalogue.actions_of(area)))
+        for area, count in still_open.items()
+        if count
+    ]
+    summary = turn.t("assessment.finished_open", count=sum(still_open.values()), areas="\n".join(lines))
+    return [turn.echo(echo), Reply(summary), *await results.summary(turn)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows import onboarding
 from conversations.flows.answering import answer_label
+from conversations.flows.change import answer_mark
 from conversations.messages import Option, Reply
 from conversations.storage import repository
 from conversations.turn import Turn
@@ -23,7 +24,7 @@ async def navigate(turn: Turn, code: str) -> list[Reply]:
     if code in {d.code for d in catalogue.domains}:
         return [domain(turn, code)]
     if code in {a.code for a in catalogue.areas}:
-        return [area(turn, code)]
+        return [await area(turn, code)]
     if catalogue.has_action(code):
         return await details(turn, code)
     return [domains(turn)]
@@ -52,15 +53,27 @@ def domain(turn: Turn, code: str) -> Reply:
     return Reply("\n".join(lines), options=(*options, back), columns=len(areas))
 
 
-def area(turn: Turn, code: str) -> Reply:
+async def area(turn: Turn, code: str) -> Reply:
+    """An area's stages and actions; for an official, each action marked with their current answer."""
     catalogue = turn.catalogue
     item = catalogue.area(code)
+    marks: dict[str, str] = {}
+    if onboarding.onboarded(turn):
+        latest = await repository.current_answers(turn.session, participant=turn.participant)
+        marks = {
+            a.code: answer_mark(turn, latest[a.code][0].value if a.code in latest else None)
+            for a in catalogue.actions_of(code)
+        }
     lines = [turn.t("browse.area", code=code, title=item.title)]
+    if marks:
+        lines.append(turn.t("browse.your_marks"))
     for stage in catalogue.stages_of(code):
         lines += ["", turn.t("browse.stage", name=stage.name, description=stage.description)]
-        lines += [
-            turn.t("browse.action_line", code=a.code, title=a.title) for a in catalogue.actions_of(code, stage.code)
-        ]
+        for a in catalogue.actions_of(code, stage.code):
+            if marks:
+                lines.append(turn.t("browse.action_line_marked", mark=marks[a.code], code=a.code, title=a.title))
+            else:
+                lines.append(turn.t("browse.action_line", code=a.code, title=a.title))
     options = tuple(Option(a.code, navigation_choice(Prefix.DETAILS, a.code)) for a in catalogue.actions_of(code))
     back = Option(turn.t("browse.back_domain", code=item.domain), navigation_choice(Prefix.BROWSE, item.domain))
     return Reply("\n".join(lines), options=(*options, back), columns=ACTION_COLUMNS)

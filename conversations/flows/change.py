@@ -1,4 +1,4 @@
-"""Changing an earlier answer (``/change L1S2`` or the button on an action's details).
+"""Changing an earlier answer: ``/change`` picks an area, then an action, by buttons; ``/change L1S2`` goes there.
 
 The change lands in the assessment that holds the current answer, and the answer's history
 keeps the earlier value; results reflect it at once.
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from catalogue import Answer, area_maturity
 from conversations import assessments
+from conversations.choices import Prefix, navigation_choice
 from conversations.flows import assessment, results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label
 from conversations.flows.menu import shortcuts
-from conversations.messages import Reply
+from conversations.flows.wording import button_title, shorten
+from conversations.messages import Option, Reply
 from conversations.storage import repository
 from conversations.storage.models import AnswerRecord, Assessment, AssessmentStatus
 from conversations.turn import Turn
@@ -21,17 +23,61 @@ CurrentAnswers = dict[str, tuple[AnswerRecord, Assessment]]
 
 FLOW = "change"
 CANCEL = "x"
+AREA_TITLE = 18
+"""Characters of an area's title on the area buttons (two per row)."""
 
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
+    """``/change [AREA|CODE]`` (and its ``ch:`` buttons): pick an area, then an action, then the new answer."""
     code = argument.strip().upper()
+    catalogue = turn.catalogue
     if not code:
-        return [turn.say("change.usage")]
-    if not turn.catalogue.has_action(code):
+        return [pick_area(turn)]
+    if code in {area.code for area in catalogue.areas}:
+        return [await pick_action(turn, code)]
+    if not catalogue.has_action(code):
         return [turn.say("change.unknown", code=code[:20], options=shortcuts(turn, "areas"))]
     await assessments.pause_current(turn)
     turn.set_flow(FLOW, code=code)
     return await render(turn)
+
+
+def pick_area(turn: Turn) -> Reply:
+    """The areas as buttons, to change an answer without knowing its code."""
+    options = tuple(
+        Option(
+            turn.t("change.area_button", area=area.code, title=shorten(area.title, AREA_TITLE)),
+            navigation_choice(Prefix.CHANGE, area.code),
+        )
+        for area in turn.catalogue.areas
+    )
+    return Reply(turn.t("change.pick_area"), options=options, columns=2)
+
+
+def answer_mark(turn: Turn, value: str | None) -> str:
+    """The one-character mark of an answer (✅ 🔄 ⬜ ❔, or · for none)."""
+    return turn.t(f"change.marks.{value or 'none'}")
+
+
+async def pick_action(turn: Turn, area_code: str) -> Reply:
+    """One area's actions as buttons, each marked with the official's current answer."""
+    assert turn.participant is not None
+    catalogue = turn.catalogue
+    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    options = [
+        Option(
+            turn.t(
+                "change.action_button",
+                mark=answer_mark(turn, latest[a.code][0].value if a.code in latest else None),
+                title=button_title(catalogue, a.code),
+            ),
+            navigation_choice(Prefix.CHANGE, a.code),
+        )
+        for a in catalogue.sorted_actions(catalogue.actions_of(area_code))
+    ]
+    options.append(Option(turn.t("change.all_areas"), navigation_choice(Prefix.CHANGE)))
+    area = catalogue.area(area_code)
+    return Reply(turn.t("change.pick_action", area=area.code, title=area.title), options=tuple(options))
 
 
 async def render(turn: Turn) -> list[Reply]:
@@ -91,6 +137,9 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
             "change.area_now",
             area=area,
             stage=results.stage_name(turn, reached),
-            options=shortcuts(turn, "results", "assess"),
+            options=(
+                Option(turn.t("change.back_area", area=area), navigation_choice(Prefix.CHANGE, area)),
+                *shortcuts(turn, "results", "assess"),
+            ),
         ),
     ]

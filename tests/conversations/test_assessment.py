@@ -172,5 +172,8 @@ async def test_finishing_the_assessment_shows_results(engine: Engine, catalogue:
         await chat.press("answers.done")
         assert not chat.said("assessment.gate")
     assert chat.said("assessment.finished", whole=True) and chat.said("results.domain_complete")
-    await chat.command("/assess")
+    await chat.command("/assess")  # a finished one offers what next rather than starting over
+    assert chat.said("assessment.finished_menu", answered=96, total=96)
+    assert not chat.pressable("assessment.answer_open")
+    await chat.press("assessment.start_new")
     assert chat.said("assessment.intro", areas=10, actions=len(catalogue.actions))  # a new one starts
