@@ -128,6 +128,7 @@ ENGLISH_STOP_WORDS = frozenset(
     make makes made making
     hi hello hey thanks thank please ok okay yes yeah tell want wants need needs like know
     think really maybe anything something thing things lot lots way ways kind sort actually
+    everything nothing everyone anyone someone nobody everybody anybody somebody
     eg ie re ve ll
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
@@ -254,6 +255,7 @@ class _Speller:
             for variant in _deletions(word):
                 self._deletions[variant].append(word)
             self._by_length[len(word)].append(word)
+        self._windows: dict[tuple[int, int], list[str]] = {}
 
     def correct(self, word: str, edits: int) -> str | None:
         """The commonest vocabulary word within ``edits`` edits of ``word`` (``None`` when none)."""
@@ -263,10 +265,12 @@ class _Speller:
             return min(close, key=self._rank.__getitem__)
         if edits < 2:
             return None
-        choices = sorted(
-            (w for n in range(len(word) - edits, len(word) + edits + 1) for w in self._by_length.get(n, ())),
-            key=self._rank.__getitem__,
-        )
+        window = (len(word) - edits, len(word) + edits)
+        choices = self._windows.get(window)
+        if choices is None:  # the words of reachable lengths, commonest first: built once per window
+            lengths = range(window[0], window[1] + 1)
+            choices = sorted((w for n in lengths for w in self._by_length.get(n, ())), key=self._rank.__getitem__)
+            self._windows[window] = choices
         best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=edits)
         return best[0] if best else None
 
