@@ -16,13 +16,12 @@ a server that cannot be reached or refuses us) is raised as :class:`DatabaseErro
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from platformdirs import user_data_path
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -30,7 +29,12 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 from conversations.storage import sqlite_inline
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+REVISION = re.compile(r"""^revision\s*(?::[^=\n]*)?=\s*["']([^"']+)["']""", re.MULTILINE)
+DOWN_REVISION = re.compile(r"""^down_revision\s*(?::[^=\n]*)?=\s*(?:["']([^"']+)["']|(None))\s*$""", re.MULTILINE)
 BUSY_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT_S = 10
 """How long to wait for a PostgreSQL server before saying it cannot be reached."""
@@ -169,6 +173,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic configured from code: the migrations ship inside the package, no alembic.ini needed."""
+    from alembic.config import Config  # Alembic is only imported when the schema needs it
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -187,7 +193,42 @@ async def migrate(engine: AsyncEngine) -> None:
             await connection.execute(
                 text("SELECT pg_advisory_xact_lock(:namespace, 0)"), {"namespace": LOCK_NAMESPACE_MIGRATIONS}
             )
-        await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+        if await connection.run_sync(_schema_is_current):
+            return  # the usual start: no migration to run, and no need to import Alembic (a second on a busy machine)
+        await connection.run_sync(_upgrade)
+
+
+def head_revision() -> str | None:
+    """The newest migration's id, read from the scripts' ``revision``/``down_revision`` lines.
+
+    ``None`` when that is not one plain chain (a merge, an odd script): then Alembic decides.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        revision, down = REVISION.search(source), DOWN_REVISION.search(source)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        if down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+
+
+def _schema_is_current(connection: Connection) -> bool:
+    head = head_revision()
+    if head is None or not inspect(connection).has_table("alembic_version"):
+        return False
+    versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return versions == [head]
+
+
+def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(connection), "head")
 
 
 async def lock_user(session: AsyncSession, user_id: str) -> None:
