@@ -23,7 +23,7 @@ HERE = str(Path(__file__))
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres(catalogue: Catalogue) -> Iterator[str]:
+def migrated_postgres(catalogue: Catalogue) -> Iterator[postgres.SharedDatabase]:
     """A PostgreSQL database with the newest schema, made once per run and dropped at the end."""
     url = run_aside(lambda: postgres.create_database(postgres.admin_url()))
 
@@ -34,8 +34,12 @@ def migrated_postgres(catalogue: Catalogue) -> Iterator[str]:
 
     try:
         tables = run_aside(migrate)
-        assert tables == {table.name for table in SQLModel.metadata.sorted_tables}, "empty_database must empty all"
-        yield url
+        assert tables == {table.name for table in SQLModel.metadata.sorted_tables}, "emptying must empty all"
+        shared = postgres.SharedDatabase(url)
+        try:
+            yield shared
+        finally:
+            shared.close()
     finally:
         run_aside(lambda: postgres.drop_database(url))
 
@@ -47,9 +51,9 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
         return sqlite_url
     if not postgres.configured():
         pytest.skip(postgres.SKIP_REASON)
-    url: str = request.getfixturevalue("migrated_postgres")
-    run_aside(lambda: postgres.empty_database(url))
-    return url
+    shared: postgres.SharedDatabase = request.getfixturevalue("migrated_postgres")
+    shared.empty()
+    return shared.url
 
 
 @pytest.hookimpl(wrapper=True)

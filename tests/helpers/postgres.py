@@ -10,16 +10,21 @@ to them and much faster.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import conversations.storage.models  # noqa: F401  (the tables, for SQLModel.metadata)
+
+T = TypeVar("T")
 
 ENV = "CITYBOT_TEST_POSTGRES_URL"
 SKIP_REASON = (
@@ -77,16 +82,52 @@ async def fresh_database(url: str) -> AsyncIterator[str]:
         await drop_database(created)
 
 
-async def empty_database(url: str) -> None:
-    """Delete every row of citybot's tables and restart their id sequences: a fresh, migrated database."""
+def _emptying_script() -> str:
     tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]  # children before parents
-    script = "".join(f'DELETE FROM "{name}";' for name in tables)
-    script += (
+    deletes = "".join(f'DELETE FROM "{name}";' for name in tables)
+    restarts = (
         "DO $$ DECLARE s record; BEGIN"
         " FOR s IN SELECT schemaname, sequencename FROM pg_sequences WHERE schemaname = 'public' LOOP"
         " EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename); END LOOP; END $$;"
     )
-    await _admin(url, f"BEGIN;{script}COMMIT;")
+    return f"BEGIN;{deletes}{restarts}COMMIT;"
+
+
+async def empty_database(url: str) -> None:
+    """Delete every row of citybot's tables and restart their id sequences: a fresh, migrated database."""
+    await _admin(url, _emptying_script())
+
+
+class SharedDatabase:
+    """One migrated database for a whole run, emptied before each test over a connection kept open.
+
+    The connection lives on an event loop of its own, in a thread, so each test's own loop never
+    meets it.
+    """
+
+    def __init__(self, url: str) -> None:
+        import asyncpg
+
+        self.url = url
+        self._script = _emptying_script()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="postgres-housekeeping", daemon=True)
+        self._thread.start()
+        self._connection = self._run(asyncpg.connect(_asyncpg_dsn(url)))
+
+    def _run(self, job: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(job, self._loop).result()
+
+    def empty(self) -> None:
+        self._run(self._connection.execute(self._script))
+
+    def close(self) -> None:
+        try:
+            self._run(self._connection.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
 
 
 async def table_names(url: str) -> set[str]:
