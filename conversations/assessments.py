@@ -7,18 +7,31 @@ move through them (``Turn.move``), and everything else that happens to one happe
 from __future__ import annotations
 
 from conversations.storage import repository
-from conversations.storage.models import Assessment, AssessmentKind, AssessmentStatus
+from conversations.storage.models import AnswerRecord, Assessment, AssessmentKind, AssessmentStatus
 from conversations.turn import Turn
 
 UNFINISHED = (AssessmentStatus.OPEN, AssessmentStatus.PAUSED)
 
 
 async def unfinished(turn: Turn, kind: AssessmentKind) -> Assessment | None:
-    """The participant's latest open or paused assessment of ``kind``."""
+    """The participant's latest open or paused assessment of ``kind`` for their current city."""
     assert turn.participant is not None
-    return await repository.latest_assessment(
+    found = await repository.latest_assessment(
         turn.session, participant=turn.participant, kind=kind, statuses=UNFINISHED
     )
+    return found if found is None or found.city_id == turn.participant.city_id else None
+
+
+async def current_answers(turn: Turn) -> dict[str, tuple[AnswerRecord, Assessment]]:
+    """Per action, the participant's latest answer for their current city, and the assessment it lives in.
+
+    Answers stay with the city they were given for: after a change of city (``/profile``) the
+    earlier city's answers count no more in this participant's results, nor pre-fill anything.
+    """
+    assert turn.participant is not None
+    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    city = turn.participant.city_id
+    return {code: pair for code, pair in latest.items() if pair[1].city_id == city}
 
 
 async def create(
@@ -33,9 +46,10 @@ async def create(
 
 
 async def latest(turn: Turn, kind: AssessmentKind) -> Assessment | None:
-    """The participant's latest assessment of ``kind``, whatever its status."""
+    """The participant's latest assessment of ``kind`` for their current city, whatever its status."""
     assert turn.participant is not None
-    return await repository.latest_assessment(turn.session, participant=turn.participant, kind=kind)
+    found = await repository.latest_assessment(turn.session, participant=turn.participant, kind=kind)
+    return found if found is None or found.city_id == turn.participant.city_id else None
 
 
 def resume(turn: Turn, assessment: Assessment) -> None:

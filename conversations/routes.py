@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from conversations.choices import Prefix
-from conversations.flows import ask, assessment, browse, cancel, change, checkin, onboarding, privacy, results
+from conversations.flows import ask, assessment, browse, cancel, change, checkin, onboarding, privacy, profile, results
 from conversations.flows import help as help_flow
 from conversations.messages import Reply
 from conversations.turn import Turn
@@ -69,6 +69,7 @@ COMMANDS: dict[str, Command] = {
         Command("ask", ask.start, menu=True),
         Command("areas", browse.start, menu=True, shortcut=True),
         Command("change", change.start, guard=onboarded),
+        Command("profile", profile.start, guard=onboarded),
         Command("help", show_help, menu=True, shortcut=True),
         Command("cancel", cancel.start),
         Command("mydata", privacy.mydata),
@@ -113,6 +114,7 @@ FLOWS: dict[str, Flow] = {
     assessment.FLOW: Flow(assessment.on_choice, assessment.render, assessment.on_text),
     checkin.FLOW: Flow(checkin.on_choice, checkin.render),
     change.FLOW: Flow(change.on_choice, change.render),
+    profile.FLOW: Flow(profile.on_choice, profile.render),
     privacy.FORGET_FLOW: Flow(privacy.on_choice, privacy.render),
 }
 """The flows by the name the conversation state stores (``Conversation.flow``)."""

@@ -24,7 +24,6 @@ from conversations.flows import results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label, area_progress
 from conversations.flows.menu import shortcuts
 from conversations.messages import Reply
-from conversations.storage import repository
 from conversations.storage.models import Assessment, AssessmentKind
 from conversations.turn import Turn
 
@@ -132,7 +131,7 @@ async def checkin_done(turn: Turn, assessment: Assessment | None) -> list[str]:
     """The actions the participant's check-ins say are done, which this assessment (if any) has not answered itself."""
     assert turn.participant is not None
     own = await turn.answers_of(assessment) if assessment is not None else {}
-    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    latest = await assessments.current_answers(turn)
     return sorted(
         code
         for code, (record, source) in latest.items()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from conversations import assessments
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows import onboarding
 from conversations.flows.answering import answer_label
 from conversations.flows.change import answer_mark
 from conversations.messages import Option, Reply
-from conversations.storage import repository
 from conversations.turn import Turn
 
 ACTION_COLUMNS = 4
@@ -59,7 +59,7 @@ async def area(turn: Turn, code: str) -> Reply:
     item = catalogue.area(code)
     marks: dict[str, str] = {}
     if onboarding.onboarded(turn):
-        latest = await repository.current_answers(turn.session, participant=turn.participant)
+        latest = await assessments.current_answers(turn)
         marks = {
             a.code: answer_mark(turn, latest[a.code][0].value if a.code in latest else None)
             for a in catalogue.actions_of(code)
@@ -97,7 +97,7 @@ async def details(turn: Turn, code: str) -> list[Reply]:
     )
     options = [Option(turn.t("browse.back_area", code=item.code), navigation_choice(Prefix.BROWSE, item.code))]
     if onboarding.onboarded(turn):
-        latest = await repository.current_answers(turn.session, participant=turn.participant)
+        latest = await assessments.current_answers(turn)
         value = latest[code][0].value if code in latest else None
         text += "\n\n" + turn.t("browse.your_answer", answer=answer_label(turn, value))
         options.insert(0, Option(turn.t("browse.change"), navigation_choice(Prefix.CHANGE, code)))

@@ -63,7 +63,7 @@ async def pick_action(turn: Turn, area_code: str) -> Reply:
     """One area's actions as buttons, each marked with the official's current answer."""
     assert turn.participant is not None
     catalogue = turn.catalogue
-    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    latest = await assessments.current_answers(turn)
     options = [
         Option(
             turn.t(
@@ -86,7 +86,7 @@ async def render(turn: Turn) -> list[Reply]:
     if not turn.catalogue.has_action(code):
         turn.clear_flow()
         return [turn.say("errors.invalid_choice")]
-    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    latest = await assessments.current_answers(turn)
     value = latest[code][0].value if code in latest else None
     text = turn.t(
         "change.question", code=code, title=turn.catalogue.action(code).title, answer=answer_label(turn, value)
@@ -117,7 +117,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     if op not in SHORT:
         return None
     assert turn.participant is not None
-    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    latest = await assessments.current_answers(turn)
     before = latest[code][0].value if code in latest else None
     target = await target_assessment(turn, code, latest)
     await turn.set_answers(target, {code: SHORT[op]})

@@ -21,6 +21,8 @@ WORKSHOP = re.compile(r"^ws_[A-Za-z0-9_-]{1,30}$")
 CHECKIN = "checkin"
 """The command a workshop link leads to once the official is set up: the quick check-in."""
 MAX_CITY_LENGTH = 80
+PROFILE = "profile"
+"""Flow data flag: the city or role is being changed from ``/profile``, not set for the first time."""
 MAX_ROLE_LENGTH = 80
 
 
@@ -104,12 +106,17 @@ async def render(turn: Turn) -> list[Reply]:
     """The pending onboarding question."""
     if turn.step == Step.CITY_CONFIRM:
         data = turn.data
-        answers = [(name, f"c{city_id}") for city_id, name in data.get("candidates", [])]
-        answers += [
-            (turn.t("onboarding.city_new", city=data.get("typed", "")), "new"),
-            (turn.t("onboarding.city_again"), "again"),
-        ]
-        return [turn.question(turn.t("onboarding.city_confirm", city=data.get("typed", "")), answers)]
+        candidates = data.get("candidates", [])
+        typed = data.get("typed", "")
+        if len(candidates) == 1:
+            [[city_id, name]] = candidates
+            answers = [(turn.t("onboarding.city_yes", city=name), f"c{city_id}")]
+            question = turn.t("onboarding.city_confirm_one", city=name, typed=typed)
+        else:
+            answers = [(name, f"c{city_id}") for city_id, name in candidates]
+            question = turn.t("onboarding.city_confirm", city=typed)
+        answers += [(turn.t("onboarding.city_new", city=typed), "new"), (turn.t("onboarding.city_again"), "again")]
+        return [turn.question(question, answers)]
     if turn.step == Step.ROLE:
         roles = [(label, f"r:{key}") for key, label in turn.texts.section("onboarding.roles").items()]
         return [turn.question(turn.t("onboarding.ask_role"), roles, columns=2)]
@@ -143,6 +150,8 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
 
 async def city_typed(turn: Turn, text: str) -> list[Reply]:
     name = " ".join(text.split())
+    if name and len(name) <= MAX_CITY_LENGTH and not any(ch.isalpha() for ch in name):
+        return [turn.say("onboarding.city_no_letters")]  # "🏙️", "123": a name needs letters
     if not name or len(name) > MAX_CITY_LENGTH or not repository.city_key(name):
         return [turn.say("onboarding.city_invalid", limit=MAX_CITY_LENGTH)]
     exact, candidates = await repository.match_cities(turn.session, name=name)
@@ -162,9 +171,12 @@ async def city_chosen(turn: Turn, city_id: int | None, *, echo: bool = True) -> 
     if city is None:
         return [turn.say("errors.malformed_choice")]
     repository.set_city(turn.session, participant=participant, city=city)
-    turn.set_step(Step.ROLE)
     confirmation = turn.t("onboarding.city_saved", city=city.name)
     first = turn.echo(confirmation) if echo else Reply(confirmation)
+    if turn.data.get(PROFILE):  # changed from /profile: nothing else to ask
+        turn.clear_flow()
+        return [first, turn.say("profile.city_changed", city=city.name, options=main_menu(turn), columns=2)]
+    turn.set_step(Step.ROLE)
     return [first, *await render(turn)]
 
 
@@ -176,7 +188,14 @@ async def role_chosen(turn: Turn, role: str, *, echo: bool = False) -> list[Repl
         return [turn.say("onboarding.role_invalid", limit=MAX_ROLE_LENGTH)]
     repository.set_role(turn.session, participant=participant, role=role)
     workshop = turn.data.get("workshop")
+    profile = turn.data.get(PROFILE)
     turn.clear_flow()
+    if profile:
+        saved = turn.t("onboarding.role_saved", role=role)
+        return [
+            turn.echo(saved) if echo else Reply(saved),
+            turn.say("profile.role_changed", options=main_menu(turn), columns=2),
+        ]
     city = await repository.city_by_id(turn.session, city_id=participant.city_id)
     done = turn.t("onboarding.done", city=city.name if city else "", role=role, areas=len(turn.catalogue.areas))
     replies = [turn.echo(turn.t("onboarding.role_saved", role=role))] if echo else []

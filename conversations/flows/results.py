@@ -7,6 +7,7 @@ they gave in any assessment (a check-in gives a baseline, the full assessment re
 from __future__ import annotations
 
 from catalogue import Answer, AreaMaturity, city_maturity, next_actions
+from conversations import assessments
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows.answering import progress_bar
 from conversations.flows.menu import shortcuts
@@ -30,7 +31,7 @@ def stage_name(turn: Turn, stage: str | None) -> str:
 
 async def current_answers(turn: Turn) -> dict[str, Answer]:
     assert turn.participant is not None
-    latest = await repository.current_answers(turn.session, participant=turn.participant)
+    latest = await assessments.current_answers(turn)
     return {code: Answer(record.value) for code, (record, _) in latest.items()}
 
 

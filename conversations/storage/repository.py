@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
+from rapidfuzz.distance import OSA
 from sqlalchemy import JSON, Select, String, and_, bindparam, delete, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
@@ -40,6 +41,10 @@ from conversations.storage.models import (
 CITY_MATCH_CUTOFF = 80.0
 """rapidfuzz WRatio score from which a typed city name is offered as "did you mean ...?"."""
 CITY_MATCH_LIMIT = 3
+CITY_TYPO_EDITS = 2
+"""A typed name this many edits (swaps count as one) from a known city's is offered too..."""
+CITY_TYPO_SHORT = 5
+"""...but only one edit for names of up to this many characters (short names are close to many)."""
 
 
 # --- processed updates -----------------------------------------------------------------------
@@ -187,15 +192,16 @@ async def match_cities(session: AsyncSession, *, name: str) -> tuple[City | None
     for city in cities:
         if city.key == key:
             return city, []
+    keys = [city.key for city in cities]
     hits = process.extract(
-        key,
-        [city.key for city in cities],
-        scorer=fuzz.WRatio,
-        processor=utils.default_process,
-        limit=CITY_MATCH_LIMIT,
-        score_cutoff=CITY_MATCH_CUTOFF,
+        key, keys, scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=CITY_MATCH_CUTOFF
     )
-    return None, [cities[index] for _, _, index in hits]
+    found = {index: score for _, score, index in hits}
+    budget = CITY_TYPO_EDITS if len(key) > CITY_TYPO_SHORT else 1
+    for _, distance, index in process.extract(key, keys, scorer=OSA.distance, limit=None, score_cutoff=budget):
+        found.setdefault(index, CITY_MATCH_CUTOFF - distance)  # a close typo ("Gnet", "Gant" for "Gent")
+    best = sorted(found, key=lambda index: -found[index])[:CITY_MATCH_LIMIT]
+    return None, [cities[index] for index in best]
 
 
 async def add_city(session: AsyncSession, *, name: str) -> City:

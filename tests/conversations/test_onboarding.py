@@ -47,7 +47,7 @@ async def test_city_is_fuzzy_matched_with_confirmation(engine: Engine) -> None:
     await bob.command("/start")
     await bob.press("onboarding.agree")
     await bob.say("rotterdm")
-    assert bob.said("onboarding.city_confirm", city="rotterdm")
+    assert bob.said("onboarding.city_confirm_one", city="Rotterdam", typed="rotterdm")
     assert bob.pressable("onboarding.city_new", city="rotterdm") and bob.pressable("onboarding.city_again")
     await bob.choose("Rotterdam")
     assert bob.said("onboarding.city_saved", reply=0, city="Rotterdam", whole=True) and bob.replies[0].replaces_previous
