@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 ENGINE_KEY = "engine"
 TRANSPORT = "telegram"
 DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+COMMAND_HEAD = re.compile(r"^(\S*)(\s*)(.*)$", re.DOTALL)
+ADDRESSED_COMMAND = re.compile(r"^(/[A-Za-z0-9_]{1,32})@([A-Za-z0-9_]{1,64})$")
+"""A command addressed to one bot, as Telegram writes it in groups: /name@botusername."""
 NON_TEXT_KINDS = (
     "sticker", "animation", "photo", "video", "video_note", "voice", "audio", "document",
     "venue", "location", "contact", "poll", "dice", "game", "story", "invoice",
@@ -44,7 +47,9 @@ async def converse(
 ) -> None:
     """Hand one user event to the engine and show its replies in the chat it came from."""
     user = update.effective_user
-    assert user is not None  # the handlers only route private-chat updates here, which always have a sender
+    if user is None:  # Telegram always names the sender in a private chat; a forged update may not
+        logger.info("update %s without a sender ignored", update.update_id)
+        return
     chat_id = update.effective_chat.id if update.effective_chat is not None else user.id  # private chat id == user id
     incoming = Incoming(
         user_id=f"{TRANSPORT}:{user.id}",
@@ -98,7 +103,7 @@ async def group_command(update: Update, context: CitybotContext) -> None:
     """In a group, answer with a button to the private chat, so nobody's answers are shown to the group."""
     message = update.effective_message
     assert message is not None
-    typed = command_text(message, context.bot.username)
+    typed = command_text(message, context.bot.username, private=False)
     if typed is None:
         return
     name, _, argument = typed.partition(" ")
@@ -123,7 +128,7 @@ async def error(update: object, context: CitybotContext) -> None:
     then; a revoked token stops the bot (see bot/telegram/updater.py).
     """
     delivery = updater.delivery_of(context.application)
-    if isinstance(context.error, updater.UpdateNotStored):
+    if isinstance(context.error, updater.DeliverAgain):
         logger.warning("update %s not stored: %s", update_id(update), context.error)
         if delivery is not None:
             delivery.not_stored(update)
@@ -155,15 +160,21 @@ def texts_of(update: Update, context: CitybotContext) -> Texts:
     return context.engine.texts_for(user.language_code if user else None)
 
 
-def command_text(message: Message | None, bot_username: str | None) -> str | None:
-    """The command as the user meant it ("/start ws_ab12"), without "@ourbot"; None if meant for another bot."""
+def command_text(message: Message | None, bot_username: str | None, *, private: bool = True) -> str | None:
+    """The command as the user meant it ("/start ws_ab12"), without "@ourbot".
+
+    None only for a group command addressed to another bot ("/help@otherbot"); in our private chat
+    every form is ours and answered, even one Telegram clients would not send ("/help.me@home").
+    """
     if message is None or not message.text:
         return None
-    head, separator, rest = message.text.partition(" ")
-    name, _, addressee = head.partition("@")
-    if addressee and bot_username and addressee.lower() != bot_username.lower():
-        return None
-    return f"{name}{separator}{rest}".strip()
+    head, separator, rest = COMMAND_HEAD.match(message.text).groups()  # type: ignore[union-attr]
+    if addressed := ADDRESSED_COMMAND.match(head):
+        name, addressee = addressed.groups()
+        if not private and bot_username and addressee.lower() != bot_username.lower():
+            return None
+        head = name
+    return f"{head}{separator}{rest}".strip()
 
 
 def content_kind(update: Update) -> str:

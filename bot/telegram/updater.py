@@ -13,8 +13,9 @@ handlers and update processor stay as they are: the sources below hand each upda
 `application.update_processor.process_update(update, application.process_update(update))`,
 which is what the Application does with its `update_queue`, and wait for it to finish.
 
-An update the engine could not store (the database stayed busy) is not confirmed: the error
-handler marks it with :meth:`Delivery.not_stored`, and it comes back. A 401 (token revoked) or
+An update the engine could not store (the database stayed busy), or whose replies could not be
+sent (the network), is not confirmed: the error handler marks it with :meth:`Delivery.not_stored`,
+and it comes back; the engine's outbox gives a redelivered update its replies again. A 401 (token revoked) or
 a 409 (another instance polls with the same token) stops the bot with one line.
 """
 
@@ -63,8 +64,8 @@ class FatalTelegramError(ConfigError):
     """Telegram refuses to serve this bot any more; the message is one line saying what to do."""
 
 
-class UpdateNotStored(Exception):
-    """Raised by a handler when the update's answers could not be committed: it must be delivered again."""
+class DeliverAgain(Exception):
+    """Raised by a handler when the update must come back: its answers were not stored, or its replies not sent."""
 
 
 def retry_delay(failures: int) -> float:

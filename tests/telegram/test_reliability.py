@@ -9,29 +9,33 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from bot.telegram import build_application
+from bot.telegram import ENV_VARS, build_application
 from bot.telegram.updater import (
     DELIVERY_KEY,
     POLLING_CONFLICT,
     TOKEN_REVOKED,
     Confirmations,
+    DeliverAgain,
     Delivery,
     Poller,
-    UpdateNotStored,
     retry_delay,
 )
 from bot.telegram.webhook import WebhookServer
 from conversations import Engine
+from tests.helpers.fake_bot_api_server import FakeBotApiServer
 from tests.helpers.fake_telegram import TOKEN, FakeBotApi, FakeTelegramRequest
 from tests.helpers.telegram_chat import TelegramChat
 from tests.helpers.telegram_updates import make_command_update, make_message_update
@@ -115,7 +119,7 @@ async def test_an_update_that_was_not_stored_is_fetched_again_and_answered_once(
     async def busy_once(update: Update) -> None:
         attempts.append(update.update_id)
         if len(attempts) == 1:
-            raise UpdateNotStored("database is locked")
+            raise DeliverAgain("database is locked")
 
     update_id = api.push_update(make_command_update("/help", user_id=703).to_dict())
     gates[update_id] = busy_once
@@ -275,7 +279,7 @@ async def test_the_webhook_asks_for_an_update_again_when_it_was_not_stored(
     _, url = webhook
 
     async def busy(update: Update) -> None:
-        raise UpdateNotStored("database is locked")
+        raise DeliverAgain("database is locked")
 
     update = make_command_update("/help", user_id=712)
     gates[update.update_id] = busy
@@ -316,3 +320,28 @@ async def test_a_failing_update_is_logged_by_its_ids_never_its_text_or_the_users
     assert str(update.update_id) in record.getMessage() and str(chat.user_id) in record.getMessage()
     assert "secret plan" not in logged and "Ana" not in logged
     assert replies_to(api, chat.user_id)[-1] == engine.texts.get("errors.internal")
+
+
+# --- `citybot run` as a process --------------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+async def test_a_token_revoked_while_polling_stops_the_process_with_one_line_and_exit_2(tmp_path: Path) -> None:
+    env = {name: value for name, value in os.environ.items() if name not in ENV_VARS}
+    with FakeBotApiServer() as server:
+        env |= {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/citybot.db",
+            "TELEGRAM_API_BASE_URL": server.base_url,
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        await asyncio.to_thread(server.api.wait_for, lambda calls: any(c.method == "getUpdates" for c in calls), 20)
+        server.api.fail_next("getUpdates", "Unauthorized", 401)
+        _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 2
+    assert lines[-1] == f"error: {TOKEN_REVOKED}"
+    assert "Traceback" not in stderr.decode()
