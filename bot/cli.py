@@ -76,8 +76,26 @@ DatabaseOption = Annotated[
 ]
 
 
+def show_version(value: bool) -> None:
+    """``--version``: the installed citybot's version, then exit."""
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"citybot {version('citybot')}")
+        except PackageNotFoundError:  # run from a checkout that is not installed
+            typer.echo("citybot (not installed)")
+        raise typer.Exit()
+
+
 @app.callback(invoke_without_command=True)
-def default(context: typer.Context) -> None:
+def default(
+    context: typer.Context,
+    _version: Annotated[
+        bool,
+        typer.Option("--version", help="Print citybot's version and exit.", callback=show_version, is_eager=True),
+    ] = False,
+) -> None:
     """Without a command: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else the chat in this terminal."""
     if context.invoked_subcommand is not None:
         return
@@ -144,6 +162,7 @@ def match_as_dict(match: Match) -> dict[str, object]:
         "stage": action.stage,
         "score": round(match.score, 1),
         "confident": match.confident,
+        "terms": list(match.terms),
         "why": list(match.why),
     }
 
@@ -266,7 +285,11 @@ def export_command(
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:  # no such folder, no permission, a full disk: one line, not a traceback
+        typer.echo(f"error: cannot write {output}: {error.strerror or error}", err=True)
+        raise typer.Exit(code=2) from None
     typer.echo(f"{len(rows)} answers written to {output}", err=True)
 
 

@@ -1,9 +1,11 @@
 """The terminal chat: the same conversation as on Telegram, over stdin and stdout.
 
-Each reply's text is printed, then its options as ``[N] label``; typing a number picks
-that option of the latest question. A chart is saved as a PNG file and its path printed, and so
-is an export; after ``/forget`` the user's saved charts are deleted.
-Works with piped input too and ends at end of input.
+Each reply's text is printed, then its options as ``[N] label``; typing a number (or an option's
+words, "done") picks that option of the latest question. A question typed while a button question
+waits numbers its own buttons after the waiting question's, so those keep their numbers. A chart is
+saved as a PNG file and its path printed, and so are an export and a ``/mydata`` file; after
+``/forget`` the user's saved charts are deleted. Works with piped input too; ends at end of input,
+``/quit``, Ctrl+D or Ctrl+C.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import re
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -19,9 +22,11 @@ from platformdirs import user_cache_path
 
 from bot.charts import maturity_chart_png
 from bot.export import export_bytes
-from conversations import AnswerExport, Engine, Incoming, Kind, MaturityChart, Option, Reply
+from conversations import AnswerExport, Attachment, Engine, Incoming, Kind, MaturityChart, Option, Reply
 
 PROMPT = "> "
+QUIT = ("/quit", "/exit")
+"""Typed alone, these end the console chat (as do Ctrl+D and Ctrl+C)."""
 
 
 def default_chart_folder() -> Path:
@@ -47,10 +52,11 @@ class ConsoleChat:
         self.user = user
         self.write = write
         self.chart_folder = chart_folder or default_chart_folder()
+        self.files_folder = self.chart_folder.parent / "files"
         self.options: tuple[Option, ...] = ()
 
     def incoming(self, line: str) -> Incoming | None:
-        """What a typed line means: an option number, a command or text; ``None`` for nothing to send."""
+        """What a typed line means: an option's number or words, a command or text; ``None`` for nothing to send."""
         text = line.strip()
         if not text:
             return None
@@ -60,6 +66,9 @@ class ConsoleChat:
                 self.write(self.engine.texts.get("console.no_such_option", number=number) + "\n")
                 return None
             return self.message(Kind.CHOICE, self.options[number - 1].choice)
+        labelled = [option for option in self.options if words(option.label) == words(text)]
+        if len(labelled) == 1 and words(text):  # "done" picks "✅ Done"
+            return self.message(Kind.CHOICE, labelled[0].choice)
         return self.message(Kind.COMMAND if text.startswith("/") else Kind.TEXT, text)
 
     def message(self, kind: Kind, payload: str) -> Incoming:
@@ -90,22 +99,36 @@ class ConsoleChat:
         return path
 
     def forget_files(self) -> None:
-        """After /forget: delete this user's chart, and every saved group chart (they may count this user)."""
+        """After /forget: delete this user's chart and files, and every saved group chart (they may count this user)."""
         for pattern in (f"results-{self.file_suffix}.png", "group-*.png"):
             for path in self.chart_folder.glob(pattern):
                 path.unlink(missing_ok=True)
+        for path in self.files_folder.glob(f"*-{self.file_suffix}.*"):
+            path.unlink(missing_ok=True)
 
     async def send(self, incoming: Incoming) -> None:
         self.show(await self.engine.handle(incoming))
 
+    def save_attachment(self, attachment: Attachment) -> Path:
+        """Write a file the bot sends (``/mydata``) into the user's files folder; its name says whose it is."""
+        self.files_folder.mkdir(parents=True, exist_ok=True)
+        stem, dot, suffix = attachment.filename.rpartition(".")
+        name = f"{stem}-{self.file_suffix}{dot}{suffix}" if dot else f"{attachment.filename}-{self.file_suffix}"
+        path = self.files_folder / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+        path.write_bytes(attachment.data)
+        return path
+
     def show(self, replies: list[Reply]) -> None:
+        question_waits = any(is_question(option) for option in self.options)
+        answered = any(reply.replaces_previous for reply in replies)
+        asks = any(is_question(option) for reply in replies for option in reply.options)
+        keep = question_waits and not answered and not asks  # a detour (a question typed, /results): keep its numbers
+        options = list(self.options) if keep else []
         for reply in replies:
             self.write(reply.text + "\n")
             if reply.attachment is not None:
-                size = len(reply.attachment.data)
-                self.write(
-                    self.engine.texts.get("console.attachment", filename=reply.attachment.filename, size=size) + "\n"
-                )
+                path = self.save_attachment(reply.attachment)
+                self.write(self.engine.texts.get("console.attachment", path=str(path)) + "\n")
             if reply.chart is not None:
                 path = self.save_chart(reply.chart)
                 self.write(self.engine.texts.get("console.chart", path=str(path)) + "\n")
@@ -116,10 +139,13 @@ class ConsoleChat:
                 self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
             if reply.forgotten:
                 self.forget_files()
-            for number, option in enumerate(reply.options, start=1):
-                self.write(f"[{number}] {option.label}\n")
+            if reply.options and not keep:
+                options = []  # the latest message's buttons are the ones numbered
+            for option in reply.options:
+                options.append(option)
+                self.write(f"[{len(options)}] {option.label}\n")
             if reply.options:
-                self.options = reply.options
+                self.options = tuple(options)
             self.write("\n")
 
 
@@ -141,13 +167,60 @@ async def run_console(
     chat = ConsoleChat(engine, user or default_user(), write, chart_folder=chart_folder)
     if hint:
         write(hint + "\n\n")
+    write(engine.texts.get("console.banner") + "\n\n")
     await chat.send(chat.message(Kind.COMMAND, "/start"))
+    lines = LineReader(stdin)
     while True:
         write(PROMPT)
-        line = await asyncio.to_thread(stdin.readline)
-        if not line:
+        line = await lines.next()
+        if not line or line.strip().lower() in QUIT:
             write("\n")
             return
         incoming = chat.incoming(line)
         if incoming is not None:
             await chat.send(incoming)
+
+
+def words(text: str) -> str:
+    """A label or typed line reduced to its words, to compare them ("✅ Done" and "done" are the same)."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+
+
+QUESTION_CHOICE = re.compile(r"^q[0-9a-z]{1,10}:")
+"""The choice ids of buttons that answer a pending question (see ``conversations.choices``)."""
+
+
+def is_question(option: Option) -> bool:
+    """The button answers a pending question, rather than leading somewhere."""
+    return QUESTION_CHOICE.match(option.choice) is not None
+
+
+class LineReader:
+    """Lines of input read by a daemon thread, so Ctrl+C ends the chat at once instead of waiting for Enter.
+
+    (``asyncio.to_thread`` would leave the blocked read in the default executor, which
+    ``asyncio.run`` waits for on the way out.)
+    """
+
+    def __init__(self, stdin: TextIO) -> None:
+        self.stdin = stdin
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.loop = asyncio.get_running_loop()
+        threading.Thread(target=self._read, name="console-input", daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                line = self.stdin.readline()
+            except (OSError, ValueError):  # input closed under us
+                line = ""
+            try:
+                self.loop.call_soon_threadsafe(self.queue.put_nowait, line)
+            except RuntimeError:  # the loop is gone: the chat has ended
+                return
+            if not line:
+                return
+
+    async def next(self) -> str:
+        """The next line, or ``""`` at the end of input."""
+        return await self.queue.get()

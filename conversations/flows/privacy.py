@@ -92,4 +92,4 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         return None
     await repository.delete_participant(turn.session, participant=turn.participant)
     turn.forget_participant()
-    return [turn.echo(turn.t("privacy.forgotten"))]
+    return [Reply(turn.t("privacy.forgotten"), replaces_previous=True, forgotten=True)]  # adapters drop their files

@@ -47,7 +47,7 @@ def test_ask_json_gives_matches_best_first() -> None:
     assert data["confident"] is True
     scores = [m["score"] for m in data["matches"]]
     assert scores == sorted(scores, reverse=True)
-    assert set(data["matches"][0]) == {"code", "title", "domain", "area", "stage", "score", "confident", "why"}
+    assert set(data["matches"][0]) == {"code", "title", "domain", "area", "stage", "score", "confident", "terms", "why"}
     assert data["matches"][0]["why"]  # the words that matched, e.g. "emergency drills"
 
 

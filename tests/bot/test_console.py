@@ -27,7 +27,8 @@ async def test_options_are_numbered_and_numbers_pick_them(engine: Engine) -> Non
         engine, ["1", "Leeds", "2", "/results", "9", "", "how do we start a resilience plan"], hint="HINT"
     )
     t = engine.texts.get
-    assert output.startswith("HINT\n\n" + t("onboarding.welcome").splitlines()[0])  # its first line has no fields
+    welcome = t("onboarding.welcome").splitlines()[0]  # its first line has no fields
+    assert output.startswith("HINT\n\n" + t("console.banner") + "\n\n" + welcome)
     assert f"[1] {t('onboarding.agree')}\n[2] {t('onboarding.decline')}\n" in output
     assert "\n> " in output
     assert t("onboarding.city_saved", city="Leeds") in output
