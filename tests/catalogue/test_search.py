@@ -364,6 +364,13 @@ def test_a_city_catalogue_can_bring_its_own_concepts(tmp_path: Path) -> None:
     assert "aquifer ~ groundwater" in best.why
 
 
+def test_every_word_of_the_packaged_lexicon_is_searchable(smr: Catalogue) -> None:
+    # An entry of stop words or of one content word in a phrase ("in charge") would be silently ignored.
+    index = search_module.SearchIndex(read_catalogue())
+    ignored = [word for concept in smr.concepts for word in concept.words if not index._entry_terms(word)]
+    assert ignored == []
+
+
 def test_the_index_needs_the_catalogue_data_not_the_catalogue_class() -> None:
     source = Path(search_module.__file__).read_text(encoding="utf-8")
     imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom) and node.module}
