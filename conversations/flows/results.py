@@ -11,13 +11,15 @@ from conversations import assessments
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows.answering import progress_bar
 from conversations.flows.menu import shortcuts
-from conversations.flows.wording import button_title
+from conversations.flows.wording import button_title, shorten
 from conversations.messages import ChartArea, ChartDomain, MaturityChart, Option, Reply
 from conversations.storage import repository
 from conversations.turn import Turn
 
 NEXT_PER_DOMAIN = 3
 """How many next actions per domain the summary lists (the rest are counted, and listed by ``/next``)."""
+LINE_TITLE = 64
+"""Characters of a next step's title in the summary (``/next`` and the details show it whole)."""
 
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
@@ -57,7 +59,9 @@ async def summary(turn: Turn) -> list[Reply]:
             lines.append(turn.t("results.domain_complete"))
             continue
         lines.append(turn.t("results.next"))
-        lines += [turn.t("results.action", code=a.code, title=a.title) for a in actions[:NEXT_PER_DOMAIN]]
+        lines += [
+            turn.t("results.action", code=a.code, title=shorten(a.title, LINE_TITLE)) for a in actions[:NEXT_PER_DOMAIN]
+        ]
         if len(actions) > NEXT_PER_DOMAIN:
             lines.append(turn.t("results.more", count=len(actions) - NEXT_PER_DOMAIN, domain=domain.code))
         buttons.append(action_button(turn, actions[0].code))

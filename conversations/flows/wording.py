@@ -10,7 +10,7 @@ from catalogue import Catalogue
 
 BUTTON_TITLE = 34
 """Characters of an action's title on a button, after its code (a phone shows about 40 per button)."""
-STAGE_SUMMARY = 50
+STAGE_SUMMARY = 56
 """Characters of an area's stage summary (its first action's title) on a check-in screen."""
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from catalogue import Answer, Catalogue, answers_for_stage, city_maturity, next_actions
 from conversations import Engine
-from conversations.flows.wording import button_title
+from conversations.flows.results import LINE_TITLE
+from conversations.flows.wording import button_title, shorten
 from conversations.storage.models import AnswerRecord, Assessment
 from tests.helpers.chat import Chat, count, rows
 
@@ -41,7 +42,7 @@ async def test_check_in_in_ten_taps_ends_with_recommendations(engine: Engine, ca
     recommended = next_actions(catalogue, expected)
     for actions in recommended.values():
         for action in actions[:3]:
-            assert chat.said("results.action", code=action.code, title=action.title)
+            assert chat.said("results.action", code=action.code, title=shorten(action.title, LINE_TITLE))
     assert [option.label for option in chat.last.options] == [
         *(
             chat.t("results.details", code=a[0].code, title=short_title(catalogue, a[0].code))
