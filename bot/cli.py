@@ -293,6 +293,37 @@ def export_command(
     typer.echo(f"{len(rows)} answers written to {output}", err=True)
 
 
+db_app = typer.Typer(help="Look after the database: upgrade its schema, back it up.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade_command(database_url: DatabaseOption = None) -> None:
+    """Run the migrations (creating the database if need be) and print the revision it is at."""
+    from bot.maintenance import run_upgrade
+    from conversations import DatabaseError
+
+    settings = read_settings()
+    with exit_on(DatabaseError, code=2):
+        revision = run_upgrade(database_url or settings.database_url)
+    typer.echo(f"database at revision {revision}, the newest")
+
+
+@db_app.command("backup")
+def db_backup_command(
+    target: Annotated[Path, typer.Argument(help="File to write the copy to (replaced if it exists).", dir_okay=False)],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Copy the SQLite database to FILE, consistent even while the bot writes (SQLite's online backup)."""
+    from bot.maintenance import backup
+    from conversations import DatabaseError
+
+    settings = read_settings()
+    with exit_on(DatabaseError, code=2):
+        source = backup(database_url or settings.database_url, target)
+    typer.echo(f"{source} backed up to {target}")
+
+
 def main() -> None:
     """Entry point of the `citybot` console script."""
     app()

@@ -16,7 +16,7 @@ from conversations.messages import (
     Option,
     Reply,
 )
-from conversations.storage.database import DatabaseError
+from conversations.storage.database import DatabaseError, StorageBusy
 from conversations.texts import Texts
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "MaturityChart",
     "Option",
     "Reply",
+    "StorageBusy",
     "Texts",
     "open_engine",
 ]

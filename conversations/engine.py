@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import weakref
 from datetime import timedelta
 from types import TracebackType
@@ -23,12 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
+from conversations import hygiene
 from conversations.choices import parse_choice
 from conversations.flows import ask
 from conversations.flows import help as help_flow
 from conversations.messages import Incoming, Kind, Reply
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.storage import database, repository
+from conversations.storage.database import StorageBusy
 from conversations.texts import Texts
 from conversations.turn import Turn
 
@@ -37,6 +40,11 @@ log = logging.getLogger(__name__)
 MAX_PAYLOAD_LENGTH = 10_000
 """Anything longer is cut before it reaches a flow (flows have tighter limits of their own)."""
 UPDATE_ATTEMPTS = 3
+STORAGE_PATIENCE = 15.0
+"""Seconds an update keeps trying while another process holds the database's write lock (a long
+export, a backup); after that it raises :class:`StorageBusy`, nothing stored, to come back later."""
+BUSY_PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+"""Seconds between those tries, the last one repeated."""
 """How often an update is run when it collides with another process's concurrent write."""
 UPDATE_RETENTION = timedelta(days=14)
 """How long processed update ids are kept; transports redeliver within hours, not weeks."""
@@ -90,10 +98,19 @@ class Engine:
         return lock
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one update; a redelivered update gives ``[]``. Never raises: failures get a plain apology."""
+        """Answer one update; failures get a plain apology.
+
+        A redelivered update gives ``[]``. Raises only
+        :class:`StorageBusy`, when the database stayed locked by another process: then nothing
+        of the update is stored and the transport should deliver it again.
+        """
+        incoming = hygiene.cleaned(incoming)
         try:
             async with self._lock_for(incoming.user_id):
                 replies = await self._handle(incoming)
+        except StorageBusy:
+            log.warning("update %s from %s not stored: the database stayed busy", incoming.update_id, incoming.user_id)
+            raise
         except Exception:
             log.exception("update %s from %s failed", incoming.update_id, incoming.user_id)
             await self._claim_after_failure(incoming)
@@ -101,14 +118,24 @@ class Engine:
         return replies
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
-        for attempt in range(1, UPDATE_ATTEMPTS + 1):
+        """Run the update; again after a concurrent write (a few times) or while the database is busy (a while)."""
+        attempt, busy_since = 0, None
+        while True:
+            attempt += 1
             try:
                 return await self._handle_once(incoming)
             except DBAPIError as error:
-                if attempt == UPDATE_ATTEMPTS or not database.is_retryable(error):
+                if database.is_busy(error):
+                    busy_since = busy_since or time.monotonic()
+                    waited = time.monotonic() - busy_since
+                    if waited >= STORAGE_PATIENCE:
+                        raise StorageBusy(f"busy for {waited:.1f} s: {error.orig}") from error
+                    pause = BUSY_PAUSES[min(attempt, len(BUSY_PAUSES)) - 1]
+                    await asyncio.sleep(min(pause, STORAGE_PATIENCE - waited))
+                    continue
+                if attempt >= UPDATE_ATTEMPTS or not database.is_retryable(error):
                     raise
                 log.info("update %s met a concurrent write, running it again: %s", incoming.update_id, error.orig)
-        raise AssertionError("unreachable")
 
     async def _handle_once(self, incoming: Incoming) -> list[Reply]:
         async with self._sessions() as session:

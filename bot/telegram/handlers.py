@@ -15,7 +15,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.telegram import render, updater
-from conversations import Engine, Incoming, Kind, Texts
+from conversations import Engine, Incoming, Kind, StorageBusy, Texts
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,10 @@ async def converse(
         update_id=str(update.update_id),
         username=user.username,
     )
-    replies = await context.engine.handle(incoming)
+    try:
+        replies = await context.engine.handle(incoming)
+    except StorageBusy as busy:
+        raise updater.DeliverAgain(f"not stored: {busy}") from busy
     await render.render(context.bot, chat_id, replies, pressed=pressed)
 
 

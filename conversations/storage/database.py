@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,10 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 REVISION = re.compile(r"""^revision\s*(?::[^=\n]*)?=\s*["']([^"']+)["']""", re.MULTILINE)
 DOWN_REVISION = re.compile(r"""^down_revision\s*(?::[^=\n]*)?=\s*(?:["']([^"']+)["']|(None))\s*$""", re.MULTILINE)
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 250
+"""How long one statement waits for another process's write lock. Short, because SQLite statements run
+in the event loop's thread (``sqlite_inline``): the engine retries the update with pauses that let other
+chats run (``engine.STORAGE_PATIENCE``), instead of one long wait that would stall them all."""
 CONNECT_TIMEOUT_S = 10
 """How long to wait for a PostgreSQL server before saying it cannot be reached."""
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
@@ -46,6 +50,26 @@ LOCK_NAMESPACE_USERS = 0x63620002
 """First keys of PostgreSQL advisory locks (the two-int form); the second is 0 or a hash of the user id."""
 RETRYABLE_SQLSTATES = frozenset({"23505", "40001", "40P01"})
 """unique_violation (two processes inserting the same new row), serialization_failure, deadlock_detected."""
+
+
+BUSY_SQLSTATES = frozenset({"55P03"})
+"""lock_not_available: another session holds a lock we need (PostgreSQL)."""
+BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
+
+
+class StorageBusy(Exception):
+    """The database stayed busy (another process holding its write lock) for longer than citybot waits.
+
+    Nothing of the update was stored; the transport should deliver it again later.
+    """
+
+
+def is_busy(error: DBAPIError) -> bool:
+    """Whether the statement failed only because another connection holds the lock it needs."""
+    if getattr(error.orig, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    message = str(error.orig).lower()
+    return any(busy in message for busy in BUSY_MESSAGES)
 
 
 class DatabaseError(Exception):
@@ -72,18 +96,34 @@ def default_database_url() -> str:
 
 def parse_url(url: str) -> URL:
     """The URL parsed, or :class:`DatabaseError` (without echoing it: it may hold a password)."""
+    if _userinfo(url).count("@"):
+        raise DatabaseError(
+            f"{describe(url)}: the user name or password contains '@': percent-encode it (@ is %40, : is %3A, / is %2F)"
+        )
     try:
         return make_url(url)
     except (ArgumentError, ValueError):
         raise DatabaseError(f"DATABASE_URL is not a database URL; expected {URL_FORMS}") from None
 
 
+def _userinfo(url: str) -> str:
+    """What stands between ``scheme://`` and the host: up to the last ``@`` (a password may hold another)."""
+    scheme, separator, rest = url.partition("://")
+    return rest.rpartition("@")[0] if separator and not scheme.startswith("sqlite") else ""
+
+
 def describe(url: str) -> str:
-    """``DATABASE_URL <url>`` with the password hidden, to start an error message with."""
-    try:
-        return f"DATABASE_URL {make_url(url).render_as_string(hide_password=True)}"
-    except (ArgumentError, ValueError):
-        return "DATABASE_URL"
+    """``DATABASE_URL <url>`` with the password hidden, to start an error message with.
+
+    Hides everything after the user name up to the last ``@``, so a password with an unencoded
+    ``@`` (which URL parsers split in the wrong place) is not partly shown either.
+    """
+    userinfo = _userinfo(url)
+    if userinfo:
+        scheme, _, rest = url.partition("://")
+        user, has_password, _ = userinfo.partition(":")
+        url = f"{scheme}://{user}{':***' if has_password else ''}@{rest[len(userinfo) + 1 :]}"
+    return f"DATABASE_URL {url}" if "://" in url else "DATABASE_URL"
 
 
 def async_url(url: str) -> str:
@@ -93,6 +133,29 @@ def async_url(url: str) -> str:
     if driver is not None:
         parsed = parsed.set(drivername=driver)
     return parsed.render_as_string(hide_password=False)
+
+
+POSTGRES_OPTIONS = ("sslmode", "connect_timeout", "application_name")
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def postgres_options(url: str, query: Mapping[str, Any]) -> dict[str, Any]:
+    """The libpq options people put in a PostgreSQL URL (``?sslmode=require``) as asyncpg's connect arguments."""
+    options: dict[str, Any] = {}
+    for name, value in query.items():
+        value = value[-1] if isinstance(value, tuple) else value
+        if name == "sslmode" and value in SSL_MODES:
+            options["ssl"] = value
+        elif name == "connect_timeout" and str(value).isdigit():
+            options["timeout"] = float(value)
+        elif name == "application_name":
+            options["server_settings"] = {"application_name": str(value)}
+        else:
+            understood = ", ".join(POSTGRES_OPTIONS)
+            raise DatabaseError(
+                f"{describe(url)}: citybot does not understand the option {name}={value}; it understands {understood}"
+            )
+    return options
 
 
 def is_sqlite(url: str) -> bool:
@@ -118,7 +181,10 @@ def create_engine(url: str) -> AsyncEngine:
         )
     try:
         if backend == "postgresql":
-            connect_args = {"timeout": CONNECT_TIMEOUT_S} if parsed.get_driver_name() == "asyncpg" else {}
+            connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_S}
+            if parsed.get_driver_name() == "asyncpg":
+                connect_args |= postgres_options(plain, parsed.query)
+                url = parsed.set(query={}).render_as_string(hide_password=False)
             return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
         database = parsed.database
         if database and database != ":memory:":

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from catalogue import Catalogue
 from conversations import open_engine
-from conversations.storage.database import async_url, default_database_url
+from conversations.storage.database import BUSY_TIMEOUT_MS, async_url, default_database_url
 from conversations.storage.repository import city_key
 
 
@@ -43,7 +43,7 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(
     async with await open_engine(sqlite_url, catalogue) as engine, engine.db.connect() as connection:
         assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
-        assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+        assert (await connection.execute(text("PRAGMA busy_timeout"))).scalar() == BUSY_TIMEOUT_MS
         assert (await connection.execute(text("PRAGMA synchronous"))).scalar() == 1  # NORMAL
 
 
