@@ -1,21 +1,59 @@
 """Free-text questions (any text outside a pending question, or ``/ask TEXT``): matching actions.
 
-Shows the confident matches with code, area, stage and a one-line reason built from the
-query words that matched; when nothing matches confidently, says so and offers to browse.
+Shows the confident matches with code, area, stage and a one-line reason (the words that
+matched, and how); when nothing matches confidently, says so and offers to browse. Beyond that:
+
+* the whole message is read (up to Telegram's 4,096 characters), and in a long one the
+  question itself ("... but I don't know where to start") is found and searched first;
+* a question of only generic words ("what should we do first?", "where do we start?") gets
+  the official's own next steps, never a match decided by "first";
+* for an official with answers, matches are ranked with their results in mind: their next
+  steps first, what they have done last, each with one line saying why;
+* a question in another language than the texts' gets a sentence saying so.
 """
 
 from __future__ import annotations
 
-from catalogue import Match
+import re
+import unicodedata
+
+from catalogue import Action, Answer, Match, city_maturity, next_actions
+from conversations import assessments
 from conversations.choices import Prefix, navigation_choice
+from conversations.flows import onboarding
 from conversations.flows.menu import shortcuts
+from conversations.flows.results import action_button, stage_name
+from conversations.flows.wording import shorten
 from conversations.messages import Option, Reply
 from conversations.storage import repository
 from conversations.turn import Turn
 
-MAX_QUESTION_LENGTH = 300
-"""Longer messages are cut: a question is a sentence or two, not a document."""
+MAX_QUESTION_LENGTH = 4096
+"""Telegram's limit for one message: all of it is read."""
 SEARCH_LIMIT = 3
+CANDIDATES = 8
+RANK_MARGIN = 15
+"""A next step of the official's moves ahead of better matches within this many points (of 100)."""
+"""Matches considered before ranking with the official's results (the best ``SEARCH_LIMIT`` are shown)."""
+SENTENCE = re.compile(r"[.!?;:\n]+|,?\s+\bbut\b\s+", re.IGNORECASE)
+"""Where a long message splits into the parts that may hold its question."""
+NEXT_TITLE = 60
+"""Characters of a next step's title in the answer to "what should we do first?"."""
+OTHER_SCRIPT_SHARE = 0.5
+"""A message whose letters are mostly outside the Latin script is in another language."""
+HINT_WORDS = {
+    "en": "the and of to is are we our how what where do does should can with for in a an it this that",
+    "de": "der die das und ist sind wir unser unsere wie was wo mit für ein eine nicht ich sie es zu",
+    "fr": "le la les et est sont nous notre comment que quoi où avec pour un une des du ne pas je de",
+    "es": "el la los las y es son nosotros nuestro cómo como qué dónde con para un una del no yo de",
+    "it": "il lo la gli le e è sono noi nostro come che cosa dove con per uno una del non io di",
+    "nl": "de het en is zijn wij we onze hoe wat waar met voor een niet ik van",
+    "pt": "o a os as e é são nós nosso como que onde com para um uma do não eu de",
+}
+"""Common short words of a few languages, to tell a question in another language from an English one."""
+LANGUAGE_HINTS = {code: frozenset(words.split()) for code, words in HINT_WORDS.items()}
+LANGUAGE_EVIDENCE = 2
+"""How many more common words of another language than of the texts' one make a message that language."""
 
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
@@ -24,7 +62,59 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     return await answer(turn, argument)
 
 
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.casefold())
+
+
+def listed(turn: Turn, key: str) -> frozenset[str]:
+    """A list of words kept in the texts (so each language has its own)."""
+    return frozenset(turn.t(key).casefold().split())
+
+
+def other_language(turn: Turn, text: str) -> str | None:
+    """The language code a message is clearly in, when it is not the texts' language (``None`` otherwise)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters:
+        other_script = sum("LATIN" not in unicodedata.name(ch, "") for ch in letters)
+        if other_script / len(letters) > OTHER_SCRIPT_SHARE:
+            return "other"
+    own = turn.texts.language
+    words = words_of(text)
+    counts = {code: sum(word in hints for word in words) for code, hints in LANGUAGE_HINTS.items()}
+    best = max(counts, key=lambda code: counts[code])
+    if best != own and counts[best] - counts.get(own, 0) >= LANGUAGE_EVIDENCE:
+        return best
+    return None
+
+
+def find_question(turn: Turn, text: str) -> str | None:
+    """In a message of several sentences, the parts that ask something (the last one first), if any."""
+    parts = [part.strip() for part in SENTENCE.split(text) if part and part.strip()]
+    if len(parts) < 2:
+        return None
+    cues = listed(turn, "ask.question_words")
+    asking = [part for part in parts if cues & set(words_of(part))]
+    return asking[-1] if asking else None
+
+
+def generic(turn: Turn, text: str, matches: list[Match]) -> bool:
+    """The question is only generic words ("what should we do first?"): nothing in it names a topic."""
+    vague = listed(turn, "ask.generic_words")
+    content = [word for word in words_of(text) if word not in vague]
+    if not content:
+        return True
+    matched = {word for match in matches for term in match.terms for word in words_of(term)}
+    return bool(matches) and matched <= vague
+
+
 def reason(turn: Turn, match: Match) -> str:
+    """Why an action matched: the words it shares with the question, and the related words it matched through."""
+    if match.why:
+        parts = []
+        for item in match.why:
+            asked, _, via = (part.strip() for part in item.partition("~"))
+            parts.append(turn.t("ask.term_via", term=asked, word=via) if via else turn.t("ask.term", term=asked))
+        return turn.t("ask.reason_terms", terms=", ".join(parts))
     if match.terms:
         return turn.t("ask.reason_terms", terms=", ".join(turn.t("ask.term", term=term) for term in match.terms))
     return turn.t("ask.reason_wording")
@@ -33,11 +123,20 @@ def reason(turn: Turn, match: Match) -> str:
 async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]:
     """The best matching actions for ``text``; stored as a question asked when the user has consented."""
     question = " ".join(text.split())
-    notices: list[str] = []
-    if len(question) > MAX_QUESTION_LENGTH:
-        question = question[:MAX_QUESTION_LENGTH]
-        notices.append(turn.t("ask.truncated", limit=MAX_QUESTION_LENGTH))
-    matches = [match for match in turn.catalogue.search(question, limit=SEARCH_LIMIT) if match.confident]
+    notices = [turn.t("ask.truncated", limit=MAX_QUESTION_LENGTH)] if len(question) > MAX_QUESTION_LENGTH else []
+    question = question[:MAX_QUESTION_LENGTH]
+    if pending:
+        notices.append(turn.t("ask.pending"))
+    language = other_language(turn, question)
+    asked = find_question(turn, text[:MAX_QUESTION_LENGTH]) or question
+    found = [] if language else [m for m in turn.catalogue.search(asked, limit=CANDIDATES) if m.confident]
+    if not found and asked != question and not language:
+        found = [m for m in turn.catalogue.search(question, limit=CANDIDATES) if m.confident]
+    vague = not language and generic(turn, asked, found)
+    if vague:
+        found = []
+    answers = await own_answers(turn)
+    matches = ranked(turn, found, answers)[:SEARCH_LIMIT]
     if turn.participant is not None:
         await repository.record_question(
             turn.session,
@@ -46,8 +145,13 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
             matches=[match.action.code for match in matches],
             confident=bool(matches),
         )
-    if pending:
-        notices.append(turn.t("ask.pending"))
+    if language:
+        name = turn.t(f"ask.languages.{language}") if turn.texts.has(f"ask.languages.{language}") else ""
+        key = "ask.other_language_named" if name else "ask.other_language"
+        sentence = turn.t(key, language=name, own=turn.t(f"ask.languages.{turn.texts.language}"))
+        return [Reply("\n\n".join([sentence, *notices]), options=shortcuts(turn, "areas"))]
+    if vague:
+        return next_steps(turn, answers, notices)
     if not matches:
         text = "\n\n".join([turn.t("ask.no_match", model=turn.catalogue.name), *notices])
         return [Reply(text, options=shortcuts(turn, "areas"))]
@@ -55,19 +159,89 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
     for match in matches:
         action = match.action
         area, stage = turn.catalogue.area(action.area), turn.catalogue.stage(action.stage)
-        lines.append(
-            turn.t(
-                "ask.match",
-                code=action.code,
-                title=action.title,
-                area=area.code,
-                area_title=area.title,
-                stage=stage.name,
-                reason=reason(turn, match),
-            )
+        line = turn.t(
+            "ask.match",
+            code=action.code,
+            title=action.title,
+            area=area.code,
+            area_title=area.title,
+            stage=stage.name,
+            reason=reason(turn, match),
         )
+        if answers:
+            line += "\n" + standing(turn, action, answers)
+        lines.append(line)
     options = tuple(
         Option(turn.t("ask.details", code=match.action.code), navigation_choice(Prefix.DETAILS, match.action.code))
         for match in matches
     )
     return [Reply("\n\n".join([*lines, *notices]), options=options, columns=len(options))]
+
+
+async def own_answers(turn: Turn) -> dict[str, Answer]:
+    """The official's current answers (empty before onboarding)."""
+    if not onboarding.onboarded(turn):
+        return {}
+    return {code: Answer(record.value) for code, (record, _) in (await assessments.current_answers(turn)).items()}
+
+
+def ranked(turn: Turn, matches: list[Match], answers: dict[str, Answer]) -> list[Match]:
+    """Good matches in the order that helps this official: their next steps first (when nearly as good), then by score.
+
+    What they have already done keeps its place and is marked as done (:func:`standing`).
+    """
+    if not answers or not matches:
+        return matches
+    upcoming = {a.code for actions in next_actions(turn.catalogue, answers).values() for a in actions}
+    best = matches[0].score
+
+    def order(match: Match) -> int:
+        return 0 if match.action.code in upcoming and match.score >= best - RANK_MARGIN else 1
+
+    return sorted(matches, key=order)  # stable: by score within each group
+
+
+def standing(turn: Turn, action: Action, answers: dict[str, Answer]) -> str:
+    """One line on where this action is for the official: done, one of their next steps, or for later."""
+    state = city_maturity(turn.catalogue, answers)[action.area]
+    if answers.get(action.code) == Answer.DONE:
+        return turn.t("ask.yours_done")
+    fresh = "_fresh" if state.stage_reached is None else ""
+    reached = stage_name(turn, state.stage_reached)
+    if action in state.next_actions:
+        return turn.t(f"ask.yours_next{fresh}", stage=reached, area=action.area)
+    first = stage_name(turn, state.next_stage) if state.next_stage else reached
+    return turn.t(f"ask.yours_later{fresh}", stage=reached, area=action.area, next_stage=first)
+
+
+def next_steps(turn: Turn, answers: dict[str, Answer], notices: list[str]) -> list[Reply]:
+    """The answer to "what should we do first?": the official's most urgent next step of each domain."""
+    if not answers:
+        text = "\n\n".join([turn.t("ask.next_steps_unknown"), *notices])
+        return [Reply(text, options=shortcuts(turn, "checkin", "assess"), columns=2)]
+    catalogue = turn.catalogue
+    recommended = next_actions(catalogue, answers)
+    maturity = city_maturity(catalogue, answers)
+    lines = [turn.t("ask.next_steps")]
+    buttons = []
+    for domain in catalogue.domains:
+        actions = recommended[domain.code]
+        if not actions:
+            continue
+        action = actions[0]
+        state = maturity[action.area]
+        reached = stage_name(turn, state.stage_reached)
+        lines.append(
+            turn.t(
+                "ask.next_step" if state.stage_reached else "ask.next_step_fresh",
+                code=action.code,
+                title=shorten(action.title, NEXT_TITLE),
+                area=action.area,
+                stage=reached,
+            )
+        )
+        buttons.append(action_button(turn, action.code))
+    if len(lines) == 1:
+        lines.append(turn.t("results.domain_complete").strip())
+    buttons.append(Option(turn.t("results.all_next"), navigation_choice(Prefix.SHORTCUT, "next")))
+    return [Reply("\n".join(lines) + "".join(f"\n\n{notice}" for notice in notices), options=tuple(buttons))]

@@ -67,12 +67,13 @@ async def test_a_check_in_press_takes_seven_statements_for_all_answers_of_an_are
     assert len(await rows(engine, AnswerChange)) == len(catalogue.actions_of("L1")) > 2
 
 
-async def test_a_free_text_question_takes_four_statements(engine: Engine) -> None:
+async def test_a_free_text_question_takes_five_statements(engine: Engine) -> None:
     chat = Chat(engine)
     await chat.onboard()
     with statements(engine) as sent:
         await chat.say("drills with the power company")
-    assert locked(engine, sent) == ["INSERT", "SELECT", "INSERT", "COMMIT"]
+    # claim, state, the official's answers (matches are ranked with their results), the question, commit
+    assert locked(engine, sent) == ["INSERT", "SELECT", "SELECT", "INSERT", "COMMIT"]
 
 
 async def test_a_redelivered_update_stops_after_one_statement(engine: Engine) -> None:
