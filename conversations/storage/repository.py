@@ -56,10 +56,18 @@ async def claim_update(session: AsyncSession, *, update_id: str) -> bool:
     One ``INSERT ... ON CONFLICT DO NOTHING``: no read first, and no error when another
     process claimed the same id a moment earlier (PostgreSQL makes this one wait for it).
     """
-    upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = upsert(ProcessedUpdate).values(update_id=update_id, processed_at=utcnow()).on_conflict_do_nothing()
-    result = await session.exec(statement)  # type: ignore[call-overload]
+    statement = _claim_statement(session.get_bind().dialect.name)
+    result = await session.exec(statement, params={"update_id": update_id, "processed_at": utcnow()})  # type: ignore[call-overload]
     return bool(result.rowcount == 1)
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    """The claim as a Core statement on the table, built once: no ORM bulk-insert path, no new cache key per update."""
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    values = {"update_id": bindparam("update_id"), "processed_at": bindparam("processed_at")}
+    return upsert(table).values(values).on_conflict_do_nothing()
 
 
 async def prune_processed_updates(session: AsyncSession, *, older_than: timedelta) -> None:
