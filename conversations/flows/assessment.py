@@ -200,7 +200,22 @@ async def render(turn: Turn) -> list[Reply]:
         return [await end_question(turn, assessment)]
     if assessment.cursor.startswith(GATE):
         return [gate_question(turn, assessment.cursor)]
+    if not turn.catalogue.has_action(assessment.cursor):
+        return await removed_action(turn, assessment)
     return [await action_question(turn, assessment, assessment.cursor)]
+
+
+async def removed_action(turn: Turn, assessment: Assessment) -> list[Reply]:
+    """The pending action is no longer in the catalogue (a new catalogue file): say so, go on in its area.
+
+    Its answers stay stored under its code; they no longer count, since results score the catalogue's actions.
+    """
+    gone = assessment.cursor or ""
+    catalogue = turn.catalogue
+    area = next((a.code for a in catalogue.areas if gone.startswith(a.code)), catalogue.areas[0].code)
+    state = await known(turn, assessment)
+    target = land(catalogue, first_action(catalogue, area), state.merged, state.skip())
+    return await move(turn, assessment, target, turn.t("assessment.removed_action", code=gone, model=catalogue.name))
 
 
 async def finished_question(turn: Turn, assessment: Assessment) -> Reply:
@@ -346,6 +361,8 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
             target = land(catalogue, first_action(catalogue, area, next_stage), state.merged, state.skip())
             return await move(turn, assessment, target, turn.t("assessment.gate_went_on", area=area))
         return None
+    if not catalogue.has_action(cursor):  # a button naming an action the catalogue no longer has
+        return await removed_action(turn, assessment)
     action = catalogue.action(cursor)
     checking = cursor in state.prefilled
     if op in SHORT:
