@@ -329,31 +329,45 @@ async def set_answers(
         sheet.values[code] = value
     if not inserts and not updates:
         return previous
+    statements = _answer_statements()
+    if inserts:
+        await session.exec(statements.insert, params=inserts)  # type: ignore[call-overload]
+    if updates:
+        await session.exec(statements.update, params=updates)  # type: ignore[call-overload]
+    await session.exec(statements.history, params=[*inserts, *updates])  # type: ignore[call-overload]
+    _touch(session, assessment)
+    return previous
+
+
+@dataclass(frozen=True, slots=True)
+class _AnswerStatements:
+    insert: Any
+    update: Any
+    history: Any
+
+
+@functools.cache
+def _answer_statements() -> _AnswerStatements:
+    """:func:`set_answers`' three statements, built once (each update only binds its rows)."""
     answer, change = AnswerRecord.__table__, AnswerChange.__table__  # type: ignore[attr-defined]
     this_answer = and_(answer.c.assessment_id == bindparam("b_assessment"), answer.c.action_code == bindparam("b_code"))
-    if inserts:
-        new_answers = [
-            {
-                "assessment_id": assessment.id,
-                "action_code": r["b_code"],
-                "value": r["b_value"],
-                "answered_at": r["b_at"],
-            }
-            for r in inserts
-        ]
-        await session.exec(answer.insert().values(new_answers))  # type: ignore[call-overload]
-    if updates:
-        changed = answer.update().where(this_answer).values(value=bindparam("b_value"), answered_at=bindparam("b_at"))
-        await session.exec(changed, params=updates)  # type: ignore[call-overload]
+    new_answer = {
+        "assessment_id": bindparam("b_assessment"),
+        "action_code": bindparam("b_code"),
+        "value": bindparam("b_value"),
+        "answered_at": bindparam("b_at"),
+    }
     history = insert(change).from_select(
         ["answer_id", "previous", "value", "changed_at"],
         select(answer.c.id, bindparam("b_previous", type_=String), answer.c.value, answer.c.answered_at).where(
             this_answer
         ),
     )
-    await session.exec(history, params=[*inserts, *updates])  # type: ignore[call-overload]
-    _touch(session, assessment)
-    return previous
+    return _AnswerStatements(
+        insert=answer.insert().values(new_answer),
+        update=answer.update().where(this_answer).values(value=bindparam("b_value"), answered_at=bindparam("b_at")),
+        history=history,
+    )
 
 
 async def answer_histories(session: AsyncSession, *, participant: Participant) -> dict[int, list[AnswerChange]]:
