@@ -1,6 +1,6 @@
 """Fixtures for the Telegram adapter: the fake Bot API and the real Application around the real engine.
 
-`engine` (a fresh SQLite file per test) comes from tests/conftest.py.
+`engine` (a fresh SQLite database per test: a copy of one migrated once per run) comes from tests/conftest.py.
 """
 
 from __future__ import annotations
