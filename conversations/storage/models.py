@@ -6,6 +6,7 @@ cities are shared by many participants and stay.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -29,6 +30,13 @@ class AssessmentStatus(StrEnum):
     FINISHED = "finished"
 
 
+class WorkshopStatus(StrEnum):
+    """A workshop takes answers while open; once closed, answers given later stay out of it."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class StoredEnum(TypeDecorator[StrEnum]):
     """A ``StrEnum`` stored as its plain value in a string column, and read back as the enum."""
 
@@ -48,6 +56,15 @@ class StoredEnum(TypeDecorator[StrEnum]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+"""Letters and digits without look-alikes (no 0/O, 1/I/L)."""
+
+
+def new_pseudonym() -> str:
+    """A participant's stable pseudonymous id in exports, e.g. ``P-7K2QXM``: random, so it reveals nothing."""
+    return "P-" + "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(6))
 
 
 def _time(**kwargs: Any) -> Any:
@@ -82,6 +99,9 @@ class Participant(SQLModel, table=True):
     city_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("city.id", ondelete="SET NULL"), nullable=True)
     )
+    pseudonym: str = Field(default_factory=new_pseudonym, unique=True, index=True)
+    """How exports name the participant, unless ``share_name``: they chose to show their name to coordinators."""
+    share_name: bool = False
     consented_at: datetime = _time()
     created_at: datetime = _time()
 
@@ -98,6 +118,11 @@ class Assessment(SQLModel, table=True):
     city_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("city.id", ondelete="SET NULL"), nullable=True)
     )
+    workshop_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("workshop.id", ondelete="SET NULL"), nullable=True, index=True),
+    )
+    """The workshop the answers count for (a check-in started from its join link)."""
     kind: AssessmentKind = Field(sa_type=StoredEnum(AssessmentKind))
     status: AssessmentStatus = Field(default=AssessmentStatus.OPEN, sa_type=StoredEnum(AssessmentStatus))
     catalogue: str = ""  # catalogue id and version the answers refer to
@@ -168,6 +193,47 @@ class AskedQuestion(SQLModel, table=True):
     matches: str = ""  # matched action codes, best first, comma separated
     confident: bool = False
     asked_at: datetime = _time()
+
+
+class Coordinator(SQLModel, table=True):
+    """Someone allowed to run workshops and to see and export everyone's answers, granted on the server.
+
+    Granted by user id (``telegram:42``) or by Telegram ``username`` (lower case, no ``@``): such a
+    grant waits with no ``user_id`` until that user writes to the bot, and is then bound to them.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str | None = Field(default=None, unique=True, index=True)
+    username: str | None = Field(default=None, index=True)
+    granted_at: datetime = _time()
+
+
+class Workshop(SQLModel, table=True):
+    """A session a coordinator runs; participants join it with the deep link ``/start ws_<code>``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    name: str
+    city_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("city.id", ondelete="SET NULL"), nullable=True)
+    )
+    created_by: str | None = None
+    """The user id of the coordinator who opened it in the chat (cleared by their ``/forget``)."""
+    status: WorkshopStatus = Field(default=WorkshopStatus.OPEN, sa_type=StoredEnum(WorkshopStatus))
+    created_at: datetime = _time()
+    closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class Membership(SQLModel, table=True):
+    """A participant who joined a workshop (``/forget`` removes it with them)."""
+
+    __tablename__ = "workshop_member"
+    __table_args__ = (UniqueConstraint("workshop_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = _owner("workshop")
+    participant_id: int = _owner("participant")
+    joined_at: datetime = _time()
 
 
 class ProcessedUpdate(SQLModel, table=True):

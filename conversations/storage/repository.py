@@ -12,13 +12,13 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
-from sqlalchemy import JSON, Select, String, and_, bindparam, delete, func, insert
+from sqlalchemy import JSON, Select, String, and_, bindparam, delete, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,9 +32,13 @@ from conversations.storage.models import (
     AssessmentStatus,
     City,
     Conversation,
+    Coordinator,
+    Membership,
     Note,
     Participant,
     ProcessedUpdate,
+    Workshop,
+    WorkshopStatus,
     utcnow,
 )
 
@@ -172,11 +176,16 @@ def set_role(session: AsyncSession, *, participant: Participant, role: str) -> N
 
 
 async def delete_participant(session: AsyncSession, *, participant: Participant) -> None:
-    """Delete a participant and, through the foreign keys' cascades, everything that is theirs."""
+    """Delete a participant and, through the foreign keys' cascades, everything that is theirs.
+
+    Their workshop memberships go with them; a workshop they opened stays, without their id.
+    """
     for instance in list(session):
         if not isinstance(instance, City):
             session.expunge(instance)
     await session.exec(delete(Participant).where(col(Participant.id) == participant.id))  # type: ignore[call-overload]
+    opened = update(Workshop).where(col(Workshop.created_by) == participant.user_id).values(created_by=None)
+    await session.exec(opened)  # type: ignore[call-overload]
 
 
 # --- cities ----------------------------------------------------------------------------------
@@ -478,6 +487,244 @@ async def answer_rows(
 async def questions_of(session: AsyncSession, *, participant: Participant) -> list[AskedQuestion]:
     query = select(AskedQuestion).where(AskedQuestion.participant_id == participant.id).order_by(col(AskedQuestion.id))
     return list((await session.exec(query)).all())
+
+
+# --- coordinators ----------------------------------------------------------------------------
+
+
+async def grant_coordinator(session: AsyncSession, *, user_id: str | None = None, username: str | None = None) -> bool:
+    """Make someone a coordinator, by user id or by Telegram username; ``False`` if they already were."""
+    if (await _grants(session, user_id=user_id, username=username)) is not None:
+        return False
+    session.add(Coordinator(user_id=user_id, username=username))
+    await session.flush()
+    return True
+
+
+async def revoke_coordinator(session: AsyncSession, *, user_id: str | None = None, username: str | None = None) -> bool:
+    """Take the coordinator role away (by user id, or by the username it was granted to); ``False`` if not one."""
+    grant = await _grants(session, user_id=user_id, username=username)
+    if grant is None:
+        return False
+    await session.delete(grant)
+    return True
+
+
+async def _grants(session: AsyncSession, *, user_id: str | None, username: str | None) -> Coordinator | None:
+    query = select(Coordinator)
+    if user_id is not None:
+        query = query.where(Coordinator.user_id == user_id)
+    elif username is not None:
+        query = query.where(Coordinator.username == username)
+    else:
+        return None
+    return (await session.exec(query)).first()
+
+
+async def coordinators(session: AsyncSession) -> list[Coordinator]:
+    """Every grant, oldest first (pending ones have no user id yet)."""
+    return list((await session.exec(select(Coordinator).order_by(col(Coordinator.id)))).all())
+
+
+async def is_coordinator(session: AsyncSession, *, user_id: str, username: str | None) -> bool:
+    """Whether this user may coordinate; a pending grant to their username is bound to them on the way."""
+    query = select(Coordinator).where(col(Coordinator.user_id) == user_id)
+    if username:
+        query = select(Coordinator).where(
+            (col(Coordinator.user_id) == user_id)
+            | (col(Coordinator.user_id).is_(None) & (col(Coordinator.username) == username))
+        )
+    grants = list((await session.exec(query)).all())
+    if not grants:
+        return False
+    if not any(grant.user_id == user_id for grant in grants):
+        grant = grants[0]
+        grant.user_id = user_id
+        session.add(grant)
+    return True
+
+
+# --- workshops -------------------------------------------------------------------------------
+
+
+async def create_workshop(
+    session: AsyncSession, *, code: str, name: str, city: City | None, created_by: str | None
+) -> Workshop:
+    workshop = Workshop(code=code, name=name, city_id=city.id if city else None, created_by=created_by)
+    session.add(workshop)
+    await session.flush()
+    return workshop
+
+
+async def workshop_by_code(session: AsyncSession, *, code: str) -> Workshop | None:
+    return (await session.exec(select(Workshop).where(Workshop.code == code))).first()
+
+
+async def workshop_by_id(session: AsyncSession, *, workshop_id: int) -> Workshop | None:
+    return await session.get(Workshop, workshop_id)
+
+
+async def workshops(session: AsyncSession, *, status: WorkshopStatus | None = None) -> list[Workshop]:
+    """Workshops, newest first."""
+    query = select(Workshop).order_by(col(Workshop.created_at).desc(), col(Workshop.id).desc())
+    if status is not None:
+        query = query.where(Workshop.status == status)
+    return list((await session.exec(query)).all())
+
+
+def close_workshop(session: AsyncSession, *, workshop: Workshop) -> None:
+    workshop.status = WorkshopStatus.CLOSED
+    workshop.closed_at = utcnow()
+    session.add(workshop)
+
+
+async def join_workshop(session: AsyncSession, *, workshop: Workshop, participant: Participant) -> bool:
+    """Add a participant to a workshop; ``False`` when they had joined it already."""
+    query = select(Membership).where(Membership.workshop_id == workshop.id, Membership.participant_id == participant.id)
+    if (await session.exec(query)).first() is not None:
+        return False
+    session.add(Membership(workshop_id=workshop.id, participant_id=participant.id))
+    await session.flush()
+    return True
+
+
+def link_assessment(session: AsyncSession, *, assessment: Assessment, workshop: Workshop) -> None:
+    """The assessment's answers count for this workshop (until it closes)."""
+    assessment.workshop_id = workshop.id
+    session.add(assessment)
+
+
+async def workshop_counts(session: AsyncSession, *, workshop: Workshop) -> tuple[int, int]:
+    """How many participants joined, and how many of them finished a check-in or assessment of the workshop."""
+    joined = select(func.count(col(Membership.id))).where(Membership.workshop_id == workshop.id)
+    finished = select(func.count(func.distinct(col(Assessment.participant_id)))).where(
+        Assessment.workshop_id == workshop.id, Assessment.status == AssessmentStatus.FINISHED
+    )
+    return (await session.exec(joined)).one(), (await session.exec(finished)).one()
+
+
+async def workshop_questions(session: AsyncSession, *, workshop: Workshop, limit: int) -> list[AskedQuestion]:
+    """The latest questions the workshop's participants typed while it was open (newest first)."""
+    query = (
+        select(AskedQuestion)
+        .join(Membership, col(Membership.participant_id) == col(AskedQuestion.participant_id))
+        .where(Membership.workshop_id == workshop.id, col(AskedQuestion.asked_at) >= col(Membership.joined_at))
+        .order_by(col(AskedQuestion.asked_at).desc(), col(AskedQuestion.id).desc())
+        .limit(limit)
+    )
+    if workshop.closed_at is not None:
+        query = query.where(col(AskedQuestion.asked_at) <= workshop.closed_at)
+    return list((await session.exec(query)).all())
+
+
+def set_share_name(session: AsyncSession, *, participant: Participant, share: bool) -> None:
+    participant.share_name = share
+    session.add(participant)
+
+
+# --- several people's answers: combined results and exports ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerFact:
+    """One answer as a group view or an export counts it: whose, in which assessment, what and when.
+
+    ``workshop`` is the workshop the answer counts for: its assessment's, unless the answer was
+    given (or last changed) after the workshop closed.
+    """
+
+    answer_id: int
+    participant: Participant
+    assessment: Assessment
+    city: City | None
+    workshop: Workshop | None
+    code: str
+    value: str
+    answered_at: datetime
+
+
+async def answer_facts(
+    session: AsyncSession,
+    *,
+    city: City | None = None,
+    workshop: Workshop | None = None,
+    since: datetime | None = None,
+) -> list[AnswerFact]:
+    """The current answers (of one city's assessments, or one workshop's), oldest assessment first.
+
+    For one workshop, each answer counts with the value it had when the workshop closed: an
+    answer changed later counts with its value from the history; one first given later not at all.
+    ``since`` keeps the answers given from that moment on.
+    """
+    query = (
+        select(AnswerRecord, Assessment, Participant, City, Workshop)
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .join(Participant, col(Participant.id) == col(Assessment.participant_id))
+        .join(City, col(City.id) == col(Assessment.city_id), isouter=True)
+        .join(Workshop, col(Workshop.id) == col(Assessment.workshop_id), isouter=True)
+        .order_by(col(Assessment.id), col(AnswerRecord.id))
+    )
+    if city is not None:
+        query = query.where(Assessment.city_id == city.id)
+    if workshop is not None:
+        query = query.where(Assessment.workshop_id == workshop.id)
+    facts: list[AnswerFact] = []
+    late: dict[int, AnswerFact] = {}
+    for record, assessment, person, city_row, counted in (await session.exec(query)).all():
+        fact = AnswerFact(
+            record.id, person, assessment, city_row, counted, record.action_code, record.value, record.answered_at
+        )
+        if counted is not None and counted.closed_at is not None and aware(fact.answered_at) > aware(counted.closed_at):
+            if workshop is None:
+                facts.append(replace(fact, workshop=None))  # it counts for the person and the city, not the workshop
+            else:
+                late[record.id] = fact
+            continue
+        facts.append(fact)
+    if late and workshop is not None and workshop.closed_at is not None:
+        history = (
+            select(AnswerChange)
+            .where(col(AnswerChange.answer_id).in_(list(late)), col(AnswerChange.changed_at) <= workshop.closed_at)
+            .order_by(col(AnswerChange.id))
+        )
+        at_closing = {change.answer_id: change for change in (await session.exec(history)).all()}
+        for answer_id, change in at_closing.items():
+            facts.append(replace(late[answer_id], value=change.value, answered_at=change.changed_at))
+        facts.sort(key=lambda fact: (fact.assessment.id or 0, fact.answer_id))
+    if since is not None:
+        facts = [fact for fact in facts if aware(fact.answered_at) >= aware(since)]
+    return facts
+
+
+async def city_answers(session: AsyncSession, *, city: City) -> dict[int, dict[str, str]]:
+    """Each participant's latest answer per action over their assessments of this city (participant id -> ...)."""
+    query = (
+        select(Assessment.participant_id, AnswerRecord.action_code, AnswerRecord.value)
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.city_id == city.id)
+        .order_by(col(AnswerRecord.answered_at), col(AnswerRecord.id))
+    )
+    people: dict[int, dict[str, str]] = {}
+    for participant_id, code, value in (await session.exec(query)).all():
+        people.setdefault(participant_id, {})[code] = value
+    return people
+
+
+async def notes_by_answer(session: AsyncSession, *, assessment_ids: Iterable[int]) -> dict[tuple[int, str], list[str]]:
+    """The notes of these assessments, per (assessment id, action code), oldest first."""
+    ids = list(assessment_ids)
+    if not ids:
+        return {}
+    query = select(Note).where(col(Note.assessment_id).in_(ids)).order_by(col(Note.id))
+    notes: dict[tuple[int, str], list[str]] = {}
+    for note in (await session.exec(query)).all():
+        notes.setdefault((note.assessment_id, note.action_code), []).append(note.text)
+    return notes
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored time with its zone: SQLite hands datetimes back without it, and they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def as_utc(moment: datetime | None) -> str:

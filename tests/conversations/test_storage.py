@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from catalogue import Catalogue
 from conversations import open_engine
-from conversations.storage.database import BUSY_TIMEOUT_MS, async_url, default_database_url
+from conversations.storage.database import BUSY_TIMEOUT_MS, alembic_config, async_url, default_database_url
 from conversations.storage.repository import city_key
 
 
@@ -55,7 +56,7 @@ async def test_migrations_create_the_schema_once(tmp_path: Path, catalogue: Cata
             tables = {
                 row[0] for row in await connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
             }
-    assert version == "0001"
+    assert version == ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert {"city", "participant", "assessment", "answer", "answer_change", "note", "conversation"} <= tables
     assert {"asked_question", "processed_update"} <= tables
 
