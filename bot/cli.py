@@ -11,19 +11,23 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
-from bot.export import ExportFormat, load_rows, render
+from bot.export import ExportFormat
 from catalogue import Catalogue, CatalogueError, Match
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from conversations import Engine
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="citybot: a resilience self-assessment bot for city officials (SMR Resilience Maturity Model).",
@@ -264,32 +268,203 @@ def start_console(*, user: str | None, database_url: str | None, catalogue_path:
         typer.echo("")
 
 
+coordinators_app = typer.Typer(help="Who may run workshops and see or export everyone's answers.", no_args_is_help=True)
+workshop_app = typer.Typer(
+    help="Workshops: open one (with its join link and QR code), list them, close one.", no_args_is_help=True
+)
+app.add_typer(coordinators_app, name="coordinators")
+app.add_typer(workshop_app, name="workshop")
+
+Who = Annotated[
+    str,
+    typer.Argument(
+        help="A Telegram user id (42), a @username (bound to that user when they next write to the bot), "
+        "or an id such as console:ana."
+    ),
+]
+
+
+def with_engine(database_url: str | None, catalogue_path: Path | None, job: Callable[[Engine], Awaitable[T]]) -> T:
+    """Open the engine on the configured database, run ``job`` with it, close it; one-line errors, exit 2."""
+    from conversations import DatabaseError, open_engine
+    from conversations.coordination import NotFound
+
+    settings = read_settings()
+    catalogue = load_catalogue(catalogue_path or settings.citybot_catalogue)
+
+    async def run() -> T:
+        async with await open_engine(database_url or settings.database_url, catalogue) as engine:
+            return await job(engine)
+
+    with exit_on(DatabaseError, NotFound, ValueError, code=2):
+        return asyncio.run(run())
+
+
+@coordinators_app.command("add")
+def coordinators_add(who: Who, database_url: DatabaseOption = None) -> None:
+    """Make someone a coordinator."""
+    granted = with_engine(database_url, None, lambda engine: engine.coordination.grant(who))
+    typer.echo(f"{who} is {'now' if granted else 'already'} a coordinator")
+
+
+@coordinators_app.command("remove")
+def coordinators_remove(who: Who, database_url: DatabaseOption = None) -> None:
+    """Take the coordinator role away."""
+    revoked = with_engine(database_url, None, lambda engine: engine.coordination.revoke(who))
+    if not revoked:
+        typer.echo(f"error: {who} is not a coordinator", err=True)
+        raise typer.Exit(code=2)
+    typer.echo(f"{who} is no longer a coordinator")
+
+
+@coordinators_app.command("list")
+def coordinators_list(database_url: DatabaseOption = None) -> None:
+    """Every coordinator, and the @username grants still waiting for their user."""
+    grants = with_engine(database_url, None, lambda engine: engine.coordination.coordinators())
+    if not grants:
+        typer.echo("no coordinators yet: add one with `citybot coordinators add <Telegram user id or @username>`")
+    for grant in grants:
+        who = grant.user_id or f"@{grant.username}"
+        state = (
+            f"@{grant.username}"
+            if grant.user_id and grant.username
+            else ("waiting for them to write to the bot" if not grant.user_id else "")
+        )
+        typer.echo(f"{who:<24} since {grant.granted_at:%Y-%m-%d}  {state}".rstrip())
+
+
+BotUsernameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--bot-username", help="The bot's @username, for the join link and QR code (default: TELEGRAM_BOT_USERNAME)."
+    ),
+]
+
+
+@workshop_app.command("create")
+def workshop_create(
+    name: Annotated[list[str], typer.Argument(help="The workshop's name, e.g. Gent spring workshop.")],
+    city: Annotated[str | None, typer.Option("--city", help="The city the workshop is for.")] = None,
+    qr: Annotated[
+        Path | None,
+        typer.Option(
+            "--qr", help="Where to write the QR code PNG (default: workshop-<code>.png here).", dir_okay=False
+        ),
+    ] = None,
+    bot_username: BotUsernameOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Open a workshop: prints its code and join payload, and with the bot's username the link and a QR code PNG."""
+    title = " ".join(name).strip()
+    if not title:
+        typer.echo("error: give the workshop a name", err=True)
+        raise typer.Exit(code=2)
+    from bot.settings import USERNAME_PATTERN
+
+    username = bot_username.removeprefix("@") if bot_username else read_settings().telegram_bot_username
+    if username is not None and not USERNAME_PATTERN.match(username):
+        typer.echo(f"error: --bot-username {bot_username!r} is not a bot username such as @gent_citybot", err=True)
+        raise typer.Exit(code=2)
+    if username and qr is not None and not qr.parent.is_dir():
+        typer.echo(f"error: cannot write {qr}: there is no folder {qr.parent}", err=True)
+        raise typer.Exit(code=2)
+    created = with_engine(database_url, None, lambda engine: engine.coordination.create_workshop(title, city=city))
+    typer.echo(
+        f"workshop {created.code} “{created.name}”" + (f" for {created.city}" if created.city else "") + " is open"
+    )
+    typer.echo(f"join payload:  /start {created.payload}")
+    if not username:
+        typer.echo("join link:     set TELEGRAM_BOT_USERNAME (or --bot-username) to print it and a QR code")
+        return
+    from telegram.helpers import create_deep_linked_url
+
+    from bot.qr import qr_png
+
+    link = create_deep_linked_url(username, created.payload)
+    target = qr or Path(f"workshop-{created.code}.png")
+    write_file(target, qr_png(link))
+    typer.echo(f"join link:     {link}")
+    typer.echo(f"QR code:       {target}")
+
+
+@workshop_app.command("list")
+def workshop_list(database_url: DatabaseOption = None) -> None:
+    """Every workshop, newest first: code, status, joined and finished, name and city."""
+    workshops = with_engine(database_url, None, lambda engine: engine.coordination.workshops())
+    if not workshops:
+        typer.echo("no workshops yet: open one with `citybot workshop create NAME`")
+    for w in workshops:
+        typer.echo(
+            f"{w.code}  {w.status:<6}  {w.joined:>3} joined  {w.finished:>3} finished  "
+            f"{w.created_at:%Y-%m-%d}  {w.name}" + (f" ({w.city})" if w.city else "")
+        )
+
+
+@workshop_app.command("close")
+def workshop_close(
+    code: Annotated[str, typer.Argument(help="The workshop's code.")], database_url: DatabaseOption = None
+) -> None:
+    """Close a workshop: answers given later count for each participant and their city, not for the workshop."""
+    closed = with_engine(database_url, None, lambda engine: engine.coordination.close_workshop(code))
+    typer.echo(
+        f"workshop {closed.code} “{closed.name}” is closed: {closed.finished} of {closed.joined} participants finished"
+    )
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write a file, or exit 2 with one line saying why it cannot be written."""
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        typer.echo(f"error: cannot write {path}: {error.strerror or error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def parse_since(text: str | None) -> datetime | None:
+    """``--since 2026-11-30`` (midnight UTC) or a full ISO time."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"error: --since {text!r} is not a date such as 2026-11-30 or 2026-11-30T14:00", err=True)
+        raise typer.Exit(code=2) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 @app.command("export")
 def export_command(
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = ExportFormat.CSV,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv, json or xlsx.")] = ExportFormat.CSV,
     city: Annotated[str | None, typer.Option("--city", help="Only the answers of this city.")] = None,
+    workshop: Annotated[
+        str | None, typer.Option("--workshop", help="Only the answers of this workshop (its code).")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only answers given from this date (UTC) on.")] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of the screen.", dir_okay=False)
     ] = None,
     database_url: DatabaseOption = None,
     catalogue_path: CatalogueOption = None,
 ) -> None:
-    """Export every stored answer, one row each (city, participant, assessment, area, stage, action, answer, note)."""
-    from conversations import DatabaseError
+    """Export every stored answer, one row each: city, participant (a pseudonym), workshop, area, action, answer."""
+    from bot.export import export_bytes
 
-    settings = read_settings()
-    catalogue = load_catalogue(catalogue_path or settings.citybot_catalogue)
-    with exit_on(DatabaseError, code=2):  # a malformed DATABASE_URL or a database out of reach
-        rows = asyncio.run(load_rows(database_url or settings.database_url, city, catalogue))
-    text = render(rows, fmt)
+    moment = parse_since(since)
+    if fmt == ExportFormat.XLSX and output is None and sys.stdout.isatty():
+        typer.echo("error: an Excel workbook does not go to the screen: add -o answers.xlsx", err=True)
+        raise typer.Exit(code=2)
+
+    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, Catalogue]:
+        rows = await engine.export_answers(city=city, workshop=workshop, since=moment)
+        return rows, engine.texts.get("results.not_started"), engine.catalogue
+
+    rows, not_started, catalogue = with_engine(database_url, catalogue_path, rows_of)
+    data = export_bytes(rows, fmt, catalogue=catalogue, not_started=not_started)
     if output is None:
-        typer.echo(text, nl=False)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:  # no such folder, no permission, a full disk: one line, not a traceback
-        typer.echo(f"error: cannot write {output}: {error.strerror or error}", err=True)
-        raise typer.Exit(code=2) from None
+    write_file(output, data)
     typer.echo(f"{len(rows)} answers written to {output}", err=True)
 
 
@@ -322,6 +497,33 @@ def db_backup_command(
     with exit_on(DatabaseError, code=2):
         source = backup(database_url or settings.database_url, target)
     typer.echo(f"{source} backed up to {target}")
+
+
+@app.command("report")
+def report_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PNG file to write.", dir_okay=False)],
+    city: Annotated[str | None, typer.Option("--city", help="The combined answers of this city.")] = None,
+    workshop: Annotated[str | None, typer.Option("--workshop", help="The answers of this workshop (its code).")] = None,
+    database_url: DatabaseOption = None,
+    catalogue_path: CatalogueOption = None,
+) -> None:
+    """Draw the chart of a city's or a workshop's combined answers (median stage per area, with the spread) as a PNG."""
+    from bot.charts import maturity_chart_png
+
+    if (city is None) == (workshop is None):
+        typer.echo("error: give either --city NAME or --workshop CODE", err=True)
+        raise typer.Exit(code=2)
+    if output.suffix.lower() != ".png":
+        typer.echo(f"error: {output} should end in .png: the report is a PNG image", err=True)
+        raise typer.Exit(code=2)
+    chart = with_engine(
+        database_url, catalogue_path, lambda engine: engine.coordination.chart(city=city, workshop=workshop)
+    )
+    if not any(area.respondents for area in chart.areas):
+        typer.echo(f"error: no answers stored for {city or workshop} yet: nothing to draw", err=True)
+        raise typer.Exit(code=2)
+    write_file(output, maturity_chart_png(chart))
+    typer.echo(f"{output}: {chart.title}, {chart.subtitle}")
 
 
 def main() -> None:

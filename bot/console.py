@@ -90,9 +90,9 @@ class ConsoleChat:
         return path
 
     def save_export(self, export: AnswerExport) -> Path:
-        """Write answer rows as the file the coordinator asked for, next to the charts."""
-        self.chart_folder.mkdir(parents=True, exist_ok=True)
-        path = self.chart_folder / export.filename
+        """Write answer rows as the file the coordinator asked for, into the files folder."""
+        self.files_folder.mkdir(parents=True, exist_ok=True)
+        path = self.files_folder / export.filename
         path.write_bytes(
             export_bytes(export.rows, export.fmt, catalogue=export.catalogue, not_started=export.not_started)
         )

@@ -1,7 +1,7 @@
 """Exports for coordinators: every stored answer, one row per answer, as CSV, JSON or Excel.
 
-Rows are plain dicts (field name -> value: ``str``, ``int``, ``bool`` or an aware ``datetime``), as
-the engine reads them out; this module only turns them into file bytes:
+Rows are plain dicts (field name -> value: ``str``, ``int``, ``bool``; a time as ISO 8601 text, as the
+engine gives it, or an aware ``datetime``); this module only turns them into file bytes:
 
 * CSV in UTF-8 with a byte-order mark, so Excel opens accents and non-Latin names correctly;
 * JSON, a list of objects with ISO 8601 times;
@@ -28,57 +28,8 @@ from typing import Any
 
 from catalogue import Answer, Catalogue, combined_maturity
 
-FIELDS = (
-    "city",
-    "participant",
-    "assessment",
-    "assessment_kind",
-    "domain",
-    "area",
-    "stage",
-    "action_code",
-    "answer",
-    "note",
-    "answered_at",
-)
-
 
 class ExportFormat(StrEnum):
-    """The file formats ``citybot export`` writes."""
-
-    CSV = "csv"
-    JSON = "json"
-
-
-async def load_rows(
-    database_url: str | None, city: str | None = None, catalogue: Catalogue | None = None
-) -> list[dict[str, Any]]:
-    """Every stored answer (of one city, if given), with domain, area and stage from the catalogue."""
-    from conversations import open_engine  # the engine loads SQLAlchemy and Alembic: only when exporting
-
-    async with await open_engine(database_url, catalogue) as engine:
-        return await engine.export_answers(city=city)
-
-
-def render(rows: list[dict[str, Any]], fmt: ExportFormat | str) -> str:
-    """The rows as CSV (header first) or as a JSON list of objects."""
-    if fmt == "json":
-        return (
-            json.dumps([{field: row[field] for field in FIELDS} for row in rows], ensure_ascii=False, indent=2) + "\n"
-        )
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buffer.getvalue()
-    raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(ExportFormat)}")
-
-
-# --- answer exports in three formats ---------------------------------------------------------
-
-
-class FileFormat(StrEnum):
     """The file formats of an answer export; the value is also the file extension."""
 
     CSV = "csv"
@@ -91,9 +42,9 @@ class FileFormat(StrEnum):
 
 
 MEDIA_TYPES = {
-    FileFormat.CSV: "text/csv",
-    FileFormat.JSON: "application/json",
-    FileFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.CSV: "text/csv",
+    ExportFormat.JSON: "application/json",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 
@@ -157,16 +108,16 @@ HEADER_FILL = "DDEBF7"
 
 
 def export_bytes(
-    rows: Sequence[Mapping[str, Any]], fmt: FileFormat | str, *, catalogue: Catalogue, not_started: str = ""
+    rows: Sequence[Mapping[str, Any]], fmt: ExportFormat | str, *, catalogue: Catalogue, not_started: str = ""
 ) -> bytes:
     """The answer rows as a file in ``fmt``; XLSX adds the Summary and Catalogue sheets.
 
     ``not_started`` names "no stage reached" in the Summary sheet (a sentence of the texts file).
     """
-    fmt = FileFormat(fmt)
-    if fmt is FileFormat.CSV:
+    fmt = ExportFormat(fmt)
+    if fmt is ExportFormat.CSV:
         return csv_bytes(rows)
-    if fmt is FileFormat.JSON:
+    if fmt is ExportFormat.JSON:
         return json_bytes(rows)
     return xlsx_bytes(rows, catalogue=catalogue, not_started=not_started)
 
@@ -332,6 +283,11 @@ def _xlsx_cell(sheet: Any, column: Column, value: Any) -> Any:
 
     if value is None or value == "":
         return None
+    if column.kind is datetime and isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return ILLEGAL_XML.sub("", value)
     if column.kind is datetime and isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value)
         cell.number_format = DATE_FORMAT

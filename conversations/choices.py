@@ -27,6 +27,13 @@ class Prefix(StrEnum):
     BROWSE = "b"
     DETAILS = "x"
     CHANGE = "ch"
+    ROOM = "wr"
+    ROOM_CHART = "wg"
+    ROOM_EXPORT = "we"
+    CLOSE = "wc"
+    EXPORT = "ex"
+    SHARE_NAME = "sn"
+    CITY_CHART = "cc"
 
 
 QUESTION = re.compile(r"^q([0-9a-z]{1,10}):([\x21-\x7e]+)$")

@@ -15,7 +15,7 @@ import logging
 import re
 import time
 import weakref
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from catalogue import Catalogue
 from conversations import hygiene
 from conversations.choices import parse_choice
+from conversations.coordination import Coordination
 from conversations.flows import ask
 from conversations.flows import help as help_flow
 from conversations.messages import Incoming, Kind, Reply
@@ -62,6 +63,8 @@ class Engine:
         self.texts = Texts.load()
         self._texts: dict[str, Texts] = {self.texts.language: self.texts}
         self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
+        self.coordination = Coordination(self._sessions, catalogue, self.texts)
+        """What the server's command line does for coordinators: grants, workshops, exports, reports."""
         self._writer = asyncio.Lock() if serialise else None
         self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -170,30 +173,14 @@ class Engine:
         except Exception:
             log.exception("could not record failed update %s", incoming.update_id)
 
-    async def export_answers(self, city: str | None = None) -> list[dict[str, Any]]:
-        """Every stored answer, one row per answer (optionally of one city), for coordinators' exports."""
-        async with self._sessions() as session:
-            rows = await repository.answer_rows(session, city=city)
-        exported = []
-        for row in rows:
-            code = row.answer.action_code
-            action = self.catalogue.action(code) if self.catalogue.has_action(code) else None
-            exported.append(
-                {
-                    "city": row.city.name if row.city else "",
-                    "participant": row.participant.name or row.participant.user_id,
-                    "assessment": row.assessment.id,
-                    "assessment_kind": str(row.assessment.kind),
-                    "domain": action.domain if action else "",
-                    "area": action.area if action else "",
-                    "stage": action.stage if action else "",
-                    "action_code": code,
-                    "answer": row.answer.value,
-                    "note": " | ".join(row.notes),
-                    "answered_at": repository.as_utc(row.answer.answered_at),
-                }
-            )
-        return exported
+    async def export_answers(
+        self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Every stored answer, one row each (of a city, a workshop, from a moment on), as exports write them.
+
+        Raises :class:`~conversations.coordination.NotFound` for an unknown city or workshop.
+        """
+        return await self.coordination.export_rows(city=city, workshop=workshop, since=since)
 
 
 async def open_engine(database_url: str | None = None, catalogue: Catalogue | None = None) -> Engine:
@@ -223,8 +210,8 @@ async def route(turn: Turn) -> list[Reply]:
     """Send an update to the flow it belongs to, then to any flow that one hands the conversation on to."""
     replies = await dispatch(turn)
     while (name := turn.handed_to) is not None:
-        turn.handed_to = None
-        replies += await COMMANDS[name](turn, "")
+        argument, turn.handed_to, turn.handed_argument = turn.handed_argument, None, ""
+        replies += await COMMANDS[name](turn, argument)
     return replies
 
 

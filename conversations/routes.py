@@ -19,7 +19,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from conversations.choices import Prefix
-from conversations.flows import ask, assessment, browse, cancel, change, checkin, onboarding, privacy, profile, results
+from conversations.flows import (
+    ask,
+    assessment,
+    browse,
+    cancel,
+    change,
+    checkin,
+    combined,
+    onboarding,
+    privacy,
+    profile,
+    results,
+    workshop,
+)
 from conversations.flows import help as help_flow
 from conversations.messages import Reply
 from conversations.turn import Turn
@@ -43,6 +56,8 @@ class Command:
     """Listed in the clients' command menu (Telegram's ``/`` menu)."""
     shortcut: bool = False
     """May be started by a ``go:<name>`` button (:func:`conversations.flows.menu.shortcuts`)."""
+    coordinators: bool = False
+    """For workshop coordinators: ``/help`` lists it under their heading (its guard lets only them run it)."""
 
     async def __call__(self, turn: Turn, argument: str) -> list[Reply]:
         if self.guard is not None and (replies := await self.guard(turn)) is not None:
@@ -52,7 +67,11 @@ class Command:
 
 async def show_help(turn: Turn, argument: str) -> list[Reply]:
     """``/help``: what citybot can do, with every command of the table."""
-    return help_flow.page(turn, COMMANDS)
+    return help_flow.page(
+        turn,
+        [name for name, command in COMMANDS.items() if not command.coordinators],
+        [name for name, command in COMMANDS.items() if command.coordinators],
+    )
 
 
 onboarded = onboarding.require
@@ -74,6 +93,9 @@ COMMANDS: dict[str, Command] = {
         Command("cancel", cancel.start),
         Command("mydata", privacy.mydata),
         Command("forget", privacy.forget),
+        Command("join", workshop.join),
+        Command("workshop", workshop.start, guard=workshop.coordinators_only, coordinators=True),
+        Command("export", workshop.export, guard=workshop.coordinators_only, coordinators=True),
     )
 }
 """Every command, in the order ``/help`` and the clients' menu list them."""
@@ -91,6 +113,13 @@ BUTTONS: dict[Prefix, Answer] = {
     Prefix.BROWSE: browse.navigate,
     Prefix.DETAILS: browse.details,
     Prefix.CHANGE: COMMANDS["change"],
+    Prefix.ROOM: workshop.refresh,
+    Prefix.ROOM_CHART: workshop.chart,
+    Prefix.ROOM_EXPORT: workshop.export_workshop,
+    Prefix.CLOSE: workshop.close,
+    Prefix.EXPORT: workshop.export_file,
+    Prefix.SHARE_NAME: workshop.share_name,
+    Prefix.CITY_CHART: combined.city_chart,
 }
 """What each navigation button does with its argument (``b:L1`` -> ``browse.navigate(turn, "L1")``)."""
 

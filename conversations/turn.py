@@ -46,6 +46,7 @@ class Turn:
     assessment: Assessment | None = None
     answers: InitVar[repository.AnswerSheet | None] = None
     handed_to: str | None = None
+    handed_argument: str = ""
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 
     def __post_init__(self, answers: repository.AnswerSheet | None) -> None:
@@ -132,9 +133,10 @@ class Turn:
         if sheet is not None:
             sheet.notes = None  # not known any more: ask the database
 
-    def hand_off(self, command: str) -> None:
-        """Go on with ``command`` once this flow is done (its replies come after this flow's)."""
+    def hand_off(self, command: str, argument: str = "") -> None:
+        """Go on with ``command`` (and its ``argument``) once this flow is done (its replies come after this flow's)."""
         self.handed_to = command
+        self.handed_argument = argument
 
     def move(self, assessment: Assessment, cursor: str | None, *, trail: list[str] | None = None) -> None:
         """Point an assessment at its next question (``None``: nothing left); ``trail`` replaces the way back."""

@@ -15,6 +15,7 @@ from conversations import assessments
 from conversations.flows import results
 from conversations.flows.answering import area_progress
 from conversations.flows.wording import stage_summary
+from conversations.flows.workshop import late_note
 from conversations.messages import Reply
 from conversations.storage.models import Assessment, AssessmentKind, AssessmentStatus
 from conversations.turn import Turn
@@ -132,9 +133,10 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         return None
     area = catalogue.area(area_code)
     echo = turn.echo(turn.t("checkin.answered", area=area_code, area_title=area.title, stage=label))
+    late = await late_note(turn, assessment)  # the check-in's workshop has closed: say so, once
     if index + 1 < len(codes):
         turn.move(assessment, codes[index + 1])
-        return [echo, *await render(turn)]
+        return [echo, *late, *await render(turn)]
     assessments.finish(turn, assessment)
     turn.clear_flow()
-    return [echo, turn.say("checkin.finished"), *await results.summary(turn)]
+    return [echo, *late, turn.say("checkin.finished"), *await results.summary(turn)]

@@ -13,9 +13,15 @@ def command_list(turn: Turn, commands: Iterable[str]) -> str:
     return "\n".join(turn.t("help.command", name=name, description=turn.t(f"commands.{name}")) for name in commands)
 
 
-def page(turn: Turn, commands: Iterable[str]) -> list[Reply]:
-    """What citybot can do: each of ``commands`` (the routing table's, in its order) with its description."""
-    lines = [turn.t("help.intro", model=turn.catalogue.name), command_list(turn, commands), turn.t("help.outro")]
+def page(turn: Turn, commands: Iterable[str], coordinators: Iterable[str] = ()) -> list[Reply]:
+    """What citybot can do: each of ``commands`` (the routing table's, in its order) with its description.
+
+    ``coordinators`` are the commands for workshop coordinators, listed under their own heading.
+    """
+    lines = [turn.t("help.intro", model=turn.catalogue.name), command_list(turn, commands)]
+    if coordinators := list(coordinators):
+        lines.append(f"{turn.t('help.coordinators')}\n{command_list(turn, coordinators)}")
+    lines.append(turn.t("help.outro"))
     return [Reply("\n\n".join(lines), options=main_menu(turn), columns=2)]
 
 

@@ -18,8 +18,8 @@ from conversations.turn import Turn
 FLOW = "onboarding"
 WORKSHOP = re.compile(r"^ws_[A-Za-z0-9_-]{1,30}$")
 """A workshop deep link (``/start ws_<code>``), short enough to ride inside the consent choice id."""
-CHECKIN = "checkin"
-"""The command a workshop link leads to once the official is set up: the quick check-in."""
+JOIN = "join"
+"""The command a workshop link leads to once the official is set up: it joins, then runs the quick check-in."""
 MAX_CITY_LENGTH = 80
 PROFILE = "profile"
 """Flow data flag: the city or role is being changed from ``/profile``, not set for the first time."""
@@ -62,7 +62,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
             turn.set_step(turn.step, workshop=workshop)
         return await require(turn) or []
     if workshop:
-        turn.hand_off(CHECKIN)
+        turn.hand_off(JOIN, workshop)
         return []
     city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
     return [turn.say("onboarding.welcome_back", city=city.name if city else "", options=main_menu(turn), columns=2)]
@@ -200,6 +200,6 @@ async def role_chosen(turn: Turn, role: str, *, echo: bool = False) -> list[Repl
     done = turn.t("onboarding.done", city=city.name if city else "", role=role, areas=len(turn.catalogue.areas))
     replies = [turn.echo(turn.t("onboarding.role_saved", role=role))] if echo else []
     if workshop:
-        turn.hand_off(CHECKIN)
+        turn.hand_off(JOIN, workshop)
         return [*replies, Reply(done)]
     return [*replies, Reply(done, options=main_menu(turn), columns=2)]

@@ -9,11 +9,13 @@ from __future__ import annotations
 from catalogue import Answer, AreaMaturity, city_maturity, next_actions
 from conversations import assessments
 from conversations.choices import Prefix, navigation_choice
+from conversations.flows import combined
 from conversations.flows.answering import progress_bar
 from conversations.flows.menu import shortcuts
 from conversations.flows.wording import button_title, shorten
 from conversations.messages import ChartArea, ChartDomain, MaturityChart, Option, Reply
 from conversations.storage import repository
+from conversations.storage.models import utcnow
 from conversations.turn import Turn
 
 NEXT_PER_DOMAIN = 3
@@ -23,7 +25,8 @@ LINE_TITLE = 64
 
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
-    return await summary(turn)
+    """``/results``: the official's own results, then their city's combined view once colleagues have answered."""
+    return [*await summary(turn), *await combined.city_section(turn)]
 
 
 def stage_name(turn: Turn, stage: str | None) -> str:
@@ -155,6 +158,7 @@ def maturity_chart(
         domains=domains,
         legend_reached=turn.t("results.chart_reached"),
         legend_next=turn.t("results.chart_next"),
+        subtitle=turn.t("combined.chart_subtitle", respondents=1, date=utcnow().date().isoformat()),
     )
 
 

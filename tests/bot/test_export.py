@@ -1,4 +1,7 @@
-"""`citybot export`: every stored answer as CSV or JSON, optionally for one city, to screen or file."""
+"""`citybot export`: every stored answer as CSV, JSON or Excel, optionally for one city, to screen or file.
+
+The workshop filters, dates and the coordinator commands are in test_workshop_cli.py.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.export import FIELDS, render
+from bot.export import ANSWER_FIELDS, csv_bytes, json_bytes
 from catalogue import Catalogue
 from conversations import open_engine
 from tests.helpers.chat import Chat
@@ -44,15 +47,23 @@ def test_csv_and_json_rows(database_url: str, catalogue: Catalogue, tmp_path: Pa
     asyncio.run(fill(database_url, catalogue))
     result = runner.invoke(app, ["export", "--format", "csv", "--database-url", database_url])
     assert result.exit_code == 0, result.output
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert tuple(rows[0]) == FIELDS
-    assert [(r["city"], r["participant"], r["action_code"], r["answer"]) for r in rows] == [
-        ("Rotterdam", "Alice", "L1S1", "done"),
-        ("Rotterdam", "Alice", "L1S2", "not_yet"),
-        ("Glasgow", "Bob", "L1S1", "unknown"),
+    assert result.stdout.startswith("\ufeff")  # UTF-8 with a byte-order mark, as Excel wants it
+    rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
+    assert tuple(rows[0]) == ANSWER_FIELDS
+    assert [(r["city"], r["action_code"], r["answer"], r["implied"]) for r in rows] == [
+        ("Rotterdam", "L1S1", "done", "false"),
+        ("Rotterdam", "L1S2", "not_yet", "false"),
+        ("Glasgow", "L1S1", "unknown", "false"),
     ]
+    alice, _, bob = (r["participant"] for r in rows)
+    assert alice == rows[1]["participant"] != bob and alice.startswith("P-")  # pseudonyms, not names
+    assert "Alice" not in result.stdout and "Bob" not in result.stdout
     assert rows[0]["note"] == "Team set up in 2021, meets monthly"
-    assert (rows[0]["domain"], rows[0]["area"], rows[0]["stage"]) == ("L", "L1", "S")
+    assert (rows[0]["domain"], rows[0]["area"], rows[0]["stage"], rows[0]["stage_name"]) == ("L", "L1", "S", "Starting")
+    assert (
+        rows[0]["area_title"] == catalogue.area("L1").title
+        and rows[0]["action_title"] == catalogue.action("L1S1").title
+    )
     assert rows[0]["answered_at"].endswith("+00:00")
 
     target = tmp_path / "glasgow.json"
@@ -65,13 +76,13 @@ def test_csv_and_json_rows(database_url: str, catalogue: Catalogue, tmp_path: Pa
 
 
 def test_bad_format_is_refused() -> None:
-    result = runner.invoke(app, ["export", "--format", "xlsx"])
+    result = runner.invoke(app, ["export", "--format", "pdf"])
     assert result.exit_code != 0
 
 
 def test_empty_export() -> None:
-    assert render([], "json") == "[]\n"
-    assert render([], "csv") == ",".join(FIELDS) + "\n"
+    assert json_bytes([]) == b"[]\n"
+    assert csv_bytes([]).decode("utf-8-sig") == ",".join(ANSWER_FIELDS) + "\r\n"
 
 
 def test_default_without_token_opens_the_console(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ from bot.export import (
     CATALOGUE_FIELDS,
     CSV_BOM,
     SUMMARY_FIELDS,
-    FileFormat,
+    ExportFormat,
     csv_bytes,
     export_bytes,
     json_bytes,
@@ -209,13 +209,13 @@ def test_xlsx_summary_sheet_matches_the_summary_rows(catalogue: Catalogue, rows:
     assert isinstance(back[0]["respondents"], int)
 
 
-@pytest.mark.parametrize("fmt", list(FileFormat))
-def test_export_bytes_in_each_format(catalogue: Catalogue, rows: list[dict[str, Any]], fmt: FileFormat) -> None:
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+def test_export_bytes_in_each_format(catalogue: Catalogue, rows: list[dict[str, Any]], fmt: ExportFormat) -> None:
     data = export_bytes(rows, fmt, catalogue=catalogue)
     readers = {
-        FileFormat.CSV: lambda: len(read_csv(data)),
-        FileFormat.JSON: lambda: len(json.loads(data)),
-        FileFormat.XLSX: lambda: load_workbook(io.BytesIO(data))["Answers"].max_row - 1,
+        ExportFormat.CSV: lambda: len(read_csv(data)),
+        ExportFormat.JSON: lambda: len(json.loads(data)),
+        ExportFormat.XLSX: lambda: load_workbook(io.BytesIO(data))["Answers"].max_row - 1,
     }
     assert readers[fmt]() == len(rows)
     assert fmt.media_type

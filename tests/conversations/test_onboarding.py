@@ -74,7 +74,8 @@ async def test_a_new_city_can_be_kept_apart_from_a_similar_one(engine: Engine) -
 
 async def test_workshop_link_goes_straight_to_the_check_in(engine: Engine) -> None:
     chat = Chat(engine)
-    await chat.command("/start ws_ab12")
+    workshop = await engine.coordination.create_workshop("Spring day")
+    await chat.command(f"/start ws_{workshop.code}")
     await chat.press("onboarding.agree")
     await chat.say("Glasgow")
     await chat.press("onboarding.roles.mayor")

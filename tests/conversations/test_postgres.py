@@ -162,9 +162,10 @@ async def test_two_processes_serve_interleaved_users(two: tuple[Engine, Engine],
         await asyncio.gather(check_in(alice, pick), bob.press("answers.done"))
     assert alice.said("checkin.finished")
     exported = await b.export_answers()
-    assert {row["participant"] for row in exported} == {"Alice", "Bob"}
-    assert sum(row["participant"] == "Alice" for row in exported) == len(catalogue.actions)
-    bob_codes = [row["action_code"] for row in exported if row["participant"] == "Bob"]
+    pseudonyms = {person.name: person.pseudonym for person in await rows(a, Participant)}
+    assert {row["participant"] for row in exported} == {pseudonyms["Alice"], pseudonyms["Bob"]}
+    assert sum(row["participant"] == pseudonyms["Alice"] for row in exported) == len(catalogue.actions)
+    bob_codes = [row["action_code"] for row in exported if row["participant"] == pseudonyms["Bob"]]
     assert len(bob_codes) == len(set(bob_codes)) == 10  # every tap answered exactly one action
     assert await count(a, Participant) == 2 and await count(a, City) == 2
 

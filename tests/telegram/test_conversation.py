@@ -152,8 +152,9 @@ async def test_an_edited_message_gets_a_helpful_answer(chat: TelegramChat, engin
     assert answer.text == chat.t("errors.edited")
 
 
-async def test_deep_link_payload_reaches_the_engine(chat: TelegramChat) -> None:
-    await chat.send("/start ws_ab12")
+async def test_deep_link_payload_reaches_the_engine(chat: TelegramChat, engine: Engine) -> None:
+    workshop = await engine.coordination.create_workshop("Spring day")
+    await chat.send(f"/start ws_{workshop.code}")
     await chat.press("onboarding.agree")
     await chat.send("Torino")
     joined = await chat.press("onboarding.roles.resilience")

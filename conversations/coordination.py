@@ -1,0 +1,391 @@
+"""The coordinators' side: workshops, the combined picture of several people's answers, export rows.
+
+A coordinator opens a workshop and shares its join link (``/start ws_<code>``); participants go
+straight into the quick check-in, linked to the workshop. Everything a coordinator sees of other
+people is built here from each participant's latest answers: per area the median stage, its
+spread and the number of respondents (:func:`catalogue.combined_maturity`), and the rows of an
+export, where participants appear under a stable pseudonym unless they chose to show their name.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from catalogue import (
+    Action,
+    Answer,
+    Catalogue,
+    CombinedArea,
+    combined_maturity,
+    combined_next_actions,
+    common_next_actions,
+)
+from conversations.messages import ChartArea, ChartDomain, MaturityChart
+from conversations.storage import repository
+from conversations.storage.models import AssessmentKind, City, Workshop, WorkshopStatus, utcnow
+from conversations.texts import Texts
+
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+"""Workshop codes: lower-case letters and digits without look-alikes (no 0/o, 1/l/i)."""
+CODE_LENGTH = 6
+"""31^6, about 887 million codes: unguessable enough for a room, short enough to read out."""
+JOIN_PREFIX = "ws_"
+"""A join link's start payload is ``ws_<code>``: within Telegram's 64 characters of ``[A-Za-z0-9_-]``."""
+CODE = re.compile(rf"^(?:{JOIN_PREFIX})?([{CODE_ALPHABET}]{{{CODE_LENGTH}}})$")
+MAX_NAME_LENGTH = 80
+USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{4,31})$")
+"""A Telegram username as people write it (``@gent_coordinator``): 5-32 characters."""
+QUALIFIED_ID = re.compile(r"^[a-z]{2,16}:\S{1,64}$")
+"""A user id as the engine stores it, the transport first: ``telegram:42``, ``console:ana``."""
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def join_payload(code: str) -> str:
+    return f"{JOIN_PREFIX}{code}"
+
+
+def parse_code(text: str) -> str | None:
+    """The workshop code in what someone typed or a link carried (``K7M2QP``, ``ws_k7m2qp``); ``None`` if none."""
+    match = CODE.match(text.strip().lower())
+    return match.group(1) if match else None
+
+
+def parse_username(text: str) -> str | None:
+    """A Telegram username, lower case without the ``@`` (usernames are case-insensitive)."""
+    match = USERNAME.match(text.strip())
+    return match.group(1).lower() if match else None
+
+
+async def create_workshop(session: AsyncSession, *, name: str, city: City | None, created_by: str | None) -> Workshop:
+    """Open a workshop under a fresh code."""
+    while True:
+        code = new_code()
+        if await repository.workshop_by_code(session, code=code) is None:
+            return await repository.create_workshop(
+                session, code=code, name=name.strip()[:MAX_NAME_LENGTH], city=city, created_by=created_by
+            )
+
+
+# --- the combined picture --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """Where a group stands: per area the combined stage, and the group's next actions per domain."""
+
+    respondents: int
+    areas: dict[str, CombinedArea]
+    next_actions: dict[str, list[Action]]
+
+
+def picture(catalogue: Catalogue, people: Iterable[Mapping[str, str]]) -> Picture:
+    """Combine several people's answers (each: action code -> answer value); unknown codes are left out."""
+    answer_sets = [
+        {code: Answer(value) for code, value in answers.items() if catalogue.has_action(code)} for answers in people
+    ]
+    answer_sets = [answers for answers in answer_sets if answers]
+    areas = combined_maturity(catalogue, answer_sets)
+    return Picture(len(answer_sets), areas, combined_next_actions(catalogue, areas))
+
+
+async def city_picture(session: AsyncSession, catalogue: Catalogue, *, city: City) -> Picture:
+    return picture(catalogue, (await repository.city_answers(session, city=city)).values())
+
+
+async def workshop_answers(session: AsyncSession, *, workshop: Workshop) -> dict[int, dict[str, str]]:
+    """Each participant's latest answer per action, as the workshop counts them (participant id -> ...)."""
+    facts = await repository.answer_facts(session, workshop=workshop)
+    people: dict[int, dict[str, str]] = {}
+    for fact in sorted(facts, key=lambda fact: (repository.as_utc(fact.answered_at), fact.answer_id)):
+        people.setdefault(fact.participant.id or 0, {})[fact.code] = fact.value
+    return people
+
+
+async def workshop_picture(session: AsyncSession, catalogue: Catalogue, *, workshop: Workshop) -> Picture:
+    return picture(catalogue, (await workshop_answers(session, workshop=workshop)).values())
+
+
+def common_next(catalogue: Catalogue, people: Iterable[Mapping[str, str]]) -> list[tuple[Action, int]]:
+    """The next steps most participants share, each with how many have it among their own next steps."""
+    answer_sets = [
+        {code: Answer(value) for code, value in answers.items() if catalogue.has_action(code)} for answers in people
+    ]
+    return common_next_actions(catalogue, answer_sets)
+
+
+def stage_name(texts: Texts, catalogue: Catalogue, stage: str | None) -> str:
+    return catalogue.stage(stage).name if stage else texts.get("results.not_started")
+
+
+def picture_chart(texts: Texts, catalogue: Catalogue, group: Picture, *, title: str, moment: datetime) -> MaturityChart:
+    """The chart of a group: each area's bar at its median stage, a whisker from lowest to highest."""
+    positions = {stage.code: number for number, stage in enumerate(catalogue.stages, start=1)}
+
+    def place(stage: str | None) -> int:
+        return positions[stage] if stage else 0
+
+    def bar(area: CombinedArea) -> ChartArea:
+        reached = place(area.median)
+        label = stage_name(texts, catalogue, area.median) if area.respondents else ""
+        return ChartArea(
+            code=area.area,
+            title=catalogue.area(area.area).title,
+            reached=reached,
+            next_stage=place(area.next_stage) if area.next_stage else reached,
+            share_next=area.share_next if area.respondents else 0.0,
+            stage=texts.get("combined.chart_stage", stage=label, count=area.respondents) if area.respondents else "",
+            low=place(area.lowest),
+            high=place(area.highest),
+            respondents=area.respondents,
+        )
+
+    domains = tuple(
+        ChartDomain(
+            domain.code,
+            domain.name,
+            tuple(bar(group.areas[area.code]) for area in catalogue.areas_of(domain.code)),
+        )
+        for domain in catalogue.domains
+    )
+    return MaturityChart(
+        title=title,
+        stages=tuple(stage.name for stage in catalogue.stages),
+        domains=domains,
+        legend_reached=texts.get("combined.chart_median"),
+        legend_next=texts.get("combined.chart_next"),
+        subtitle=texts.get("combined.chart_subtitle", respondents=group.respondents, date=moment.date().isoformat()),
+        legend_spread=texts.get("combined.chart_spread"),
+    )
+
+
+def area_lines(texts: Texts, catalogue: Catalogue, group: Picture, key: str) -> list[str]:
+    """Per domain, per area: median stage, lowest-highest and respondents (``key`` is the line's text key)."""
+    lines: list[str] = []
+    for domain in catalogue.domains:
+        lines.append(texts.get("workshop.room_domain", code=domain.code, name=domain.name))
+        for area in catalogue.areas_of(domain.code):
+            state = group.areas[area.code]
+            if not state.respondents:
+                lines.append(texts.get("workshop.room_area_empty", area=area.code))
+                continue
+            lines.append(
+                texts.get(
+                    key,
+                    area=area.code,
+                    stage=stage_name(texts, catalogue, state.median),
+                    low=stage_name(texts, catalogue, state.lowest),
+                    high=stage_name(texts, catalogue, state.highest),
+                    count=state.respondents,
+                )
+            )
+    return lines
+
+
+# --- export rows -----------------------------------------------------------------------------
+
+
+async def export_rows(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    *,
+    city: City | None = None,
+    workshop: Workshop | None = None,
+    since: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Every answer (of a city, of a workshop, from a moment on), one row each, as ``bot.export`` writes them.
+
+    Plain values only (text, numbers, booleans; times as ISO 8601 UTC text). ``participant`` is the
+    stable pseudonym; ``name`` the display name only for participants who chose to show it.
+    ``implied`` marks the answers a quick check-in implied from the stage picked.
+    """
+    facts = await repository.answer_facts(session, city=city, workshop=workshop, since=since)
+    notes = await repository.notes_by_answer(session, assessment_ids={fact.assessment.id or 0 for fact in facts})
+    rows = []
+    for fact in facts:
+        action = catalogue.action(fact.code) if catalogue.has_action(fact.code) else None
+        area = catalogue.area(action.area) if action else None
+        stage = catalogue.stage(action.stage) if action else None
+        person, counted = fact.participant, fact.workshop
+        rows.append(
+            {
+                "city": fact.city.name if fact.city else "",
+                "participant": person.pseudonym,
+                "name": person.name if person.share_name else "",
+                "role": person.role or "",
+                "workshop": counted.code if counted else "",
+                "workshop_name": counted.name if counted else "",
+                "assessment": fact.assessment.id,
+                "assessment_kind": str(fact.assessment.kind),
+                "domain": action.domain if action else "",
+                "area": area.code if area else "",
+                "area_title": area.title if area else "",
+                "stage": stage.code if stage else "",
+                "stage_name": stage.name if stage else "",
+                "action_code": fact.code,
+                "action_title": action.title if action else "",
+                "answer": fact.value,
+                "implied": fact.assessment.kind == AssessmentKind.CHECKIN,
+                "note": " | ".join(notes.get((fact.assessment.id or 0, fact.code), ())),
+                "answered_at": repository.as_utc(fact.answered_at),
+            }
+        )
+    return rows
+
+
+# --- the server's side: what `citybot coordinators|workshop|export|report` do ----------------
+
+
+class NotFound(LookupError):
+    """A city or workshop named on the command line does not exist; the message says which, in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopInfo:
+    """A workshop as the command line lists it."""
+
+    code: str
+    name: str
+    city: str
+    status: str
+    joined: int
+    finished: int
+    created_at: datetime
+    closed_at: datetime | None
+
+    @property
+    def payload(self) -> str:
+        return join_payload(self.code)
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinatorInfo:
+    user_id: str | None
+    username: str | None
+    granted_at: datetime
+
+
+class Coordination:
+    """The coordinators' tasks run from the server's command line, each in one transaction."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue, texts: Texts) -> None:
+        self._sessions = sessions
+        self.catalogue = catalogue
+        self.texts = texts
+
+    async def grant(self, who: str) -> bool:
+        user_id, username = identify(who)
+        async with self._sessions() as session:
+            granted = await repository.grant_coordinator(session, user_id=user_id, username=username)
+            await session.commit()
+        return granted
+
+    async def revoke(self, who: str) -> bool:
+        user_id, username = identify(who)
+        async with self._sessions() as session:
+            revoked = await repository.revoke_coordinator(session, user_id=user_id, username=username)
+            await session.commit()
+        return revoked
+
+    async def coordinators(self) -> list[CoordinatorInfo]:
+        async with self._sessions() as session:
+            grants = await repository.coordinators(session)
+        return [CoordinatorInfo(g.user_id, g.username, repository.aware(g.granted_at)) for g in grants]
+
+    async def create_workshop(self, name: str, *, city: str | None = None) -> WorkshopInfo:
+        async with self._sessions() as session:
+            place = await repository.add_city(session, name=city) if city else None
+            workshop = await create_workshop(session, name=name, city=place, created_by=None)
+            info = await self._info(session, workshop)
+            await session.commit()
+        return info
+
+    async def workshops(self) -> list[WorkshopInfo]:
+        async with self._sessions() as session:
+            return [await self._info(session, workshop) for workshop in await repository.workshops(session)]
+
+    async def close_workshop(self, code: str) -> WorkshopInfo:
+        async with self._sessions() as session:
+            workshop = await self._workshop(session, code)
+            if workshop.status == WorkshopStatus.OPEN:
+                repository.close_workshop(session, workshop=workshop)
+            info = await self._info(session, workshop)
+            await session.commit()
+        return info
+
+    async def export_rows(
+        self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        async with self._sessions() as session:
+            place = await self._city(session, city) if city else None
+            group = await self._workshop(session, workshop) if workshop else None
+            return await export_rows(session, self.catalogue, city=place, workshop=group, since=since)
+
+    async def chart(self, *, city: str | None = None, workshop: str | None = None) -> MaturityChart:
+        """The chart of a city's or a workshop's combined answers, as ``citybot report`` draws it."""
+        async with self._sessions() as session:
+            if workshop:
+                group = await self._workshop(session, workshop)
+                title = self.texts.get("workshop.chart_title", name=group.name, code=group.code)
+                people = await workshop_picture(session, self.catalogue, workshop=group)
+            else:
+                place = await self._city(session, city or "")
+                title = self.texts.get("combined.chart_city", city=place.name)
+                people = await city_picture(session, self.catalogue, city=place)
+        return picture_chart(self.texts, self.catalogue, people, title=title, moment=utcnow())
+
+    async def _city(self, session: AsyncSession, name: str) -> City:
+        city, close = await repository.match_cities(session, name=name)
+        if city is None:
+            hint = f"; did you mean {', '.join(c.name for c in close)}?" if close else ""
+            raise NotFound(f"no city {name!r} has answers stored{hint}")
+        return city
+
+    async def _workshop(self, session: AsyncSession, code: str) -> Workshop:
+        parsed = parse_code(code)
+        workshop = await repository.workshop_by_code(session, code=parsed) if parsed else None
+        if workshop is None:
+            raise NotFound(f"no workshop {code!r}; `citybot workshop list` shows them")
+        return workshop
+
+    async def _info(self, session: AsyncSession, workshop: Workshop) -> WorkshopInfo:
+        city = await repository.city_by_id(session, city_id=workshop.city_id)
+        joined, finished = await repository.workshop_counts(session, workshop=workshop)
+        return WorkshopInfo(
+            code=workshop.code,
+            name=workshop.name,
+            city=city.name if city else "",
+            status=str(workshop.status),
+            joined=joined,
+            finished=finished,
+            created_at=repository.aware(workshop.created_at),
+            closed_at=repository.aware(workshop.closed_at) if workshop.closed_at else None,
+        )
+
+
+def identify(who: str) -> tuple[str | None, str | None]:
+    """A person named on the command line: ``42`` (a Telegram user id), ``@name``, or ``console:ana``.
+
+    Returns (user id, username); raises :class:`ValueError` with one line for anything else.
+    """
+    text = who.strip()
+    if text.isdigit():
+        return f"telegram:{text}", None
+    if text.startswith("@"):
+        username = parse_username(text)
+        if username is None:
+            raise ValueError(f"{who!r} is not a Telegram username (5-32 letters, digits or _ after the @)")
+        return None, username
+    if QUALIFIED_ID.match(text):
+        return text, None
+    raise ValueError(f"{who!r}: give a Telegram user id (e.g. 42), a @username, or a qualified id such as console:ana")

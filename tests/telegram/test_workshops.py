@@ -1,0 +1,100 @@
+"""Workshops on Telegram: the real PTB Application and engine, through the fake Bot API."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import zxingcpp
+from matplotlib.image import imread
+from openpyxl import load_workbook
+from telegram.ext import Application
+
+from bot.export import ANSWER_FIELDS
+from catalogue import Catalogue
+from conversations import Engine
+from tests.helpers.fake_telegram import BOT_USERNAME, Call, FakeBotApi, methods
+from tests.helpers.telegram_chat import TelegramChat
+from tests.helpers.telegram_updates import USER_ID, make_callback_update
+
+PARTICIPANT = 777
+
+
+def decode_qr(png: bytes) -> list[str]:
+    image = imread(io.BytesIO(png), format="png")
+    grey = image if image.ndim == 2 else image[..., :3].mean(axis=2)
+    return [barcode.text for barcode in zxingcpp.read_barcodes((grey * 255).astype(np.uint8))]
+
+
+async def onboard(chat: TelegramChat, city: str = "Gent") -> None:
+    await chat.send("/start")
+    await chat.press("onboarding.agree")
+    await chat.send(city)
+    await chat.press("onboarding.roles.resilience")
+
+
+async def test_a_workshop_from_its_qr_code_to_the_exported_workbook(
+    application: Application, api: FakeBotApi, engine: Engine, catalogue: Catalogue, chat: TelegramChat
+) -> None:
+    await engine.coordination.grant(f"telegram:{USER_ID}")
+    await onboard(chat)
+    [card] = await chat.send("/workshop new Spring day")
+    assert card.method == "sendPhoto" and chat.shows(card, "workshop.created", name="Spring day")
+    [link] = decode_qr(card.files["photo"][1])
+    code = link.removeprefix(f"https://t.me/{BOT_USERNAME}?start=ws_")
+    assert link == f"https://t.me/{BOT_USERNAME}?start=ws_{code}" and link in card.text  # the link under the text
+
+    participant = TelegramChat(application, api, user_id=PARTICIPANT)
+    await participant.send(f"/start ws_{code}")  # what the link makes Telegram send
+    joined = await onboard_after_link(participant)
+    assert any(participant.shows(call, "workshop.joined", name="Spring day") for call in joined)
+    assert participant.shows(joined[-1], "checkin.question", area="L1")
+    for area in catalogue.areas:
+        await participant.press(catalogue.stage("M").name if area.code == "L1" else "checkin.not_started")
+
+    shown = await chat.send(f"/workshop {code}")
+    assert methods(shown) == ["sendPhoto", "sendMessage"]  # the chart, then the room view with its buttons
+    chart, room = shown
+    room_id = chat.messages_with_buttons()[0]["message_id"]
+    assert imread(io.BytesIO(chart.files["photo"][1]), format="png").shape[1] == 800
+    assert chat.shows(room, "workshop.room", name="Spring day", code=code, joined=1, finished=1)
+    refreshed = await chat.press("workshop.refresh")
+    assert methods(refreshed) == ["answerCallbackQuery", "editMessageText"]  # edited in place
+    assert refreshed[1].params["message_id"] == room_id
+
+    offered = await chat.press("workshop.export")
+    assert chat.labels == [chat.label("export.xlsx"), chat.label("export.csv"), chat.label("export.json")]
+    sent = await chat.press("export.xlsx")
+    [document] = [call for call in sent if call.method == "sendDocument"]
+    name, data = document.files["document"]
+    assert name.startswith(f"citybot-{code}-") and name.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(data))["Answers"]
+    assert [c.value for c in sheet[1]] == list(ANSWER_FIELDS)
+    assert sheet.max_row - 1 == len(catalogue.actions)
+    assert offered and chat.shows(document, "export.ready", count=len(catalogue.actions))
+
+
+async def onboard_after_link(chat: TelegramChat) -> list[Call]:
+    """Consent and set-up after opening a join link; returns what the bot sent at the end."""
+    await chat.press("onboarding.agree")
+    await chat.send("Gent")
+    return await chat.press("onboarding.roles.resilience")
+
+
+async def test_forged_buttons_from_an_official_get_the_refusal_and_nothing_else(
+    application: Application, api: FakeBotApi, engine: Engine, chat: TelegramChat
+) -> None:
+    info = await engine.coordination.create_workshop("Spring day", city="Gent")
+    await onboard(chat)
+    before = len(api.calls)
+    for data in (f"wr:{info.code}", f"ex:xlsx:{info.code}", "ex:csv", f"wc:{info.code}:y"):
+        update = make_callback_update(data, message=None, user_id=USER_ID, bot=application.bot)
+        sent = await chat.deliver(update)
+        assert methods(sent) == ["answerCallbackQuery", "sendMessage"], data
+        assert sent[1].text == chat.t("coordinators.only")
+    for command in ("/workshop", f"/workshop {info.code}", "/export"):
+        [sent] = await chat.send(command)
+        assert sent.text == chat.t("coordinators.only")
+    assert not api.calls_to("sendDocument", "sendPhoto")[before:]
+    [workshop] = await engine.coordination.workshops()
+    assert workshop.status == "open"
