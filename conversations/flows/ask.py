@@ -23,7 +23,7 @@ from conversations.choices import Prefix, navigation_choice
 from conversations.flows import onboarding
 from conversations.flows.menu import shortcuts
 from conversations.flows.results import action_button, stage_name
-from conversations.flows.wording import shorten
+from conversations.flows.wording import button_title, shorten
 from conversations.messages import Option, Reply
 from conversations.storage import repository
 from conversations.turn import Turn
@@ -172,10 +172,17 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
             line += "\n" + standing(turn, action, answers)
         lines.append(line)
     options = tuple(
-        Option(turn.t("ask.details", code=match.action.code), navigation_choice(Prefix.DETAILS, match.action.code))
+        Option(
+            turn.t(
+                "ask.details",
+                code=match.action.code,
+                title=button_title(turn.catalogue, match.action.code)[len(match.action.code) + 1 :],
+            ),
+            navigation_choice(Prefix.DETAILS, match.action.code),
+        )
         for match in matches
     )
-    return [Reply("\n\n".join([*lines, *notices]), options=options, columns=len(options))]
+    return [Reply("\n\n".join([*lines, *notices]), options=options)]
 
 
 async def own_answers(turn: Turn) -> dict[str, Answer]:
