@@ -19,7 +19,6 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 from sqlalchemy import JSON, Select, String, and_, bindparam, delete, func, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -68,7 +67,10 @@ async def claim_update(session: AsyncSession, *, update_id: str) -> bool:
 @functools.cache
 def _claim_statement(dialect: str) -> Any:
     """The claim as a Core statement on the table, built once: no ORM bulk-insert path, no new cache key per update."""
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if dialect == "postgresql":  # imported here: loading the PostgreSQL dialect costs SQLite users 0.1 s at start
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
     table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
     values = {"update_id": bindparam("update_id"), "processed_at": bindparam("processed_at")}
     return upsert(table).values(values).on_conflict_do_nothing()
