@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import hygiene
+from conversations import hygiene, outbox
 from conversations.choices import parse_choice
 from conversations.coordination import Coordination
 from conversations.flows import ask
@@ -67,6 +67,8 @@ class Engine:
         """What the server's command line does for coordinators: grants, workshops, exports, reports."""
         self._writer = asyncio.Lock() if serialise else None
         self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._sent: set[str] = set()  # updates whose replies went out, their outboxes not yet emptied
+        self._clearing: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Engine:
         return self
@@ -77,6 +79,9 @@ class Engine:
         await self.close()
 
     async def close(self) -> None:
+        if self._clearing is not None:
+            await self._clearing
+        await self._clear_sent()
         await self.db.dispose()
 
     def texts_for(self, language: str | None) -> Texts:
@@ -103,7 +108,8 @@ class Engine:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one update; failures get a plain apology.
 
-        A redelivered update gives ``[]``. Raises only
+        A redelivered update gives ``[]``; with ``incoming.outbox`` the replies are kept until
+        :meth:`replies_sent`, and a redelivery gets them again if they were never reported sent. Raises only
         :class:`StorageBusy`, when the database stayed locked by another process: then nothing
         of the update is stored and the transport should deliver it again.
         """
@@ -145,8 +151,11 @@ class Engine:
             await database.lock_user(session, incoming.user_id)
             if incoming.update_id is not None and not await repository.claim_update(
                 session, update_id=incoming.update_id
-            ):
-                return []
+            ):  # a redelivery: its replies again if they never went out
+                if not incoming.outbox:
+                    return []
+                unsent = await repository.unsent_replies(session, update_id=incoming.update_id)
+                return outbox.decode(unsent, self.catalogue)
             state = await repository.participant_state(session, user_id=incoming.user_id)
             turn = Turn(
                 session,
@@ -159,8 +168,42 @@ class Engine:
                 answers=state.answers,
             )
             replies = await route(turn)
+            if incoming.outbox and incoming.update_id is not None and replies:
+                await repository.keep_replies(session, update_id=incoming.update_id, replies=outbox.encode(replies))
+            clearing = set(self._sent)
+            if clearing:  # outboxes of updates answered meanwhile: emptied with this commit
+                await repository.clear_replies(session, update_ids=clearing)
             await session.commit()
+            self._sent -= clearing
             return replies
+
+    async def replies_sent(self, update_id: str | None) -> None:
+        """The adapter has shown the update's replies: empty its outbox, so a redelivery gets ``[]``.
+
+        While another update is being handled its transaction does it (a separate one would wait
+        behind every queued update, and a crash meanwhile would send the replies twice); else at once.
+        """
+        if update_id is None:
+            return
+        self._sent.add(update_id)
+        if self._writer is None or not self._writer.locked():
+            await self._clear_sent()
+        elif self._clearing is None or self._clearing.done():  # in case the running one has passed that point
+            self._clearing = asyncio.create_task(self._clear_sent(after=self._writer))
+
+    async def _clear_sent(self, *, after: asyncio.Lock | None = None) -> None:
+        """Empty the outboxes of updates reported sent (first waiting for ``after``, the writer's lock)."""
+        if after is not None:
+            async with after:
+                await self._clear_sent()
+            return
+        clearing = set(self._sent)
+        if not clearing:
+            return
+        async with self._sessions() as session:
+            await repository.clear_replies(session, update_ids=clearing)
+            await session.commit()
+        self._sent -= clearing
 
     async def _claim_after_failure(self, incoming: Incoming) -> None:
         """Remember a failed update too, so a redelivery does not fail (and apologise) again."""
@@ -186,7 +229,7 @@ class Engine:
 async def open_engine(database_url: str | None = None, catalogue: Catalogue | None = None) -> Engine:
     """A ready engine: the database created or migrated to the newest schema, the catalogue loaded.
 
-    ``database_url`` defaults to ``DATABASE_URL``, else an SQLite file in the user's data directory.
+    ``database_url`` (citybot's settings pass ``DATABASE_URL``) defaults to an SQLite file in the user's data directory.
     Raises :class:`DatabaseError` (one line, password hidden) when the URL is malformed or names an
     unsupported database, or the database cannot be reached or used.
     """

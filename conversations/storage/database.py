@@ -15,7 +15,6 @@ a server that cannot be reached or refuses us) is raised as :class:`DatabaseErro
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -81,11 +80,6 @@ def default_database_url() -> str:
 
     citybot's settings read ``DATABASE_URL`` (environment over ``.env``) and hand it to ``open_engine``.
     """
-    # Transitional: tests/conversations/test_storage.py still expects DATABASE_URL to be read here too.
-    # Every citybot command passes the settings' URL, so this only serves direct open_engine() callers.
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
     directory = user_data_path("citybot", appauthor=False)
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -28,10 +28,10 @@ def test_plain_urls_get_async_drivers(plain: str, expected: str) -> None:
     assert async_url(plain) == expected
 
 
-def test_database_url_from_environment_or_data_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("DATABASE_URL", "sqlite:///elsewhere.db")
-    assert default_database_url() == "sqlite:///elsewhere.db"
-    monkeypatch.delenv("DATABASE_URL")
+def test_default_database_is_a_file_in_the_data_directory_whatever_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///elsewhere.db")  # read by bot.settings only, never here
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.setenv("HOME", str(tmp_path))
     url = default_database_url()
