@@ -47,6 +47,9 @@ class Incoming:
     update_id: str | None = None
     username: str | None = None
     """The transport's handle for the user (a Telegram ``@username``, without the ``@``), if they have one."""
+    outbox: bool = False
+    """Keep the replies until the adapter reports them sent (``Engine.replies_sent``): for transports that
+    deliver an update again until it is confirmed, as Telegram does (see ``conversations.outbox``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.telegram import render, updater
@@ -60,12 +60,20 @@ async def converse(
         language=user.language_code,
         update_id=str(update.update_id),
         username=user.username,
+        outbox=True,  # Telegram delivers the update again until it is confirmed: see bot/telegram/updater.py
     )
     try:
         replies = await context.engine.handle(incoming)
     except StorageBusy as busy:
         raise updater.DeliverAgain(f"not stored: {busy}") from busy
-    await render.render(context.bot, chat_id, replies, pressed=pressed)
+    try:
+        await render.render(context.bot, chat_id, replies, pressed=pressed)
+    except (NetworkError, RetryAfter) as failure:
+        if isinstance(failure, BadRequest):
+            raise  # Telegram refused the message itself: sending it again would not help
+        raise updater.DeliverAgain(f"replies not sent: {failure}") from failure  # the outbox keeps them
+    if replies:
+        await context.engine.replies_sent(incoming.update_id)
 
 
 async def command(update: Update, context: CitybotContext) -> None:

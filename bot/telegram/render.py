@@ -167,7 +167,7 @@ async def _chart(reply: Reply) -> Attachment | None:
     try:
         data = await asyncio.to_thread(maturity_chart_png, reply.chart)
     except Exception:  # a chart is a bonus: the text and buttons still go out without it
-        logger.exception("could not draw a chart")  # its title names a city or a person: not for the log
+        logger.exception("could not draw the chart")  # its title names a city or a person: not for the log
         return None
     return Attachment(CHART_FILENAME, data, is_image=True)
 

@@ -243,3 +243,5 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: str = Field(primary_key=True)
     processed_at: datetime = _time()
+    replies: list[Any] | None = Field(default=None, sa_type=JSON)
+    """The outbox: the update's replies (``conversations.outbox``) until the adapter has sent them."""

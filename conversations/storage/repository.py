@@ -76,6 +76,24 @@ def _claim_statement(dialect: str) -> Any:
     return upsert(table).values(values).on_conflict_do_nothing()
 
 
+async def keep_replies(session: AsyncSession, *, update_id: str, replies: list[Any]) -> None:
+    """Put an update's replies in the outbox, in the transaction that stores its answers."""
+    statement = update(ProcessedUpdate).where(col(ProcessedUpdate.update_id) == update_id).values(replies=replies)
+    await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def unsent_replies(session: AsyncSession, *, update_id: str) -> list[Any]:
+    """The outbox of an update processed before: its replies if they were never reported sent, else ``[]``."""
+    query = select(ProcessedUpdate.replies).where(col(ProcessedUpdate.update_id) == update_id)
+    return list((await session.exec(query)).first() or [])
+
+
+async def clear_replies(session: AsyncSession, *, update_ids: Iterable[str]) -> None:
+    """Empty these updates' outboxes: their replies went out."""
+    statement = update(ProcessedUpdate).where(col(ProcessedUpdate.update_id).in_(list(update_ids))).values(replies=None)
+    await session.exec(statement)  # type: ignore[call-overload]
+
+
 async def prune_processed_updates(session: AsyncSession, *, older_than: timedelta) -> None:
     """Forget update ids old enough that no transport will redeliver them."""
     cutoff = utcnow() - older_than

@@ -1,0 +1,62 @@
+"""The outbox: replies kept with the update until the adapter has sent them, given again to a redelivery until then."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from catalogue import Catalogue
+from conversations import (
+    AnswerExport,
+    Attachment,
+    ChartArea,
+    ChartDomain,
+    Engine,
+    Incoming,
+    Invitation,
+    Kind,
+    MaturityChart,
+    Option,
+    Reply,
+    outbox,
+)
+
+
+def incoming(payload: str, update_id: str, kind: Kind = Kind.COMMAND, **fields: object) -> Incoming:
+    return Incoming(
+        user_id="telegram:9", chat_id="telegram:9", kind=kind, payload=payload, update_id=update_id, outbox=True,
+        **fields,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+async def test_a_redelivered_update_gets_its_replies_again_until_they_are_reported_sent(engine: Engine) -> None:
+    first = await engine.handle(incoming("/help", "7"))
+    assert first and await engine.handle(incoming("/help", "7")) == first  # the crash came before they went out
+    await engine.replies_sent("7")
+    assert await engine.handle(incoming("/help", "7")) == []  # sent: a redelivery changes and shows nothing
+
+
+async def test_without_an_outbox_a_redelivery_gets_nothing(engine: Engine) -> None:
+    plain = dataclasses.replace(incoming("/help", "8"), outbox=False)
+    assert await engine.handle(plain)
+    assert await engine.handle(plain) == []
+
+
+def test_every_kind_of_reply_survives_the_round_trip_through_json(catalogue: Catalogue) -> None:
+    chart = MaturityChart(
+        title="Torino",
+        stages=("Starting", "Moderate"),
+        domains=(ChartDomain("L", "Leadership", (ChartArea("L1", "Plan", 1, 2, 0.5, "Starting", 0, 2, 3),)),),
+        legend_reached="reached",
+        legend_next="next",
+    )
+    export = AnswerExport(({"city": "=Torino", "answer": "d"},), "csv", "answers.csv", catalogue, "none")
+    replies = [
+        Reply("a <b>question</b>", (Option("Done", "q1:L1S1:d"), Option("Back", "q1:L1S1:b")), columns=2),
+        Reply("done", replaces_previous=True),
+        Reply("chart", chart=chart),
+        Reply("file", attachment=Attachment("data.json", b"\x00\xff{}", is_image=False)),
+        Reply("join", invitation=Invitation("ws_ab12")),
+        Reply("export", export=export),
+        Reply("bye", forgotten=True),
+    ]
+    assert outbox.decode(outbox.encode(replies), catalogue) == replies
