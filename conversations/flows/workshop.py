@@ -298,7 +298,7 @@ async def join(turn: Turn, argument: str) -> list[Reply]:
 
 
 async def share_name(turn: Turn, value: str) -> list[Reply]:
-    """``n:y`` shows the participant's name with their answers to coordinators, ``n:n`` hides it again."""
+    """``sn:y`` shows the participant's name with their answers to coordinators, ``sn:n`` hides it again."""
     participant = turn.participant
     if participant is None or value not in ("y", "n"):
         return [turn.say("errors.malformed_choice")]
