@@ -167,7 +167,9 @@ async def begin(turn: Turn) -> list[Reply]:
     turn.set_flow(FLOW, assessment=assessment.id, prefill=prefill)
     replies = [turn.say("assessment.intro", areas=len(catalogue.areas), actions=len(catalogue.actions))]
     if prefill:
-        replies.append(turn.say("assessment.prefilled_intro", count=len(prefill), areas=prefill_summary(turn, prefill)))
+        left = len(catalogue.actions) - len(prefill)
+        summary = prefill_summary(turn, prefill)
+        replies.append(turn.say("assessment.prefilled_intro", count=len(prefill), areas=summary, left=left))
     return [*replies, *await render(turn)]
 
 

@@ -47,7 +47,8 @@ async def test_what_the_checkin_said_is_prefilled_and_the_assessment_starts_afte
     await chat.command("/assess")
     prefilled = [a.code for a in catalogue.actions_of("L1") if a.stage in ("S", "M")]
     up_to = chat.t("assessment.prefilled_area", area="L1", stage=catalogue.stage("M").name)
-    assert chat.said("assessment.prefilled_intro", count=len(prefilled), areas=up_to)
+    left = len(catalogue.actions) - len(prefilled)
+    assert chat.said("assessment.prefilled_intro", count=len(prefilled), areas=up_to, left=left)
     assert current_code(chat) == "L1A1"  # the first action not yet known
     assert chat.pressable("assessment.check_prefilled", count=len(prefilled))
     await chat.press("assessment.check_prefilled")
