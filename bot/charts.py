@@ -15,6 +15,7 @@ from __future__ import annotations
 import struct
 import textwrap
 import threading
+import warnings
 import zlib
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
@@ -129,7 +130,9 @@ def maturity_chart_png(chart: MaturityChart) -> bytes:
         _legend_labels(chart),
         _title(chart).count("\n"),
     )
-    with _drawing:
+    with _drawing, warnings.catch_warnings():  # one lock: no other thread changes the warning filters meanwhile
+        # A character the font lacks (a city written in emoji) is drawn as a box; say nothing about it.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         template = _templates.pop(key, None) or _Template(chart, labels, height)
         _templates[key] = template
         while len(_templates) > TEMPLATES:

@@ -190,7 +190,6 @@ def catalogue_once() -> Catalogue:
     return Catalogue.load()
 
 
-@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # a city named in emoji: boxes on the chart
 @pytest.mark.filterwarnings("ignore:Generating overly large repr")  # hypothesis printing a long failing sequence
 @settings(
     max_examples=8,
