@@ -65,7 +65,7 @@ async def converse(
     try:
         replies = await context.engine.handle(incoming)
     except StorageBusy as busy:
-        raise updater.DeliverAgain(f"not stored: {busy}") from busy
+        raise updater.DeliverAgain(f"answers not stored: {busy}") from busy
     try:
         await render.render(context.bot, chat_id, replies, pressed=pressed)
     except (NetworkError, RetryAfter) as failure:
@@ -140,9 +140,9 @@ async def error(update: object, context: CitybotContext) -> None:
     """
     delivery = updater.delivery_of(context.application)
     if isinstance(context.error, updater.DeliverAgain):
-        logger.warning("update %s not stored: %s", update_id(update), context.error)
+        logger.warning("update %s must come back (%s)", update_id(update), context.error)
         if delivery is not None:
-            delivery.not_stored(update)
+            delivery.come_back(update)
         raise ApplicationHandlerStop  # no other handler for it either: it comes back whole
     fatal = updater.fatal_error(context.error) if context.error is not None else None
     if fatal is not None and delivery is not None:

@@ -14,7 +14,7 @@ handlers and update processor stay as they are: the sources below hand each upda
 which is what the Application does with its `update_queue`, and wait for it to finish.
 
 An update the engine could not store (the database stayed busy), or whose replies could not be
-sent (the network), is not confirmed: the error handler marks it with :meth:`Delivery.not_stored`,
+sent (the network), is not confirmed: the error handler marks it with :meth:`Delivery.come_back`,
 and it comes back; the engine's outbox gives a redelivered update its replies again. A 401 (token revoked) or
 a 409 (another instance polls with the same token) stops the bot with one line.
 """
@@ -76,12 +76,13 @@ def retry_delay(failures: int) -> float:
 class Delivery:
     """Between processing and confirming: runs an update, says whether it may be confirmed, and what stops the bot.
 
-    The application's error handler reports an update that could not be stored
-    (:meth:`not_stored`) and a Telegram error that makes serving pointless (:meth:`fatal`).
+    The application's error handler reports an update that must come back, its answers not stored
+    or its replies not sent (:meth:`come_back`), and a Telegram error that makes serving pointless
+    (:meth:`fatal`).
     """
 
     def __init__(self) -> None:
-        self._not_stored: set[int] = set()
+        self._coming_back: set[int] = set()
         self.failure: FatalTelegramError | None = None
         self.failed = asyncio.Event()
 
@@ -91,14 +92,14 @@ class Delivery:
             await application.update_processor.process_update(update, application.process_update(update))
         except Exception:  # not a handler's error (those go to the error handler): log, never stall
             logger.exception("update %s could not be processed", update.update_id)
-        stored = update.update_id not in self._not_stored
-        self._not_stored.discard(update.update_id)
-        return stored
+        done = update.update_id not in self._coming_back
+        self._coming_back.discard(update.update_id)
+        return done
 
-    def not_stored(self, update: object) -> None:
-        """The update's answers were not committed: do not confirm it, so that it comes back."""
+    def come_back(self, update: object) -> None:
+        """Do not confirm the update, so that it comes back: its answers were not stored, or its replies not sent."""
         if isinstance(update, Update):
-            self._not_stored.add(update.update_id)
+            self._coming_back.add(update.update_id)
 
     def fatal(self, error: FatalTelegramError) -> None:
         """Stop serving: the first fatal error is the one reported."""
@@ -277,7 +278,7 @@ class Poller:
         confirmed = await self.delivery.process(self.application, update)
         self.confirmations.finish(update.update_id, confirmed=confirmed)
         if not confirmed:
-            logger.warning("update %s was not stored; it will be fetched and processed again", update.update_id)
+            logger.warning("update %s not done; it will be fetched and processed again", update.update_id)
 
 
 async def serve(application: Application, source: UpdateSource) -> None:

@@ -104,7 +104,7 @@ class WebhookServer:
             if not self.in_flight:
                 self.idle.set()
         if not stored:
-            logger.warning("update %s was not stored; Telegram will send it again", update.update_id)
+            logger.warning("update %s not done; Telegram will send it again", update.update_id)
             return HTTPStatus.SERVICE_UNAVAILABLE
         return HTTPStatus.OK
 
