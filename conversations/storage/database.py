@@ -175,9 +175,9 @@ def create_engine(url: str) -> AsyncEngine:
         )
     try:
         if backend == "postgresql":
-            connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_S}
-            if parsed.get_driver_name() == "asyncpg":
-                connect_args |= postgres_options(plain, parsed.query)
+            connect_args: dict[str, Any] = {}
+            if parsed.get_driver_name() == "asyncpg":  # libpq's URL options, in asyncpg's words
+                connect_args = {"timeout": CONNECT_TIMEOUT_S, **postgres_options(plain, parsed.query)}
                 url = parsed.set(query={}).render_as_string(hide_password=False)
             return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
         database = parsed.database
