@@ -297,7 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    result = run(args.questions or DEFAULT_QUESTIONS)
+    # The dev set lives beside the checkout, not in it: a clone elsewhere measures on our own set alone.
+    result = run(args.questions or [path for path in DEFAULT_QUESTIONS if path.exists()])
     if args.json:
         print(json.dumps(result, indent=2))
     else:
