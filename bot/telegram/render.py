@@ -24,7 +24,7 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 from telegram.helpers import create_deep_linked_url
 
-from bot.charts import maturity_chart_png
+from bot.chart_workers import chart_png
 from bot.export import export_bytes
 from bot.qr import qr_png
 from conversations import AnswerExport, Attachment, Invitation, Option, Reply
@@ -131,6 +131,16 @@ async def render_one(bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInacces
     text = reply.text
     if reply.invitation is not None:
         attachment, text = _join_card(bot, reply.invitation, text)
+    elif reply.chart is not None and utf16_length(escape(text)) > CAPTION_LIMIT:
+        # Too long for the chart's caption: the text goes out at once and the chart, with the
+        # buttons, when it is drawn, so nobody waits for a picture to read their results.
+        sent = [await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML) for chunk in split_text(text)]
+        chart = await _chart(reply)
+        if chart is not None:
+            await bot.send_photo(chat_id, InputFile(chart.data, filename=chart.filename), reply_markup=markup)
+        elif markup is not None:  # no chart after all: the buttons go under the text
+            await bot.edit_message_reply_markup(chat_id, sent[-1].message_id, reply_markup=markup)
+        return
     else:
         attachment = await _chart(reply) or await _export(reply.export) or reply.attachment
     if attachment is not None:
@@ -161,11 +171,11 @@ async def _edit(bot: Bot, message: MaybeInaccessibleMessage, text: str, markup: 
 
 
 async def _chart(reply: Reply) -> Attachment | None:
-    """The reply's chart as a PNG photo, drawn off the event loop; ``None`` without a chart or if drawing fails."""
+    """The reply's chart as a PNG photo, drawn in a worker process; ``None`` without a chart or if drawing fails."""
     if reply.chart is None:
         return None
     try:
-        data = await asyncio.to_thread(maturity_chart_png, reply.chart)
+        data = await chart_png(reply.chart)
     except Exception:  # a chart is a bonus: the text and buttons still go out without it
         logger.exception("could not draw the chart")  # its title names a city or a person: not for the log
         return None

@@ -281,10 +281,10 @@ async def test_images_go_as_photos_with_caption_and_buttons(application: Applica
 async def test_a_chart_that_cannot_be_drawn_leaves_the_text_and_buttons(
     application: Application, api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(chart: MaturityChart) -> bytes:
+    async def broken(chart: MaturityChart) -> bytes:
         raise RuntimeError("no fonts")
 
-    monkeypatch.setattr(render, "maturity_chart_png", broken)
+    monkeypatch.setattr(render, "chart_png", broken)
     chart = MaturityChart("Torino", ("Starting",), (), "Stage reached", "Next stage")
     reply = Reply("📊 Results", options=(Option("🔎 L1S1", "x:L1S1"),), chart=chart, replaces_previous=True)
     await render.render(application.bot, 501, [reply])
