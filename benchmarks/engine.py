@@ -120,8 +120,12 @@ class Driver:
         replies = await self.send(user, Kind.TEXT, "Rotterdam")
         if "Did you mean" in replies[-1].text:
             replies = await self.send(user, Kind.CHOICE, replies[-1].options[0].choice)
-        replies = await self.send(user, Kind.CHOICE, replies[-1].options[0].choice)  # a role
-        assert "All set" in "\n".join(r.text for r in replies), replies
+        role = replies[-1].options[0]
+        replies = await self.send(user, Kind.CHOICE, role.choice)
+        done = self.engine.texts.get(
+            "onboarding.done", city="Rotterdam", role=role.label, areas=len(self.engine.catalogue.areas)
+        )
+        assert done in {r.text for r in replies}, replies
 
 
 def choice_ending(replies: list[Reply], suffix: str) -> str | None:
@@ -138,11 +142,17 @@ async def full_assessments(driver: Driver, count: int, prefix: str = "full") -> 
         await driver.onboard(user)
         replies = await driver.send(user, Kind.COMMAND, "/assess")
         while True:
-            choice = choice_ending(replies, ":go") or choice_ending(replies, f":{next(answers)}")
+            # ":end:fin": at the end, finish rather than go over the skipped and unsure ones again
+            choice = (
+                choice_ending(replies, ":go")
+                or choice_ending(replies, ":end:fin")
+                or choice_ending(replies, f":{next(answers)}")
+            )
             if choice is None:
                 break
             replies = await driver.send(user, Kind.CHOICE, choice, timed=True)
-        assert "self-assessment is complete" in "\n".join(r.text for r in replies), replies
+        finished = {driver.engine.texts.get("assessment.finished"), driver.engine.texts.get("assessment.finished_echo")}
+        assert finished & {r.text for r in replies}, replies
 
 
 async def checkins(driver: Driver, count: int, prefix: str = "checkin") -> None:
