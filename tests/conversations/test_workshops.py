@@ -2,53 +2,24 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from catalogue import Catalogue
-from conversations import Engine, Incoming, Kind, Reply
+from conversations import Engine, Kind
 from conversations.coordination import join_payload
 from conversations.storage.models import Membership, Participant, Workshop
 from tests.helpers.chat import Chat, count, rows
 
-_updates = itertools.count(1)
 
-
-class Person(Chat):
-    """A chat whose user has a Telegram-style @username too (grants can name it)."""
-
-    def __init__(self, engine: Engine, user: str, name: str, *, username: str | None = None) -> None:
-        super().__init__(engine, user, name)
-        self.username = username
-
-    async def send(self, kind: Kind, payload: str, *, update_id: str | None = None) -> list[Reply]:
-        incoming = Incoming(
-            user_id=self.user_id,
-            chat_id=self.user_id,
-            kind=kind,
-            payload=payload,
-            user_name=self.name,
-            language="en",
-            update_id=update_id or f"w{next(_updates)}",
-            username=self.username,
-        )
-        self.replies = await self.engine.handle(incoming)
-        for reply in self.replies:
-            if reply.options:
-                self.options = reply.options
-        return self.replies
-
-
-async def coordinator(engine: Engine, city: str = "Gent") -> Person:
+async def coordinator(engine: Engine, city: str = "Gent") -> Chat:
     """An onboarded official who is also a coordinator (granted as the command line does)."""
-    chat = Person(engine, "coord", "Cora Coordinator")
+    chat = Chat(engine, "coord", "Cora Coordinator")
     await chat.onboard(city)
     assert await engine.coordination.grant(chat.user_id)
     return chat
 
 
-async def open_workshop(chat: Person, name: str = "Spring day") -> str:
+async def open_workshop(chat: Chat, name: str = "Spring day") -> str:
     """``/workshop new NAME`` by a coordinator; returns the code."""
     await chat.command(f"/workshop new {name}")
     [reply] = chat.replies
@@ -65,9 +36,9 @@ async def check_in(chat: Chat, catalogue: Catalogue, stages: dict[str, str | Non
 
 async def join(
     engine: Engine, catalogue: Catalogue, code: str, user: str, stages: dict[str, str | None], city: str = "Gent"
-) -> Person:
+) -> Chat:
     """A newcomer opens the join link, consents, names their city and role, and does the check-in."""
-    chat = Person(engine, user, user.title())
+    chat = Chat(engine, user, user.title())
     await chat.command(f"/start {join_payload(code)}")
     await chat.press("onboarding.agree")
     await chat.say(city)
@@ -89,9 +60,9 @@ async def test_officials_are_refused_every_coordinator_path_and_learn_nothing(
     coord = await coordinator(engine)
     code = await open_workshop(coord)
     await join(engine, catalogue, code, "ana", {"L1": "M"})
-    official = Person(engine, "omar", "Omar")
+    official = Chat(engine, "omar", "Omar")
     await official.onboard("Gent")
-    stranger = Person(engine, "sam", "Sam")  # never consented: nothing stored about them
+    stranger = Chat(engine, "sam", "Sam")  # never consented: nothing stored about them
     attempts = [
         (Kind.COMMAND, "/workshop"),
         (Kind.COMMAND, "/workshop new Hijack"),
@@ -117,8 +88,8 @@ async def test_officials_are_refused_every_coordinator_path_and_learn_nothing(
 
 async def test_a_grant_by_username_binds_to_the_user_who_has_it(engine: Engine) -> None:
     assert await engine.coordination.grant("@Gent_Coordinator")
-    ana = Person(engine, "ana", "Ana", username="gent_coordinator")
-    impostor = Person(engine, "eve", "Eve", username="someone_else")
+    ana = Chat(engine, "ana", "Ana", username="gent_coordinator")
+    impostor = Chat(engine, "eve", "Eve", username="someone_else")
     await impostor.command("/workshop")
     assert impostor.said("coordinators.only", whole=True)
     [pending] = await engine.coordination.coordinators()
@@ -169,7 +140,7 @@ async def test_a_newcomer_joins_by_link_and_the_room_counts_them(engine: Engine,
     code = await open_workshop(coord)
     await coord.command(f"/workshop {code}")
     assert coord.said("workshop.room", joined=0, finished=0) and coord.said("workshop.room_no_answers")
-    ana = Person(engine, "ana", "Ana")
+    ana = Chat(engine, "ana", "Ana")
     await ana.command(f"/start ws_{code}")
     assert ana.said("onboarding.privacy")  # consent first: nothing is stored before it
     assert await count(engine, Membership) == 0
@@ -195,7 +166,7 @@ async def test_a_newcomer_joins_by_link_and_the_room_counts_them(engine: Engine,
 async def test_an_official_already_set_up_joins_with_one_tap(engine: Engine, catalogue: Catalogue) -> None:
     coord = await coordinator(engine)
     code = await open_workshop(coord)
-    omar = Person(engine, "omar", "Omar")
+    omar = Chat(engine, "omar", "Omar")
     await omar.onboard("Gent")
     await omar.command(f"/start ws_{code}")
     assert omar.said("workshop.joined") and omar.said("checkin.question", area="L1")
@@ -212,7 +183,7 @@ async def test_an_unknown_or_closed_workshop_gets_a_clear_sentence_and_the_usual
     if code == "closed":
         code = await open_workshop(coord)
         await engine.coordination.close_workshop(code)
-    omar = Person(engine, "omar", "Omar")
+    omar = Chat(engine, "omar", "Omar")
     await omar.onboard("Gent")
     await omar.command(f"/start ws_{code}")
     assert omar.said("workshop.join_closed" if code != "zzzzzz" else "workshop.join_unknown")
@@ -226,7 +197,7 @@ async def test_the_room_shows_median_spread_and_counts(engine: Engine, catalogue
     people = {"ana": "S", "ben": "M", "cleo": "A", "dev": "M"}
     for user, stage in people.items():
         await join(engine, catalogue, code, user, {"L1": stage, "P1": "S"})
-    helper = Person(engine, "ana", "Ana")
+    helper = Chat(engine, "ana", "Ana")
     await helper.say("how do we fund flood defences")
     await coord.command(f"/workshop {code}")
     starting, moderate, advanced = (catalogue.stage(s).name for s in "SMA")
@@ -247,7 +218,7 @@ async def test_closing_keeps_late_answers_out_of_the_workshop(engine: Engine, ca
     coord = await coordinator(engine)
     code = await open_workshop(coord)
     await join(engine, catalogue, code, "ana", {"L1": "S"})
-    late = Person(engine, "ben", "Ben")
+    late = Chat(engine, "ben", "Ben")
     await late.command(f"/start ws_{code}")
     await late.press("onboarding.agree")
     await late.say("Gent")
@@ -280,18 +251,18 @@ async def test_closing_keeps_late_answers_out_of_the_workshop(engine: Engine, ca
 
 
 async def test_results_show_my_answers_and_my_citys_combined_view(engine: Engine, catalogue: Catalogue) -> None:
-    ana = Person(engine, "ana", "Ana")
+    ana = Chat(engine, "ana", "Ana")
     await ana.onboard("Gent")
     await ana.command("/checkin")
     await check_in(ana, catalogue, {"L1": "S"})
     await ana.command("/results")
     assert ana.said("results.title", city="Gent") and not ana.said("combined.city_title")
     for user, stage in (("ben", "M"), ("cleo", "A")):
-        colleague = Person(engine, user, user.title())
+        colleague = Chat(engine, user, user.title())
         await colleague.onboard("Gent")
         await colleague.command("/checkin")
         await check_in(colleague, catalogue, {"L1": stage})
-    other_city = Person(engine, "dora", "Dora")
+    other_city = Chat(engine, "dora", "Dora")
     await other_city.onboard("Torino")
     await other_city.command("/checkin")
     await check_in(other_city, catalogue, {"L1": "R"})

@@ -125,10 +125,14 @@ def pick(options: Iterable[Option], what: str, expected: ExpectedTexts, **fields
 class Chat:
     """One user talking to an engine, as an adapter would make them talk."""
 
-    def __init__(self, engine: Engine, user: str = "alice", name: str = "Alice") -> None:
+    def __init__(
+        self, engine: Engine, user: str = "alice", name: str = "Alice", *, username: str | None = None
+    ) -> None:
         self.engine = engine
         self.user_id = f"test:{user}"
         self.name = name
+        self.username = username
+        """A Telegram-style @username (coordinator grants can name it)."""
         self.replies: list[Reply] = []
         self.options: tuple[Option, ...] = ()
         self.choices_sent = 0
@@ -143,6 +147,7 @@ class Chat:
             user_name=self.name,
             language="en",
             update_id=update_id if update_id is not None else f"u{next(_updates)}",
+            username=self.username,
         )
         self.replies = await self.engine.handle(incoming)
         for reply in self.replies:
