@@ -16,9 +16,7 @@ async def checked_in(engine: Engine, catalogue: Catalogue, picks: dict[str, str]
     chat = Chat(engine)
     await chat.onboard()
     await chat.command("/checkin")
-    for area in catalogue.areas:
-        stage = picks.get(area.code)
-        await chat.press(catalogue.stage(stage).name if stage else "checkin.not_started")
+    await chat.answer_check_in(catalogue, picks)
     return chat
 
 

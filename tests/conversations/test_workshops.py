@@ -27,13 +27,6 @@ async def open_workshop(chat: Chat, name: str = "Spring day") -> str:
     return reply.invitation.payload.removeprefix("ws_")
 
 
-async def check_in(chat: Chat, catalogue: Catalogue, stages: dict[str, str | None]) -> None:
-    """Answer every pending check-in question: the stage given for the area, else "not started"."""
-    for area in catalogue.areas:
-        stage = stages.get(area.code)
-        await chat.press(catalogue.stage(stage).name if stage else "checkin.not_started")
-
-
 async def join(
     engine: Engine, catalogue: Catalogue, code: str, user: str, stages: dict[str, str | None], city: str = "Gent"
 ) -> Chat:
@@ -46,7 +39,7 @@ async def join(
         await chat.choose(city)
     await chat.press("onboarding.roles.resilience")
     assert chat.said("workshop.joined") and chat.said("checkin.intro"), chat.text
-    await check_in(chat, catalogue, stages)
+    await chat.answer_check_in(catalogue, stages)
     assert chat.said("checkin.finished"), chat.text
     return chat
 
@@ -152,7 +145,7 @@ async def test_a_newcomer_joins_by_link_and_the_room_counts_them(engine: Engine,
     assert ana.said("checkin.intro") and ana.said("checkin.question", area="L1")
     await coord.command(f"/workshop {code}")
     assert coord.said("workshop.room", joined=1, finished=0)
-    await check_in(ana, catalogue, {"L1": "M"})
+    await ana.answer_check_in(catalogue, {"L1": "M"})
     await coord.command(f"/workshop {code}")
     assert coord.said("workshop.room", name="Spring day", code=code, joined=1, finished=1)
     moderate, none = catalogue.stage("M").name, coord.t("results.not_started")
@@ -254,18 +247,18 @@ async def test_results_show_my_answers_and_my_citys_combined_view(engine: Engine
     ana = Chat(engine, "ana", "Ana")
     await ana.onboard("Gent")
     await ana.command("/checkin")
-    await check_in(ana, catalogue, {"L1": "S"})
+    await ana.answer_check_in(catalogue, {"L1": "S"})
     await ana.command("/results")
     assert ana.said("results.title", city="Gent") and not ana.said("combined.city_title")
     for user, stage in (("ben", "M"), ("cleo", "A")):
         colleague = Chat(engine, user, user.title())
         await colleague.onboard("Gent")
         await colleague.command("/checkin")
-        await check_in(colleague, catalogue, {"L1": stage})
+        await colleague.answer_check_in(catalogue, {"L1": stage})
     other_city = Chat(engine, "dora", "Dora")
     await other_city.onboard("Torino")
     await other_city.command("/checkin")
-    await check_in(other_city, catalogue, {"L1": "R"})
+    await other_city.answer_check_in(catalogue, {"L1": "R"})
     await ana.command("/results")
     starting, moderate, advanced = (catalogue.stage(s).name for s in "SMA")
     assert ana.said("results.title", city="Gent")

@@ -12,13 +12,14 @@ from __future__ import annotations
 import itertools
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import SQLModel, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from catalogue import Catalogue
 from conversations import Engine, Incoming, Kind, Option, Reply, Texts
 
 _updates = itertools.count(1)
@@ -220,6 +221,12 @@ class Chat:
             await self.choose(city)
         await self.press(f"onboarding.roles.{role}")
         assert self.said("onboarding.done", city=city, role=self.t(f"onboarding.roles.{role}")), self.text
+
+    async def answer_check_in(self, catalogue: Catalogue, stages: Mapping[str, str | None]) -> None:
+        """Answer every check-in question: the last stage completed given for the area, else "not started"."""
+        for area in catalogue.areas:
+            stage = stages.get(area.code)
+            await self.press(catalogue.stage(stage).name if stage else "checkin.not_started")
 
 
 async def count(engine: Engine, model: type[SQLModel]) -> int:
