@@ -6,16 +6,7 @@ import pytest
 
 from catalogue import Catalogue
 from conversations import Engine
-from tests.helpers.chat import Chat, Key
-
-
-async def checked_in(engine: Engine, catalogue: Catalogue, picks: dict[str, str]) -> Chat:
-    chat = Chat(engine)
-    await chat.onboard()
-    await chat.command("/checkin")
-    await chat.answer_check_in(catalogue, picks)
-    return chat
-
+from tests.helpers.chat import Chat, Key, checked_in
 
 CONTEXT = (
     "We are a mid-sized river city and the council has asked our small team to look into resilience after the "

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from catalogue import Catalogue
 from conversations import Engine
-from tests.helpers.chat import Chat
+from tests.helpers.chat import Chat, checked_in
 
 
 def current_code(chat: Chat) -> str:
     """The action code (or gate/end cursor) the latest question is about, from its first choice id."""
     return chat.options[0].choice.split(":", 1)[1].rpartition(":")[0]
-
-
-async def checked_in(engine: Engine, catalogue: Catalogue, picks: dict[str, str]) -> Chat:
-    chat = Chat(engine)
-    await chat.onboard()
-    await chat.command("/checkin")
-    await chat.answer_check_in(catalogue, picks)
-    return chat
 
 
 async def through_first_stages(chat: Chat, *, answer: str = "answers.not_yet") -> None:

@@ -6,16 +6,14 @@ from catalogue import Answer, Catalogue, answers_for_stage, next_actions
 from conversations import Engine
 from conversations.flows.wording import button_title
 from tests.helpers.chat import Chat
+from tests.helpers.chat import checked_in as checked_in_as
 
 CHECKIN = {"L1": "M", "L2": "A", "L4": "S", "P1": "A", "P2": "S", "I2": "M", "C1": "S", "C2": "A"}
 """A check-in: the last stage completed per area (the others not started)."""
 
 
 async def checked_in(engine: Engine, catalogue: Catalogue, picks: dict[str, str] = CHECKIN) -> Chat:
-    chat = Chat(engine)
-    await chat.onboard(city="Gent")
-    await chat.command("/checkin")
-    await chat.answer_check_in(catalogue, picks)
+    chat = await checked_in_as(engine, catalogue, picks, city="Gent")
     assert chat.said("results.title", city="Gent")
     return chat
 

@@ -229,6 +229,17 @@ class Chat:
             await self.press(catalogue.stage(stage).name if stage else "checkin.not_started")
 
 
+async def checked_in(
+    engine: Engine, catalogue: Catalogue, picks: Mapping[str, str | None], *, city: str = "Rotterdam"
+) -> Chat:
+    """An onboarded official who has done ``/checkin`` with ``picks`` (the last stage completed per area)."""
+    chat = Chat(engine)
+    await chat.onboard(city=city)
+    await chat.command("/checkin")
+    await chat.answer_check_in(catalogue, picks)
+    return chat
+
+
 async def count(engine: Engine, model: type[SQLModel]) -> int:
     """How many rows a table holds."""
     async with AsyncSession(engine.db) as session:
