@@ -116,13 +116,47 @@ def keyboard(options: Sequence[Option], columns: int = 1) -> InlineKeyboardMarku
 async def render(
     bot: Bot, chat_id: int, replies: Sequence[Reply], *, pressed: MaybeInaccessibleMessage | None = None
 ) -> None:
-    """Show replies in order; the first `replaces_previous` reply edits the message whose button was pressed."""
+    """Show replies in order; the first `replaces_previous` reply edits the message whose button was pressed.
+
+    When that is the first reply and the next one is plain text (typically: what was picked, then
+    the next question), both go into the pressed message in one edit, the next one's buttons under
+    them: a press costs one edit instead of an edit and a new message, and the question stays under
+    the official's thumb. If they would not fit one message, or Telegram refuses the edit, they go
+    out one by one as before.
+    """
+    replies = list(replies)
+    joined = _joined(replies[0], replies[1]) if pressed is not None and len(replies) > 1 else None
+    if joined is not None:
+        text, markup = joined
+        if await _edit(bot, pressed, text, markup):
+            replies = replies[2:]
+        pressed = None  # replaced, or refused: then the replies are sent anew, none of them lost
     for reply in replies:
-        plain = reply.attachment is None and reply.chart is None and reply.invitation is None and reply.export is None
-        editable = pressed if reply.replaces_previous and plain else None
+        editable = pressed if reply.replaces_previous and _plain(reply) else None
         await render_one(bot, chat_id, reply, edit=editable)
         if editable is not None:
             pressed = None  # one message can only be replaced once
+
+
+def _plain(reply: Reply) -> bool:
+    """Text and buttons only: no photo, file or join card, so it can be edited into a text message."""
+    return reply.attachment is None and reply.chart is None and reply.invitation is None and reply.export is None
+
+
+def _joined(first: Reply, second: Reply) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """The text (escaped) and keyboard of one message showing `first`, a blank line, then `second`.
+
+    Only for a `first` that replaces the pressed message and has no buttons of its own (an echo of
+    the choice), a plain `second`, and when both fit one message; else ``None``.
+    """
+    if not (first.replaces_previous and not first.options and _plain(first) and _plain(second)):
+        return None
+    if not first.text.strip() or not second.text.strip():
+        return None
+    chunks = split_text(f"{first.text.rstrip()}\n\n{second.text}")
+    if len(chunks) > 1:
+        return None
+    return chunks[0], keyboard(second.options, second.columns)
 
 
 async def render_one(bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInaccessibleMessage | None = None) -> None:

@@ -7,6 +7,7 @@ rendered from the texts file (tests/helpers/chat.py), HTML-escaped as the adapte
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -15,7 +16,7 @@ from telegram.ext import Application
 
 from bot.telegram.render import escape
 from conversations import Texts
-from tests.helpers.chat import ExpectedTexts
+from tests.helpers.chat import ExpectedTexts, Key
 from tests.helpers.fake_telegram import Call, FakeBotApi
 from tests.helpers.telegram_updates import (
     USER_ID,
@@ -106,6 +107,27 @@ class TelegramChat:
         """
         text = sent.text if isinstance(sent, Call) else sent
         return (self.expected.whole if whole else self.expected.within)(text, key, **fields)
+
+    def shows_joined(self, sent: Call | str, picked: Key, then: Key) -> bool:
+        """A message is exactly ``picked``, a blank line, then shows ``then`` from its first line on.
+
+        That is how a press edits its message: what was picked, and the next question under it.
+        Fields left out match anything, as in :meth:`shows`.
+        """
+        text = sent.text if isinstance(sent, Call) else sent
+        pieces = text.split("\n\n")
+        then_pattern = self.expected.pattern(then.key, **then.fields).pattern
+        for cut in range(1, len(pieces)):
+            head, tail = "\n\n".join(pieces[:cut]), "\n\n".join(pieces[cut:])
+            if self.expected.whole(head, picked.key, **picked.fields) and re.match(
+                f"{then_pattern}(?=\n|$)", tail, re.DOTALL
+            ):
+                return True
+        return False
+
+    def message(self, message_id: int) -> dict[str, Any]:
+        """The bot's message as the chat shows it now (after any edits)."""
+        return self.api.messages[(self.chat_id, message_id)]
 
     def messages_with_buttons(self) -> list[dict[str, Any]]:
         """The bot's messages in this chat that show an inline keyboard, newest first."""

@@ -11,12 +11,14 @@ from bot.telegram import render
 from catalogue import Catalogue
 from conversations import Attachment, Engine, MaturityChart, Option, Reply
 from conversations.flows.wording import BUTTON_TITLE, shorten
+from tests.helpers.chat import Key
 from tests.helpers.fake_telegram import BOT_USERNAME, Call, FakeBotApi, methods
 from tests.helpers.telegram_chat import TelegramChat
 from tests.helpers.telegram_updates import GROUP_ID, make_callback_update, make_command_update
 
 CHECKIN_AREAS = 10
 
+AREAS = [area.code for area in Catalogue.load().areas]
 DETAILS_L1S1 = shorten(Catalogue.load().action("L1S1").title, BUTTON_TITLE)
 
 
@@ -43,19 +45,24 @@ async def test_onboarding_asks_consent_before_anything_is_stored(chat: TelegramC
     assert chat.labels == [chat.label("onboarding.agree"), chat.label("onboarding.decline")]
 
     consented = await chat.press("onboarding.agree")
-    assert methods(consented) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    assert methods(consented) == ["answerCallbackQuery", "editMessageText"]  # one edit, no new message
     welcome_id = next(iter(chat.api.messages))[1]
     assert consented[1].params["message_id"] == welcome_id  # the welcome question itself is edited
-    assert consented[1].text == chat.t("onboarding.consented")  # the question now shows the choice
-    assert consented[2].text == chat.t("onboarding.ask_city")
+    # it now shows the choice, and the next question under it
+    assert consented[1].text == chat.t("onboarding.consented") + "\n\n" + chat.t("onboarding.ask_city")
 
     city = await chat.send("Torino <Città & Metropoli>")
     assert city[0].text == chat.t("onboarding.city_saved", city="Torino <Città & Metropoli>")
     assert "Torino &lt;Città &amp; Metropoli&gt;" in city[0].text  # HTML parse mode, user text escaped
     role = await chat.press("onboarding.roles.resilience")
-    assert methods(role) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    assert methods(role) == ["answerCallbackQuery", "editMessageText"]
     resilience = chat.label("onboarding.roles.resilience")
-    assert chat.shows(role[2], "onboarding.done", city="Torino <Città & Metropoli>", role=resilience)
+    assert chat.shows_joined(
+        role[1],
+        Key("onboarding.role_saved", role=resilience),
+        Key("onboarding.done", city="Torino <Città & Metropoli>", role=resilience),
+    )
+    assert chat.label("menu.checkin") in role[1].labels  # the menu's buttons came with it
 
 
 async def test_declining_consent_stores_nothing(chat: TelegramChat, engine: Engine) -> None:
@@ -69,10 +76,19 @@ async def test_declining_consent_stores_nothing(chat: TelegramChat, engine: Engi
 async def test_quick_checkin_by_buttons_ends_in_recommendations(chat: TelegramChat) -> None:
     await onboard(chat)
     await chat.press("menu.checkin")
-    for _ in range(CHECKIN_AREAS):
+    not_started = chat.label("checkin.not_started")
+    for area in range(1, CHECKIN_AREAS):
         step = await chat.press("checkin.not_started")
-        assert methods(step)[:2] == ["answerCallbackQuery", "editMessageText"]  # no spinning clock, tidy chat
-        assert chat.shows(step[1], "checkin.answered", stage=chat.label("checkin.not_started"), whole=True)
+        assert methods(step) == ["answerCallbackQuery", "editMessageText"]  # no spinning clock, tidy chat
+        answered, asked = AREAS[area - 1], AREAS[area]
+        assert chat.shows_joined(
+            step[1], Key("checkin.answered", area=answered, stage=not_started), Key("checkin.question", area=asked)
+        )
+        assert not_started in step[1].labels  # the next area's buttons, in the same message
+    step = await chat.press("checkin.not_started")
+    assert methods(step) == ["answerCallbackQuery", "editMessageText", "sendMessage", "sendPhoto"]
+    assert chat.shows_joined(step[1], Key("checkin.answered", stage=not_started), Key("checkin.finished"))
+    assert step[1].buttons == []  # the last question keeps no buttons; the results come as new messages
     results, chart = step[-2:]  # the results are too long for a caption: text first, then the chart
     assert (results.method, chart.method) == ("sendMessage", "sendPhoto")
     assert chat.shows(results, "results.title", city="Torino") and chat.shows(results, "results.next")
@@ -89,9 +105,9 @@ async def test_results_of_a_complete_check_in_come_as_a_photo_with_caption(chat:
     robust, transformative = engine.catalogue.stage("R").name, engine.catalogue.stage("T").name
     for area in range(CHECKIN_AREAS):
         step = await chat.press(robust if area == 3 else transformative)  # L4, the fourth area, ends at Robust
-    assert methods(step)[-3:] == ["editMessageText", "sendMessage", "sendPhoto"]
+    assert methods(step) == ["answerCallbackQuery", "editMessageText", "sendPhoto"]
     photo = step[-1]
-    assert chat.shows(step[-2], "checkin.finished", whole=True)
+    assert chat.shows_joined(step[1], Key("checkin.answered"), Key("checkin.finished"))
     assert chat.shows(photo, "results.title", city="Torino") and chat.shows(photo, "results.domain_complete")
     assert photo.params["parse_mode"] == "HTML" and len(photo.text) <= 1024
     assert_is_chart(photo)
@@ -112,7 +128,7 @@ def api_photo_size(chat: TelegramChat) -> tuple[int, int]:
     return photo["width"], photo["height"]
 
 
-async def test_full_assessment_step_answers_the_callback_and_edits_the_question(chat: TelegramChat) -> None:
+async def test_full_assessment_step_answers_the_callback_and_edits_the_next_question_in(chat: TelegramChat) -> None:
     await onboard(chat)
     opened = await chat.send("/assess")
     question = opened[-1]
@@ -121,15 +137,34 @@ async def test_full_assessment_step_answers_the_callback_and_edits_the_question(
 
     answered = await chat.press("answers.done")
 
-    assert methods(answered) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    assert methods(answered) == ["answerCallbackQuery", "editMessageText"]  # two calls a press, as an echo bot
     edit = answered[1]
     assert (edit.params["chat_id"], edit.params["message_id"]) == (chat.chat_id, message["message_id"])
     done = chat.label("answers.done")
-    assert chat.shows(edit, "assessment.answered", code="L1S1", answer=done, whole=True)
-    assert not edit.buttons  # the old question shows the choice, no buttons
-    assert chat.shows(answered[2], "assessment.question", code="L1S2") and answered[2].labels == question.labels
-    rows = answered[2].params["reply_markup"]["inline_keyboard"]
+    picked = Key("assessment.answered", code="L1S1", answer=done)
+    assert chat.shows_joined(edit, picked, Key("assessment.question", code="L1S2"))  # the choice, the next question
+    assert edit.labels == question.labels  # ... and its buttons, in the message just pressed
+    rows = edit.params["reply_markup"]["inline_keyboard"]
     assert all(len(row) <= 2 for row in rows)  # answers fit a phone: two per row at most
+    assert chat.message(message["message_id"])["text"] == edit.text  # what the official sees, in place
+
+    again = await chat.press("answers.done")  # the next answer is pressed on the same message
+    assert methods(again) == ["answerCallbackQuery", "editMessageText"]
+    assert again[1].params["message_id"] == message["message_id"]
+    assert chat.shows_joined(
+        again[1], Key("assessment.answered", code="L1S2", answer=done), Key("assessment.question", code="L1M1")
+    )
+
+
+async def test_back_after_a_press_shows_the_earlier_question_in_the_same_message(chat: TelegramChat) -> None:
+    await onboard(chat)
+    await chat.send("/assess")
+    message, _ = chat.find_button("answers.done")
+    await chat.press("answers.done")
+    back = await chat.press("assessment.back")
+    assert methods(back) == ["answerCallbackQuery", "editMessageText"]
+    assert back[1].params["message_id"] == message["message_id"]
+    assert chat.shows(back[1], "assessment.question", code="L1S1") and chat.label("answers.done") in back[1].labels
 
 
 async def test_free_text_and_ask_find_matching_actions(chat: TelegramChat) -> None:
@@ -238,16 +273,47 @@ async def test_a_press_too_old_to_answer_is_still_processed(chat: TelegramChat, 
         "answerCallbackQuery", "Bad Request: query is too old and response timeout expired or query id is invalid"
     )
     calls = await chat.press("answers.done")
-    assert methods(calls) == ["answerCallbackQuery", "editMessageText", "sendMessage"]
+    assert methods(calls) == ["answerCallbackQuery", "editMessageText"]
+    assert chat.shows_joined(calls[1], Key("assessment.answered", code="L1S1"), Key("assessment.question", code="L1S2"))
 
 
-async def test_an_edit_telegram_refuses_becomes_a_new_message(chat: TelegramChat, api: FakeBotApi) -> None:
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        "Bad Request: message to edit not found",
+        "Bad Request: message can't be edited",
+        "Bad Request: there is no text in the message to edit",
+    ],
+)
+async def test_an_edit_telegram_refuses_becomes_new_messages_and_the_question_is_still_asked(
+    chat: TelegramChat, api: FakeBotApi, refusal: str
+) -> None:
     await onboard(chat)
     await chat.send("/assess")
-    api.fail_next("editMessageText", "Bad Request: message to edit not found")
+    pressed, _ = chat.find_button("answers.done")
+    api.fail_next("editMessageText", refusal)
     calls = await chat.press("answers.done")
     assert methods(calls) == ["answerCallbackQuery", "editMessageText", "sendMessage", "sendMessage"]
     assert chat.shows(calls[2], "assessment.answered", code="L1S1", answer=chat.label("answers.done"), whole=True)
+    assert chat.shows(calls[3], "assessment.question", code="L1S2") and chat.label("answers.done") in calls[3].labels
+    newest, _ = chat.find_button("answers.done")
+    assert newest["message_id"] > pressed["message_id"]  # the next press goes to the new question
+    assert methods(await chat.press("answers.done")) == ["answerCallbackQuery", "editMessageText"]
+
+
+async def test_a_stale_or_forged_press_on_the_joined_message_leaves_it_as_it_is(chat: TelegramChat) -> None:
+    await onboard(chat)
+    await chat.send("/assess")
+    message, first_done = chat.find_button("answers.done")
+    await chat.press("answers.done")  # the message now asks L1S2, with buttons of their own
+    shown = dict(chat.message(message["message_id"]))
+
+    for data, key in ((first_done["callback_data"], "errors.stale_choice"), ("q9999:zz", "errors.stale_choice"),
+                      ("💥 not ascii", "errors.malformed_choice")):  # fmt: skip
+        calls = await chat.deliver(make_callback_update(data, message=shown, bot=chat.application.bot))
+        assert methods(calls)[0] == "answerCallbackQuery" and "editMessageText" not in methods(calls), data
+        assert any(chat.shows(call, key, whole=True) for call in calls if call.method == "sendMessage"), data
+        assert chat.message(message["message_id"]) == shown  # the question pressed is not overwritten
 
 
 async def test_an_error_inside_a_handler_reaches_the_error_handler(

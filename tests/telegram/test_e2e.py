@@ -78,20 +78,22 @@ def test_polling_bot_talks_to_the_api_server_it_is_given_and_stops_cleanly_on_si
         assert agree["text"] == LABELS.render("onboarding.agree")
 
         api.push_update(make_callback_update(agree["callback_data"], message=welcome).to_dict())
-        calls = api.wait_for(lambda calls: len(sent_texts(calls)) == 2)
+        calls = api.wait_for(lambda calls: len(sent_texts(calls, "editMessageText")) == 1)
         assert any(call.method == "answerCallbackQuery" for call in calls)
-        assert sent_texts(calls, "editMessageText") == [SENT.render("onboarding.consented")]
+        consented = SENT.render("onboarding.consented") + "\n\n" + SENT.render("onboarding.ask_city")
+        assert sent_texts(calls, "editMessageText") == [consented]  # the choice and the next question, in place
+        assert len(sent_texts(calls)) == 1  # no new message for it
 
         # An update in flight when SIGTERM arrives is finished before the process exits.
         server.delays["sendMessage"] = 0.5
         api.push_update(make_message_update("Torino").to_dict())
-        api.wait_for(lambda calls: len(sent_texts(calls)) == 3)
+        api.wait_for(lambda calls: len(sent_texts(calls)) == 2)
         stderr = stop(process)
 
         assert process.returncode == 0, stderr
         assert "Traceback" not in stderr
         texts = sent_texts(api.calls)
-        assert texts[2:] == [SENT.render("onboarding.city_saved", city="Torino"), SENT.render("onboarding.ask_role")]
+        assert texts[1:] == [SENT.render("onboarding.city_saved", city="Torino"), SENT.render("onboarding.ask_role")]
         assert all(path.startswith(f"/bot{TOKEN}/") for path in server.paths)
 
 
