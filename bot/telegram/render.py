@@ -125,10 +125,8 @@ async def render(
     out one by one as before.
     """
     replies = list(replies)
-    joined = _joined(replies[0], replies[1]) if pressed is not None and len(replies) > 1 else None
-    if joined is not None:
-        text, markup = joined
-        if await _edit(bot, pressed, text, markup):
+    if pressed is not None and len(replies) > 1 and (joined := _joined(replies[0], replies[1])) is not None:
+        if await _edit(bot, pressed, *joined):
             replies = replies[2:]
         pressed = None  # replaced, or refused: then the replies are sent anew, none of them lost
     for reply in replies:
