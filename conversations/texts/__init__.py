@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 
 DEFAULT_LANGUAGE = "en"
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it (about ten times faster at every start); the same documents either way."""
 
 
 class Texts:
@@ -31,7 +33,7 @@ class Texts:
         source = folder / f"{language}.yaml"
         if not source.is_file():
             language, source = DEFAULT_LANGUAGE, folder / f"{DEFAULT_LANGUAGE}.yaml"
-        return cls(yaml.safe_load(source.read_text(encoding="utf-8")) or {}, language)
+        return cls(yaml.load(source.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}, language)  # noqa: S506
 
     def get(self, key: str, **fields: Any) -> str:
         """The sentence under ``key`` with its ``{fields}`` filled in; ``KeyError`` for an unknown key."""
