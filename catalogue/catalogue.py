@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from catalogue.loader import CatalogueData, read_catalogue
 from catalogue.model import Action, Area, Domain, Match, Stage
-from catalogue.search import DEFAULT_LIMIT, SearchIndex
+
+if TYPE_CHECKING:
+    from catalogue.search import SearchIndex
 
 
 class Catalogue:
@@ -74,8 +77,18 @@ class Catalogue:
 
     @cached_property
     def _index(self) -> SearchIndex:
+        # The search module (snowballstemmer, rapidfuzz) is imported with the first search, not at every start.
+        from catalogue.search import SearchIndex
+
         return SearchIndex(self._data)
 
-    def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Match]:
-        """The best matching actions for free text, best first (see :mod:`catalogue.search`)."""
-        return self._index.search(text, limit=limit)
+    def prepare_search(self) -> None:
+        """Build the search index now, e.g. in the background once the bot serves; otherwise the first search does."""
+        self._index  # noqa: B018 - a cached property: built here once
+
+    def search(self, text: str, limit: int | None = None) -> list[Match]:
+        """The best matching actions for free text, best first (see :mod:`catalogue.search`).
+
+        ``limit`` defaults to :data:`catalogue.search.DEFAULT_LIMIT`.
+        """
+        return self._index.search(text) if limit is None else self._index.search(text, limit=limit)

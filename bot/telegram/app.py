@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
@@ -19,13 +20,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.telegram import handlers
 from bot.telegram.config import ConfigError, TelegramSettings
 from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.updater import Poller, UpdateSource, serve
-from bot.telegram.webhook import WebhookServer
 from catalogue import Catalogue
 from conversations import Engine, open_engine
 
@@ -36,6 +36,14 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
+HTTP_CLIENT = {"connection_pool_size": 256}
+HTTP_POLL_CLIENT = {"connection_pool_size": 1}
+"""PTB's own defaults for its two HTTP clients (`ApplicationBuilder._build_request`): calls, and getUpdates."""
+
+
+def tls_kwargs() -> dict[str, object]:
+    """One TLS context for both HTTP clients: httpx would load the CA bundle for each (about 30 ms per start)."""
+    return {"verify": httpx.create_ssl_context(trust_env=True)}
 
 
 def build_application(
@@ -69,6 +77,9 @@ def build_application(
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     elif get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
+    else:
+        builder = builder.request(HTTPXRequest(**HTTP_CLIENT, httpx_kwargs=(shared := tls_kwargs())))
+        builder = builder.get_updates_request(HTTPXRequest(**HTTP_POLL_CLIENT, httpx_kwargs=shared))
     if rate_limited:
         builder = builder.rate_limiter(AIORateLimiter())
     application = builder.build()
@@ -132,6 +143,8 @@ def run_bot(settings: TelegramSettings) -> None:
         raise
     source: UpdateSource
     if settings.webhook_url:
+        from bot.telegram.webhook import WebhookServer  # its module only for a webhook; long polling is the usual case
+
         logger.info("webhook on %s:%s for %s", settings.webhook_listen, settings.webhook_port, settings.webhook_url)
         source = WebhookServer(
             application,
@@ -146,9 +159,39 @@ def run_bot(settings: TelegramSettings) -> None:
         logger.info("long polling for updates as @%s", application.bot.username)
         source = Poller(application, allowed_updates=ALLOWED_UPDATES)
     try:  # updates are confirmed to Telegram only once processed (see bot/telegram/updater.py)
-        loop.run_until_complete(serve(application, source))
+        loop.run_until_complete(serve(application, SearchReadyAfterStart(source, catalogue)))
     finally:
         loop.close()
+
+
+class SearchReadyAfterStart:
+    """An update source that, once it serves, builds the catalogue's search index in a thread.
+
+    The index takes about 0.2 s to build: after the first getUpdates rather than before it, and
+    (usually) before the first free-text question rather than during it.
+    """
+
+    def __init__(self, source: UpdateSource, catalogue: Catalogue) -> None:
+        self.source = source
+        self.catalogue = catalogue
+        self._preparing: asyncio.Future[None] | None = None
+
+    async def start(self) -> None:
+        await self.source.start()
+        self._preparing = asyncio.get_running_loop().run_in_executor(None, prepare_search, self.catalogue)
+
+    async def stop(self) -> None:
+        await self.source.stop()
+        if self._preparing is not None:
+            await self._preparing  # no thread left behind by the time the loop closes
+
+
+def prepare_search(catalogue: Catalogue) -> None:
+    """Build the search index now; a failure is logged, and the first search tries again."""
+    try:
+        catalogue.prepare_search()
+    except Exception:
+        logger.exception("could not build the catalogue's search index ahead of the first question")
 
 
 async def check_connection(application: Application, settings: TelegramSettings) -> None:

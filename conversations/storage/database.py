@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platformdirs import user_data_path
 from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuchModuleError
@@ -80,6 +79,8 @@ def default_database_url() -> str:
 
     citybot's settings read ``DATABASE_URL`` (environment over ``.env``) and hand it to ``open_engine``.
     """
+    from platformdirs import user_data_path  # only when no DATABASE_URL is given: not at every start
+
     directory = user_data_path("citybot", appauthor=False)
     try:
         directory.mkdir(parents=True, exist_ok=True)
