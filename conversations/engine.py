@@ -11,6 +11,7 @@ per user in the database. An update that collides with another process's concurr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -41,12 +42,14 @@ log = logging.getLogger(__name__)
 MAX_PAYLOAD_LENGTH = 10_000
 """Anything longer is cut before it reaches a flow (flows have tighter limits of their own)."""
 UPDATE_ATTEMPTS = 3
+"""How often an update is run when it collides with another process's concurrent write."""
 STORAGE_PATIENCE = 15.0
 """Seconds an update keeps trying while another process holds the database's write lock (a long
 export, a backup); after that it raises :class:`StorageBusy`, nothing stored, to come back later."""
 BUSY_PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 """Seconds between those tries, the last one repeated."""
-"""How often an update is run when it collides with another process's concurrent write."""
+CLEARING_DELAY = 0.25
+"""Seconds the outboxes of updates reported sent wait for an update's transaction to empty them."""
 UPDATE_RETENTION = timedelta(days=14)
 """How long processed update ids are kept; transports redeliver within hours, not weeks."""
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -80,7 +83,9 @@ class Engine:
 
     async def close(self) -> None:
         if self._clearing is not None:
-            await self._clearing
+            self._clearing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._clearing
         await self._clear_sent()
         await self.db.dispose()
 
@@ -122,8 +127,10 @@ class Engine:
             raise
         except Exception:
             log.exception("update %s from %s failed", incoming.update_id, incoming.user_id)
-            await self._claim_after_failure(incoming)
-            return [Reply(self.texts_for(incoming.language).get("errors.internal"))]
+            if await self._claim_after_failure(incoming):
+                return [Reply(self.texts_for(incoming.language).get("errors.internal"))]
+            async with self._sessions() as session:  # a redelivery that failed this time: what the first run left
+                return await self._redelivered(session, incoming)
         return replies
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
@@ -147,15 +154,13 @@ class Engine:
                 log.info("update %s met a concurrent write, running it again: %s", incoming.update_id, error.orig)
 
     async def _handle_once(self, incoming: Incoming) -> list[Reply]:
+        """Run the flow, then claim the update id together with its outbox, and commit.
+
+        The claim comes last so that it and the outbox are one statement; a redelivery (the id
+        was claimed before) is found there, its work rolled back, and its unsent replies given again.
+        """
         async with self._sessions() as session:
             await database.lock_user(session, incoming.user_id)
-            if incoming.update_id is not None and not await repository.claim_update(
-                session, update_id=incoming.update_id
-            ):  # a redelivery: its replies again if they never went out
-                if not incoming.outbox:
-                    return []
-                unsent = await repository.unsent_replies(session, update_id=incoming.update_id)
-                return outbox.decode(unsent, self.catalogue)
             state = await repository.participant_state(session, user_id=incoming.user_id)
             turn = Turn(
                 session,
@@ -168,8 +173,11 @@ class Engine:
                 answers=state.answers,
             )
             replies = await route(turn)
-            if incoming.outbox and incoming.update_id is not None and replies:
-                await repository.keep_replies(session, update_id=incoming.update_id, replies=outbox.encode(replies))
+            if incoming.update_id is not None:
+                kept = outbox.encode(replies) if incoming.outbox and replies else None
+                if not await repository.claim_update(session, update_id=incoming.update_id, replies=kept):
+                    await session.rollback()
+                    return await self._redelivered(session, incoming)
             clearing = set(self._sent)
             if clearing:  # outboxes of updates answered meanwhile: emptied with this commit
                 await repository.clear_replies(session, update_ids=clearing)
@@ -177,44 +185,54 @@ class Engine:
             self._sent -= clearing
             return replies
 
-    async def replies_sent(self, update_id: str | None) -> None:
-        """The adapter has shown the update's replies: empty its outbox, so a redelivery gets ``[]``.
+    async def _redelivered(self, session: AsyncSession, incoming: Incoming) -> list[Reply]:
+        """An update processed before: its replies again if they never went out, else nothing."""
+        if not incoming.outbox or incoming.update_id is None or incoming.update_id in self._sent:
+            return []
+        unsent = await repository.unsent_replies(session, update_id=incoming.update_id)
+        return outbox.decode(unsent, self.catalogue)
 
-        While another update is being handled its transaction does it (a separate one would wait
-        behind every queued update, and a crash meanwhile would send the replies twice); else at once.
+    async def replies_sent(self, update_id: str | None) -> None:
+        """The adapter has shown the update's replies: from now on a redelivery gets ``[]``.
+
+        The outbox itself is emptied by the next update's transaction, or after
+        :data:`CLEARING_DELAY` when none comes: a transaction of its own per update would cost as
+        much as the update's own. Until then the id is remembered here, and a crash meanwhile
+        only means that a redelivery, if one comes, shows the replies again.
         """
         if update_id is None:
             return
         self._sent.add(update_id)
-        if self._writer is None or not self._writer.locked():
-            await self._clear_sent()
-        elif self._clearing is None or self._clearing.done():  # in case the running one has passed that point
-            self._clearing = asyncio.create_task(self._clear_sent(after=self._writer))
+        if self._clearing is None or self._clearing.done():
+            self._clearing = asyncio.create_task(self._clear_sent(delay=CLEARING_DELAY))
 
-    async def _clear_sent(self, *, after: asyncio.Lock | None = None) -> None:
-        """Empty the outboxes of updates reported sent (first waiting for ``after``, the writer's lock)."""
-        if after is not None:
-            async with after:
-                await self._clear_sent()
+    async def _clear_sent(self, *, delay: float = 0.0) -> None:
+        """Empty the outboxes of updates reported sent (after ``delay``, unless an update's commit did it meanwhile)."""
+        if delay:
+            await asyncio.sleep(delay)
+        if not self._sent:
             return
-        clearing = set(self._sent)
-        if not clearing:
-            return
-        async with self._sessions() as session:
-            await repository.clear_replies(session, update_ids=clearing)
-            await session.commit()
-        self._sent -= clearing
+        async with self._writer or contextlib.nullcontext():  # SQLite's one writer; elsewhere no lock is needed
+            clearing = set(self._sent)
+            if not clearing:
+                return
+            async with self._sessions() as session:
+                await repository.clear_replies(session, update_ids=clearing)
+                await session.commit()
+            self._sent -= clearing
 
-    async def _claim_after_failure(self, incoming: Incoming) -> None:
-        """Remember a failed update too, so a redelivery does not fail (and apologise) again."""
+    async def _claim_after_failure(self, incoming: Incoming) -> bool:
+        """Remember a failed update, so a redelivery does not apologise again; ``False``: it was claimed before."""
         if incoming.update_id is None:
-            return
+            return True
         try:
             async with self._sessions() as session:
-                if await repository.claim_update(session, update_id=incoming.update_id):
-                    await session.commit()
+                if not await repository.claim_update(session, update_id=incoming.update_id):
+                    return False
+                await session.commit()
         except Exception:
             log.exception("could not record failed update %s", incoming.update_id)
+        return True
 
     async def export_answers(
         self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None

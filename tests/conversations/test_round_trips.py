@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 
 from catalogue import Catalogue
@@ -42,16 +43,18 @@ def locked(engine: Engine, sent: list[str]) -> list[str]:
     return sent
 
 
-async def test_an_answer_press_takes_seven_statements(engine: Engine) -> None:
-    chat = Chat(engine)
+@pytest.mark.parametrize("outbox", [False, True], ids=["console", "telegram"])
+async def test_an_answer_press_takes_seven_statements(engine: Engine, outbox: bool) -> None:
+    chat = Chat(engine, outbox=outbox)
     await chat.onboard()
     await chat.command("/assess")
     await chat.press("answers.done")
     with statements(engine) as sent:
         await chat.press("answers.not_yet")  # the last action of the stage: the gate needs all its answers
     assert chat.said("assessment.gate", area="L1")
-    # claim the update, read the user's state, the answer and its history, assessment and conversation, commit
-    assert locked(engine, sent) == ["INSERT", "SELECT", "INSERT", "INSERT", "UPDATE", "UPDATE", "COMMIT"]
+    # read the user's state, the answer and its history, assessment and conversation, claim the update
+    # (with its replies kept when the adapter asks for an outbox), commit
+    assert locked(engine, sent) == ["SELECT", "INSERT", "INSERT", "UPDATE", "UPDATE", "INSERT", "COMMIT"]
 
 
 async def test_a_check_in_press_takes_seven_statements_for_all_answers_of_an_area(
@@ -63,7 +66,7 @@ async def test_a_check_in_press_takes_seven_statements_for_all_answers_of_an_are
     with statements(engine) as sent:
         await chat.choose(catalogue.stage("M").name)
     assert chat.said("progress.line", index=2, count=10)
-    assert locked(engine, sent) == ["INSERT", "SELECT", "INSERT", "INSERT", "UPDATE", "UPDATE", "COMMIT"]
+    assert locked(engine, sent) == ["SELECT", "INSERT", "INSERT", "UPDATE", "UPDATE", "INSERT", "COMMIT"]
     assert len(await rows(engine, AnswerChange)) == len(catalogue.actions_of("L1")) > 2
 
 
@@ -72,17 +75,35 @@ async def test_a_free_text_question_takes_five_statements(engine: Engine) -> Non
     await chat.onboard()
     with statements(engine) as sent:
         await chat.say("drills with the power company")
-    # claim, state, the official's answers (matches are ranked with their results), the question, commit
-    assert locked(engine, sent) == ["INSERT", "SELECT", "SELECT", "INSERT", "COMMIT"]
+    # state, the official's answers (matches are ranked with their results), the question, claim, commit
+    assert locked(engine, sent) == ["SELECT", "SELECT", "INSERT", "INSERT", "COMMIT"]
 
 
-async def test_a_redelivered_update_stops_after_one_statement(engine: Engine) -> None:
-    chat = Chat(engine)
+async def test_replies_reported_sent_are_cleared_with_the_next_update_not_in_a_commit_of_their_own(
+    engine: Engine,
+) -> None:
+    chat = Chat(engine, outbox=True)
     await chat.onboard()
     await chat.command("/help", update_id="7")
+    await engine.replies_sent("7")
+    with statements(engine) as redelivery:
+        assert await chat.command("/help", update_id="7") == []  # a redelivery from now on: nothing again
+    with statements(engine) as following:
+        await chat.command("/help", update_id="8")
+    assert locked(engine, redelivery) == ["SELECT", "INSERT"]  # state, claim refused: rolled back
+    assert locked(engine, following) == ["SELECT", "INSERT", "UPDATE", "COMMIT"]  # 7's outbox emptied with it
+
+
+async def test_a_redelivered_update_changes_nothing(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.command("/assess", update_id="7")
+    await chat.press("answers.done", update_id="8")
     with statements(engine) as sent:
-        assert await chat.command("/help", update_id="7") == []
-    assert locked(engine, sent) == ["INSERT"]
+        assert await chat.press("answers.done", update_id="8") == []
+    assert "COMMIT" not in sent
+    [answer] = await rows(engine, AnswerRecord)
+    assert answer.value == "done" and len(await rows(engine, AnswerChange)) == 1
 
 
 async def test_answering_again_in_the_assessment_keeps_the_history(engine: Engine) -> None:

@@ -127,9 +127,17 @@ class Chat:
     """One user talking to an engine, as an adapter would make them talk."""
 
     def __init__(
-        self, engine: Engine, user: str = "alice", name: str = "Alice", *, username: str | None = None
+        self,
+        engine: Engine,
+        user: str = "alice",
+        name: str = "Alice",
+        *,
+        username: str | None = None,
+        outbox: bool = False,
     ) -> None:
         self.engine = engine
+        self.outbox = outbox
+        """Whether replies are kept until reported sent, as the Telegram adapter asks (``Incoming.outbox``)."""
         self.user_id = f"test:{user}"
         self.name = name
         self.username = username
@@ -149,6 +157,7 @@ class Chat:
             language="en",
             update_id=update_id if update_id is not None else f"u{next(_updates)}",
             username=self.username,
+            outbox=self.outbox,
         )
         self.replies = await self.engine.handle(incoming)
         for reply in self.replies:
