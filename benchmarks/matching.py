@@ -49,6 +49,8 @@ SYNTHETIC_ACTIONS = 10_000
 SYNTHETIC_SEED = 20240601
 LATENCY_ROUNDS = 10  # passes over the question set per catalogue
 BASELINE_10K_ROUNDS = 2  # the baseline is slow at 10k actions: fewer passes keep the run under a minute
+QUICK_BASELINE_10K_QUERIES = 10
+"""``--quick`` (``benchmarks/run.py --quick``): the slow baseline at 10k actions times only this many queries, once."""
 
 #: Chatter a bot receives that is not about the catalogue: none of it may be confident.
 OFF_TOPIC = [
@@ -158,9 +160,11 @@ def accuracy(search: Callable[[str], list[str]], questions: Sequence[Question]) 
     return {"top1": round(top1 / count, 3), "top3": round(top3 / count, 3), "mrr": round(reciprocal / count, 3)}
 
 
-def latency(search: Callable[[str], object], queries: Sequence[str], rounds: int = LATENCY_ROUNDS) -> dict[str, float]:
+def latency(
+    search: Callable[[str], object], queries: Sequence[str], rounds: int = LATENCY_ROUNDS, *, warm_up: bool = True
+) -> dict[str, float]:
     """p50 and p99 of one call, in milliseconds, over several passes of the queries (after a warm-up pass)."""
-    for query in queries:
+    for query in queries if warm_up else ():
         search(query)
     samples: list[float] = []
     for _ in range(rounds):
@@ -215,8 +219,8 @@ def question_set(catalogue: Catalogue, baseline: Baseline, path: Path) -> dict[s
     return result
 
 
-def run(questions_paths: Sequence[Path]) -> dict[str, object]:
-    """Every figure of the benchmark, as one JSON-ready mapping."""
+def run(questions_paths: Sequence[Path], *, quick: bool = False) -> dict[str, object]:
+    """Every figure of the benchmark, as one JSON-ready mapping (``quick``: the 10k baseline on a few queries)."""
     sets = [path for path in questions_paths if path.is_file()]
     queries = [q.text for path in sets for q in load_questions(path)]
     real = Catalogue.load()
@@ -242,7 +246,11 @@ def run(questions_paths: Sequence[Path]) -> dict[str, object]:
             "search_96": latency(lambda text: real.search(text, limit=TOP_K), queries),
             "search_10k": latency(lambda text: synthetic.search(text, limit=TOP_K), queries),
             "baseline_96": latency(baseline_real.search, queries),
-            "baseline_10k": latency(baseline_synthetic.search, queries, rounds=BASELINE_10K_ROUNDS),
+            "baseline_10k": (
+                latency(baseline_synthetic.search, queries[:QUICK_BASELINE_10K_QUERIES], rounds=1, warm_up=False)
+                if quick
+                else latency(baseline_synthetic.search, queries, rounds=BASELINE_10K_ROUNDS)
+            ),
         },
     }
     timing = result["latency"]
@@ -296,9 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="questions YAML file (repeatable; default: the dev set and benchmarks/questions/own.yaml)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"time the baseline at 10k actions on {QUICK_BASELINE_10K_QUERIES} queries"
+    )
     args = parser.parse_args(argv)
     # The dev set lives beside the checkout, not in it: a clone elsewhere measures on our own set alone.
-    result = run(args.questions or [path for path in DEFAULT_QUESTIONS if path.exists()])
+    result = run(args.questions or [path for path in DEFAULT_QUESTIONS if path.exists()], quick=args.quick)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
