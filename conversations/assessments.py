@@ -76,3 +76,11 @@ def finish(turn: Turn, assessment: Assessment) -> None:
 
 def is_finished(assessment: Assessment) -> bool:
     return assessment.status == AssessmentStatus.FINISHED
+
+
+async def current_values(turn: Turn) -> dict[str, str]:
+    """Per action, the value of the participant's latest answer for their current city (as :func:`current_answers`)."""
+    assert turn.participant is not None
+    latest = await repository.current_values(turn.session, participant=turn.participant)
+    city = turn.participant.city_id
+    return {code: value for code, (value, of_city) in latest.items() if of_city == city}

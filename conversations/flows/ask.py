@@ -189,7 +189,7 @@ async def own_answers(turn: Turn) -> dict[str, Answer]:
     """The official's current answers (empty before onboarding)."""
     if not onboarding.onboarded(turn):
         return {}
-    return {code: Answer(record.value) for code, (record, _) in (await assessments.current_answers(turn)).items()}
+    return {code: Answer(value) for code, value in (await assessments.current_values(turn)).items()}
 
 
 def ranked(turn: Turn, matches: list[Match], answers: dict[str, Answer]) -> list[Match]:

@@ -36,8 +36,7 @@ def stage_name(turn: Turn, stage: str | None) -> str:
 
 async def current_answers(turn: Turn) -> dict[str, Answer]:
     assert turn.participant is not None
-    latest = await assessments.current_answers(turn)
-    return {code: Answer(record.value) for code, (record, _) in latest.items()}
+    return {code: Answer(value) for code, value in (await assessments.current_values(turn)).items()}
 
 
 async def summary(turn: Turn) -> list[Reply]:

@@ -439,6 +439,21 @@ async def current_answers(
     return latest
 
 
+async def current_values(session: AsyncSession, *, participant: Participant) -> dict[str, tuple[str, int | None]]:
+    """Per action, the value of the participant's most recent answer and the city of its assessment.
+
+    What :func:`current_answers` gives, as plain values: results and ranking read every answer at
+    each update, and loading them as objects costs ten times the query.
+    """
+    query = (
+        select(AnswerRecord.action_code, AnswerRecord.value, Assessment.city_id)
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.participant_id == participant.id)
+        .order_by(col(AnswerRecord.answered_at), col(AnswerRecord.id))
+    )
+    return {code: (value, city) for code, value, city in (await session.exec(query)).all()}
+
+
 async def add_note(session: AsyncSession, *, assessment: Assessment, code: str, text: str) -> Note:
     note = Note(assessment_id=assessment.id, action_code=code, text=text)
     session.add(note)
