@@ -220,7 +220,11 @@ def test_kill_minus_nine_at_random_moments_loses_and_doubles_nothing(tmp_path: P
                     process.wait(timeout=5)
 
         shown = sent_keyboards(api)
-        messages = Counter((call.chat_id, call.text) for call in api.calls_to("sendMessage") if call.chat_id in USERS)
+        messages = Counter(  # a press's reply is an edit (the choice and the next question) or a new message
+            (call.chat_id, call.text)
+            for call in api.calls_to("sendMessage", "editMessageText")
+            if call.chat_id in USERS
+        )
         pending = api.take_updates(None)
 
     answers, history = asyncio.run(stored_history_rows(database, catalogue))
