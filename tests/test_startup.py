@@ -95,9 +95,24 @@ async def test_the_index_is_built_once_serving_and_awaited_on_stop() -> None:
     loaded = Catalogue.load()
     source = telegram_app.SearchReadyAfterStart(Source(), loaded)
     await source.start()
-    assert events == ["start"]
+    assert events == ["start"] and "_index" not in vars(loaded)  # not before the first getUpdates has left
+    await asyncio.sleep(telegram_app.PREPARE_SEARCH_AFTER_S + 0.05)
     await source.stop()
     assert events == ["start", "stop"] and "_index" in vars(loaded)
+
+
+async def test_a_stop_before_the_index_is_begun_does_not_build_it() -> None:
+    class Source:
+        async def start(self) -> None: ...
+
+        async def stop(self) -> None: ...
+
+    loaded = Catalogue.load()
+    source = telegram_app.SearchReadyAfterStart(Source(), loaded)
+    await source.start()
+    await source.stop()
+    await asyncio.sleep(telegram_app.PREPARE_SEARCH_AFTER_S + 0.05)
+    assert "_index" not in vars(loaded)
 
 
 async def test_both_http_clients_are_ptbs_defaults_with_one_tls_context(engine: Engine) -> None:

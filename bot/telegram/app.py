@@ -36,6 +36,8 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
+PREPARE_SEARCH_AFTER_S = 0.1
+"""How long after polling starts the search index is built (in a thread: it competes with the loop for the GIL)."""
 HTTP_CLIENT = {"connection_pool_size": 256}
 HTTP_POLL_CLIENT = {"connection_pool_size": 1}
 """PTB's own defaults for its two HTTP clients (`ApplicationBuilder._build_request`): calls, and getUpdates."""
@@ -167,23 +169,30 @@ def run_bot(settings: TelegramSettings) -> None:
 class SearchReadyAfterStart:
     """An update source that, once it serves, builds the catalogue's search index in a thread.
 
-    The index takes about 0.2 s to build: after the first getUpdates rather than before it, and
-    (usually) before the first free-text question rather than during it.
+    The index takes about 0.2 s to build: after the first getUpdates rather than before it (the
+    thread starts :data:`PREPARE_SEARCH_AFTER_S` after polling does, so that the request has left
+    first), and usually before the first free-text question rather than during it.
     """
 
     def __init__(self, source: UpdateSource, catalogue: Catalogue) -> None:
         self.source = source
         self.catalogue = catalogue
-        self._preparing: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._building: asyncio.Future[None] | None = None
 
     async def start(self) -> None:
         await self.source.start()
-        self._preparing = asyncio.get_running_loop().run_in_executor(None, prepare_search, self.catalogue)
+        self._timer = asyncio.get_running_loop().call_later(PREPARE_SEARCH_AFTER_S, self._build)
+
+    def _build(self) -> None:
+        self._building = asyncio.get_running_loop().run_in_executor(None, prepare_search, self.catalogue)
 
     async def stop(self) -> None:
         await self.source.stop()
-        if self._preparing is not None:
-            await self._preparing  # no thread left behind by the time the loop closes
+        if self._timer is not None:
+            self._timer.cancel()  # stopped before it began: the first search (if any) builds it
+        if self._building is not None:
+            await self._building  # no thread left behind by the time the loop closes
 
 
 def prepare_search(catalogue: Catalogue) -> None:
