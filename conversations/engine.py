@@ -16,6 +16,7 @@ import logging
 import re
 import time
 import weakref
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -48,6 +49,8 @@ STORAGE_PATIENCE = 15.0
 export, a backup); after that it raises :class:`StorageBusy`, nothing stored, to come back later."""
 BUSY_PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 """Seconds between those tries, the last one repeated."""
+KEPT_STATES = 2_000
+"""Users whose state the engine keeps between updates (the most recent ones; a few kilobytes each)."""
 CLEARING_DELAY = 0.25
 """Seconds the outboxes of updates reported sent wait for an update's transaction to empty them."""
 UPDATE_RETENTION = timedelta(days=14)
@@ -71,6 +74,10 @@ class Engine:
         self._writer = asyncio.Lock() if serialise else None
         self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._sent: set[str] = set()  # updates whose replies went out, their outboxes not yet emptied
+        self._states: OrderedDict[str, repository.ParticipantState] = OrderedDict()
+        """On SQLite only, where this engine is the one writer: each user's rows as their last update
+        committed them, so that the next one need not read them. An update takes its user's state
+        out and puts it back only after its commit: a failure, retry or redelivery reads the database."""
         self._clearing: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Engine:
@@ -161,7 +168,11 @@ class Engine:
         """
         async with self._sessions() as session:
             await database.lock_user(session, incoming.user_id)
-            state = await repository.participant_state(session, user_id=incoming.user_id)
+            kept = self._states.pop(incoming.user_id, None)
+            if kept is not None:
+                state = repository.attach_state(session, kept)
+            else:
+                state = await repository.participant_state(session, user_id=incoming.user_id)
             turn = Turn(
                 session,
                 self.catalogue,
@@ -183,7 +194,19 @@ class Engine:
                 await repository.clear_replies(session, update_ids=clearing)
             await session.commit()
             self._sent -= clearing
+            self._keep_state(incoming.user_id, turn)
             return replies
+
+    def _keep_state(self, user_id: str, turn: Turn) -> None:
+        """Remember the user's committed state for their next update (SQLite only, the most recent users)."""
+        if self._writer is None:
+            return  # other processes may change the rows: always read them
+        state = turn.state()
+        if state is None:
+            return
+        self._states[user_id] = state
+        if len(self._states) > KEPT_STATES:
+            self._states.popitem(last=False)
 
     async def _redelivered(self, session: AsyncSession, incoming: Incoming) -> list[Reply]:
         """An update processed before: its replies again if they never went out, else nothing."""

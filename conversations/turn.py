@@ -144,6 +144,24 @@ class Turn:
         if self.conversation is not None:
             self._moved_on(self.conversation)
 
+    def state(self) -> repository.ParticipantState | None:
+        """What the user's next update would read back now, as the engine keeps it (``None``: read it again).
+
+        Call it after the commit. The answers are a copy: the next turn changes its own.
+        """
+        participant, conversation, assessment = self.participant, self.conversation, self.assessment
+        if participant is None or conversation is None:
+            return None
+        pointer = conversation.data.get("assessment")
+        if pointer is None:
+            assessment = None
+        elif assessment is None or assessment.id != pointer or assessment.participant_id != participant.id:
+            return None  # pointing at an assessment this turn did not load: the query knows it
+        sheet = self._sheets.get(assessment.id or 0) if assessment is not None else None
+        answers = repository.AnswerSheet(dict(sheet.values), sheet.notes) if sheet is not None else None
+        city = repository.loaded_city(self.session, city_id=participant.city_id)
+        return repository.ParticipantState(participant, conversation, assessment, answers, city)
+
     def forget_participant(self) -> None:
         """After the participant's data is deleted: nothing about them is left to use."""
         self.participant = self.conversation = self.assessment = None

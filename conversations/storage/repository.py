@@ -19,6 +19,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 from sqlalchemy import JSON, Select, String, and_, bindparam, delete, func, insert, update
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -131,6 +132,7 @@ class ParticipantState:
     conversation: Conversation | None
     assessment: Assessment | None
     answers: AnswerSheet | None
+    city: City | None = None
 
 
 @functools.cache
@@ -173,13 +175,29 @@ async def participant_state(session: AsyncSession, *, user_id: str) -> Participa
     row = (await session.exec(query, params={"user_id": user_id})).first()  # type: ignore[call-overload]
     if row is None:
         return ParticipantState(None, None, None, None)
-    participant, conversation, assessment, _city, answers, notes = row
+    participant, conversation, assessment, city, answers, notes = row
     if conversation is None:
         conversation = Conversation(participant_id=participant.id)
         session.add(conversation)
     if assessment is None:
-        return ParticipantState(participant, conversation, None, None)
-    return ParticipantState(participant, conversation, assessment, AnswerSheet(dict(answers or {}), notes))
+        return ParticipantState(participant, conversation, None, None, city)
+    return ParticipantState(participant, conversation, assessment, AnswerSheet(dict(answers or {}), notes), city)
+
+
+def attach_state(session: AsyncSession, state: ParticipantState) -> ParticipantState:
+    """A state kept from the user's previous update, in this session again: its rows, without reading them."""
+    for row in (state.participant, state.conversation, state.assessment, state.city):
+        if row is not None:
+            session.add(row)  # detached and unchanged since their commit: attached as they are, no SQL
+    return state
+
+
+def loaded_city(session: AsyncSession, *, city_id: int | None) -> City | None:
+    """The city if this session has it loaded already (``None`` otherwise): never a query."""
+    if city_id is None:
+        return None
+    loaded = session.sync_session.identity_map.get(identity_key(City, city_id))
+    return loaded if isinstance(loaded, City) else None
 
 
 async def create_participant(

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import event
 
 from catalogue import Catalogue
-from conversations import Engine
+from conversations import Engine, Kind
+from conversations.routes import COMMANDS
 from conversations.storage.models import AnswerChange, AnswerRecord
+from conversations.turn import Turn
 from tests.helpers.chat import Chat, rows
 
 
@@ -43,6 +45,11 @@ def locked(engine: Engine, sent: list[str]) -> list[str]:
     return sent
 
 
+def state_read(engine: Engine) -> list[str]:
+    """Reading the user's state: one SELECT, except on SQLite, where the engine keeps it from their last update."""
+    return [] if engine.db.dialect.name == "sqlite" else ["SELECT"]
+
+
 @pytest.mark.parametrize("outbox", [False, True], ids=["console", "telegram"])
 async def test_an_answer_press_takes_seven_statements(engine: Engine, outbox: bool) -> None:
     chat = Chat(engine, outbox=outbox)
@@ -54,7 +61,8 @@ async def test_an_answer_press_takes_seven_statements(engine: Engine, outbox: bo
     assert chat.said("assessment.gate", area="L1")
     # read the user's state, the answer and its history, assessment and conversation, claim the update
     # (with its replies kept when the adapter asks for an outbox), commit
-    assert locked(engine, sent) == ["SELECT", "INSERT", "INSERT", "UPDATE", "UPDATE", "INSERT", "COMMIT"]
+    expected = [*state_read(engine), "INSERT", "INSERT", "UPDATE", "UPDATE", "INSERT", "COMMIT"]
+    assert locked(engine, sent) == expected
 
 
 async def test_a_check_in_press_takes_seven_statements_for_all_answers_of_an_area(
@@ -66,7 +74,8 @@ async def test_a_check_in_press_takes_seven_statements_for_all_answers_of_an_are
     with statements(engine) as sent:
         await chat.choose(catalogue.stage("M").name)
     assert chat.said("progress.line", index=2, count=10)
-    assert locked(engine, sent) == ["SELECT", "INSERT", "INSERT", "UPDATE", "UPDATE", "INSERT", "COMMIT"]
+    expected = [*state_read(engine), "INSERT", "INSERT", "UPDATE", "UPDATE", "INSERT", "COMMIT"]
+    assert locked(engine, sent) == expected
     assert len(await rows(engine, AnswerChange)) == len(catalogue.actions_of("L1")) > 2
 
 
@@ -76,7 +85,7 @@ async def test_a_free_text_question_takes_five_statements(engine: Engine) -> Non
     with statements(engine) as sent:
         await chat.say("drills with the power company")
     # state, the official's answers (matches are ranked with their results), the question, claim, commit
-    assert locked(engine, sent) == ["SELECT", "SELECT", "INSERT", "INSERT", "COMMIT"]
+    assert locked(engine, sent) == [*state_read(engine), "SELECT", "INSERT", "INSERT", "COMMIT"]
 
 
 async def test_replies_reported_sent_are_cleared_with_the_next_update_not_in_a_commit_of_their_own(
@@ -90,8 +99,30 @@ async def test_replies_reported_sent_are_cleared_with_the_next_update_not_in_a_c
         assert await chat.command("/help", update_id="7") == []  # a redelivery from now on: nothing again
     with statements(engine) as following:
         await chat.command("/help", update_id="8")
-    assert locked(engine, redelivery) == ["SELECT", "INSERT"]  # state, claim refused: rolled back
-    assert locked(engine, following) == ["SELECT", "INSERT", "UPDATE", "COMMIT"]  # 7's outbox emptied with it
+    assert locked(engine, redelivery) == [*state_read(engine), "INSERT"]  # claim refused: rolled back
+    # after a rollback the state is read again; 7's outbox is emptied with this update's commit
+    assert locked(engine, following) == ["SELECT", "INSERT", "UPDATE", "COMMIT"]
+
+
+async def test_after_a_failed_update_the_next_one_sees_the_database_not_what_the_failure_left_in_memory(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.command("/assess")
+    question = chat.option("answers.done")
+
+    async def broken(turn: Turn, argument: str) -> list[object]:
+        turn.set_flow("checkin")  # changed in memory: every button shown before would be stale...
+        raise RuntimeError("boom")  # ...but never committed
+
+    monkeypatch.setitem(COMMANDS, "help", broken)
+    await chat.command("/help")
+    assert chat.said("errors.internal", whole=True)
+    with statements(engine) as sent:
+        await chat.send(Kind.CHOICE, question.choice)
+    assert locked(engine, sent)[0] == "SELECT"  # the state read again, on SQLite too
+    assert chat.said("assessment.question", reply=-1, code="L1S2")  # the button still answered its question
 
 
 async def test_a_redelivered_update_changes_nothing(engine: Engine) -> None:
