@@ -168,9 +168,9 @@ class Engine:
         """
         async with self._sessions() as session:
             await database.lock_user(session, incoming.user_id)
-            kept = self._states.pop(incoming.user_id, None)
-            if kept is not None:
-                state = repository.attach_state(session, kept)
+            kept_state = self._states.pop(incoming.user_id, None)
+            if kept_state is not None:
+                state = repository.attach_state(session, kept_state)
             else:
                 state = await repository.participant_state(session, user_id=incoming.user_id)
             turn = Turn(
@@ -185,8 +185,8 @@ class Engine:
             )
             replies = await route(turn)
             if incoming.update_id is not None:
-                kept = outbox.encode(replies) if incoming.outbox and replies else None
-                if not await repository.claim_update(session, update_id=incoming.update_id, replies=kept):
+                to_keep = outbox.encode(replies) if incoming.outbox and replies else None
+                if not await repository.claim_update(session, update_id=incoming.update_id, replies=to_keep):
                     await session.rollback()
                     return await self._redelivered(session, incoming)
             clearing = set(self._sent)
