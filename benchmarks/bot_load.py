@@ -162,6 +162,7 @@ class HarnessBotApi(FakeBotApi):
                 "message_id": key[1],
                 "date": int(time.time()),
                 "chat": {"id": key[0], "type": "private"},
+                "text": "",  # a text message: the echo bot edits every message pressed
             }
         return self.messages[key]
 

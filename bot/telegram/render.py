@@ -190,6 +190,8 @@ async def _edit(bot: Bot, message: MaybeInaccessibleMessage, text: str, markup: 
     """Edit the pressed message in place; False when Telegram refuses, so the caller sends a new message."""
     if not isinstance(message, Message):
         return False  # too old or deleted: Telegram only tells us its id, and editing it would fail
+    if message.text is None:
+        return False  # a photo (results with their chart) or a file: Telegram has no text there to edit
     try:
         await bot.edit_message_text(
             text, chat_id=message.chat.id, message_id=message.message_id, parse_mode=ParseMode.HTML, reply_markup=markup

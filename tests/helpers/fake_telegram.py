@@ -208,6 +208,8 @@ class FakeBotApi:
 
     def _edit_message_text(self, params: JsonDict, files: Any) -> JsonDict:
         message = self._stored(params)
+        if "text" not in message:  # a photo or a document: only its caption could be edited
+            raise TelegramFailure(400, "Bad Request: there is no text in the message to edit")
         markup = _as_json(params["reply_markup"]) if params.get("reply_markup") else None
         if message.get("text") == params.get("text") and message.get("reply_markup") == markup:
             raise TelegramFailure(400, "Bad Request: message is not modified: specified new message content and "

@@ -103,6 +103,19 @@ async def test_results_with_a_picture_still_go_out_as_new_messages(application: 
     assert "reply_markup" not in shown(api, message)  # the answered question keeps no buttons
 
 
+async def test_a_press_under_a_photo_sends_its_replies_without_trying_to_edit_the_photo(
+    application: Application, api: FakeBotApi
+) -> None:
+    markup = InlineKeyboardMarkup.from_button(InlineKeyboardButton("🔎 L1S1", callback_data="x:L1S1"))
+    photo = await application.bot.send_photo(CHAT, b"\x89PNG fake", caption="📊 Results", reply_markup=markup)
+    before = len(api.calls)
+    await render.render(application.bot, CHAT, [ECHO, question()], pressed=photo)
+    calls = api.calls[before:]
+    assert methods(calls) == ["sendMessage", "sendMessage"]  # no editMessageText Telegram would refuse
+    assert calls[0].text == escape(ECHO.text) and calls[1].labels == LABELS
+    assert shown(api, photo)["caption"] == "📊 Results"  # the results stay as they were
+
+
 async def test_an_edit_that_brings_its_own_buttons_is_not_joined(application: Application, api: FakeBotApi) -> None:
     room = Reply("🧑‍🏫 Workshop", options=(Option("🔄 Refresh", "w:r"),), replaces_previous=True)
     _, calls = await press(application, api, [room, question()])
