@@ -222,6 +222,23 @@ class Workshop(SQLModel, table=True):
     status: WorkshopStatus = Field(default=WorkshopStatus.OPEN, sa_type=StoredEnum(WorkshopStatus))
     created_at: datetime = _time()
     closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    results_hidden: bool = False
+    """The big screen shows only counts until the coordinator reveals the results (hide until reveal)."""
+
+
+class ScreenLink(SQLModel, table=True):
+    """A secret link to a workshop's big screen: only a hash of its token is stored, never the token.
+
+    Each link a coordinator asks for is a new row, so a screen already open keeps working; they all
+    stop working a while after the workshop closes (``bot.web`` decides), and go with the workshop.
+    """
+
+    __tablename__ = "screen_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = _owner("workshop")
+    token_hash: str = Field(unique=True, index=True)
+    created_at: datetime = _time()
 
 
 class Membership(SQLModel, table=True):

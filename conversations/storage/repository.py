@@ -36,6 +36,7 @@ from conversations.storage.models import (
     Membership,
     Note,
     Participant,
+    ScreenLink,
     ProcessedUpdate,
     Workshop,
     WorkshopStatus,
@@ -690,6 +691,26 @@ async def workshop_questions(session: AsyncSession, *, workshop: Workshop, limit
     if workshop.closed_at is not None:
         query = query.where(col(AskedQuestion.asked_at) <= workshop.closed_at)
     return list((await session.exec(query)).all())
+
+
+def set_results_hidden(session: AsyncSession, *, workshop: Workshop, hidden: bool) -> None:
+    workshop.results_hidden = hidden
+    session.add(workshop)
+
+
+async def add_screen_link(session: AsyncSession, *, workshop: Workshop, token_hash: str) -> None:
+    session.add(ScreenLink(workshop_id=workshop.id, token_hash=token_hash))
+    await session.flush()
+
+
+async def workshop_by_screen_link(session: AsyncSession, *, token_hash: str) -> Workshop | None:
+    """The workshop a big-screen link opens, by the hash of its token."""
+    query = (
+        select(Workshop)
+        .join(ScreenLink, col(ScreenLink.workshop_id) == col(Workshop.id))
+        .where(ScreenLink.token_hash == token_hash)
+    )
+    return (await session.exec(query)).first()
 
 
 def set_share_name(session: AsyncSession, *, participant: Participant, share: bool) -> None:

@@ -1,0 +1,279 @@
+"""The big screen's web server: one page per workshop behind a secret link, kept live by server-sent events.
+
+Tornado (which python-telegram-bot's webhook support already brings) serves it in the same asyncio
+loop as the bot. Three routes, and a 404 for everything else:
+
+* ``/screen/<token>``: the page (or 404 for a malformed, unknown or expired token);
+* ``/screen/<token>/events``: its live parts, sent again whenever they change;
+* ``/static/screen.css`` and ``/static/screen.js``: the page's own files (no CDN: it works on a LAN).
+
+A :class:`Feed` per link reads the workshop's screen once a :data:`POLL_S` for all the pages that
+show it, so an answer given anywhere (this process, ``citybot chat`` elsewhere, another bot process
+on PostgreSQL) appears within about a second. Nothing personal is served, the responses are never
+cached, and no token reaches a log: the access log names the route, not the path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from typing import Any
+
+from tornado.httpserver import HTTPServer
+from tornado.iostream import StreamClosedError
+from tornado.netutil import bind_sockets
+from tornado.web import Application, RequestHandler
+
+from bot.web import page
+from conversations.screen import Screen
+
+logger = logging.getLogger(__name__)
+
+POLL_S = 1.0
+"""How often a shown screen is read again: an answer appears within about this (the issue asks for 2 s)."""
+KEEPALIVE_S = 15.0
+"""A comment line this often keeps proxies from closing a quiet stream, and finds screens that went away."""
+STATIC = {"screen.css": "text/css; charset=utf-8", "screen.js": "text/javascript; charset=utf-8"}
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+}
+"""On every response: no copy in any cache, no link in a Referer, nothing from elsewhere."""
+
+ScreenSource = Callable[[str], Awaitable[Screen | None]]
+"""The screen a token opens now, or ``None`` (``Coordination.screen_for_token`` with the settings bound)."""
+
+
+class Feed:
+    """One link's live parts, read every :data:`POLL_S` while at least one page shows them."""
+
+    def __init__(self, token: str, source: ScreenSource, feeds: Feeds) -> None:
+        self.token = token
+        self._source = source
+        self._feeds = feeds
+        self.subscribers: set[asyncio.Queue[dict[str, str] | None]] = set()
+        self.latest: dict[str, str] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def subscribe(self) -> asyncio.Queue[dict[str, str] | None]:
+        queue: asyncio.Queue[dict[str, str] | None] = asyncio.Queue()
+        if self.latest is not None:
+            queue.put_nowait(self.latest)
+        self.subscribers.add(queue)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run())
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, str] | None]) -> None:
+        self.subscribers.discard(queue)
+
+    def end(self) -> None:
+        """Tell every page the link no longer works (or the server stops): their streams end."""
+        for queue in self.subscribers:
+            queue.put_nowait(None)
+        self.subscribers.clear()
+
+    async def _run(self) -> None:
+        try:
+            while self.subscribers:
+                try:
+                    screen = await self._source(self.token)
+                except Exception:
+                    logger.exception("could not read a big screen's workshop; trying again")  # no token in the log
+                else:
+                    if screen is None:
+                        self.end()
+                        break
+                    parts = page.parts(screen)
+                    if parts != self.latest:
+                        self.latest = parts
+                        for queue in self.subscribers:
+                            queue.put_nowait(parts)
+                await asyncio.sleep(POLL_S)
+        finally:
+            self._feeds.forget(self)
+
+
+class Feeds:
+    """The feeds of the links being shown, by token (kept in memory only, never logged)."""
+
+    def __init__(self, source: ScreenSource) -> None:
+        self.source = source
+        self._feeds: dict[str, Feed] = {}
+
+    def subscribe(self, token: str) -> tuple[Feed, asyncio.Queue[dict[str, str] | None]]:
+        feed = self._feeds.get(token)
+        if feed is None:
+            feed = self._feeds[token] = Feed(token, self.source, self)
+        return feed, feed.subscribe()
+
+    def forget(self, feed: Feed) -> None:
+        if self._feeds.get(feed.token) is feed and not feed.subscribers:
+            del self._feeds[feed.token]
+
+    def end_all(self) -> None:
+        for feed in list(self._feeds.values()):
+            feed.end()
+
+
+class Handler(RequestHandler):
+    """Every response carries the security headers; anything unknown is a bare 404."""
+
+    def set_default_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+        self.clear_header("Server")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(f"{status_code}\n")
+
+    def prepare(self) -> None:
+        if self.request.method not in ("GET", "HEAD"):
+            self.send_error(404)
+
+    @property
+    def web(self) -> ScreenApp:
+        return self.application.settings["screen_app"]
+
+
+class NotFoundHandler(Handler):
+    def get(self, *_: str) -> None:
+        self.send_error(404)
+
+
+class PageHandler(Handler):
+    async def get(self, token: str) -> None:
+        screen = await self.web.source(token)
+        if screen is None:
+            self.send_error(404)
+            return
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(self.web.render_page(screen))
+
+
+class EventsHandler(Handler):
+    """The live parts as server-sent events: each change one ``data:`` line of JSON; a comment keeps it open."""
+
+    async def get(self, token: str) -> None:
+        screen = await self.web.source(token)
+        if screen is None:
+            self.send_error(404)
+            return
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.set_header("X-Accel-Buffering", "no")  # nginx: pass each event on at once
+        feed, queue = self.web.feeds.subscribe(token)
+        try:
+            self.write("retry: 2000\n\n")
+            await self.flush()
+            while True:
+                try:
+                    parts = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    self.write(": keep-alive\n\n")
+                else:
+                    if parts is None:
+                        break
+                    self.write(f"data: {json.dumps(parts, ensure_ascii=False)}\n\n")
+                await self.flush()
+        except StreamClosedError:
+            pass  # the page went away
+        finally:
+            feed.unsubscribe(queue)
+        with contextlib.suppress(StreamClosedError):
+            self.finish()
+
+
+class StaticHandler(Handler):
+    def get(self, name: str) -> None:
+        kind = STATIC.get(name)
+        if kind is None:
+            self.send_error(404)
+            return
+        self.set_header("Content-Type", kind)
+        self.finish(self.web.static(name))
+
+
+def log_request(handler: RequestHandler) -> None:
+    """The access log: method, route and status only; a path would hold the secret token."""
+    route = type(handler).__name__.removesuffix("Handler").lower()
+    took = 1000.0 * handler.request.request_time()
+    logger.debug("%s %s %d %.0f ms", handler.request.method, route, handler.get_status(), took)
+
+
+class ScreenApp:
+    """The big-screen web application and its server; :meth:`start` in a running loop, :meth:`stop` to end."""
+
+    def __init__(
+        self,
+        source: ScreenSource,
+        *,
+        join_link: Callable[[str], str | None],
+        qr_svg: Callable[[str], str],
+    ) -> None:
+        """``join_link(code)`` is the link people join with (``None`` without one), ``qr_svg`` draws its code."""
+        self.source = source
+        self.feeds = Feeds(source)
+        self._join_link = join_link
+        self._qr_svg = qr_svg
+        self._static: dict[str, bytes] = {}
+        self._server: HTTPServer | None = None
+        self.port: int | None = None
+        self.application = Application(
+            [
+                (r"/screen/([^/]+)", PageHandler),
+                (r"/screen/([^/]+)/events", EventsHandler),
+                (r"/static/([^/]+)", StaticHandler),
+            ],
+            default_handler_class=NotFoundHandler,
+            log_function=log_request,
+            screen_app=self,
+            compress_response=False,
+        )
+
+    def render_page(self, screen: Screen) -> str:
+        link = self._join_link(screen.code)
+        return page.page(
+            screen,
+            qr_svg=self._qr_svg(link) if link else "",
+            link=link,
+            command=f"/join {screen.code}",
+        )
+
+    def static(self, name: str) -> bytes:
+        if name not in self._static:
+            self._static[name] = (resources.files(__package__) / "static" / name).read_bytes()
+        return self._static[name]
+
+    async def start(self, *, listen: str, port: int) -> None:
+        """Listen on ``listen:port`` (port 0: any free one, then :attr:`port` says which)."""
+        server = HTTPServer(self.application, idle_connection_timeout=3600)
+        sockets = bind_sockets(port, address=listen)
+        server.add_sockets(sockets)
+        self._server = server
+        self.port = sockets[0].getsockname()[1]
+        logger.info("big screen served on %s:%s", listen, self.port)
+
+    async def stop(self) -> None:
+        """End the live streams, then close the server and its connections."""
+        self.feeds.end_all()
+        if self._server is not None:
+            self._server.stop()
+            await asyncio.sleep(0)  # let the streams finish their last write
+            started = time.monotonic()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._server.close_all_connections(), timeout=5.0)
+            logger.debug("big screen closed in %.2f s", time.monotonic() - started)
+            self._server = None
