@@ -14,6 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -352,6 +353,9 @@ def workshop_create(
         ),
     ] = None,
     bot_username: BotUsernameOption = None,
+    hidden: Annotated[
+        bool, typer.Option("--hidden", help="Hide the results on the big screen until `citybot workshop reveal`.")
+    ] = False,
     database_url: DatabaseOption = None,
 ) -> None:
     """Open a workshop: prints its code and join payload, and with the bot's username the link and a QR code PNG."""
@@ -368,9 +372,14 @@ def workshop_create(
     if username and qr is not None and not qr.parent.is_dir():
         typer.echo(f"error: cannot write {qr}: there is no folder {qr.parent}", err=True)
         raise typer.Exit(code=2)
-    created = with_engine(database_url, None, lambda engine: engine.coordination.create_workshop(title, city=city))
+    created = with_engine(
+        database_url, None, lambda engine: engine.coordination.create_workshop(title, city=city, hidden=hidden)
+    )
     typer.echo(
-        f"workshop {created.code} “{created.name}”" + (f" for {created.city}" if created.city else "") + " is open"
+        f"workshop {created.code} “{created.name}”"
+        + (f" for {created.city}" if created.city else "")
+        + " is open"
+        + (", its results hidden on the big screen until `citybot workshop reveal`" if hidden else "")
     )
     typer.echo(f"join payload:  /start {created.payload}")
     if not username:
@@ -409,6 +418,121 @@ def workshop_close(
     typer.echo(
         f"workshop {closed.code} “{closed.name}” is closed: {closed.finished} of {closed.joined} participants finished"
     )
+
+
+CodeArgument = Annotated[str, typer.Argument(help="The workshop's code.")]
+
+
+@workshop_app.command("screen")
+def workshop_screen(code: CodeArgument, database_url: DatabaseOption = None) -> None:
+    """Print a new secret link to the workshop's big screen (needs CITYBOT_PUBLIC_URL): open it on the projector."""
+    from conversations.screen import screen_url
+
+    settings = read_settings()
+    if not settings.citybot_public_url:
+        typer.echo(
+            "error: set CITYBOT_PUBLIC_URL to the address people open the big screen at "
+            "(e.g. http://192.168.1.20:8080), and serve it with `citybot serve` or `citybot run`",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    workshop, token = with_engine(database_url, None, lambda engine: engine.screens.new_link(code))
+    if token is None:
+        typer.echo(f"error: workshop {workshop.code} “{workshop.name}” is closed: it has no big screen", err=True)
+        raise typer.Exit(code=2)
+    typer.echo(screen_url(settings.citybot_public_url, token))
+    typer.echo(
+        f"the big screen of {workshop.code} “{workshop.name}”: anyone with this link sees the room's combined "
+        f"results until {settings.citybot_screen_hours:g} h after the workshop closes",
+        err=True,
+    )
+
+
+@workshop_app.command("hide")
+def workshop_hide(code: CodeArgument, database_url: DatabaseOption = None) -> None:
+    """Hide the results on the workshop's big screen: it shows only how many joined and finished."""
+    workshop = with_engine(database_url, None, lambda engine: engine.screens.set_hidden(code, hidden=True))
+    typer.echo(f"the results of {workshop.code} “{workshop.name}” are hidden on the big screen")
+
+
+@workshop_app.command("reveal")
+def workshop_reveal(code: CodeArgument, database_url: DatabaseOption = None) -> None:
+    """Reveal the results on the workshop's big screen: the room sees them appear."""
+    workshop = with_engine(database_url, None, lambda engine: engine.screens.set_hidden(code, hidden=False))
+    typer.echo(f"the results of {workshop.code} “{workshop.name}” are on the big screen")
+
+
+@workshop_app.command("poster")
+def workshop_poster(
+    code: CodeArgument,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The PDF to write (default: workshop-<code>-poster.pdf here).", dir_okay=False),
+    ] = None,
+    bot_username: BotUsernameOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """An A4 poster to print: the workshop's name, its join QR code, link and code, and how to join."""
+    from telegram.helpers import create_deep_linked_url
+
+    from bot.report import poster_pdf
+    from bot.settings import USERNAME_PATTERN
+
+    username = bot_username.removeprefix("@") if bot_username else read_settings().telegram_bot_username
+    if not username or not USERNAME_PATTERN.match(username):
+        typer.echo("error: the poster's link and QR code need the bot's username: --bot-username @your_bot", err=True)
+        raise typer.Exit(code=2)
+    target = output or Path(f"workshop-{parse_code_or_exit(code)}-poster.pdf")
+    if not target.parent.is_dir():
+        typer.echo(f"error: cannot write {target}: there is no folder {target.parent}", err=True)
+        raise typer.Exit(code=2)
+    sheet = with_engine(database_url, None, lambda engine: engine.reports.poster(code))
+    write_file(target, poster_pdf(sheet, link=create_deep_linked_url(username, sheet.payload)))
+    typer.echo(f"{target}: poster of {sheet.code} “{sheet.name}”")
+
+
+def parse_code_or_exit(code: str) -> str:
+    from conversations.coordination import parse_code
+
+    parsed = parse_code(code)
+    if parsed is None:
+        typer.echo(f"error: no workshop {code!r}; `citybot workshop list` shows them", err=True)
+        raise typer.Exit(code=2)
+    return parsed
+
+
+@app.command("serve")
+def serve_command(
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="Port (default: CITYBOT_WEB_PORT, else 8080).")
+    ] = None,
+    listen: Annotated[
+        str | None, typer.Option("--listen", help="Address to bind (default: CITYBOT_WEB_LISTEN, else 0.0.0.0).")
+    ] = None,
+    bot_username: BotUsernameOption = None,
+    database_url: DatabaseOption = None,
+    catalogue_path: CatalogueOption = None,
+) -> None:
+    """Serve the workshops' big screens without Telegram (e.g. for participants in `citybot chat`); Ctrl+C stops."""
+    from bot.settings import DEFAULT_WEB_PORT
+    from bot.web.server import screen_settings, serve_screens
+
+    settings = read_settings()
+    username = bot_username.removeprefix("@") if bot_username else settings.telegram_bot_username
+    where = listen or settings.citybot_web_listen
+    number = port or settings.citybot_web_port or DEFAULT_WEB_PORT
+
+    async def run(engine: Engine) -> None:
+        engine.screen_settings = screen_settings(settings)
+        base = settings.citybot_public_url or f"http://{where}:{number}"
+        typer.echo(f"big screens on {base}/screen/…: `citybot workshop screen CODE` prints a link; Ctrl+C stops")
+        await serve_screens(engine, listen=where, port=number, bot_username=username)
+
+    try:
+        with exit_on(OSError, code=2):
+            with_engine(database_url, catalogue_path, run)
+    except KeyboardInterrupt:
+        typer.echo("")
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -499,23 +623,52 @@ def db_backup_command(
     typer.echo(f"{source} backed up to {target}")
 
 
+class ReportFormat(StrEnum):
+    PDF = "pdf"
+    PNG = "png"
+
+
 @app.command("report")
 def report_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="The PNG file to write.", dir_okay=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.", dir_okay=False)],
     city: Annotated[str | None, typer.Option("--city", help="The combined answers of this city.")] = None,
     workshop: Annotated[str | None, typer.Option("--workshop", help="The answers of this workshop (its code).")] = None,
+    fmt: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="pdf: the report (cover, chart, table per area, next steps, catalogue); png: the chart alone "
+            "(default: from the file name's ending).",
+        ),
+    ] = None,
     database_url: DatabaseOption = None,
     catalogue_path: CatalogueOption = None,
 ) -> None:
-    """Draw the chart of a city's or a workshop's combined answers (median stage per area, with the spread) as a PNG."""
+    """A city's or a workshop's combined answers: a PDF report, or the chart alone as a PNG."""
     from bot.charts import maturity_chart_png
 
     if (city is None) == (workshop is None):
         typer.echo("error: give either --city NAME or --workshop CODE", err=True)
         raise typer.Exit(code=2)
-    if output.suffix.lower() != ".png":
-        typer.echo(f"error: {output} should end in .png: the report is a PNG image", err=True)
+    suffix = output.suffix.lower().removeprefix(".")
+    kind = fmt or (ReportFormat(suffix) if suffix in {f.value for f in ReportFormat} else None)
+    if kind is None or suffix != kind.value:
+        wanted = f".{kind.value}" if kind else ".pdf or .png"
+        typer.echo(f"error: {output} should end in {wanted} (--format pdf or png)", err=True)
         raise typer.Exit(code=2)
+    if not output.parent.is_dir():
+        typer.echo(f"error: cannot write {output}: there is no folder {output.parent}", err=True)
+        raise typer.Exit(code=2)
+    if kind == ReportFormat.PDF:
+        from bot.report import report_pdf
+
+        document = with_engine(
+            database_url, catalogue_path, lambda engine: engine.reports.report(city=city, workshop=workshop)
+        )
+        write_file(output, report_pdf(document))
+        typer.echo(f"{output}: {document.title}")
+        return
     chart = with_engine(
         database_url, catalogue_path, lambda engine: engine.coordination.chart(city=city, workshop=workshop)
     )

@@ -22,6 +22,7 @@ from platformdirs import user_cache_path
 
 from bot.charts import maturity_chart_png
 from bot.export import export_bytes
+from bot.report import report_pdf
 from conversations import AnswerExport, Attachment, Engine, Incoming, Kind, MaturityChart, Option, Reply
 
 PROMPT = "> "
@@ -98,6 +99,13 @@ class ConsoleChat:
         )
         return path
 
+    def save_file(self, filename: str, data: bytes) -> Path:
+        """Write a document the coordinator asked for (a PDF report) into the files folder."""
+        self.files_folder.mkdir(parents=True, exist_ok=True)
+        path = self.files_folder / filename
+        path.write_bytes(data)
+        return path
+
     def forget_files(self) -> None:
         """After /forget: delete this user's chart and files, and every saved group chart (they may count this user)."""
         for pattern in (f"results-{self.file_suffix}.png", "group-*.png"):
@@ -137,6 +145,11 @@ class ConsoleChat:
             if reply.export is not None:
                 path = self.save_export(reply.export)
                 self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
+            if reply.report is not None:
+                path = self.save_file(reply.report.filename, report_pdf(reply.report))
+                self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
+            if reply.poster is not None:
+                self.write(self.engine.texts.get("console.poster", code=reply.poster.code) + "\n")
             if reply.forgotten:
                 self.forget_files()
             if reply.options and not keep:

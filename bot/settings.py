@@ -22,6 +22,9 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 DEFAULT_WEBHOOK_LISTEN = "0.0.0.0"  # noqa: S104 - a webhook server must be reachable from the proxy in front of it
 DEFAULT_WEBHOOK_PORT = 8443
+DEFAULT_WEB_LISTEN = "0.0.0.0"  # noqa: S104 - the big screen is opened from other machines (a LAN, a proxy)
+DEFAULT_WEB_PORT = 8080
+DEFAULT_SCREEN_HOURS = 2.0
 
 
 class ConfigError(ValueError):
@@ -78,6 +81,22 @@ class Settings(BaseSettings):
         "(the running bot knows its own)",
     )
 
+    citybot_public_url: str | None = Field(
+        None,
+        description="the base URL people open the big screen at, e.g. https://citybot.example.org or "
+        "http://192.168.1.20:8080 on a LAN; with CITYBOT_WEB_PORT, `citybot run` serves the big screen too",
+    )
+    citybot_web_listen: str = Field(
+        DEFAULT_WEB_LISTEN, description=f"address the big screen's web server binds to (default {DEFAULT_WEB_LISTEN})"
+    )
+    citybot_web_port: int | None = Field(
+        None, description="port the big screen's web server listens on, e.g. 8080 (`citybot serve` defaults to 8080)"
+    )
+    citybot_screen_hours: float = Field(
+        DEFAULT_SCREEN_HOURS,
+        description=f"hours a big-screen link keeps working after its workshop closes (default {DEFAULT_SCREEN_HOURS:g})",
+    )
+
     @field_validator("telegram_bot_username")
     @classmethod
     def check_username(cls, username: str | None) -> str | None:
@@ -98,7 +117,7 @@ class Settings(BaseSettings):
             )
         return token
 
-    @field_validator("telegram_api_base_url", "webhook_url")
+    @field_validator("telegram_api_base_url", "webhook_url", "citybot_public_url")
     @classmethod
     def check_http_url(cls, url: str | None) -> str | None:
         if url is None:
@@ -108,18 +127,31 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an http(s) URL such as https://example.org/path, not {url!r}")
         return url
 
-    @field_validator("telegram_api_base_url")
+    @field_validator("telegram_api_base_url", "citybot_public_url")
     @classmethod
     def drop_trailing_slash(cls, url: str | None) -> str | None:
         return url.rstrip("/") if url else url
 
-    @field_validator("webhook_port", mode="before")
+    @field_validator("webhook_port", "citybot_web_port", mode="before")
     @classmethod
     def check_port(cls, port: object) -> object:
+        if port is None:
+            return None
         text = str(port).strip()
         if not text.isdigit() or not 0 < int(text) < 65536:
             raise ValueError(f"must be a port number between 1 and 65535, not {text!r}")
         return int(text)
+
+    @field_validator("citybot_screen_hours", mode="before")
+    @classmethod
+    def check_hours(cls, hours: object) -> object:
+        try:
+            value = float(str(hours).strip())
+        except ValueError:
+            raise ValueError(f"must be a number of hours such as 2 or 0.5, not {hours!r}") from None
+        if not 0 <= value <= 24 * 30:
+            raise ValueError(f"must be between 0 and 720 hours, not {hours!r}")
+        return value
 
     @field_validator("webhook_secret")
     @classmethod

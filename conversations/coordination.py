@@ -262,6 +262,7 @@ class WorkshopInfo:
     finished: int
     created_at: datetime
     closed_at: datetime | None
+    hidden: bool = False
 
     @property
     def payload(self) -> str:
@@ -302,10 +303,12 @@ class Coordination:
             grants = await repository.coordinators(session)
         return [CoordinatorInfo(g.user_id, g.username, repository.aware(g.granted_at)) for g in grants]
 
-    async def create_workshop(self, name: str, *, city: str | None = None) -> WorkshopInfo:
+    async def create_workshop(self, name: str, *, city: str | None = None, hidden: bool = False) -> WorkshopInfo:
         async with self._sessions() as session:
             place = await repository.add_city(session, name=city) if city else None
             workshop = await create_workshop(session, name=name, city=place, created_by=None)
+            if hidden:
+                repository.set_results_hidden(session, workshop=workshop, hidden=True)
             info = await self._info(session, workshop)
             await session.commit()
         return info
@@ -370,6 +373,7 @@ class Coordination:
             finished=finished,
             created_at=repository.aware(workshop.created_at),
             closed_at=repository.aware(workshop.closed_at) if workshop.closed_at else None,
+            hidden=workshop.results_hidden,
         )
 
 

@@ -33,6 +33,8 @@ from conversations.flows import ask
 from conversations.flows import help as help_flow
 from conversations.messages import Incoming, Kind, Reply
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
+from conversations.report import Reports
+from conversations.screen import Screens, ScreenSettings
 from conversations.storage import database, repository
 from conversations.storage.database import StorageBusy
 from conversations.texts import Texts
@@ -71,6 +73,12 @@ class Engine:
         self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
         self.coordination = Coordination(self._sessions, catalogue, self.texts)
         """What the server's command line does for coordinators: grants, workshops, exports, reports."""
+        self.screens = Screens(self._sessions, catalogue, self.texts)
+        """The workshops' big screens: their links, hide and reveal, and what a link shows (``bot.web``)."""
+        self.reports = Reports(self._sessions, catalogue, self.texts)
+        """The PDF report of a workshop or a city, and a workshop's poster, as ``bot.report`` lays them out."""
+        self.screen_settings = ScreenSettings()
+        """Where big screens are served and how long after closing; the adapters set it from citybot's settings."""
         self._writer = asyncio.Lock() if serialise else None
         self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._sent: set[str] = set()  # updates whose replies went out, their outboxes not yet emptied
@@ -182,6 +190,7 @@ class Engine:
                 conversation=state.conversation,
                 assessment=state.assessment,
                 answers=state.answers,
+                screens=self.screen_settings,
             )
             replies = await route(turn)
             if incoming.update_id is not None:

@@ -158,6 +158,53 @@ class AnswerExport:
 
 
 @dataclass(frozen=True, slots=True)
+class Poster:
+    """An A4 sheet to print for a workshop: its name, the QR code and link (made by the adapter from ``payload``), the code.
+
+    Every word is here already, in the coordinator's language; the adapter draws it (``bot.report``).
+    """
+
+    name: str
+    code: str
+    payload: str
+    title: str
+    how: str
+    code_line: str
+    join_command: str
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSection:
+    """A heading, its lines (one paragraph or bullet each) and a note under them."""
+
+    heading: str
+    lines: tuple[str, ...] = ()
+    note: str = ""
+    bullets: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GroupReport:
+    """A group's report as a document (a workshop's or a city's): every figure and word, for the adapter to lay out.
+
+    ``rows`` is the per-area table: a row of one cell is a domain's heading. ``page`` holds ``{page}``.
+    """
+
+    filename: str
+    title: str
+    cover: tuple[str, ...]
+    chart: MaturityChart | None
+    chart_heading: str
+    table_heading: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    table_note: str
+    sections: tuple[ReportSection, ...]
+    page: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message to show the user.
 
@@ -165,7 +212,8 @@ class Reply:
     user just pressed instead of sending a new one, so a questionnaire does not flood the chat.
     Options are laid out ``columns`` per row (adapters may fall back to fewer on narrow screens).
     ``chart`` asks the adapter to draw a maturity chart along with the text (an image on Telegram),
-    ``invitation`` to show a workshop's join link with it, ``export`` to write answer rows as a file.
+    ``invitation`` to show a workshop's join link with it, ``export`` to write answer rows as a file,
+    ``poster`` and ``report`` to lay out a PDF and send it as a document.
     ``forgotten`` says the user's data was just deleted: the adapter deletes what it keeps of them
     (e.g. chart files saved for them).
     """
@@ -179,3 +227,5 @@ class Reply:
     invitation: Invitation | None = None
     export: AnswerExport | None = None
     forgotten: bool = False
+    poster: Poster | None = None
+    report: GroupReport | None = None

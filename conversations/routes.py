@@ -120,6 +120,9 @@ BUTTONS: dict[Prefix, Answer] = {
     Prefix.EXPORT: workshop.export_file,
     Prefix.SHARE_NAME: workshop.share_name,
     Prefix.CITY_CHART: combined.city_chart,
+    Prefix.SCREEN: workshop.big_screen,
+    Prefix.HIDE: workshop.hide_results,
+    Prefix.POSTER: workshop.poster,
 }
 """What each navigation button does with its argument (``b:L1`` -> ``browse.navigate(turn, "L1")``)."""
 

@@ -20,10 +20,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import group_results
+from conversations import coordination, group_results
 from conversations.storage import repository
 from conversations.storage.models import Workshop, WorkshopStatus, utcnow
 from conversations.texts import Texts
@@ -34,6 +35,19 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 """What ``secrets.token_urlsafe(TOKEN_BYTES)`` gives; anything else is not looked up at all."""
 KEEP_AFTER_CLOSE = timedelta(hours=2)
 """How long a screen keeps working after its workshop closed, unless a setting says otherwise."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenSettings:
+    """Where big screens are served (``public_url``, ``None`` when they are not) and how long after closing."""
+
+    public_url: str | None = None
+    keep_after_close: timedelta = KEEP_AFTER_CLOSE
+
+    @property
+    def hours(self) -> str:
+        """How long after closing, in hours as people say it ("2", "0.5")."""
+        return f"{self.keep_after_close.total_seconds() / 3600:g}"
 
 
 def token_hash(token: str) -> str:
@@ -101,6 +115,8 @@ class ScreenArea:
     high_position: int
     summary: str
     """The area's figures in words, as the room view says them (or why there are none)."""
+    detail: str
+    """Under the median: lowest–highest, respondents and unsure (empty when not shown)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +158,11 @@ def screen_area(
     median = stage_label(texts, catalogue, result.median)
     low = stage_label(texts, catalogue, result.lowest)
     high = stage_label(texts, catalogue, result.highest)
+    unsure = texts.get("screen.area_unsure", unsure=result.unsure) if result.unsure else ""
+    detail = ""
     if result.shown:
-        summary = texts.get("screen.area", stage=median, low=low, high=high, count=result.respondents)
-        if result.unsure:
-            summary += texts.get("screen.area_unsure", unsure=result.unsure)
+        summary = texts.get("screen.area", stage=median, low=low, high=high, count=result.respondents) + unsure
+        detail = texts.get("screen.detail", low=low, high=high, count=result.respondents) + unsure
     elif result.counts_shown:
         summary = texts.get("screen.area_few", count=result.respondents, unsure=result.unsure, minimum=minimum)
     elif result.answered:
@@ -166,6 +183,7 @@ def screen_area(
         low_position=ladder[result.lowest] if result.shown else 0,
         high_position=ladder[result.highest] if result.shown else 0,
         summary=summary,
+        detail=detail,
     )
 
 
@@ -205,3 +223,58 @@ async def workshop_screen(
     """Read the workshop's answers and counts, and make its screen."""
     results = await group_results.workshop_results(session, catalogue, workshop=workshop, min_group_size=min_group_size)
     return screen(texts, catalogue, workshop, results)
+
+
+# --- the server's side: what `citybot workshop screen|hide|reveal` and the web server do --------
+
+
+class Screens:
+    """The big screens' tasks, each in one transaction: links, hiding and revealing, what a link shows."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogue: Catalogue,
+        texts: Texts,
+        *,
+        min_group_size: int = group_results.MIN_GROUP_SIZE,
+    ) -> None:
+        self._sessions = sessions
+        self.catalogue = catalogue
+        self.texts = texts
+        self.min_group_size = min_group_size
+
+    async def _workshop(self, session: AsyncSession, code: str) -> Workshop:
+        parsed = coordination.parse_code(code)
+        workshop = await repository.workshop_by_code(session, code=parsed) if parsed else None
+        if workshop is None:
+            raise coordination.NotFound(f"no workshop {code!r}; `citybot workshop list` shows them")
+        return workshop
+
+    async def set_hidden(self, code: str, *, hidden: bool) -> Workshop:
+        """Hide a workshop's results on its big screen (only counts shown), or reveal them."""
+        async with self._sessions() as session:
+            workshop = await self._workshop(session, code)
+            repository.set_results_hidden(session, workshop=workshop, hidden=hidden)
+            await session.commit()
+        return workshop
+
+    async def new_link(self, code: str) -> tuple[Workshop, str | None]:
+        """A new secret token for the workshop's big screen; ``None`` when the workshop is closed."""
+        async with self._sessions() as session:
+            workshop = await self._workshop(session, code)
+            if workshop.status != WorkshopStatus.OPEN:
+                return workshop, None
+            token = await issue_link(session, workshop=workshop)
+            await session.commit()
+        return workshop, token
+
+    async def for_token(self, token: str, *, keep_after_close: timedelta) -> Screen | None:
+        """What the big screen of this secret token shows now; ``None`` for a wrong or expired token."""
+        async with self._sessions() as session:
+            workshop = await workshop_for_token(session, token, keep_after_close=keep_after_close)
+            if workshop is None:
+                return None
+            return await workshop_screen(
+                session, self.catalogue, self.texts, workshop=workshop, min_group_size=self.min_group_size
+            )

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from catalogue import Catalogue
 from conversations.choices import question_choice
 from conversations.messages import Incoming, Option, Reply
+from conversations.screen import ScreenSettings
 from conversations.storage import repository
 from conversations.storage.models import Assessment, Conversation, Note, Participant, utcnow
 from conversations.texts import Texts
@@ -47,6 +48,8 @@ class Turn:
     answers: InitVar[repository.AnswerSheet | None] = None
     handed_to: str | None = None
     handed_argument: str = ""
+    screens: ScreenSettings = field(default_factory=ScreenSettings)
+    """Where the workshops' big screens are served (``conversations.screen``)."""
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 
     def __post_init__(self, answers: repository.AnswerSheet | None) -> None:

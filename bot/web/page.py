@@ -43,6 +43,13 @@ def track(area: ScreenArea, steps: int) -> str:
     )
 
 
+def figures(area: ScreenArea) -> str:
+    """The median large, the spread and counts under it; or why there are no figures (fewer than the minimum)."""
+    if not area.shown:
+        return f'<div class="figures"><span>{escape(area.summary)}</span></div>'
+    return f'<div class="figures"><b>{escape(area.median)}</b><span>{escape(area.detail)}</span></div>'
+
+
 def results(screen: Screen) -> str:
     """Per domain and area the figures, drawn; or the notice that they are hidden."""
     if screen.hidden:
@@ -58,7 +65,7 @@ def results(screen: Screen) -> str:
                 f'<div class="area {kind}" data-area="{escape(area.code)}" style="--steps:{steps}">'
                 f'<div class="name"><b>{escape(area.code)}</b> <span>{escape(area.title)}</span></div>'
                 f"{track(area, steps)}"
-                f'<div class="figures">{escape(area.summary)}</div>'
+                f"{figures(area)}"
                 "</div>"
             )
     rows.append(f'<p class="legend">{escape(screen.labels["legend"])}</p>')

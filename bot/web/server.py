@@ -19,18 +19,27 @@ import asyncio
 import contextlib
 import json
 import logging
+import signal
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from telegram.helpers import create_deep_linked_url
 from tornado.httpserver import HTTPServer
 from tornado.iostream import StreamClosedError
 from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler
 
+from bot.qr import qr_svg
 from bot.web import page
-from conversations.screen import Screen
+from conversations import Engine
+from conversations.coordination import join_payload
+from conversations.screen import Screen, ScreenSettings
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +144,10 @@ class Handler(RequestHandler):
         for name, value in SECURITY_HEADERS.items():
             self.set_header(name, value)
         self.clear_header("Server")
+
+    def compute_etag(self) -> None:
+        """No ETag: nothing here may be cached, not even for revalidation."""
+        return None
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "text/plain; charset=utf-8")
@@ -277,3 +290,39 @@ class ScreenApp:
                 await asyncio.wait_for(self._server.close_all_connections(), timeout=5.0)
             logger.debug("big screen closed in %.2f s", time.monotonic() - started)
             self._server = None
+
+
+def screen_app(engine: Engine, *, bot_username: str | None) -> ScreenApp:
+    """The big screen over this engine's database, with the join link of the bot ``bot_username`` (if known)."""
+    keep = engine.screen_settings.keep_after_close
+
+    async def source(token: str) -> Screen | None:
+        return await engine.screens.for_token(token, keep_after_close=keep)
+
+    def join_link(code: str) -> str | None:
+        return create_deep_linked_url(bot_username, join_payload(code)) if bot_username else None
+
+    return ScreenApp(source, join_link=join_link, qr_svg=qr_svg)
+
+
+def screen_settings(settings: Settings) -> ScreenSettings:
+    """The engine's view of citybot's big-screen settings."""
+    return ScreenSettings(
+        public_url=settings.citybot_public_url, keep_after_close=timedelta(hours=settings.citybot_screen_hours)
+    )
+
+
+async def serve_screens(engine: Engine, *, listen: str, port: int, bot_username: str | None) -> None:
+    """``citybot serve``: the big screens alone (no Telegram), until SIGINT or SIGTERM."""
+    app = screen_app(engine, bot_username=bot_username)
+    await app.start(listen=listen, port=port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+        await app.stop()

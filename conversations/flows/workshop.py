@@ -7,8 +7,9 @@ workshop or an answer exists. Joining (``/start ws_<code>``) is for everyone who
 
 from __future__ import annotations
 
-from conversations import assessments, coordination
+from conversations import assessments, coordination, report, screen
 from conversations.choices import Prefix, navigation_choice
+from conversations.group_results import MIN_GROUP_SIZE
 from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
 from conversations.messages import AnswerExport, Invitation, Option, Reply
@@ -18,6 +19,8 @@ from conversations.turn import Turn
 
 EXPORT_FORMATS = {"xlsx": "export.xlsx", "csv": "export.csv", "json": "export.json"}
 """The formats ``/export`` offers, most useful first (``bot.export`` writes the files)."""
+REPORT_FORMAT = "pdf"
+"""``/export CODE`` also offers the workshop's PDF report (``bot.report`` lays it out)."""
 LIST_LIMIT = 10
 COMMON_NEXT = 5
 """How many of the most common next steps the room view lists."""
@@ -100,7 +103,13 @@ def room_buttons(turn: Turn, workshop: Workshop) -> tuple[Option, ...]:
         Option(turn.t("workshop.export"), navigation_choice(Prefix.ROOM_EXPORT, workshop.code)),
     ]
     if workshop.status == WorkshopStatus.OPEN:
-        buttons.append(Option(turn.t("workshop.close"), navigation_choice(Prefix.CLOSE, workshop.code)))
+        hide = ("screen.reveal", "0") if workshop.results_hidden else ("screen.hide", "1")
+        buttons += [
+            Option(turn.t("screen.button"), navigation_choice(Prefix.SCREEN, workshop.code)),
+            Option(turn.t(hide[0]), navigation_choice(Prefix.HIDE, f"{workshop.code}:{hide[1]}")),
+            Option(turn.t("screen.poster"), navigation_choice(Prefix.POSTER, workshop.code)),
+            Option(turn.t("workshop.close"), navigation_choice(Prefix.CLOSE, workshop.code)),
+        ]
     return tuple(buttons)
 
 
@@ -140,6 +149,8 @@ async def room(
     if questions:
         lines += ["", turn.t("workshop.room_questions")]
         lines += [turn.t("workshop.room_question", question=shorten(q.text, QUESTION_CHARS)) for q in questions]
+    if workshop.results_hidden and workshop.status == WorkshopStatus.OPEN:
+        lines += ["", turn.t("screen.room_hidden")]
     lines += ["", turn.t("workshop.room_updated", time=utcnow().strftime("%H:%M:%S"))]
     return Reply("\n".join(lines), options=room_buttons(turn, workshop), columns=2, replaces_previous=replaces_previous)
 
@@ -204,6 +215,52 @@ async def close(turn: Turn, value: str) -> list[Reply]:
     ]
 
 
+# --- the big screen and the poster -----------------------------------------------------------
+
+
+async def big_screen(turn: Turn, value: str) -> list[Reply]:
+    """``wb:<code>``: a new secret link to the workshop's big screen (each press a new one; earlier ones still work)."""
+    if not await is_coordinator(turn):
+        return refusal(turn)
+    workshop = await find(turn, value)
+    if workshop is None:
+        return [turn.say("workshop.unknown", code=value[:20])]
+    settings = turn.screens
+    if settings.public_url is None:
+        return [turn.say("screen.unavailable")]
+    if workshop.status != WorkshopStatus.OPEN:
+        return [turn.say("screen.closed", name=workshop.name)]
+    token = await screen.issue_link(turn.session, workshop=workshop)
+    url = screen.screen_url(settings.public_url, token)
+    return [turn.say("screen.link", name=workshop.name, url=url, hours=settings.hours)]
+
+
+async def hide_results(turn: Turn, value: str) -> list[Reply]:
+    """``wh:<code>:1`` hides the results on the big screen (only counts), ``wh:<code>:0`` reveals them."""
+    if not await is_coordinator(turn):
+        return refusal(turn)
+    code, _, flag = value.partition(":")
+    if flag not in ("0", "1"):
+        return [turn.say("errors.malformed_choice")]
+    workshop = await find(turn, code)
+    if workshop is None:
+        return [turn.say("workshop.unknown", code=code[:20])]
+    repository.set_results_hidden(turn.session, workshop=workshop, hidden=flag == "1")
+    key = "screen.hidden_now" if flag == "1" else "screen.revealed_now"
+    return [turn.say(key, name=workshop.name), await room(turn, workshop)]
+
+
+async def poster(turn: Turn, value: str) -> list[Reply]:
+    """``wp:<code>``: an A4 poster to print, with the workshop's name, QR code, code and link (drawn by the adapter)."""
+    if not await is_coordinator(turn):
+        return refusal(turn)
+    workshop = await find(turn, value)
+    if workshop is None:
+        return [turn.say("workshop.unknown", code=value[:20])]
+    sheet = report.poster(turn.texts, workshop)
+    return [Reply(turn.t("screen.poster_ready", name=workshop.name), poster=sheet)]
+
+
 # --- /export ---------------------------------------------------------------------------------
 
 
@@ -226,11 +283,14 @@ async def export_workshop(turn: Turn, value: str) -> list[Reply]:
 
 
 def format_question(turn: Turn, workshop: Workshop | None) -> Reply:
+    """The file formats of every answer, and for one workshop its PDF report too."""
     suffix = f":{workshop.code}" if workshop else ""
-    options = tuple(
+    options = [
         Option(turn.t(key), navigation_choice(Prefix.EXPORT, f"{fmt}{suffix}")) for fmt, key in EXPORT_FORMATS.items()
-    )
-    return Reply(turn.t("export.choose", scope=scope(turn, workshop)), options=options, columns=3)
+    ]
+    if workshop is not None:
+        options.append(Option(turn.t("report.button"), navigation_choice(Prefix.EXPORT, f"{REPORT_FORMAT}{suffix}")))
+    return Reply(turn.t("export.choose", scope=scope(turn, workshop)), options=tuple(options), columns=3)
 
 
 def scope(turn: Turn, workshop: Workshop | None) -> str:
@@ -242,11 +302,13 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
     if not await is_coordinator(turn):
         return refusal(turn)
     fmt, _, code = value.partition(":")
-    if fmt not in EXPORT_FORMATS:
+    if fmt not in EXPORT_FORMATS and not (fmt == REPORT_FORMAT and code):
         return [turn.say("errors.malformed_choice")]
     workshop = await find(turn, code) if code else None
     if code and workshop is None:
         return [turn.say("workshop.unknown", code=code[:20])]
+    if fmt == REPORT_FORMAT and workshop is not None:
+        return [await report_reply(turn, workshop)]
     rows = await coordination.export_rows(turn.session, turn.catalogue, workshop=workshop)
     if not rows:
         return [turn.say("export.empty", scope=scope(turn, workshop))]
@@ -261,6 +323,20 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
         not_started=turn.t("results.not_started"),
     )
     return [Reply(text, export=document)]
+
+
+async def report_reply(turn: Turn, workshop: Workshop) -> Reply:
+    """The workshop's PDF report (laid out by the adapter, outside the transaction)."""
+    document = await report.workshop_report(
+        turn.session,
+        turn.catalogue,
+        turn.texts,
+        workshop=workshop,
+        min_group_size=MIN_GROUP_SIZE,
+        moment=utcnow(),
+    )
+    questions = turn.t("report.ready_questions") if report.questions_told(turn.texts) else ""
+    return Reply(turn.t("report.ready", name=workshop.name, questions=questions), report=document)
 
 
 # --- joining ---------------------------------------------------------------------------------
