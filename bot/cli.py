@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -254,11 +254,18 @@ def start_console(*, user: str | None, database_url: str | None, catalogue_path:
     """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
     from bot.console import run_console
     from conversations import DatabaseError, open_engine
+    from conversations.screen import ScreenSettings
 
     catalogue = load_catalogue(catalogue_path)
 
+    settings = read_settings()
+
     async def chat() -> None:
         async with await open_engine(database_url, catalogue) as engine:
+            engine.screen_settings = ScreenSettings(  # a coordinator in the console gets big-screen links too
+                public_url=settings.citybot_public_url,
+                keep_after_close=timedelta(hours=settings.citybot_screen_hours),
+            )
             line = engine.texts.get("console.hint_telegram") if hint else ""
             await run_console(engine, user=user, stdin=sys.stdin, stdout=sys.stdout, hint=line)
 

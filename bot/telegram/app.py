@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -28,6 +29,7 @@ from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.updater import Poller, UpdateSource, serve
 from catalogue import Catalogue
 from conversations import Engine, open_engine
+from conversations.screen import ScreenSettings
 
 logger = logging.getLogger(__name__)
 
@@ -160,8 +162,18 @@ def run_bot(settings: TelegramSettings) -> None:
     else:
         logger.info("long polling for updates as @%s", application.bot.username)
         source = Poller(application, allowed_updates=ALLOWED_UPDATES)
+    source = SearchReadyAfterStart(source, catalogue)
+    if settings.serves_screens:
+        from bot.web.server import ScreensAlongside  # the web server's modules only when big screens are served
+
+        engine.screen_settings = ScreenSettings(
+            public_url=settings.public_url, keep_after_close=timedelta(hours=settings.screen_hours)
+        )
+        source = ScreensAlongside(
+            source, engine, listen=settings.web_listen, port=settings.web_port or 0, bot=application.bot.username
+        )
     try:  # updates are confirmed to Telegram only once processed (see bot/telegram/updater.py)
-        loop.run_until_complete(serve(application, SearchReadyAfterStart(source, catalogue)))
+        loop.run_until_complete(serve(application, source))
     finally:
         loop.close()
 

@@ -40,6 +40,7 @@ from conversations.screen import Screen, ScreenSettings
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from bot.telegram.updater import UpdateSource
 
 logger = logging.getLogger(__name__)
 
@@ -326,3 +327,26 @@ async def serve_screens(engine: Engine, *, listen: str, port: int, bot_username:
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(number)
         await app.stop()
+
+
+class ScreensAlongside:
+    """An update source that also serves the big screens while it runs (``citybot run`` with a public URL and port).
+
+    The web server starts before the updates do, so a bad port stops the bot at once, in one line.
+    """
+
+    def __init__(self, source: UpdateSource, engine: Engine, *, listen: str, port: int, bot: str | None) -> None:
+        self.source = source
+        self.app = screen_app(engine, bot_username=bot)
+        self._listen = listen
+        self._port = port
+
+    async def start(self) -> None:
+        await self.app.start(listen=self._listen, port=self._port)
+        await self.source.start()
+
+    async def stop(self) -> None:
+        try:
+            await self.source.stop()
+        finally:
+            await self.app.stop()

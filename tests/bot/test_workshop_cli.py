@@ -228,4 +228,4 @@ def test_report_draws_a_city_or_a_workshop(database_url: str, workshop: str, tmp
         status, _, error = citybot(database_url, "report", *filters, "-o", str(tmp_path / "x.png"))
         assert status == 2 and message in error, error
     status, _, error = citybot(database_url, "report", "--city", "Gent", "-o", str(tmp_path / "x.jpg"))
-    assert status == 2 and "should end in .png" in error
+    assert status == 2 and "should end in .pdf or .png" in error

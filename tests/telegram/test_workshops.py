@@ -63,7 +63,8 @@ async def test_a_workshop_from_its_qr_code_to_the_exported_workbook(
     assert refreshed[1].params["message_id"] == room_id
 
     offered = await chat.press("workshop.export")
-    assert chat.labels == [chat.label("export.xlsx"), chat.label("export.csv"), chat.label("export.json")]
+    formats = ("export.xlsx", "export.csv", "export.json", "report.button")
+    assert chat.labels == [chat.label(key) for key in formats]
     sent = await chat.press("export.xlsx")
     [document] = [call for call in sent if call.method == "sendDocument"]
     name, data = document.files["document"]
