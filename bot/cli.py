@@ -107,7 +107,13 @@ def default(
     if settings.telegram_bot_token:
         run_telegram(settings)
         return
-    start_console(user=None, database_url=settings.database_url, catalogue_path=settings.citybot_catalogue, hint=True)
+    start_console(
+        user=None,
+        database_url=settings.database_url,
+        catalogue_path=settings.citybot_catalogue,
+        hint=True,
+        min_group_size=settings.citybot_min_group_size,
+    )
 
 
 @app.command("catalogue")
@@ -246,10 +252,13 @@ def chat_command(
         database_url=database_url or settings.database_url,
         catalogue_path=catalogue_path or settings.citybot_catalogue,
         hint=False,
+        min_group_size=settings.citybot_min_group_size,
     )
 
 
-def start_console(*, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool) -> None:
+def start_console(
+    *, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool, min_group_size: int
+) -> None:
     """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
     from bot.console import run_console
     from conversations import DatabaseError, open_engine
@@ -257,7 +266,7 @@ def start_console(*, user: str | None, database_url: str | None, catalogue_path:
     catalogue = load_catalogue(catalogue_path)
 
     async def chat() -> None:
-        async with await open_engine(database_url, catalogue) as engine:
+        async with await open_engine(database_url, catalogue, min_group_size=min_group_size) as engine:
             line = engine.texts.get("console.hint_telegram") if hint else ""
             await run_console(engine, user=user, stdin=sys.stdin, stdout=sys.stdout, hint=line)
 
@@ -293,7 +302,8 @@ def with_engine(database_url: str | None, catalogue_path: Path | None, job: Call
     catalogue = load_catalogue(catalogue_path or settings.citybot_catalogue)
 
     async def run() -> T:
-        async with await open_engine(database_url or settings.database_url, catalogue) as engine:
+        url = database_url or settings.database_url
+        async with await open_engine(url, catalogue, min_group_size=settings.citybot_min_group_size) as engine:
             return await job(engine)
 
     with exit_on(DatabaseError, NotFound, ValueError, code=2):

@@ -31,6 +31,7 @@ from conversations.choices import parse_choice
 from conversations.coordination import Coordination
 from conversations.flows import ask
 from conversations.flows import help as help_flow
+from conversations.group_results import MIN_GROUP_SIZE
 from conversations.messages import Incoming, Kind, Reply
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.storage import database, repository
@@ -63,13 +64,17 @@ COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))
 class Engine:
     """The conversation engine over one database; create it with :func:`open_engine`."""
 
-    def __init__(self, db: AsyncEngine, catalogue: Catalogue, *, serialise: bool = True) -> None:
+    def __init__(
+        self, db: AsyncEngine, catalogue: Catalogue, *, serialise: bool = True, min_group_size: int = MIN_GROUP_SIZE
+    ) -> None:
         self.db = db
         self.catalogue = catalogue
+        self.min_group_size = min_group_size
+        """The fewest people a group figure may come from (``CITYBOT_MIN_GROUP_SIZE``)."""
         self.texts = Texts.load()
         self._texts: dict[str, Texts] = {self.texts.language: self.texts}
         self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
-        self.coordination = Coordination(self._sessions, catalogue, self.texts)
+        self.coordination = Coordination(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """What the server's command line does for coordinators: grants, workshops, exports, reports."""
         self._writer = asyncio.Lock() if serialise else None
         self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -182,6 +187,7 @@ class Engine:
                 conversation=state.conversation,
                 assessment=state.assessment,
                 answers=state.answers,
+                min_group_size=self.min_group_size,
             )
             replies = await route(turn)
             if incoming.update_id is not None:
@@ -267,10 +273,13 @@ class Engine:
         return await self.coordination.export_rows(city=city, workshop=workshop, since=since)
 
 
-async def open_engine(database_url: str | None = None, catalogue: Catalogue | None = None) -> Engine:
+async def open_engine(
+    database_url: str | None = None, catalogue: Catalogue | None = None, *, min_group_size: int = MIN_GROUP_SIZE
+) -> Engine:
     """A ready engine: the database created or migrated to the newest schema, the catalogue loaded.
 
-    ``database_url`` (citybot's settings pass ``DATABASE_URL``) defaults to an SQLite file in the user's data directory.
+    ``database_url`` (citybot's settings pass ``DATABASE_URL``) defaults to an SQLite file in the user's data directory;
+    ``min_group_size`` (``CITYBOT_MIN_GROUP_SIZE``) is the fewest people a group figure may come from.
     Raises :class:`DatabaseError` (one line, password hidden) when the URL is malformed or names an
     unsupported database, or the database cannot be reached or used.
     """
@@ -287,7 +296,7 @@ async def open_engine(database_url: str | None = None, catalogue: Catalogue | No
         if problem is not None:
             raise problem from error
         raise
-    return Engine(db, catalogue or Catalogue.load(), serialise=database.is_sqlite(url))
+    return Engine(db, catalogue or Catalogue.load(), serialise=database.is_sqlite(url), min_group_size=min_group_size)
 
 
 async def route(turn: Turn) -> list[Reply]:

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
 from conversations.choices import question_choice
+from conversations.group_results import MIN_GROUP_SIZE
 from conversations.messages import Incoming, Option, Reply
 from conversations.storage import repository
 from conversations.storage.models import Assessment, Conversation, Note, Participant, utcnow
@@ -47,6 +48,8 @@ class Turn:
     answers: InitVar[repository.AnswerSheet | None] = None
     handed_to: str | None = None
     handed_argument: str = ""
+    min_group_size: int = MIN_GROUP_SIZE
+    """The fewest people a group figure may come from (the engine's setting)."""
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 
     def __post_init__(self, answers: repository.AnswerSheet | None) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.settings import DEFAULT_WEBHOOK_LISTEN, DEFAULT_WEBHOOK_PORT, ConfigError, Settings
+from bot.settings import DEFAULT_MIN_GROUP_SIZE, DEFAULT_WEBHOOK_LISTEN, DEFAULT_WEBHOOK_PORT, ConfigError, Settings
 
 __all__ = ["ConfigError", "TelegramSettings", "telegram_settings"]
 
@@ -24,6 +24,7 @@ class TelegramSettings:
     webhook_secret: str | None = None
     database_url: str | None = None
     catalogue_path: Path | None = None
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
 
     @property
     def webhook_path(self) -> str:
@@ -53,4 +54,5 @@ def telegram_settings(settings: Settings) -> TelegramSettings:
         webhook_secret=secret,
         database_url=settings.database_url,
         catalogue_path=settings.citybot_catalogue,
+        min_group_size=settings.citybot_min_group_size,
     )
