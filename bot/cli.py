@@ -108,7 +108,13 @@ def default(
     if settings.telegram_bot_token:
         run_telegram(settings)
         return
-    start_console(user=None, database_url=settings.database_url, catalogue_path=settings.citybot_catalogue, hint=True)
+    start_console(
+        user=None,
+        database_url=settings.database_url,
+        catalogue_path=settings.citybot_catalogue,
+        hint=True,
+        min_group_size=settings.citybot_min_group_size,
+    )
 
 
 @app.command("catalogue")
@@ -247,10 +253,13 @@ def chat_command(
         database_url=database_url or settings.database_url,
         catalogue_path=catalogue_path or settings.citybot_catalogue,
         hint=False,
+        min_group_size=settings.citybot_min_group_size,
     )
 
 
-def start_console(*, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool) -> None:
+def start_console(
+    *, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool, min_group_size: int
+) -> None:
     """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
     from bot.console import run_console
     from conversations import DatabaseError, open_engine
@@ -261,7 +270,7 @@ def start_console(*, user: str | None, database_url: str | None, catalogue_path:
     settings = read_settings()
 
     async def chat() -> None:
-        async with await open_engine(database_url, catalogue) as engine:
+        async with await open_engine(database_url, catalogue, min_group_size=min_group_size) as engine:
             engine.screen_settings = ScreenSettings(  # a coordinator in the console gets big-screen links too
                 public_url=settings.citybot_public_url,
                 keep_after_close=timedelta(hours=settings.citybot_screen_hours),
@@ -301,7 +310,8 @@ def with_engine(database_url: str | None, catalogue_path: Path | None, job: Call
     catalogue = load_catalogue(catalogue_path or settings.citybot_catalogue)
 
     async def run() -> T:
-        async with await open_engine(database_url or settings.database_url, catalogue) as engine:
+        url = database_url or settings.database_url
+        async with await open_engine(url, catalogue, min_group_size=settings.citybot_min_group_size) as engine:
             return await job(engine)
 
     with exit_on(DatabaseError, NotFound, ValueError, code=2):
@@ -474,7 +484,9 @@ def workshop_poster(
     code: CodeArgument,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="The PDF to write (default: workshop-<code>-poster.pdf here).", dir_okay=False),
+        typer.Option(
+            "--output", "-o", help="The PDF to write (default: workshop-<code>-poster.pdf here).", dir_okay=False
+        ),
     ] = None,
     bot_username: BotUsernameOption = None,
     database_url: DatabaseOption = None,

@@ -25,6 +25,8 @@ DEFAULT_WEBHOOK_PORT = 8443
 DEFAULT_WEB_LISTEN = "0.0.0.0"  # noqa: S104 - the big screen is opened from other machines (a LAN, a proxy)
 DEFAULT_WEB_PORT = 8080
 DEFAULT_SCREEN_HOURS = 2.0
+DEFAULT_MIN_GROUP_SIZE = 3
+"""As ``conversations.group_results.MIN_GROUP_SIZE``: with two, each would read the other's answers."""
 
 
 class ConfigError(ValueError):
@@ -74,6 +76,11 @@ class Settings(BaseSettings):
         description="your own catalogue YAML file instead of the packaged SMR model "
         "(check it first with citybot catalogue --check FILE)",
     )
+    citybot_min_group_size: int = Field(
+        DEFAULT_MIN_GROUP_SIZE,
+        description="fewest people a combined or workshop figure (a stage, a spread, a count) may come from, "
+        f"so no one's answer can be read from it (default {DEFAULT_MIN_GROUP_SIZE})",
+    )
 
     telegram_bot_username: str | None = Field(
         None,
@@ -94,7 +101,8 @@ class Settings(BaseSettings):
     )
     citybot_screen_hours: float = Field(
         DEFAULT_SCREEN_HOURS,
-        description=f"hours a big-screen link keeps working after its workshop closes (default {DEFAULT_SCREEN_HOURS:g})",
+        description="hours a big-screen link keeps working after its workshop closes "
+        f"(default {DEFAULT_SCREEN_HOURS:g})",
     )
 
     @field_validator("telegram_bot_username")
@@ -152,6 +160,13 @@ class Settings(BaseSettings):
         if not 0 <= value <= 24 * 30:
             raise ValueError(f"must be between 0 and 720 hours, not {hours!r}")
         return value
+    @field_validator("citybot_min_group_size", mode="before")
+    @classmethod
+    def check_group_size(cls, size: object) -> object:
+        text = str(size).strip()
+        if not text.isdigit() or not 0 < int(text) <= 1000:
+            raise ValueError(f"must be a whole number of people between 1 and 1000, not {text!r}")
+        return int(text)
 
     @field_validator("webhook_secret")
     @classmethod

@@ -31,9 +31,10 @@ from conversations.choices import parse_choice
 from conversations.coordination import Coordination
 from conversations.flows import ask
 from conversations.flows import help as help_flow
+from conversations.group_results import MIN_GROUP_SIZE
 from conversations.messages import Incoming, Kind, Reply
-from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.report import Reports
+from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.screen import Screens, ScreenSettings
 from conversations.storage import database, repository
 from conversations.storage.database import StorageBusy
@@ -65,17 +66,21 @@ COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))
 class Engine:
     """The conversation engine over one database; create it with :func:`open_engine`."""
 
-    def __init__(self, db: AsyncEngine, catalogue: Catalogue, *, serialise: bool = True) -> None:
+    def __init__(
+        self, db: AsyncEngine, catalogue: Catalogue, *, serialise: bool = True, min_group_size: int = MIN_GROUP_SIZE
+    ) -> None:
         self.db = db
         self.catalogue = catalogue
+        self.min_group_size = min_group_size
+        """The fewest people a group figure may come from (``CITYBOT_MIN_GROUP_SIZE``)."""
         self.texts = Texts.load()
         self._texts: dict[str, Texts] = {self.texts.language: self.texts}
         self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
-        self.coordination = Coordination(self._sessions, catalogue, self.texts)
+        self.coordination = Coordination(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """What the server's command line does for coordinators: grants, workshops, exports, reports."""
-        self.screens = Screens(self._sessions, catalogue, self.texts)
+        self.screens = Screens(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """The workshops' big screens: their links, hide and reveal, and what a link shows (``bot.web``)."""
-        self.reports = Reports(self._sessions, catalogue, self.texts)
+        self.reports = Reports(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """The PDF report of a workshop or a city, and a workshop's poster, as ``bot.report`` lays them out."""
         self.screen_settings = ScreenSettings()
         """Where big screens are served and how long after closing; the adapters set it from citybot's settings."""
@@ -191,6 +196,7 @@ class Engine:
                 assessment=state.assessment,
                 answers=state.answers,
                 screens=self.screen_settings,
+                min_group_size=self.min_group_size,
             )
             replies = await route(turn)
             if incoming.update_id is not None:
@@ -276,10 +282,13 @@ class Engine:
         return await self.coordination.export_rows(city=city, workshop=workshop, since=since)
 
 
-async def open_engine(database_url: str | None = None, catalogue: Catalogue | None = None) -> Engine:
+async def open_engine(
+    database_url: str | None = None, catalogue: Catalogue | None = None, *, min_group_size: int = MIN_GROUP_SIZE
+) -> Engine:
     """A ready engine: the database created or migrated to the newest schema, the catalogue loaded.
 
-    ``database_url`` (citybot's settings pass ``DATABASE_URL``) defaults to an SQLite file in the user's data directory.
+    ``database_url`` (citybot's settings pass ``DATABASE_URL``) defaults to an SQLite file in the user's data directory;
+    ``min_group_size`` (``CITYBOT_MIN_GROUP_SIZE``) is the fewest people a group figure may come from.
     Raises :class:`DatabaseError` (one line, password hidden) when the URL is malformed or names an
     unsupported database, or the database cannot be reached or used.
     """
@@ -296,7 +305,7 @@ async def open_engine(database_url: str | None = None, catalogue: Catalogue | No
         if problem is not None:
             raise problem from error
         raise
-    return Engine(db, catalogue or Catalogue.load(), serialise=database.is_sqlite(url))
+    return Engine(db, catalogue or Catalogue.load(), serialise=database.is_sqlite(url), min_group_size=min_group_size)
 
 
 async def route(turn: Turn) -> list[Reply]:

@@ -159,7 +159,7 @@ class AnswerExport:
 
 @dataclass(frozen=True, slots=True)
 class Poster:
-    """An A4 sheet to print for a workshop: its name, the QR code and link (made by the adapter from ``payload``), the code.
+    """An A4 sheet to print for a workshop: its name, QR code and link (the adapter's, from ``payload``), its code.
 
     Every word is here already, in the coordinator's language; the adapter draws it (``bot.report``).
     """

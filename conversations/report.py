@@ -52,7 +52,7 @@ def poster(texts: Texts, workshop: Workshop) -> Poster:
 
 
 def table(texts: Texts, catalogue: Catalogue, results: group_results.GroupResult) -> tuple[tuple[str, ...], ...]:
-    """Per domain a heading row, per area: code and title, median, lowest–highest, respondents, not sure."""
+    """Per domain a heading row, per area: code and title, median, lowest to highest, respondents, not sure."""
     hidden = texts.get("report.table_hidden", minimum=results.min_group_size)
     rows: list[tuple[str, ...]] = []
     for domain in catalogue.domains:
@@ -64,11 +64,13 @@ def table(texts: Texts, catalogue: Catalogue, results: group_results.GroupResult
                 low = coordination.stage_name(texts, catalogue, result.lowest)
                 high = coordination.stage_name(texts, catalogue, result.highest)
                 median = coordination.stage_name(texts, catalogue, result.median)
-                rows.append((name, median, f"{low}–{high}", str(result.respondents), str(result.unsure)))
+                spread = texts.get("report.spread", low=low, high=high)
+                rows.append((name, median, spread, str(result.respondents), str(result.unsure)))
             elif result.counts_shown:
                 rows.append((name, hidden, hidden, str(result.respondents), str(result.unsure)))
             else:
-                rows.append((name, hidden, hidden, hidden if result.answered else "0", hidden if result.answered else "0"))
+                count = hidden if result.answered else "0"
+                rows.append((name, hidden, hidden, count, count))
     return tuple(rows)
 
 
@@ -106,9 +108,7 @@ def build(
     moment: datetime,
 ) -> GroupReport:
     chart = (
-        coordination.group_chart(texts, catalogue, results, title=chart_title, moment=moment)
-        if results.shown
-        else None
+        coordination.group_chart(texts, catalogue, results, title=chart_title, moment=moment) if results.shown else None
     )
     sections = [next_steps_section(texts, results)]
     if questions is not None:
@@ -141,9 +141,7 @@ async def workshop_report(
     moment: datetime,
 ) -> GroupReport:
     """A workshop's report, as of ``moment``."""
-    results = await group_results.workshop_results(
-        session, catalogue, workshop=workshop, min_group_size=min_group_size
-    )
+    results = await group_results.workshop_results(session, catalogue, workshop=workshop, min_group_size=min_group_size)
     city = await repository.city_by_id(session, city_id=workshop.city_id) if workshop.city_id else None
     status = texts.get("workshop.status_open" if workshop.status == WorkshopStatus.OPEN else "workshop.status_closed")
     cover = [texts.get("report.workshop_line", name=workshop.name, code=workshop.code, status=status)]

@@ -7,7 +7,7 @@ and for a while after it closes (``keep_after_close``); for anything else there 
 
 What the screen shows comes from the one computation of group results
 (:mod:`conversations.group_results`), as the room view and the exports do: per area the median,
-lowest–highest, respondents and unsure, each only where enough people answered
+lowest to highest, respondents and unsure, each only where enough people answered
 (``min_group_size``). While a workshop's results are hidden it shows only the joined and finished
 counts. Nothing about one person is ever part of it. ``bot.web`` draws it.
 """
@@ -116,7 +116,7 @@ class ScreenArea:
     summary: str
     """The area's figures in words, as the room view says them (or why there are none)."""
     detail: str
-    """Under the median: lowest–highest, respondents and unsure (empty when not shown)."""
+    """Under the median: lowest to highest, respondents and unsure (empty when not shown)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,28 +147,19 @@ class Screen:
         return tuple(area for domain in self.domains for area in domain.areas)
 
 
-def stage_label(texts: Texts, catalogue: Catalogue, stage: str | None) -> str:
-    return catalogue.stage(stage).name if stage else texts.get("results.not_started")
-
-
 def screen_area(
     texts: Texts, catalogue: Catalogue, result: group_results.AreaResult, ladder: dict[str | None, int], minimum: int
 ) -> ScreenArea:
+    """One area's row, in the room view's words (:func:`coordination.area_figures`), drawn where allowed."""
     area = catalogue.area(result.area)
-    median = stage_label(texts, catalogue, result.median)
-    low = stage_label(texts, catalogue, result.lowest)
-    high = stage_label(texts, catalogue, result.highest)
-    unsure = texts.get("screen.area_unsure", unsure=result.unsure) if result.unsure else ""
+    median = coordination.stage_name(texts, catalogue, result.median)
+    low = coordination.stage_name(texts, catalogue, result.lowest)
+    high = coordination.stage_name(texts, catalogue, result.highest)
+    summary = coordination.area_figures(texts, catalogue, result, minimum) or texts.get("screen.area_none")
     detail = ""
     if result.shown:
-        summary = texts.get("screen.area", stage=median, low=low, high=high, count=result.respondents) + unsure
-        detail = texts.get("screen.detail", low=low, high=high, count=result.respondents) + unsure
-    elif result.counts_shown:
-        summary = texts.get("screen.area_few", count=result.respondents, unsure=result.unsure, minimum=minimum)
-    elif result.answered:
-        summary = texts.get("screen.area_too_few", minimum=minimum)
-    else:
-        summary = texts.get("screen.area_none")
+        unsure = texts.get("group_results.unsure", count=result.unsure) if result.unsure else ""
+        detail = texts.get("screen.detail", low=low, high=high, count=result.respondents, unsure=unsure)
     return ScreenArea(
         code=area.code,
         title=area.title,
@@ -211,7 +202,7 @@ def screen(texts: Texts, catalogue: Catalogue, workshop: Workshop, results: grou
         hidden=hidden,
         joined=results.joined or 0,
         finished=results.finished or 0,
-        stages=(texts.get("results.not_started"), *(stage.name for stage in catalogue.stages)),
+        stages=(coordination.stage_name(texts, catalogue, None), *(stage.name for stage in catalogue.stages)),
         domains=domains,
         labels=texts.section("screen.page"),
     )

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
 from conversations.choices import question_choice
+from conversations.group_results import MIN_GROUP_SIZE
 from conversations.messages import Incoming, Option, Reply
 from conversations.screen import ScreenSettings
 from conversations.storage import repository
@@ -50,6 +51,8 @@ class Turn:
     handed_argument: str = ""
     screens: ScreenSettings = field(default_factory=ScreenSettings)
     """Where the workshops' big screens are served (``conversations.screen``)."""
+    min_group_size: int = MIN_GROUP_SIZE
+    """The fewest people a group figure may come from (the engine's setting)."""
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 
     def __post_init__(self, answers: repository.AnswerSheet | None) -> None:

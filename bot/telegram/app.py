@@ -128,7 +128,9 @@ def run_bot(settings: TelegramSettings) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # PTB objects created below find this loop
     try:
-        engine = loop.run_until_complete(open_engine(database_url=settings.database_url, catalogue=catalogue))
+        engine = loop.run_until_complete(
+            open_engine(database_url=settings.database_url, catalogue=catalogue, min_group_size=settings.min_group_size)
+        )
     except BaseException:
         loop.close()  # e.g. DatabaseError: the CLI reports it in one line; leave no loop behind
         raise

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.settings import (
+    DEFAULT_MIN_GROUP_SIZE,
     DEFAULT_SCREEN_HOURS,
     DEFAULT_WEB_LISTEN,
     DEFAULT_WEBHOOK_LISTEN,
@@ -40,6 +41,7 @@ class TelegramSettings:
     @property
     def serves_screens(self) -> bool:
         return self.public_url is not None and self.web_port is not None
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
 
     @property
     def webhook_path(self) -> str:
@@ -73,4 +75,5 @@ def telegram_settings(settings: Settings) -> TelegramSettings:
         web_listen=settings.citybot_web_listen,
         web_port=settings.citybot_web_port,
         screen_hours=settings.citybot_screen_hours,
+        min_group_size=settings.citybot_min_group_size,
     )

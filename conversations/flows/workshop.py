@@ -7,11 +7,14 @@ workshop or an answer exists. Joining (``/start ws_<code>``) is for everyone who
 
 from __future__ import annotations
 
-from conversations import assessments, coordination, report, screen
+import re
+
+from catalogue import Answer
+from conversations import assessments, coordination, group_results, report, screen
 from conversations.choices import Prefix, navigation_choice
-from conversations.group_results import MIN_GROUP_SIZE
 from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
+from conversations.group_results import GroupResult
 from conversations.messages import AnswerExport, Invitation, Option, Reply
 from conversations.storage import repository
 from conversations.storage.models import Assessment, AssessmentKind, Workshop, WorkshopStatus, utcnow
@@ -58,11 +61,8 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     workshop = await find(turn, argument)
     if workshop is None:
         return [turn.say("workshop.unknown", code=argument[:20])]
-    people = await coordination.workshop_answers(turn.session, workshop=workshop)
-    return [
-        *room_chart(turn, workshop, coordination.picture(turn.catalogue, people.values())),
-        await room(turn, workshop),
-    ]
+    results = await workshop_results(turn, workshop)
+    return [*room_chart(turn, workshop, results), await room(turn, workshop, results=results)]
 
 
 async def find(turn: Turn, text: str) -> Workshop | None:
@@ -113,53 +113,84 @@ def room_buttons(turn: Turn, workshop: Workshop) -> tuple[Option, ...]:
     return tuple(buttons)
 
 
+async def workshop_results(turn: Turn, workshop: Workshop) -> GroupResult:
+    """The workshop's group results, under the engine's minimum group size."""
+    return await group_results.workshop_results(
+        turn.session, turn.catalogue, workshop=workshop, min_group_size=turn.min_group_size
+    )
+
+
 async def room(
-    turn: Turn,
-    workshop: Workshop,
-    *,
-    replaces_previous: bool = False,
-    people: dict[int, dict[str, str]] | None = None,
+    turn: Turn, workshop: Workshop, *, replaces_previous: bool = False, results: GroupResult | None = None
 ) -> Reply:
     """The room view: joined and finished, stage per area across participants, common next steps, questions.
 
-    ``people`` are the participants' answers as the workshop counts them, when already read.
+    Every figure comes from the group results (``results``, when already computed), and only
+    where the minimum group size allows it; questions only once that many have joined.
     """
     session, catalogue, texts = turn.session, turn.catalogue, turn.texts
-    joined, finished = await repository.workshop_counts(session, workshop=workshop)
+    group = results if results is not None else await workshop_results(turn, workshop)
+    joined, finished = group.joined or 0, group.finished or 0
     status = turn.t("workshop.status_open" if workshop.status == WorkshopStatus.OPEN else "workshop.status_closed")
     lines = [
         turn.t("workshop.room", name=workshop.name, code=workshop.code, status=status, joined=joined, finished=finished)
     ]
-    if people is None:
-        people = await coordination.workshop_answers(session, workshop=workshop)
-    group = coordination.picture(catalogue, people.values())
-    if group.respondents:
-        lines += [
-            "",
-            turn.t("workshop.room_areas"),
-            *coordination.area_lines(texts, catalogue, group, "workshop.room_area"),
-        ]
-        common = coordination.common_next(catalogue, people.values())[:COMMON_NEXT]
+    if group.people:
+        lines += ["", turn.t("group_results.room_areas"), *coordination.area_lines(texts, catalogue, group)]
+        common = group.next_steps[:COMMON_NEXT]
         if common:
-            lines += ["", turn.t("workshop.room_next")]
-            lines += [turn.t("workshop.room_action", code=a.code, title=a.title, count=n) for a, n in common]
+            lines += ["", turn.t("group_results.room_next")]
+            lines += [
+                turn.t("workshop.room_action", code=s.action.code, title=s.action.title, count=s.count) for s in common
+            ]
     else:
         lines += ["", turn.t("workshop.room_no_answers")]
-    questions = await repository.workshop_questions(session, workshop=workshop, limit=QUESTIONS)
-    if questions:
-        lines += ["", turn.t("workshop.room_questions")]
-        lines += [turn.t("workshop.room_question", question=shorten(q.text, QUESTION_CHARS)) for q in questions]
+    if joined >= turn.min_group_size:
+        asked = await repository.workshop_questions(session, workshop=workshop, limit=QUESTIONS * 4)
+        questions = [q.text for q in asked if real_question(turn, q.text)][:QUESTIONS]
+        if questions:
+            lines += ["", turn.t("workshop.room_questions")]
+            lines += [turn.t("workshop.room_question", question=shorten(q, QUESTION_CHARS)) for q in questions]
     if workshop.results_hidden and workshop.status == WorkshopStatus.OPEN:
         lines += ["", turn.t("screen.room_hidden")]
     lines += ["", turn.t("workshop.room_updated", time=utcnow().strftime("%H:%M:%S"))]
     return Reply("\n".join(lines), options=room_buttons(turn, workshop), columns=2, replaces_previous=replaces_previous)
 
 
-def room_chart(turn: Turn, workshop: Workshop, group: coordination.Picture) -> list[Reply]:
-    if not group.respondents:
+WORD = re.compile(r"[^\W\d_]+")
+MIN_QUESTION_WORDS = 3
+"""Fewer words than this is a reply or a button label typed, not a question (unless it asks, with a "?")."""
+
+
+def real_question(turn: Turn, text: str) -> bool:
+    """Whether a typed text is a question for the room: not a command, a one-word reply or a button's words.
+
+    Button words are what the bot offers to tap (answers, stages, "Show my name instead"...): a
+    text made only of the start of one of them was meant as a tap, and is not listed.
+    """
+    if text.lstrip().startswith("/"):
+        return False
+    words = WORD.findall(text.casefold())
+    if len(words) < (2 if "?" in text else MIN_QUESTION_WORDS):
+        return False
+    typed = " ".join(words)
+    return not any(label.startswith(typed) for label in button_words(turn))
+
+
+def button_words(turn: Turn) -> list[str]:
+    """The words of the buttons people might type instead of tapping, lower case, without emoji."""
+    keys = ("workshop.share_name", "workshop.hide_name", "checkin.not_started", "checkin.not_sure", "checkin.back")
+    labels = [turn.t(key) for key in keys] + [turn.t(f"answers.{answer.value}") for answer in Answer]
+    labels += [stage.name for stage in turn.catalogue.stages]
+    return [" ".join(WORD.findall(label.casefold())) for label in labels]
+
+
+def room_chart(turn: Turn, workshop: Workshop, group: GroupResult) -> list[Reply]:
+    """The room's chart (its subtitle carries the moment and the room's counts), once an area may be shown."""
+    if not group.shown:
         return []
     title = turn.t("workshop.chart_title", name=workshop.name, code=workshop.code)
-    chart = coordination.picture_chart(turn.texts, turn.catalogue, group, title=title, moment=utcnow())
+    chart = coordination.group_chart(turn.texts, turn.catalogue, group, title=title, moment=utcnow())
     return [Reply(title, chart=chart)]
 
 
@@ -188,8 +219,8 @@ async def chart(turn: Turn, value: str) -> list[Reply]:
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
-    group = await coordination.workshop_picture(turn.session, turn.catalogue, workshop=workshop)
-    return room_chart(turn, workshop, group) or [turn.say("workshop.room_no_answers")]
+    group = await workshop_results(turn, workshop)
+    return room_chart(turn, workshop, group) or [turn.say("group_results.chart_too_few", minimum=turn.min_group_size)]
 
 
 async def close(turn: Turn, value: str) -> list[Reply]:
@@ -332,7 +363,7 @@ async def report_reply(turn: Turn, workshop: Workshop) -> Reply:
         turn.catalogue,
         turn.texts,
         workshop=workshop,
-        min_group_size=MIN_GROUP_SIZE,
+        min_group_size=turn.min_group_size,
         moment=utcnow(),
     )
     questions = turn.t("report.ready_questions") if report.questions_told(turn.texts) else ""

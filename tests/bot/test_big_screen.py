@@ -21,9 +21,9 @@ from catalogue import Catalogue
 from conversations import Engine
 from conversations.screen import ScreenSettings, screen_path
 from conversations.storage.models import ScreenLink
-from tests.helpers.workshops import answer_area, join_and_check_in, join_only
 from tests.helpers.browser import browser, require_chromium
 from tests.helpers.chat import Chat, rows
+from tests.helpers.workshops import answer_area, join_and_check_in, join_only
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 WITHIN_S = 2.0
@@ -70,7 +70,7 @@ async def test_the_page_shows_name_code_and_a_readable_qr_and_answers_appear_wit
         assert "/join " + code in await page.text("aside")
         assert await page.text("#joined") == "2"
         l1 = "document.querySelector('[data-area=L1]')"
-        assert engine.texts.get("screen.area_too_few", minimum=3) in await page.evaluate(f"{l1}.innerText")
+        assert engine.texts.get("group_results.figures_few", minimum=3) in await page.evaluate(f"{l1}.innerText")
         await page.evaluate("window.notReloaded = true")
 
         # A third participant answers the first question (L1) through the engine: it appears by itself.
@@ -84,7 +84,8 @@ async def test_the_page_shows_name_code_and_a_readable_qr_and_answers_appear_wit
         assert await page.evaluate("window.notReloaded === true"), "the page was reloaded"
         figures = await page.evaluate(f"{l1}.querySelector('.figures').innerText")
         assert catalogue.stage("M").name in figures  # median of Starting, Moderate, Advanced
-        assert f"{catalogue.stage('S').name}–{catalogue.stage('A').name}" in figures
+        spread = engine.texts.get("report.spread", low=catalogue.stage("S").name, high=catalogue.stage("A").name)
+        assert spread in figures
         assert await page.evaluate(f"{l1}.querySelector('.median') !== null")
         shot = await page.screenshot()
     assert shot.startswith(b"\x89PNG")
@@ -189,7 +190,9 @@ async def test_the_screen_never_shows_figures_of_fewer_than_the_minimum_group(
 
 
 async def test_the_coordinator_gets_the_link_and_reveals_from_the_chat(engine: Engine, catalogue: Catalogue) -> None:
-    engine.screen_settings = ScreenSettings(public_url="https://citybot.example.org", keep_after_close=timedelta(hours=3))
+    engine.screen_settings = ScreenSettings(
+        public_url="https://citybot.example.org", keep_after_close=timedelta(hours=3)
+    )
     coord = Chat(engine, "coord", "Cora")
     await coord.onboard("Gent")
     assert await engine.coordination.grant(coord.user_id)
