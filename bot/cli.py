@@ -597,12 +597,13 @@ def export_command(
         typer.echo("error: an Excel workbook does not go to the screen: add -o answers.xlsx", err=True)
         raise typer.Exit(code=2)
 
-    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, Catalogue]:
+    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, str, Catalogue]:
         rows = await engine.export_answers(city=city, workshop=workshop, since=moment)
-        return rows, engine.texts.get("results.not_started"), engine.catalogue
+        texts = engine.texts
+        return rows, texts.get("results.not_started"), texts.get("report.not_sure"), engine.catalogue
 
-    rows, not_started, catalogue = with_engine(database_url, catalogue_path, rows_of)
-    data = export_bytes(rows, fmt, catalogue=catalogue, not_started=not_started)
+    rows, not_started, not_sure, catalogue = with_engine(database_url, catalogue_path, rows_of)
+    data = export_bytes(rows, fmt, catalogue=catalogue, not_started=not_started, not_sure=not_sure)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

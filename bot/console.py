@@ -95,7 +95,13 @@ class ConsoleChat:
         self.files_folder.mkdir(parents=True, exist_ok=True)
         path = self.files_folder / export.filename
         path.write_bytes(
-            export_bytes(export.rows, export.fmt, catalogue=export.catalogue, not_started=export.not_started)
+            export_bytes(
+                export.rows,
+                export.fmt,
+                catalogue=export.catalogue,
+                not_started=export.not_started,
+                not_sure=export.not_sure,
+            )
         )
         return path
 

@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from catalogue import Answer, Catalogue
-from catalogue.group_results import group_results
+from catalogue.group_results import Said, area_said, group_results
 
 
 class ExportFormat(StrEnum):
@@ -102,6 +102,23 @@ SUMMARY_FIELDS = (
 """The Summary sheet: per city and per workshop (``group``), per area, the group results. ``respondents``
 gave a stage; ``unsure`` said "Not sure"; ``next_actions`` lists ``CODE (n)``, n of the area's respondents."""
 COUNT_FIELDS = ("participants", "respondents", "unsure")
+STAGE_COLUMNS = (
+    Column("participant", str, 12),
+    Column("name", str, 16),
+    Column("role", str, 14),
+    Column("city", str, 14),
+    Column("workshop", str, 10),
+    Column("area", str, 6),
+    Column("area_title", str, 36),
+    Column("said", str, 10),
+    Column("stage", str, 6),
+    Column("stage_name", str, 14),
+    Column("implied", bool, 8),
+    Column("answered_at", datetime, 20),
+)
+"""The Stages sheet: per participant (in a workshop, else in a city) and area, what their answers say:
+``said`` is ``stage`` (``stage_name`` is the stage picked, or "not started"), ``unsure`` ("not sure")
+or ``incomplete`` (part of a stage answered, so no stage); ``implied`` when it came from a quick check-in."""
 CATALOGUE_FIELDS = ("code", "domain", "domain_name", "area", "area_title", "stage", "stage_name", "title")
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -114,18 +131,24 @@ HEADER_FILL = "DDEBF7"
 
 
 def export_bytes(
-    rows: Sequence[Mapping[str, Any]], fmt: ExportFormat | str, *, catalogue: Catalogue, not_started: str = ""
+    rows: Sequence[Mapping[str, Any]],
+    fmt: ExportFormat | str,
+    *,
+    catalogue: Catalogue,
+    not_started: str = "",
+    not_sure: str = "",
 ) -> bytes:
-    """The answer rows as a file in ``fmt``; XLSX adds the Summary and Catalogue sheets.
+    """The answer rows as a file in ``fmt``; XLSX adds the Summary, Stages and Catalogue sheets.
 
-    ``not_started`` names "no stage reached" in the Summary sheet (a sentence of the texts file).
+    ``not_started`` names "no stage reached" in the Summary and Stages sheets, ``not_sure`` an area
+    answered "Not sure" in the Stages sheet (sentences of the texts file).
     """
     fmt = ExportFormat(fmt)
     if fmt is ExportFormat.CSV:
         return csv_bytes(rows)
     if fmt is ExportFormat.JSON:
         return json_bytes(rows)
-    return xlsx_bytes(rows, catalogue=catalogue, not_started=not_started)
+    return xlsx_bytes(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure)
 
 
 def csv_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
@@ -213,6 +236,50 @@ def summary_rows(
     return summary
 
 
+def stage_rows(
+    rows: Iterable[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = "", not_sure: str = ""
+) -> list[dict[str, Any]]:
+    """One row per participant and area they answered: the stage their latest answers give, or "not sure".
+
+    A participant's answers count per workshop (or, outside workshops, per city), as the Summary
+    groups them; the stage is :func:`catalogue.group_results.area_said`'s, the room's own reading.
+    """
+    people: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        if catalogue.has_action(str(row.get("action_code", ""))):
+            key = (str(row.get("participant", "")), str(row.get("workshop") or ""), str(row.get("city") or ""))
+            people.setdefault(key, []).append(row)
+    stages = {area.code: [None, *(s.code for s in catalogue.stages_of(area.code))] for area in catalogue.areas}
+    result: list[dict[str, Any]] = []
+    for (participant, workshop, city), answered in people.items():
+        latest = latest_answers(answered)
+        last = max(answered, key=lambda row: _moment(row.get("answered_at")))
+        for area in catalogue.areas:
+            said, position = area_said(catalogue, area.code, latest)
+            if said == Said.NOTHING:
+                continue
+            in_area = [row for row in answered if row.get("area") == area.code]
+            stage = stages[area.code][position] if said == Said.STAGE else None
+            name = {Said.STAGE: catalogue.stage(stage).name if stage else not_started, Said.UNSURE: not_sure}
+            result.append(
+                {
+                    "participant": participant,
+                    "name": last.get("name", ""),
+                    "role": last.get("role", ""),
+                    "city": city,
+                    "workshop": workshop,
+                    "area": area.code,
+                    "area_title": area.title,
+                    "said": str(said),
+                    "stage": stage or "",
+                    "stage_name": name.get(said, ""),
+                    "implied": any(bool(row.get("implied")) for row in in_area),
+                    "answered_at": max((row.get("answered_at") for row in in_area), key=_moment, default=None),
+                }
+            )
+    return result
+
+
 def latest_answers(rows: Iterable[Mapping[str, Any]]) -> dict[str, Answer]:
     """One participant's current answer per action: the most recently answered row wins."""
     ordered = sorted(rows, key=lambda row: _moment(row.get("answered_at")))
@@ -242,8 +309,10 @@ def catalogue_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
     ]
 
 
-def xlsx_bytes(rows: Sequence[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = "") -> bytes:
-    """An Excel workbook: the Answers sheet (typed cells, frozen header, filters), Summary and Catalogue."""
+def xlsx_bytes(
+    rows: Sequence[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = "", not_sure: str = ""
+) -> bytes:
+    """An Excel workbook: the Answers sheet (typed cells, frozen header, filters), Summary, Stages and Catalogue."""
     from openpyxl import Workbook  # about 0.2 s to import: only when a workbook is written
 
     workbook = Workbook(write_only=True)
@@ -255,6 +324,8 @@ def xlsx_bytes(rows: Sequence[Mapping[str, Any]], *, catalogue: Catalogue, not_s
         for name in SUMMARY_FIELDS
     )
     _table(summary, summary_columns, summary_rows(rows, catalogue=catalogue, not_started=not_started))
+    stages = workbook.create_sheet("Stages")
+    _table(stages, STAGE_COLUMNS, stage_rows(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure))
     sheet = workbook.create_sheet("Catalogue")
     widths = {"title": 80, "area_title": 36, "domain_name": 24}
     _table(sheet, tuple(Column(name, str, widths.get(name, 8)) for name in CATALOGUE_FIELDS), catalogue_rows(catalogue))

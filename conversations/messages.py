@@ -155,6 +155,8 @@ class AnswerExport:
     filename: str
     catalogue: Catalogue
     not_started: str
+    not_sure: str = ""
+    """Names an area answered "Not sure" in the workbook's Stages sheet."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -352,6 +352,7 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
         filename=filename,
         catalogue=turn.catalogue,
         not_started=turn.t("results.not_started"),
+        not_sure=turn.t("report.not_sure"),
     )
     return [Reply(text, export=document)]
 

@@ -130,7 +130,7 @@ def test_xlsx_answers_sheet_has_typed_cells_a_frozen_header_and_filters(
     catalogue: Catalogue, rows: list[dict[str, Any]]
 ) -> None:
     workbook = load_workbook(io.BytesIO(xlsx_bytes(rows, catalogue=catalogue)))
-    assert workbook.sheetnames == ["Answers", "Summary", "Catalogue"]
+    assert workbook.sheetnames == ["Answers", "Summary", "Stages", "Catalogue"]
     sheet = workbook["Answers"]
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == f"A1:S{len(rows) + 1}"
