@@ -84,7 +84,7 @@ def report_pdf(report: GroupReport) -> bytes:
     document.add_page()
     heading(document, report.table_heading)
     document.set_font(FONT, size=9.5)
-    widths = (70, 30, 38, 20, 16)
+    widths = (60, 28, 44, 26, 16)
     with document.table(col_widths=widths, text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT")) as table:
         header = table.row()
         for title in report.columns:
