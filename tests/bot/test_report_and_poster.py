@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.export import export_bytes
-from bot.report import poster_pdf, report_pdf
+from bot.report import report_pdf
 from catalogue import Catalogue
 from conversations import Engine, open_engine
 from conversations import coordination as coord
