@@ -122,6 +122,10 @@ async def test_hidden_results_stay_hidden_until_revealed_then_appear_live(
         await page.wait_for("document.querySelectorAll('[data-area]').length === 0", timeout=5)
         assert hidden in await page.text("main")
 
+        await engine.coordination.close_workshop(code)  # the room sees it close, and the link keeps working a while
+        closed = engine.texts.get("screen.page.closed")
+        await page.wait_for(f"document.querySelector('#status').innerText.includes({closed!r})", timeout=5)
+
 
 async def test_a_wrong_token_gets_404_in_the_browser_and_over_http(
     served: tuple[Engine, ScreenApp, str], catalogue: Catalogue

@@ -8,6 +8,7 @@ import numpy as np
 import zxingcpp
 from matplotlib.image import imread
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from telegram.ext import Application
 
 from bot.export import ANSWER_FIELDS
@@ -102,3 +103,31 @@ async def test_forged_buttons_from_an_official_get_the_refusal_and_nothing_else(
     assert not api.calls_to("sendDocument", "sendPhoto")[before:]
     [workshop] = await engine.coordination.workshops()
     assert workshop.status == "open"
+
+
+async def test_the_pdf_report_and_the_poster_arrive_as_documents(
+    application: Application, api: FakeBotApi, engine: Engine, catalogue: Catalogue, chat: TelegramChat
+) -> None:
+    await engine.coordination.grant(f"telegram:{USER_ID}")
+    await onboard(chat)
+    info = await engine.coordination.create_workshop("Łódź spring day", city="Gent")
+    for user, stage in (("ana", "S"), ("ben", "M"), ("carla", "A")):
+        await join_and_check_in(engine, catalogue, info.code, user, {"L1": stage})
+    await chat.send(f"/workshop {info.code}")
+    sent = await chat.press("screen.poster")
+    [poster] = [call for call in sent if call.method == "sendDocument"]
+    name, data = poster.files["document"]
+    assert name == f"citybot-{info.code}-poster.pdf" and chat.shows(poster, "screen.poster_ready", name="Łódź spring day")
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    link = f"https://t.me/{BOT_USERNAME}?start=ws_{info.code}"
+    assert "Łódź spring day" in page.extract_text() and link in page.extract_text()
+    [image] = page.images
+    assert [barcode.text for barcode in zxingcpp.read_barcodes(image.image)] == [link]
+
+    await chat.send(f"/export {info.code}")
+    sent = await chat.press("report.button")
+    [report] = [call for call in sent if call.method == "sendDocument"]
+    name, data = report.files["document"]
+    assert name.startswith(f"citybot-{info.code}-report-") and name.endswith(".pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "Łódź spring day" in text and catalogue.version in text
