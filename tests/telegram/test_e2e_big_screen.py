@@ -31,7 +31,7 @@ async def open_workshop_with_link(database: Path, catalogue: Catalogue) -> tuple
 
 def fetch(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - a local test server
+        with urllib.request.urlopen(url, timeout=5) as response:
             return int(response.status), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, ""
