@@ -7,7 +7,9 @@ workshop or an answer exists. Joining (``/start ws_<code>``) is for everyone who
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import timedelta
 
 from catalogue import Answer
 from conversations import assessments, coordination, group_results
@@ -28,6 +30,9 @@ COMMON_NEXT = 5
 QUESTIONS = 5
 """How many of the latest questions the room view lists."""
 QUESTION_CHARS = 100
+JOIN_MISSES = 5
+JOIN_WINDOW = timedelta(minutes=1)
+"""Wrong workshop codes a person may try per minute; then a polite wait (31^6 codes cannot be guessed at 5/min)."""
 CHECKIN = "checkin"
 """Where joining leads: the quick check-in, which continues the one just linked to the workshop."""
 
@@ -310,13 +315,20 @@ async def join(turn: Turn, argument: str) -> list[Reply]:
     if not onboarded(turn):
         turn.hand_off("start", coordination.join_payload(code))
         return []
+    participant = turn.participant
+    assert participant is not None
+    now = utcnow()
+    since = now - JOIN_WINDOW
+    misses = await repository.join_misses(turn.session, participant=participant, since=since)
+    if len(misses) >= JOIN_MISSES:  # codes are not guessed: a polite wait, whatever the code this time
+        seconds = max(1, math.ceil((misses[-JOIN_MISSES] + JOIN_WINDOW - now).total_seconds()))
+        return [turn.say("join_limit.wait", seconds=seconds)]
     workshop = await repository.workshop_by_code(turn.session, code=code)
     if workshop is None:
+        await repository.record_join_miss(turn.session, participant=participant, older_than=since)
         return [turn.say("workshop.join_unknown", code=code, options=main_menu(turn), columns=2)]
     if workshop.status == WorkshopStatus.CLOSED:
         return [turn.say("workshop.join_closed", name=workshop.name, options=main_menu(turn), columns=2)]
-    participant = turn.participant
-    assert participant is not None
     new = await repository.join_workshop(turn.session, workshop=workshop, participant=participant)
     current = await assessments.unfinished(turn, AssessmentKind.CHECKIN)
     if current is None or current.workshop_id != workshop.id:
