@@ -259,9 +259,13 @@ class WorkshopInfo:
 
 @dataclass(frozen=True, slots=True)
 class CoordinatorInfo:
+    """A grant as the command line lists it: whom, since when, and for which cities (all, or those named)."""
+
     user_id: str | None
     username: str | None
     granted_at: datetime
+    all_cities: bool = True
+    cities: tuple[str, ...] = ()
 
 
 class Coordination:
@@ -280,10 +284,12 @@ class Coordination:
         self.texts = texts
         self.min_group_size = min_group_size
 
-    async def grant(self, who: str) -> bool:
+    async def grant(self, who: str, *, city: str | None = None) -> bool:
+        """Make someone a coordinator: for one more city (``city``, created if new) or, without one, for all cities."""
         user_id, username = identify(who)
         async with self._sessions() as session:
-            granted = await repository.grant_coordinator(session, user_id=user_id, username=username)
+            place = await repository.add_city(session, name=city) if city else None
+            granted = await repository.grant_coordinator(session, user_id=user_id, username=username, city=place)
             await session.commit()
         return granted
 
@@ -297,7 +303,17 @@ class Coordination:
     async def coordinators(self) -> list[CoordinatorInfo]:
         async with self._sessions() as session:
             grants = await repository.coordinators(session)
-        return [CoordinatorInfo(g.user_id, g.username, repository.aware(g.granted_at)) for g in grants]
+            cities = [await repository.granted_cities(session, coordinator=g) for g in grants]
+        return [
+            CoordinatorInfo(
+                g.user_id,
+                g.username,
+                repository.aware(g.granted_at),
+                all_cities=g.all_cities,
+                cities=tuple(city.name for city in granted),
+            )
+            for g, granted in zip(grants, cities, strict=True)
+        ]
 
     async def create_workshop(self, name: str, *, city: str | None = None) -> WorkshopInfo:
         async with self._sessions() as session:

@@ -2,7 +2,10 @@
 
 Every coordinator path checks the role here, in the engine: a command or a button (whatever its
 callback data) from anyone else gets the same polite refusal, which says nothing about whether a
-workshop or an answer exists. Joining (``/start ws_<code>``) is for everyone who has consented.
+workshop or an answer exists. Coordinators are scoped: each sees, closes and exports only the
+workshops they opened or were added to (``/workshop CODE add @colleague``) and those of the
+cities granted to them; any other code gets the sentence an unknown code gets. Joining
+(``/start ws_<code>``) is for everyone who has consented.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from conversations.flows.onboarding import onboarded
 from conversations.group_results import GroupResult
 from conversations.messages import AnswerExport, Invitation, Option, Reply
 from conversations.storage import repository
-from conversations.storage.models import Assessment, AssessmentKind, Workshop, WorkshopStatus, utcnow
+from conversations.storage.models import Assessment, AssessmentKind, City, Workshop, WorkshopStatus, utcnow
 from conversations.turn import Turn
 
 EXPORT_FORMATS = {"xlsx": "export.xlsx", "csv": "export.csv", "json": "export.json"}
@@ -42,6 +45,12 @@ async def is_coordinator(turn: Turn) -> bool:
     return await repository.is_coordinator(turn.session, user_id=incoming.user_id, username=incoming.username)
 
 
+async def scope_of(turn: Turn) -> repository.CoordinatorScope | None:
+    """What this coordinator may see (``None``: not a coordinator)."""
+    incoming = turn.incoming
+    return await repository.coordinator_scope(turn.session, user_id=incoming.user_id, username=incoming.username)
+
+
 def refusal(turn: Turn) -> list[Reply]:
     return [turn.say("coordinators.only")]
 
@@ -61,6 +70,9 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
         return await create(turn, rest.strip())
     if not argument:
         return await overview(turn)
+    action, _, colleague = rest.strip().partition(" ")
+    if action.lower() == "add":
+        return await add_colleague(turn, verb, colleague.strip())
     workshop = await find(turn, argument)
     if workshop is None:
         return [turn.say("workshop.unknown", code=argument[:20])]
@@ -69,13 +81,38 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 
 
 async def find(turn: Turn, text: str) -> Workshop | None:
+    """The workshop with this code if this coordinator runs it (opened, added to, or of a city granted)."""
     code = coordination.parse_code(text)
-    return await repository.workshop_by_code(turn.session, code=code) if code else None
+    workshop = await repository.workshop_by_code(turn.session, code=code) if code else None
+    if workshop is None:
+        return None
+    scope = await scope_of(turn)
+    if scope is None or not await repository.runs_workshop(turn.session, scope=scope, workshop=workshop):
+        return None  # the same answer as an unknown code: a coordinator learns nothing of others' workshops
+    return workshop
+
+
+async def add_colleague(turn: Turn, code: str, who: str) -> list[Reply]:
+    """``/workshop CODE add @colleague``: a co-coordinator, who then sees, closes and exports it too."""
+    workshop = await find(turn, code)
+    if workshop is None:
+        return [turn.say("workshop.unknown", code=code[:20])]
+    username = coordination.parse_username(who)
+    if username is None:
+        return [turn.say("workshop_team.usage", code=workshop.code)]
+    added = await repository.add_workshop_coordinator(turn.session, workshop=workshop, username=username)
+    key = "workshop_team.added" if added else "workshop_team.already"
+    return [turn.say(key, username=username, name=workshop.name, code=workshop.code)]
 
 
 async def overview(turn: Turn) -> list[Reply]:
-    """The open workshops, each a button to its room view."""
-    workshops = await repository.workshops(turn.session, status=WorkshopStatus.OPEN)
+    """The open workshops this coordinator runs, each a button to its room view."""
+    scope = await scope_of(turn)
+    workshops = [
+        workshop
+        for workshop in await repository.workshops(turn.session, status=WorkshopStatus.OPEN)
+        if scope is not None and await repository.runs_workshop(turn.session, scope=scope, workshop=workshop)
+    ]
     if not workshops:
         return [turn.say("workshop.none_open"), turn.say("workshop.usage")]
     lines = [turn.t("workshop.list_title")]
@@ -245,11 +282,35 @@ async def close(turn: Turn, value: str) -> list[Reply]:
 
 
 async def export(turn: Turn, argument: str) -> list[Reply]:
-    """``/export [CODE]``: the format buttons; the file comes with the next press (``routes`` guards it)."""
+    """``/export [CODE]``: the format buttons; the file comes with the next press (``routes`` guards it).
+
+    Without a code: the answers of the cities granted (every city's for a grant without one); a
+    coordinator without cities is offered the workshops they run instead.
+    """
     workshop = await find(turn, argument) if argument else None
     if argument and workshop is None:
         return [turn.say("workshop.unknown", code=argument[:20])]
-    return [format_question(turn, workshop)]
+    if workshop is None:
+        scope = await scope_of(turn)
+        if scope is not None and not scope.all_cities and not scope.city_ids:
+            return await own_workshops(turn)
+    return [await export_question(turn, workshop)]
+
+
+async def own_workshops(turn: Turn) -> list[Reply]:
+    """For a coordinator granted no city: the workshops they run, each a button to its export."""
+    scope = await scope_of(turn)
+    workshops = [
+        workshop
+        for workshop in await repository.workshops(turn.session)
+        if scope is not None and await repository.runs_workshop(turn.session, scope=scope, workshop=workshop)
+    ][:LIST_LIMIT]
+    if not workshops:
+        return [turn.say("workshop_team.no_scope")]
+    buttons = tuple(
+        Option(f"{w.code} · {w.name}"[:40], navigation_choice(Prefix.ROOM_EXPORT, w.code)) for w in workshops
+    )
+    return [turn.say("workshop_team.export_which", options=buttons)]
 
 
 async def export_workshop(turn: Turn, value: str) -> list[Reply]:
@@ -270,8 +331,35 @@ def format_question(turn: Turn, workshop: Workshop | None) -> Reply:
     return Reply(turn.t("export.choose", scope=scope(turn, workshop)), options=options, columns=3)
 
 
-def scope(turn: Turn, workshop: Workshop | None) -> str:
-    return turn.t("export.scope_workshop", code=workshop.code) if workshop else ""
+async def export_question(turn: Turn, workshop: Workshop | None) -> Reply:
+    """The format buttons, saying which cities' answers an export without a workshop holds."""
+    question = format_question(turn, workshop)
+    if workshop is not None:
+        return question
+    cities = await granted_cities(turn)
+    if not cities:
+        return question
+    text = turn.t("export.choose", scope=scope(turn, None, [city.name for city in cities]))
+    return Reply(text, options=question.options, columns=3)
+
+
+def scope(turn: Turn, workshop: Workshop | None, cities: list[str] | None = None) -> str:
+    """The export's scope in words: one workshop, the cities granted, or (empty) every answer."""
+    if workshop:
+        return turn.t("export.scope_workshop", code=workshop.code)
+    return turn.t("workshop_team.scope_cities", cities=", ".join(cities)) if cities else ""
+
+
+async def granted_cities(turn: Turn) -> list[City] | None:
+    """The cities whose answers this coordinator may export; ``None`` for every city (or no coordinator: ``[]``)."""
+    grant = await repository.coordinator_grant(
+        turn.session, user_id=turn.incoming.user_id, username=turn.incoming.username
+    )
+    if grant is None:
+        return []
+    if grant.all_cities:
+        return None
+    return await repository.granted_cities(turn.session, coordinator=grant)
 
 
 async def export_file(turn: Turn, value: str) -> list[Reply]:
@@ -284,12 +372,26 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
     workshop = await find(turn, code) if code else None
     if code and workshop is None:
         return [turn.say("workshop.unknown", code=code[:20])]
-    rows = await coordination.export_rows(turn.session, turn.catalogue, workshop=workshop)
+    names: list[str] = []
+    if workshop is not None:
+        rows = await coordination.export_rows(turn.session, turn.catalogue, workshop=workshop)
+    else:
+        cities = await granted_cities(turn)
+        if cities is None:  # a grant for every city
+            rows = await coordination.export_rows(turn.session, turn.catalogue)
+        elif not cities:
+            return await own_workshops(turn)
+        else:
+            names = [city.name for city in cities]
+            rows = []
+            for city in cities:
+                rows += await coordination.export_rows(turn.session, turn.catalogue, city=city)
+    where = scope(turn, workshop, names)
     if not rows:
-        return [turn.say("export.empty", scope=scope(turn, workshop))]
+        return [turn.say("export.empty", scope=where)]
     stamp = utcnow().strftime("%Y-%m-%d")
     filename = f"citybot-{workshop.code if workshop else 'answers'}-{stamp}.{fmt}"
-    text = turn.t("export.ready", count=len(rows), scope=scope(turn, workshop), format=turn.t(EXPORT_FORMATS[fmt]))
+    text = turn.t("export.ready", count=len(rows), scope=where, format=turn.t(EXPORT_FORMATS[fmt]))
     document = AnswerExport(
         rows=tuple(rows),
         fmt=fmt,
@@ -338,7 +440,10 @@ async def join(turn: Turn, argument: str) -> list[Reply]:
     share = Option(turn.t("workshop.share_name"), navigation_choice(Prefix.SHARE_NAME, "y"))
     turn.hand_off(CHECKIN)
     options = () if participant.share_name else (share,)
-    return [turn.say(key, name=workshop.name, pseudonym=participant.pseudonym, options=options)]
+    text = turn.t(key, name=workshop.name, pseudonym=participant.pseudonym)
+    if new:  # what the room shows of them, before they type anything
+        text += "\n" + turn.t("workshop_team.what_is_shown", minimum=turn.min_group_size)
+    return [Reply(text, options=options)]
 
 
 async def share_name(turn: Turn, value: str) -> list[Reply]:
