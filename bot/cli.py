@@ -319,10 +319,22 @@ def with_engine(database_url: str | None, catalogue_path: Path | None, job: Call
 
 
 @coordinators_app.command("add")
-def coordinators_add(who: Who, database_url: DatabaseOption = None) -> None:
-    """Make someone a coordinator."""
-    granted = with_engine(database_url, None, lambda engine: engine.coordination.grant(who))
-    typer.echo(f"{who} is {'now' if granted else 'already'} a coordinator")
+def coordinators_add(
+    who: Who,
+    city: Annotated[
+        str | None,
+        typer.Option(
+            "--city",
+            help="Only this city's answers and workshops (repeat the command for more cities); "
+            "without it, every city's.",
+        ),
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Make someone a coordinator, for one city or for all cities (their own workshops always)."""
+    granted = with_engine(database_url, None, lambda engine: engine.coordination.grant(who, city=city))
+    scope = f"for {city}" if city else "for all cities (give --city NAME to limit a grant to one city)"
+    typer.echo(f"{who} is {'now' if granted else 'already'} a coordinator {scope}")
 
 
 @coordinators_app.command("remove")
@@ -348,7 +360,8 @@ def coordinators_list(database_url: DatabaseOption = None) -> None:
             if grant.user_id and grant.username
             else ("waiting for them to write to the bot" if not grant.user_id else "")
         )
-        typer.echo(f"{who:<24} since {grant.granted_at:%Y-%m-%d}  {state}".rstrip())
+        scope = "all cities" if grant.all_cities else ", ".join(grant.cities) or "own workshops only"
+        typer.echo(f"{who:<24} since {grant.granted_at:%Y-%m-%d}  {scope:<20}  {state}".rstrip())
 
 
 BotUsernameOption = Annotated[
@@ -693,7 +706,13 @@ def report_command(
         database_url, catalogue_path, lambda engine: engine.coordination.chart(city=city, workshop=workshop)
     )
     if not any(area.respondents for area in chart.areas):
-        typer.echo(f"error: no answers stored for {city or workshop} yet: nothing to draw", err=True)
+        minimum = read_settings().citybot_min_group_size
+        typer.echo(
+            f"error: no area of {city or workshop} has {minimum} or more people who gave it a stage yet: "
+            "nothing to draw (a chart never shows fewer, so no one's answer can be read from it; "
+            "CITYBOT_MIN_GROUP_SIZE sets the number)",
+            err=True,
+        )
         raise typer.Exit(code=2)
     write_file(output, maturity_chart_png(chart))
     typer.echo(f"{output}: {chart.title}, {chart.subtitle}")

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from catalogue import Catalogue
+from catalogue import Answer, Catalogue
 from conversations.group_results import (
     MIN_GROUP_SIZE,
     AreaResult,
@@ -76,6 +76,35 @@ async def create_workshop(session: AsyncSession, *, name: str, city: City | None
 
 
 # --- the combined picture: conversations.group_results, in words and as a chart ------------------
+
+
+WORD = re.compile(r"[^\W\d_]+")
+MIN_QUESTION_WORDS = 3
+"""Fewer words than this is a reply or a button label typed, not a question (unless it asks, with a "?")."""
+
+
+def room_question(texts: Texts, catalogue: Catalogue, text: str) -> bool:
+    """Whether a typed text is a question for the room: not a command, a one-word reply or a button's words.
+
+    Button words are what the bot offers to tap (answers, stages, "Show my name instead"...): a
+    text made only of the start of one of them was meant as a tap, and is not listed. The room view
+    and the PDF report list the same questions.
+    """
+    if text.lstrip().startswith("/"):
+        return False
+    words = WORD.findall(text.casefold())
+    if len(words) < (2 if "?" in text else MIN_QUESTION_WORDS):
+        return False
+    typed = " ".join(words)
+    return not any(label.startswith(typed) for label in button_words(texts, catalogue))
+
+
+def button_words(texts: Texts, catalogue: Catalogue) -> list[str]:
+    """The words of the buttons people might type instead of tapping, lower case, without emoji."""
+    keys = ("workshop.share_name", "workshop.hide_name", "checkin.not_started", "checkin.not_sure", "checkin.back")
+    labels = [texts.get(key) for key in keys] + [texts.get(f"answers.{answer.value}") for answer in Answer]
+    labels += [stage.name for stage in catalogue.stages]
+    return [" ".join(WORD.findall(label.casefold())) for label in labels]
 
 
 def stage_name(texts: Texts, catalogue: Catalogue, stage: str | None) -> str:
@@ -260,9 +289,13 @@ class WorkshopInfo:
 
 @dataclass(frozen=True, slots=True)
 class CoordinatorInfo:
+    """A grant as the command line lists it: whom, since when, and for which cities (all, or those named)."""
+
     user_id: str | None
     username: str | None
     granted_at: datetime
+    all_cities: bool = True
+    cities: tuple[str, ...] = ()
 
 
 class Coordination:
@@ -281,10 +314,12 @@ class Coordination:
         self.texts = texts
         self.min_group_size = min_group_size
 
-    async def grant(self, who: str) -> bool:
+    async def grant(self, who: str, *, city: str | None = None) -> bool:
+        """Make someone a coordinator: for one more city (``city``, created if new) or, without one, for all cities."""
         user_id, username = identify(who)
         async with self._sessions() as session:
-            granted = await repository.grant_coordinator(session, user_id=user_id, username=username)
+            place = await repository.add_city(session, name=city) if city else None
+            granted = await repository.grant_coordinator(session, user_id=user_id, username=username, city=place)
             await session.commit()
         return granted
 
@@ -298,7 +333,17 @@ class Coordination:
     async def coordinators(self) -> list[CoordinatorInfo]:
         async with self._sessions() as session:
             grants = await repository.coordinators(session)
-        return [CoordinatorInfo(g.user_id, g.username, repository.aware(g.granted_at)) for g in grants]
+            cities = [await repository.granted_cities(session, coordinator=g) for g in grants]
+        return [
+            CoordinatorInfo(
+                g.user_id,
+                g.username,
+                repository.aware(g.granted_at),
+                all_cities=g.all_cities,
+                cities=tuple(city.name for city in granted),
+            )
+            for g, granted in zip(grants, cities, strict=True)
+        ]
 
     async def create_workshop(self, name: str, *, city: str | None = None, hidden: bool = False) -> WorkshopInfo:
         async with self._sessions() as session:

@@ -201,7 +201,11 @@ class Engine:
             replies = await route(turn)
             if incoming.update_id is not None:
                 to_keep = outbox.encode(replies) if incoming.outbox and replies else None
-                if not await repository.claim_update(session, update_id=incoming.update_id, replies=to_keep):
+                whose = None if turn.forgotten else incoming.user_id
+                claimed = await repository.claim_update(
+                    session, update_id=incoming.update_id, replies=to_keep, user_id=whose
+                )
+                if not claimed:
                     await session.rollback()
                     return await self._redelivered(session, incoming)
             clearing = set(self._sent)
@@ -210,6 +214,8 @@ class Engine:
             await session.commit()
             self._sent -= clearing
             self._keep_state(incoming.user_id, turn)
+            if turn.forgotten:  # /forget: nothing of theirs may stay readable in the file or its WAL
+                await database.wipe_deleted(self.db)
             return replies
 
     def _keep_state(self, user_id: str, turn: Turn) -> None:

@@ -25,11 +25,12 @@ NEXT_STEPS = 10
 """How many of the most common next steps the report lists."""
 QUESTIONS = 20
 """How many of the latest questions the report lists (where participants were told)."""
-QUESTIONS_TOLD_KEY = "workshop.joined_questions"
-"""The sentence that tells participants, when they join, that their typed questions are shared with the room.
+QUESTIONS_TOLD_KEY = "workshop_team.what_is_shown"
+"""The sentence that tells participants, when they join, that the questions they type are shown to the room.
 
 The questions go in a report only when the texts have it: people are not quoted in a document
-they were never told about.
+they were never told about. They are the room view's questions (:func:`coordination.room_question`),
+and only once as many people joined as the minimum group size, as in the room view.
 """
 
 
@@ -112,7 +113,9 @@ def build(
     )
     sections = [next_steps_section(texts, results)]
     if questions is not None:
-        sections.append(ReportSection(texts.get("report.questions_heading"), tuple(f"“{q}”" for q in questions)))
+        lines = tuple(texts.get("report.question", question=q) for q in questions)
+        note = texts.get("report.questions_note") if lines else texts.get("report.questions_none")
+        sections.append(ReportSection(texts.get("report.questions_heading"), lines, note))
     sections.append(catalogue_section(texts, catalogue))
     return GroupReport(
         filename=filename,
@@ -158,9 +161,10 @@ async def workshop_report(
         texts.get("report.made_with", catalogue=catalogue.name, version=catalogue.version),
     ]
     questions = None
-    if questions_told(texts):
-        asked = await repository.workshop_questions(session, workshop=workshop, limit=QUESTIONS)
-        questions = tuple(" ".join(q.text.split()) for q in asked)
+    if questions_told(texts) and (results.joined or 0) >= min_group_size:
+        asked = await repository.workshop_questions(session, workshop=workshop, limit=QUESTIONS * 4)
+        real = [q.text for q in asked if coordination.room_question(texts, catalogue, q.text)]
+        questions = tuple(" ".join(text.split()) for text in real[:QUESTIONS])
     return build(
         texts,
         catalogue,

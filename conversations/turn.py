@@ -53,6 +53,8 @@ class Turn:
     """Where the workshops' big screens are served (``conversations.screen``)."""
     min_group_size: int = MIN_GROUP_SIZE
     """The fewest people a group figure may come from (the engine's setting)."""
+    forgotten: bool = False
+    """The participant's data was deleted in this update: the engine stores nothing of theirs with it."""
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 
     def __post_init__(self, answers: repository.AnswerSheet | None) -> None:
@@ -169,9 +171,10 @@ class Turn:
         return repository.ParticipantState(participant, conversation, assessment, answers, city)
 
     def forget_participant(self) -> None:
-        """After the participant's data is deleted: nothing about them is left to use."""
+        """After the participant's data is deleted: nothing about them is left to use, nor kept with the update."""
         self.participant = self.conversation = self.assessment = None
         self._sheets.clear()
+        self.forgotten = True
 
     async def _sheet(self, assessment: Assessment) -> repository.AnswerSheet:
         assert assessment.id is not None

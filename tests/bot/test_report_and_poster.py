@@ -56,7 +56,8 @@ async def test_the_pdf_report_holds_cover_chart_table_next_steps_and_catalogue(
 ) -> None:
     code = await workshop_with_answers(engine, catalogue)
     asker = await join_only(engine, code, "dora")
-    await asker.say("where do we find money for flood defences")  # participants were not told questions are shared
+    await asker.say("where do we find money for flood defences")  # the join message says the room sees questions
+    await asker.say("/help")  # not a question for the room
     report = await engine.reports.report(workshop=code)
     data = report_pdf(report)
     reader = PdfReader(io.BytesIO(data))
@@ -77,7 +78,9 @@ async def test_the_pdf_report_holds_cover_chart_table_next_steps_and_catalogue(
     results = await results_of(engine, catalogue, code)
     for step in results.next_steps[:3]:
         assert step.action.code in text
-    assert texts.get("report.questions_heading") not in text and "flood defences" not in text
+    questions = text.split(texts.get("report.questions_heading"), 1)[1]
+    assert flat(texts.get("report.question", question="where do we find money for flood defences")) in questions
+    assert "/help" not in questions
     heading = texts.get("report.catalogue_heading", catalogue=catalogue.name, version=catalogue.version)
     assert flat(heading) in text
     for action in catalogue.actions:
@@ -118,7 +121,8 @@ async def test_the_telegram_flow_sends_the_report_and_the_poster(engine: Engine,
     await chat.command(f"/export {code}")
     await chat.press("report.button")
     [reply] = chat.replies
-    assert chat.said("report.ready", name=NAME, questions="") and reply.report is not None
+    told = engine.texts.get("report.ready_questions")
+    assert chat.said("report.ready", name=NAME, questions=told) and reply.report is not None
     assert NAME in pdf_text(report_pdf(reply.report))
     await chat.command(f"/workshop {code}")
     await chat.press("screen.poster")
