@@ -155,7 +155,7 @@ class Handler(RequestHandler):
         self.finish(f"{status_code}\n")
 
     def prepare(self) -> None:
-        if self.request.method not in ("GET", "HEAD"):
+        if self.request.method != "GET":
             self.send_error(404)
 
     @property

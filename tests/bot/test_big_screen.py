@@ -165,7 +165,11 @@ async def test_the_link_is_a_key_stored_only_as_a_hash_and_ends_after_closing(
     client = AsyncHTTPClient()
     caplog.set_level("DEBUG")
     assert (await client.fetch(base + screen_path(token))).code == 200
-    assert token not in caplog.text
+    wrong = token[::-1]
+    for path in (screen_path(wrong), screen_path(wrong) + "/events"):
+        with pytest.raises(HTTPClientError):
+            await client.fetch(base + path)
+    assert token not in caplog.text and wrong not in caplog.text and "screen/" not in caplog.text
     second = await link(engine, code)
     assert second != token and (await client.fetch(base + screen_path(token))).code == 200  # a new link keeps the old
 
@@ -213,6 +217,12 @@ async def test_the_coordinator_gets_the_link_and_reveals_from_the_chat(engine: E
     assert coord.said("screen.revealed_now", name="Spring day")
     screen = await engine.screens.for_token(token, keep_after_close=timedelta(hours=1))
     assert screen is not None and not screen.hidden
+    other = Chat(engine, "otto", "Otto")  # a coordinator who does not run this workshop learns nothing of it
+    await other.onboard("Antwerpen")
+    assert await engine.coordination.grant(other.user_id, city="Antwerpen")
+    for choice in (f"wb:{code}", f"wh:{code}:0", f"wp:{code}"):
+        await other.choose_id(choice)
+        assert other.said("workshop.unknown", code=code) and "http" not in other.text
     official = Chat(engine, "omar", "Omar")
     await official.onboard("Gent")
     for choice in (f"wb:{code}", f"wh:{code}:1", f"wh:{code}:0", f"wp:{code}"):
