@@ -62,7 +62,7 @@ def new_document(title: str, page_label: str = "") -> FPDF:
 def heading(document: FPDF, text: str, size: int = 15) -> None:
     document.ln(3)
     document.set_font(FONT, "B", size)
-    document.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+    document.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
     document.ln(1)
     document.set_font(FONT, size=11)
 
@@ -72,11 +72,11 @@ def report_pdf(report: GroupReport) -> bytes:
     document = new_document(report.title, report.page)
     document.add_page()
     document.set_font(FONT, "B", 22)
-    document.multi_cell(0, 10, report.title, new_x="LMARGIN", new_y="NEXT")
+    document.multi_cell(0, 10, report.title, align="L", new_x="LMARGIN", new_y="NEXT")
     document.ln(3)
     document.set_font(FONT, size=12)
     for line in report.cover:
-        document.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+        document.multi_cell(0, 7, line, align="L", new_x="LMARGIN", new_y="NEXT")
     if report.chart is not None:
         heading(document, report.chart_heading)
         document.image(io.BytesIO(maturity_chart_png(report.chart)), w=CHART_WIDTH_MM)
@@ -84,7 +84,7 @@ def report_pdf(report: GroupReport) -> bytes:
     document.add_page()
     heading(document, report.table_heading)
     document.set_font(FONT, size=9.5)
-    widths = (60, 28, 44, 26, 16)
+    widths = (54, 28, 44, 30, 18)
     with document.table(col_widths=widths, text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT")) as table:
         header = table.row()
         for title in report.columns:
@@ -100,7 +100,7 @@ def report_pdf(report: GroupReport) -> bytes:
                     row.cell(cell)
     document.set_font(FONT, size=9)
     document.ln(2)
-    document.multi_cell(0, 5, report.table_note, new_x="LMARGIN", new_y="NEXT")
+    document.multi_cell(0, 5, report.table_note, align="L", new_x="LMARGIN", new_y="NEXT")
 
     for number, section in enumerate(report.sections):
         if number == len(report.sections) - 1:
@@ -111,7 +111,7 @@ def report_pdf(report: GroupReport) -> bytes:
         if section.note:
             document.set_font(FONT, size=9)
             document.set_text_color(90)
-            document.multi_cell(0, 5, section.note, new_x="LMARGIN", new_y="NEXT")
+            document.multi_cell(0, 5, section.note, align="L", new_x="LMARGIN", new_y="NEXT")
             document.set_text_color(0)
             document.set_font(FONT, size=11)
     return bytes(document.output())
@@ -123,14 +123,14 @@ def write_line(document: FPDF, line: str, *, bullet: bool) -> None:
         heading(document, line[3:], size=12)
     elif line.startswith("# "):
         document.set_font(FONT, "B", 10)
-        document.multi_cell(0, 5.5, line[2:], new_x="LMARGIN", new_y="NEXT")
+        document.multi_cell(0, 5.5, line[2:], align="L", new_x="LMARGIN", new_y="NEXT")
         document.set_font(FONT, size=11)
     elif bullet:
         document.set_font(FONT, size=10.5)
-        document.multi_cell(0, 6, f"• {line}", new_x="LMARGIN", new_y="NEXT")
+        document.multi_cell(0, 6, f"• {line}", align="L", new_x="LMARGIN", new_y="NEXT")
     else:
         document.set_font(FONT, size=9)
-        document.multi_cell(0, 4.6, line, new_x="LMARGIN", new_y="NEXT")
+        document.multi_cell(0, 4.6, line, align="L", new_x="LMARGIN", new_y="NEXT")
         document.set_font(FONT, size=11)
 
 
