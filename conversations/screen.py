@@ -260,6 +260,20 @@ class Screens:
             await session.commit()
         return workshop, token
 
+    async def version(self, token: str, *, keep_after_close: timedelta) -> tuple[object, ...] | None:
+        """A value that changes whenever what this token's screen shows may have; ``None`` when it shows nothing.
+
+        A few cheap queries (the workshop, its counts, its answers' count and latest time), so a page
+        can be kept live by asking often and reading the answers only when this changes.
+        """
+        async with self._sessions() as session:
+            workshop = await workshop_for_token(session, token, keep_after_close=keep_after_close)
+            if workshop is None:
+                return None
+            counts = await repository.workshop_counts(session, workshop=workshop)
+            answers = await repository.answers_version(session, workshop=workshop)
+        return (workshop.name, workshop.status, workshop.results_hidden, *counts, *answers)
+
     async def for_token(self, token: str, *, keep_after_close: timedelta) -> Screen | None:
         """What the big screen of this secret token shows now; ``None`` for a wrong or expired token."""
         async with self._sessions() as session:

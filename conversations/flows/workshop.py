@@ -284,7 +284,10 @@ async def big_screen(turn: Turn, value: str) -> list[Reply]:
 
 
 async def hide_results(turn: Turn, value: str) -> list[Reply]:
-    """``wh:<code>:1`` hides the results on the big screen (only counts), ``wh:<code>:0`` reveals them."""
+    """``wh:<code>:1`` hides the results on the big screen (only counts), ``wh:<code>:0`` reveals them.
+
+    The room view is edited in place (its button now the other one), and a line says what the screen shows.
+    """
     if not await is_coordinator(turn):
         return refusal(turn)
     code, _, flag = value.partition(":")
@@ -295,7 +298,7 @@ async def hide_results(turn: Turn, value: str) -> list[Reply]:
         return [turn.say("workshop.unknown", code=code[:20])]
     repository.set_results_hidden(turn.session, workshop=workshop, hidden=flag == "1")
     key = "screen.hidden_now" if flag == "1" else "screen.revealed_now"
-    return [turn.say(key, name=workshop.name), await room(turn, workshop)]
+    return [await room(turn, workshop, replaces_previous=True), turn.say(key, name=workshop.name)]
 
 
 async def poster(turn: Turn, value: str) -> list[Reply]:

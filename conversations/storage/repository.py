@@ -876,6 +876,21 @@ async def add_screen_link(session: AsyncSession, *, workshop: Workshop, token_ha
     await session.flush()
 
 
+async def answers_version(session: AsyncSession, *, workshop: Workshop) -> tuple[Any, ...]:
+    """What changes whenever an answer counted for the workshop is given, changed or deleted: one cheap query.
+
+    The number of its answers, the highest answer id and the latest answer time (a change updates it).
+    """
+    query = (
+        select(
+            func.count(col(AnswerRecord.id)), func.max(col(AnswerRecord.id)), func.max(col(AnswerRecord.answered_at))
+        )
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.workshop_id == workshop.id)
+    )
+    return tuple((await session.exec(query)).one())
+
+
 async def workshop_by_screen_link(session: AsyncSession, *, token_hash: str) -> Workshop | None:
     """The workshop a big-screen link opens, by the hash of its token."""
     query = (

@@ -7,6 +7,7 @@ over the DevTools protocol (``tests/helpers/browser.py``); without it these test
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import AsyncIterator
@@ -326,3 +327,31 @@ async def test_the_page_fits_a_1920_by_1080_screen_with_a_full_room(
         shot = await page.screenshot()
     if os.environ.get("CITYBOT_WRITE_SCREENSHOT"):
         (DOCS / "big-screen.png").write_bytes(shot)
+
+
+async def test_an_open_page_reads_the_answers_only_when_its_version_changes(
+    served: tuple[Engine, ScreenApp, str], catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four cheap version checks a second; the workshop's answers are read again only after an answer."""
+    engine, app, _ = served
+    monkeypatch.setattr("bot.web.server.POLL_S", 0.05)
+    code = await open_workshop(engine)
+    token = await link(engine, code)
+    reads = 0
+    real = app.feeds.source
+
+    async def counted(token: str):  # type: ignore[no-untyped-def]
+        nonlocal reads
+        reads += 1
+        return await real(token)
+
+    app.feeds.source = counted
+    feed, queue = app.feeds.subscribe(token)
+    first = await asyncio.wait_for(queue.get(), 5)
+    assert first is not None and reads == 1
+    await asyncio.sleep(0.5)  # about ten polls, nothing new
+    assert reads == 1 and queue.empty()
+    await join_only(engine, code, "ana")  # joined: the counts change
+    update = await asyncio.wait_for(queue.get(), 5)
+    assert update is not None and ">1</b>" in update["counts"] and reads == 2
+    feed.unsubscribe(queue)
