@@ -355,3 +355,21 @@ async def test_an_open_page_reads_the_answers_only_when_its_version_changes(
     update = await asyncio.wait_for(queue.get(), 5)
     assert update is not None and ">1</b>" in update["counts"] and reads == 2
     feed.unsubscribe(queue)
+
+
+async def test_a_failure_while_serving_is_logged_without_the_token(
+    served: tuple[Engine, ScreenApp, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    engine, app, base = served
+    code = await open_workshop(engine)
+    token = await link(engine, code)
+
+    async def broken(token: str) -> None:
+        raise RuntimeError("the database went away")
+
+    app.source = broken  # type: ignore[assignment]
+    caplog.set_level("DEBUG")
+    with pytest.raises(HTTPClientError) as failed:
+        await AsyncHTTPClient().fetch(base + screen_path(token))
+    assert failed.value.code == 500 and token not in failed.value.response.body.decode()
+    assert "database went away" in caplog.text and token not in caplog.text and "/screen/" not in caplog.text
