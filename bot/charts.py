@@ -6,8 +6,10 @@ and no GUI backend). matplotlib is imported on the first chart, not with this mo
 drawn as plain text (never as matplotlib math, so a city named ``$x$`` stays ``$x$``).
 
 One bar per area, grouped and coloured by domain, stages along x. A bar of several respondents
-stands at their median stage, with a whisker from the lowest to the highest respondent. Area
-titles wrap onto a second (or third) line instead of being cut (the image grows when many do).
+stands at their median stage, with a whisker from the lowest to the highest respondent; a group's
+figures ("Moderate · 4 · 1 not sure") stand in a column of their own right of the stages, so a
+whisker reaching the last stage never pushes them off the image. Area titles wrap onto a second
+(or third) line instead of being cut (the image grows when many do).
 """
 
 from __future__ import annotations
@@ -48,6 +50,14 @@ LABEL_LINES = 3
 LINE_STEP = 0.42
 """Extra bar spacing per wrapped label line, in bar units."""
 STAGE_CHARS = 28
+GROUP_WIDTH_INCHES = 7.7
+"""A group chart is wider (962 pixels): its figures stand in a column right of the stages."""
+GROUP_LABEL_X = 1.02
+"""Where that column starts, in axes widths (just right of the axes; the layout keeps room for it)."""
+GROUP_LABEL_ROOM = 0.3
+"""Stage units right of the last stage on a group chart: the whisker's cap."""
+SINGLE_LABEL_ROOM = 1.05
+"""Room right of the last stage on one person's chart, for the stage name after the last bar."""
 TITLE_WIDTH = 55
 FONT_SIZE = 9
 TEXT_COLOUR = "#333333"
@@ -74,7 +84,8 @@ class _Template:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        self.figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained", facecolor="white")
+        width = GROUP_WIDTH_INCHES if _group(chart) else WIDTH_INCHES
+        self.figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained", facecolor="white")
         self.canvas = FigureCanvasAgg(self.figure)
         self.axes = self.figure.add_subplot()
         self.positions = _draw_frame(self.figure, self.axes, chart, labels)
@@ -129,6 +140,7 @@ def maturity_chart_png(chart: MaturityChart) -> bytes:
         chart.stages,
         _legend_labels(chart),
         _title(chart).count("\n"),
+        _group(chart),
     )
     with _drawing, warnings.catch_warnings():  # one lock: no other thread changes the warning filters meanwhile
         # A character the font lacks (a city written in emoji) is drawn as a box; say nothing about it.
@@ -143,6 +155,11 @@ def maturity_chart_png(chart: MaturityChart) -> bytes:
 def _title(chart: MaturityChart) -> str:
     title = wrap(chart.title, TITLE_WIDTH, 2)
     return f"{title}\n{wrap(chart.subtitle, TITLE_WIDTH, 1)}" if chart.subtitle else title
+
+
+def _group(chart: MaturityChart) -> bool:
+    """A chart of several people (a city, a workshop): its areas carry respondent counts."""
+    return any(area.respondents is not None for area in chart.areas)
 
 
 def _spread(area: ChartArea) -> bool:
@@ -190,11 +207,15 @@ def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[s
             ticks.append(label)
             y += half
     axes.set_ylim(y + 0.6, 0.2)  # first domain on top
+    if _group(chart) and positions:  # keep room right of the axes for the figures' column (drawn per chart)
+        widest = "n" * STAGE_CHARS
+        axes.text(GROUP_LABEL_X, next(iter(positions.values())), widest, transform=label_x, ha="left",
+                  va="center", fontsize=FONT_SIZE - 1, color="none", **plain)  # fmt: skip
     axes.set_yticks(list(positions.values()), ticks, fontsize=FONT_SIZE, color=TEXT_COLOUR, linespacing=1.0)
     for tick in axes.get_yticklabels():
         tick.set_parse_math(False)
     axes.tick_params(axis="y", length=0, pad=4)
-    axes.set_xlim(0, max(stages, 1) + 1.05)  # room for the last bar's stage name
+    axes.set_xlim(0, max(stages, 1) + (GROUP_LABEL_ROOM if _group(chart) else SINGLE_LABEL_ROOM))  # room for labels
     axes.set_xticks(range(1, stages + 1), chart.stages, fontsize=FONT_SIZE, color=TEXT_COLOUR)
     for tick in axes.get_xticklabels():
         tick.set_parse_math(False)
@@ -235,9 +256,12 @@ def _draw_bars(axes: Axes, chart: MaturityChart, positions: dict[str, float]) ->
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
     from matplotlib.text import Text
+    from matplotlib.transforms import blended_transform_factory
 
     stages = len(chart.stages)
+    group = _group(chart)  # a group's figures: one column right of the axes, never cut
     artists: list[Artist] = []
+    columned: list[Artist] = []
     for number, domain in enumerate(chart.domains):
         colour = DOMAIN_COLOURS[number % len(DOMAIN_COLOURS)]
         for area in domain.areas:
@@ -256,17 +280,24 @@ def _draw_bars(axes: Axes, chart: MaturityChart, positions: dict[str, float]) ->
                 artists += [whisker, caps]
                 end = max(end, high)
             stage = Text(
-                end + 0.06, y, _shorten(area.stage, STAGE_CHARS), ha="left", va="center",
-                fontsize=FONT_SIZE - 1, color=TEXT_COLOUR, usetex=False, parse_math=False,
+                GROUP_LABEL_X if group else end + 0.06, y, _shorten(area.stage, STAGE_CHARS), ha="left",
+                va="center", fontsize=FONT_SIZE - 1, color=TEXT_COLOUR, usetex=False, parse_math=False,
             )  # fmt: skip
-            artists.append(stage)
+            (columned if group else artists).append(stage)
     for artist in artists:  # drawn over the axes without joining them (adding would update its data limits)
         artist.set_figure(axes.figure)
         artist.axes = axes
         artist.set_transform(axes.transData)
         artist.set_clip_box(axes.bbox)
         artist.set_animated(True)
-    return artists
+    label_x = blended_transform_factory(axes.transAxes, axes.transData)
+    for artist in columned:  # right of the axes, in the room the layout kept: not clipped to the axes
+        artist.set_figure(axes.figure)
+        artist.axes = axes
+        artist.set_transform(label_x)
+        artist.set_clip_on(False)
+        artist.set_animated(True)
+    return artists + columned
 
 
 def wrap(text: str, width: int, lines: int) -> str:

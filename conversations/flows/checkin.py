@@ -14,7 +14,7 @@ from catalogue import Answer, answers_for_stage, area_maturity
 from conversations import assessments
 from conversations.flows import results
 from conversations.flows.answering import area_progress
-from conversations.flows.wording import stage_summary
+from conversations.flows.wording import stage_summaries
 from conversations.flows.workshop import late_note
 from conversations.messages import Reply
 from conversations.storage.models import Assessment, AssessmentKind, AssessmentStatus
@@ -70,8 +70,9 @@ def earlier_choice(turn: Turn, area: str, answers: dict[str, str]) -> str | None
 def stage_lines(turn: Turn, area: str) -> str:
     """Each stage of the area, told by its own first action (short), with how many more it has."""
     lines = []
+    summaries = stage_summaries(turn.catalogue, area)  # look-alike stages say what differs
     for stage in turn.catalogue.stages_of(area):
-        summary, count = stage_summary(turn.catalogue, area, stage.code)
+        summary, count = summaries[stage.code]
         more = turn.t("checkin.stage_more", count=count - 1) if count > 1 else ""
         lines.append(turn.t("checkin.stage_line", stage=stage.name, description=summary + more))
     return "\n".join(lines)

@@ -543,6 +543,18 @@ async def current_values(session: AsyncSession, *, participant: Participant) -> 
     return {code: (value, city) for code, value, city in (await session.exec(query)).all()}
 
 
+async def implied_codes(session: AsyncSession, *, participant: Participant, city_id: int | None) -> set[str]:
+    """The actions whose most recent answer (for this city) a quick check-in implied rather than the person gave."""
+    query = (
+        select(AnswerRecord.action_code, Assessment.kind)
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.participant_id == participant.id, Assessment.city_id == city_id)
+        .order_by(col(AnswerRecord.answered_at), col(AnswerRecord.id))
+    )
+    kinds = {code: kind for code, kind in (await session.exec(query)).all()}
+    return {code for code, kind in kinds.items() if kind == AssessmentKind.CHECKIN}
+
+
 async def add_note(session: AsyncSession, *, assessment: Assessment, code: str, text: str) -> Note:
     note = Note(assessment_id=assessment.id, action_code=code, text=text)
     session.add(note)
