@@ -239,7 +239,7 @@ def test_report_draws_a_city_or_a_workshop(
         assert status == 0, err
         assert out.startswith(f"{target}: ") and counts in out
         image = imread(io.BytesIO(target.read_bytes()), format="png")
-        assert image.shape[1] == 800 and image.shape[0] >= 600
+        assert image.shape[1] == 962 and image.shape[0] >= 600
     for filters, message in [
         (("--city", "Gent", "--workshop", workshop), "either --city NAME or --workshop CODE"),
         ((), "either --city NAME or --workshop CODE"),

@@ -57,7 +57,7 @@ async def test_a_workshop_from_its_qr_code_to_the_exported_workbook(
     assert methods(shown) == ["sendPhoto", "sendMessage"]  # the chart, then the room view with its buttons
     chart, room = shown
     room_id = chat.messages_with_buttons()[0]["message_id"]
-    assert imread(io.BytesIO(chart.files["photo"][1]), format="png").shape[1] == 800
+    assert imread(io.BytesIO(chart.files["photo"][1]), format="png").shape[1] == 962  # a group chart: wider
     assert chat.shows(room, "workshop.room", name="Spring day", code=code, joined=1, finished=1)
     refreshed = await chat.press("workshop.refresh")
     assert methods(refreshed) == ["answerCallbackQuery", "editMessageText"]  # edited in place
