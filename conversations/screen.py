@@ -141,6 +141,8 @@ class Screen:
     domains: tuple[ScreenDomain, ...]
     labels: dict[str, str]
     """The page's own words (``screen.page.*`` texts), by name."""
+    language: str = "en"
+    """The language of those words (the page's ``lang``)."""
 
     @property
     def areas(self) -> tuple[ScreenArea, ...]:
@@ -205,6 +207,7 @@ def screen(texts: Texts, catalogue: Catalogue, workshop: Workshop, results: grou
         stages=(coordination.stage_name(texts, catalogue, None), *(stage.name for stage in catalogue.stages)),
         domains=domains,
         labels=texts.section("screen.page"),
+        language=texts.language,
     )
 
 

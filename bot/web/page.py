@@ -84,7 +84,7 @@ def page(screen: Screen, *, qr_svg: str, link: str | None, command: str) -> str:
     qr = f'<div class="qr" id="qr">{qr_svg}</div>' if qr_svg else ""
     link_line = f'<p class="link">{escape(link)}</p>' if link else ""
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{escape(screen.language)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
