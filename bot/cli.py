@@ -560,8 +560,10 @@ def serve_command(
         typer.echo(f"big screens on {base}/screen/…: `citybot workshop screen CODE` prints a link; Ctrl+C stops")
         await serve_screens(engine, listen=where, port=number, bot_username=username)
 
+    from bot.settings import ConfigError
+
     try:
-        with exit_on(OSError, code=2):
+        with exit_on(ConfigError, code=2):
             with_engine(database_url, catalogue_path, run)
     except KeyboardInterrupt:
         typer.echo("")

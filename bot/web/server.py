@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import signal
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -30,10 +31,10 @@ from typing import TYPE_CHECKING, Any
 from telegram.helpers import create_deep_linked_url
 from tornado.httpserver import HTTPServer
 from tornado.iostream import StreamClosedError
-from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler
 
 from bot.qr import qr_svg
+from bot.settings import ConfigError
 from bot.web import page
 from conversations import Engine
 from conversations.coordination import join_payload
@@ -298,12 +299,24 @@ class ScreenApp:
         return self._static[name]
 
     async def start(self, *, listen: str, port: int) -> None:
-        """Listen on ``listen:port`` (port 0: any free one, then :attr:`port` says which)."""
+        """Listen on ``listen:port`` (port 0: any free one, then :attr:`port` says which); else :class:`ConfigError`.
+
+        One socket, of the address's family (``::`` for IPv6); ``socket.create_server`` closes it again if
+        binding fails (tornado's ``bind_sockets`` would leave it open).
+        """
         server = HTTPServer(self.application, idle_connection_timeout=3600)
-        sockets = bind_sockets(port, address=listen)
-        server.add_sockets(sockets)
+        family = socket.AF_INET6 if ":" in listen else socket.AF_INET
+        try:
+            listening = socket.create_server((listen, port), family=family, backlog=128)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot serve the big screen on {listen}:{port} ({error.strerror or error}): "
+                "set CITYBOT_WEB_PORT to a free port, or CITYBOT_WEB_LISTEN to an address of this machine"
+            ) from None
+        listening.setblocking(False)
+        server.add_sockets([listening])
         self._server = server
-        self.port = sockets[0].getsockname()[1]
+        self.port = listening.getsockname()[1]
         logger.info("big screen served on %s:%s", listen, self.port)
 
     async def stop(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -106,3 +107,17 @@ def test_citybot_serve_serves_the_page_and_stops_on_sigterm(database_url: str) -
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def test_a_port_in_use_is_one_line(database_url: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status, _, error = citybot(database_url, "serve", "--port", str(port), "--listen", "127.0.0.1")
+    assert (
+        status == 2
+        and error.startswith("error: cannot serve the big screen on 127.0.0.1:")
+        and "CITYBOT_WEB_PORT" in error
+    )
+    assert "Traceback" not in error
