@@ -382,13 +382,16 @@ class ScreensAlongside:
         self.app = screen_app(engine, bot_username=bot)
         self._listen = listen
         self._port = port
+        self._started = False
 
     async def start(self) -> None:
         await self.app.start(listen=self._listen, port=self._port)
         await self.source.start()
+        self._started = True
 
     async def stop(self) -> None:
         try:
-            await self.source.stop()
+            if self._started:  # a source never started has nothing to stop (nor updates to confirm)
+                await self.source.stop()
         finally:
             await self.app.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 import time
 import urllib.error
@@ -60,3 +61,20 @@ def test_citybot_run_serves_the_big_screen_alongside_telegram(tmp_path: Path, ca
     assert "Traceback" not in stderr and token not in stderr
     with pytest.raises((ConnectionError, urllib.error.URLError)):
         fetch(base + screen_path(token))  # stopped with the bot
+
+
+def test_citybot_run_with_the_web_port_taken_stops_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken, FakeBotApiServer() as server:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = {
+            "CITYBOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "CITYBOT_WEB_PORT": str(port),
+            "CITYBOT_WEB_LISTEN": "127.0.0.1",
+        }
+        with citybot_run(tmp_path, TELEGRAM_API_BASE_URL=server.base_url, **settings) as bot:
+            _, stderr = bot.communicate(timeout=START_TIMEOUT * 2)
+    assert bot.returncode == 2, stderr
+    assert "error: cannot serve the big screen on 127.0.0.1:" in stderr and "Traceback" not in stderr
+    assert [call.method for call in server.api.calls] == ["getMe", "setMyCommands"]  # no update taken
