@@ -7,9 +7,10 @@ loop as the bot. Three routes, and a 404 for everything else:
 * ``/screen/<token>/events``: its live parts, sent again whenever they change;
 * ``/static/screen.css`` and ``/static/screen.js``: the page's own files (no CDN: it works on a LAN).
 
-A :class:`Feed` per link reads the workshop's screen once a :data:`POLL_S` for all the pages that
-show it, so an answer given anywhere (this process, ``citybot chat`` elsewhere, another bot process
-on PostgreSQL) appears within about a second. Nothing personal is served, the responses are never
+A :class:`Feed` per link asks every :data:`POLL_S` for the screen's version (a few cheap queries)
+for all the pages that show it, and reads the workshop's answers only when it changed, so an answer
+given anywhere (this process, ``citybot chat`` elsewhere, another bot process on PostgreSQL)
+appears within about a second. Nothing personal is served, the responses are never
 cached, and no token reaches a log: the access log names the route, not the path.
 """
 
