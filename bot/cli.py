@@ -276,7 +276,14 @@ def start_console(
                 keep_after_close=timedelta(hours=settings.citybot_screen_hours),
             )
             line = engine.texts.get("console.hint_telegram") if hint else ""
-            await run_console(engine, user=user, stdin=sys.stdin, stdout=sys.stdout, hint=line)
+            await run_console(
+                engine,
+                user=user,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                hint=line,
+                bot_username=settings.telegram_bot_username,
+            )
 
     try:
         with exit_on(DatabaseError, code=2):  # a malformed DATABASE_URL or a database out of reach

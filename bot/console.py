@@ -22,8 +22,8 @@ from platformdirs import user_cache_path
 
 from bot.charts import maturity_chart_png
 from bot.export import export_bytes
-from bot.report import report_pdf
-from conversations import AnswerExport, Attachment, Engine, Incoming, Kind, MaturityChart, Option, Reply
+from bot.report import poster_pdf, report_pdf
+from conversations import AnswerExport, Attachment, Engine, Incoming, Kind, MaturityChart, Option, Poster, Reply
 
 PROMPT = "> "
 QUIT = ("/quit", "/exit")
@@ -46,9 +46,17 @@ class ConsoleChat:
     """Turns typed lines into engine calls and prints the replies."""
 
     def __init__(
-        self, engine: Engine, user: str, write: Callable[[str], object], *, chart_folder: Path | None = None
+        self,
+        engine: Engine,
+        user: str,
+        write: Callable[[str], object],
+        *,
+        chart_folder: Path | None = None,
+        bot_username: str | None = None,
     ) -> None:
         self.engine = engine
+        self.bot_username = bot_username
+        """The Telegram bot people join (``TELEGRAM_BOT_USERNAME``): a poster's link and QR code need it."""
         self.user_id = f"console:{user}"
         self.user = user
         self.write = write
@@ -112,6 +120,17 @@ class ConsoleChat:
         path.write_bytes(data)
         return path
 
+    def save_poster(self, poster: Poster) -> None:
+        """Lay a workshop's poster out as a PDF in the files folder; its link needs the Telegram bot's username."""
+        if not self.bot_username:
+            self.write(self.engine.texts.get("console.poster", code=poster.code) + "\n")
+            return
+        from telegram.helpers import create_deep_linked_url  # python-telegram-bot only when a poster is made
+
+        link = create_deep_linked_url(self.bot_username, poster.payload)
+        path = self.save_file(poster.filename, poster_pdf(poster, link=link))
+        self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
+
     def forget_files(self) -> None:
         """After /forget: delete this user's chart and files, and every saved group chart (they may count this user)."""
         for pattern in (f"results-{self.file_suffix}.png", "group-*.png"):
@@ -155,7 +174,7 @@ class ConsoleChat:
                 path = self.save_file(reply.report.filename, report_pdf(reply.report))
                 self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
             if reply.poster is not None:
-                self.write(self.engine.texts.get("console.poster", code=reply.poster.code) + "\n")
+                self.save_poster(reply.poster)
             if reply.forgotten:
                 self.forget_files()
             if reply.options and not keep:
@@ -176,6 +195,7 @@ async def run_console(
     stdout: TextIO,
     hint: str = "",
     chart_folder: Path | None = None,
+    bot_username: str | None = None,
 ) -> None:
     """Chat until end of input: greet with ``/start``, then one engine call per typed line; charts go to files."""
 
@@ -183,7 +203,7 @@ async def run_console(
         stdout.write(text)
         stdout.flush()
 
-    chat = ConsoleChat(engine, user or default_user(), write, chart_folder=chart_folder)
+    chat = ConsoleChat(engine, user or default_user(), write, chart_folder=chart_folder, bot_username=bot_username)
     if hint:
         write(hint + "\n\n")
     write(engine.texts.get("console.banner") + "\n\n")
