@@ -6,8 +6,10 @@ they gave in any assessment (a check-in gives a baseline, the full assessment re
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from catalogue import Answer, AreaMaturity, city_maturity, next_actions
-from conversations import assessments
+from conversations import assessments, rounds
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows import combined
 from conversations.flows.answering import progress_bar
@@ -51,11 +53,15 @@ async def summary(turn: Turn) -> list[Reply]:
     city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
     city_name = city.name if city else ""
     lines = [turn.t("results.title", city=city_name), turn.t("results.scale", count=len(catalogue.stages))]
+    past = await rounds.history(turn.session, participant=turn.participant)
+    moves = rounds.changes(catalogue, past, answers)
+    if past.baseline is not None and moves:
+        lines.append(turn.t("rounds.compared", date=day(past.baseline.finished_at), number=past.baseline.number))
     buttons: list[Option] = []
     for domain in catalogue.domains:
         lines += ["", turn.t("results.domain", code=domain.code, name=domain.name)]
         for area in catalogue.areas_of(domain.code):
-            lines.append(area_line(turn, maturity[area.code], answers))
+            lines.append(area_line(turn, maturity[area.code], answers) + change_words(turn, moves.get(area.code)))
         actions = recommended[domain.code]
         if not actions:
             lines.append(turn.t("results.domain_complete"))
@@ -72,6 +78,25 @@ async def summary(turn: Turn) -> list[Reply]:
         buttons.append(Option(turn.t("results.all_next"), navigation_choice(Prefix.SHORTCUT, "next")))
     chart = maturity_chart(turn, maturity, city=city_name, answers=answers)
     return [Reply("\n".join(lines), options=tuple(buttons), columns=1, chart=chart)]
+
+
+def day(moment: datetime) -> str:
+    """A round's date as results and charts show it (ISO, so it reads the same in every language)."""
+    return moment.date().isoformat()
+
+
+def choice_name(turn: Turn, choice: str) -> str:
+    """A round's choice for an area in words: a stage's name, "not started" or "not sure yet"."""
+    if choice == rounds.NOT_SURE:
+        return turn.t("results.not_sure")
+    return stage_name(turn, None if choice == rounds.NOT_STARTED else choice)
+
+
+def change_words(turn: Turn, change: rounds.AreaChange | None) -> str:
+    """What changed in an area since the baseline round ("  ▲ from Starting, 2026-06-03"), or nothing."""
+    if change is None:
+        return ""
+    return turn.t(f"rounds.{change.direction}", before=choice_name(turn, change.before), date=day(change.since))
 
 
 def action_button(turn: Turn, code: str) -> Option:

@@ -807,3 +807,37 @@ def as_utc(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.replace(tzinfo=moment.tzinfo or UTC).isoformat(timespec="seconds")
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+async def finished_assessments(
+    session: AsyncSession, *, participant: Participant, city_id: int | None
+) -> list[Assessment]:
+    """The participant's finished check-ins and assessments of one city, first finished first: their rounds."""
+    query = (
+        select(Assessment)
+        .where(
+            Assessment.participant_id == participant.id,
+            Assessment.city_id == city_id,
+            Assessment.status == AssessmentStatus.FINISHED,
+            col(Assessment.finished_at).is_not(None),
+        )
+        .order_by(col(Assessment.finished_at), col(Assessment.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def answer_timeline(
+    session: AsyncSession, *, participant: Participant, city_id: int | None
+) -> list[tuple[str, str, datetime]]:
+    """Every value the participant gave any action for one city, with when: ``(code, value, at)``, oldest first."""
+    query = (
+        select(AnswerRecord.action_code, AnswerChange.value, AnswerChange.changed_at)
+        .join(AnswerRecord, col(AnswerRecord.id) == col(AnswerChange.answer_id))
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.participant_id == participant.id, Assessment.city_id == city_id)
+        .order_by(col(AnswerChange.changed_at), col(AnswerChange.id))
+    )
+    return [(code, value, aware(at)) for code, value, at in (await session.exec(query)).all()]
