@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from catalogue import Catalogue
 from conversations import Engine
 from conversations.storage.models import AnswerChange, AnswerRecord, Assessment
-from tests.helpers.chat import Chat, checked_in
+from tests.helpers.chat import checked_in
 
 FIRST = {"L1": "S", "L2": "A", "L3": None, "L4": "S", "P1": "A", "P2": "S", "I1": None, "I2": "M", "C1": "S", "C2": "M"}
 
