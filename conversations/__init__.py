@@ -14,6 +14,8 @@ from conversations.messages import (
     Kind,
     MaturityChart,
     Option,
+    ProgressChart,
+    ProgressLine,
     Reply,
 )
 from conversations.storage.database import DatabaseError, StorageBusy
@@ -31,6 +33,8 @@ __all__ = [
     "Kind",
     "MaturityChart",
     "Option",
+    "ProgressChart",
+    "ProgressLine",
     "Reply",
     "StorageBusy",
     "Texts",

@@ -34,6 +34,9 @@ class Prefix(StrEnum):
     EXPORT = "ex"
     SHARE_NAME = "sn"
     CITY_CHART = "cc"
+    RHYTHM = "rr"
+    REMINDER_OFF = "rf"
+    NUDGE = "wn"
 
 
 QUESTION = re.compile(r"^q([0-9a-z]{1,10}):([\x21-\x7e]+)$")

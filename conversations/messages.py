@@ -131,6 +131,30 @@ class MaturityChart:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgressLine:
+    """One area over the rounds: its stage position in each round (0 not started), ``None`` where unknown."""
+
+    code: str
+    domain: str
+    points: tuple[int | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressChart:
+    """What a progress chart shows: each area's stage over a person's rounds, as plain data in their words.
+
+    ``rounds`` labels the rounds along x (their dates), ``stages`` the y axis from "not started" up;
+    ``domains`` names each domain (a panel each).
+    """
+
+    title: str
+    rounds: tuple[str, ...]
+    stages: tuple[str, ...]
+    domains: tuple[tuple[str, str], ...]
+    lines: tuple[ProgressLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Invitation:
     """A join link to show with a reply: the deep-link ``payload`` (``ws_<code>``) of a workshop.
 
@@ -175,7 +199,7 @@ class Reply:
     attachment: Attachment | None = None
     replaces_previous: bool = False
     columns: int = 1
-    chart: MaturityChart | None = None
+    chart: MaturityChart | ProgressChart | None = None
     invitation: Invitation | None = None
     export: AnswerExport | None = None
     forgotten: bool = False

@@ -26,6 +26,8 @@ from conversations.messages import (
     Invitation,
     MaturityChart,
     Option,
+    ProgressChart,
+    ProgressLine,
     Reply,
 )
 
@@ -33,7 +35,18 @@ TYPE = "__type__"
 BYTES = "__bytes__"
 KINDS: dict[str, type[Any]] = {
     kind.__name__: kind
-    for kind in (Reply, Option, Attachment, MaturityChart, ChartDomain, ChartArea, Invitation, AnswerExport)
+    for kind in (
+        Reply,
+        Option,
+        Attachment,
+        MaturityChart,
+        ChartDomain,
+        ChartArea,
+        Invitation,
+        AnswerExport,
+        ProgressChart,
+        ProgressLine,
+    )
 }
 NOT_STORED = frozenset({"catalogue"})
 """Fields filled in again on decoding rather than stored."""

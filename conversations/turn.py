@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from catalogue import Catalogue
 from conversations.choices import question_choice
 from conversations.messages import Incoming, Option, Reply
+from conversations.reminders import ReminderTimes
 from conversations.storage import repository
 from conversations.storage.models import Assessment, Conversation, Note, Participant, utcnow
 from conversations.texts import Texts
@@ -45,6 +46,8 @@ class Turn:
     conversation: Conversation | None = None
     assessment: Assessment | None = None
     answers: InitVar[repository.AnswerSheet | None] = None
+    reminder_times: ReminderTimes = field(default_factory=ReminderTimes)
+    """How long reminders wait (settings), for what ``/reminders`` and the next round's rhythm say."""
     handed_to: str | None = None
     handed_argument: str = ""
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)

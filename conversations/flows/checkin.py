@@ -12,7 +12,7 @@ import dataclasses
 
 from catalogue import Answer, answers_for_stage
 from conversations import assessments, rounds
-from conversations.flows import results
+from conversations.flows import reminders, results
 from conversations.flows.answering import area_progress
 from conversations.flows.wording import stage_summary
 from conversations.flows.workshop import late_note
@@ -156,4 +156,10 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         return [echo, *late, *await render(turn)]
     assessments.finish(turn, assessment)
     turn.clear_flow()
-    return [echo, *late, turn.say("checkin.finished"), *await results.summary(turn)]
+    return [
+        echo,
+        *late,
+        turn.say("checkin.finished"),
+        *await reminders.rhythm_offer(turn, assessment),  # before the results, whose buttons stay the latest
+        *await results.summary(turn),
+    ]

@@ -100,6 +100,7 @@ def room_buttons(turn: Turn, workshop: Workshop) -> tuple[Option, ...]:
         Option(turn.t("workshop.export"), navigation_choice(Prefix.ROOM_EXPORT, workshop.code)),
     ]
     if workshop.status == WorkshopStatus.OPEN:
+        buttons.append(Option(turn.t("reminders.nudge_button"), navigation_choice(Prefix.NUDGE, workshop.code)))
         buttons.append(Option(turn.t("workshop.close"), navigation_choice(Prefix.CLOSE, workshop.code)))
     return tuple(buttons)
 
