@@ -297,15 +297,15 @@ class Engine:
             await repository.mark_reminder(session, reminder_id=reminder_id, delivered=True)
             await session.commit()
 
-    async def reminder_undeliverable(self, reminder_id: int, user_id: str) -> None:
-        """The transport refused the reminder for good (the person blocked the bot): no more reminders for them.
+    async def reminder_undeliverable(self, reminder_id: int, user_id: str, *, unreachable: bool = True) -> None:
+        """The transport refused the reminder for good, and with ``unreachable`` the person too (they blocked the bot).
 
-        They count as reachable again once they write to the bot.
+        No reminder of an unreachable person is tried any more, until they write to the bot again.
         """
         async with self._writer or contextlib.nullcontext(), self._sessions() as session:
             reminder = await repository.reminder_by_id(session, reminder_id=reminder_id)
             await repository.mark_reminder(session, reminder_id=reminder_id, delivered=False)
-            if reminder is not None:
+            if reminder is not None and unreachable:
                 await repository.set_unreachable(session, participant_id=reminder.participant_id, unreachable=True)
             await session.commit()
         self._states.pop(user_id, None)  # the kept participant row would not know

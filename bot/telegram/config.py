@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,6 +25,10 @@ class TelegramSettings:
     webhook_secret: str | None = None
     database_url: str | None = None
     catalogue_path: Path | None = None
+    remind_paused_after: timedelta = timedelta(days=3)
+    remind_month: timedelta | None = None
+    remind_retry_after: timedelta = timedelta(minutes=1)
+    reminders_every: timedelta = timedelta(seconds=15)
 
     @property
     def webhook_path(self) -> str:
@@ -53,4 +58,8 @@ def telegram_settings(settings: Settings) -> TelegramSettings:
         webhook_secret=secret,
         database_url=settings.database_url,
         catalogue_path=settings.citybot_catalogue,
+        remind_paused_after=settings.citybot_remind_paused_after,
+        remind_month=settings.citybot_remind_month,
+        remind_retry_after=settings.citybot_remind_retry_after,
+        reminders_every=settings.citybot_reminders_every,
     )
