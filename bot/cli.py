@@ -26,6 +26,7 @@ from catalogue import Catalogue, CatalogueError, Match
 if TYPE_CHECKING:
     from bot.settings import Settings
     from conversations import Engine
+    from conversations.reminders import ReminderTimes
 
 T = TypeVar("T")
 
@@ -249,6 +250,17 @@ def chat_command(
     )
 
 
+def reminder_times(settings: Settings) -> ReminderTimes:
+    """The reminders' delays from the settings (``CITYBOT_REMIND_*``)."""
+    from conversations.reminders import ReminderTimes
+
+    return ReminderTimes(
+        paused_after=settings.citybot_remind_paused_after,
+        month=settings.citybot_remind_month,
+        retry_after=settings.citybot_remind_retry_after,
+    )
+
+
 def start_console(*, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool) -> None:
     """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
     from bot.console import run_console
@@ -257,7 +269,7 @@ def start_console(*, user: str | None, database_url: str | None, catalogue_path:
     catalogue = load_catalogue(catalogue_path)
 
     async def chat() -> None:
-        async with await open_engine(database_url, catalogue) as engine:
+        async with await open_engine(database_url, catalogue, reminder_times=reminder_times(read_settings())) as engine:
             line = engine.texts.get("console.hint_telegram") if hint else ""
             await run_console(engine, user=user, stdin=sys.stdin, stdout=sys.stdout, hint=line)
 
@@ -274,6 +286,8 @@ workshop_app = typer.Typer(
 )
 app.add_typer(coordinators_app, name="coordinators")
 app.add_typer(workshop_app, name="workshop")
+reminders_app = typer.Typer(help="Reminders: what is due and what was sent, by kind.", no_args_is_help=True)
+app.add_typer(reminders_app, name="reminders")
 
 Who = Annotated[
     str,
@@ -293,7 +307,8 @@ def with_engine(database_url: str | None, catalogue_path: Path | None, job: Call
     catalogue = load_catalogue(catalogue_path or settings.citybot_catalogue)
 
     async def run() -> T:
-        async with await open_engine(database_url or settings.database_url, catalogue) as engine:
+        times = reminder_times(settings)
+        async with await open_engine(database_url or settings.database_url, catalogue, reminder_times=times) as engine:
             return await job(engine)
 
     with exit_on(DatabaseError, NotFound, ValueError, code=2):
@@ -529,3 +544,25 @@ def report_command(
 def main() -> None:
     """Entry point of the `citybot` console script."""
     app()
+
+
+@reminders_app.command("list")
+def reminders_list(database_url: DatabaseOption = None) -> None:
+    """Every reminder, due and sent, by kind: ids and times only (no names, no texts)."""
+    from collections import Counter
+
+    rows = with_engine(database_url, None, lambda engine: engine.reminder_overview())
+    now = datetime.now(UTC)
+    for row in rows:
+        due = "due" if row.due_at <= now and row.state in ("waiting", "upcoming") else ""
+        sent = row.sent_at.isoformat(timespec="seconds") if row.sent_at else "-"
+        typer.echo(
+            f"{row.id or '-':>6}  {row.kind:<7} participant {row.participant_id:<6} "
+            f"due {row.due_at.isoformat(timespec='seconds')}  {row.state:<13} sent {sent} {due}".rstrip()
+        )
+    totals = Counter((str(row.kind), row.state) for row in rows)
+    for kind in sorted({kind for kind, _ in totals}):
+        states = ", ".join(f"{count} {state}" for (of, state), count in sorted(totals.items()) if of == kind)
+        typer.echo(f"{kind}: {states}")
+    if not rows:
+        typer.echo("no reminders")

@@ -122,6 +122,12 @@ class ConsoleChat:
         path.write_bytes(attachment.data)
         return path
 
+    async def show_reminders(self) -> None:
+        """The reminders due for this user (a paused assessment, the next round, a nudge), shown once, at the start."""
+        for reminder in await self.engine.due_reminders(user_id=self.user_id):
+            self.show(list(reminder.replies))
+            await self.engine.reminder_delivered(reminder.id)
+
     def show(self, replies: list[Reply]) -> None:
         question_waits = any(is_question(option) for option in self.options)
         answered = any(reply.replaces_previous for reply in replies)
@@ -173,6 +179,7 @@ async def run_console(
         write(hint + "\n\n")
     write(engine.texts.get("console.banner") + "\n\n")
     await chat.send(chat.message(Kind.COMMAND, "/start"))
+    await chat.show_reminders()
     lines = LineReader(stdin)
     while True:
         write(PROMPT)

@@ -310,6 +310,11 @@ class Engine:
             await session.commit()
         self._states.pop(user_id, None)  # the kept participant row would not know
 
+    async def reminder_overview(self) -> list[reminders.ReminderRow]:
+        """Every reminder, stored or upcoming, for operators (ids and times only)."""
+        async with self._sessions() as session:
+            return await reminders.overview(session, self.reminder_times)
+
     async def export_answers(
         self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
     ) -> list[dict[str, Any]]:

@@ -168,6 +168,47 @@ def paused_values(assessment: Assessment, person: Participant, times: ReminderTi
     }
 
 
+@dataclass(frozen=True, slots=True)
+class ReminderRow:
+    """One reminder as operators see it: ids, kind, when, and where it stands; no names, no texts."""
+
+    id: int | None
+    kind: ReminderKind
+    participant_id: int
+    due_at: datetime
+    state: str
+    """``upcoming`` (an unfinished assessment's, made when due), ``waiting``, ``claimed``, ``delivered``,
+    ``off`` or ``undeliverable``."""
+    sent_at: datetime | None = None
+
+
+async def overview(session: AsyncSession, times: ReminderTimes) -> list[ReminderRow]:
+    """Every reminder, stored or still to be made (an unfinished assessment's), soonest first."""
+    rows = []
+    for reminder in await repository.all_reminders(session):
+        if reminder.off_at is not None:
+            state = "off"
+        elif reminder.undeliverable_at is not None:
+            state = "undeliverable"
+        elif reminder.delivered_at is not None:
+            state = "delivered"
+        elif reminder.sent_at is not None:
+            state = "claimed"
+        else:
+            state = "waiting"
+        rows.append(
+            ReminderRow(reminder.id, reminder.kind, reminder.participant_id, repository.aware(reminder.due_at), state,
+                        repository.aware(reminder.sent_at) if reminder.sent_at else None)
+        )  # fmt: skip
+    far = utcnow() + timedelta(days=36500)
+    for assessment, person in await repository.paused_assessments(
+        session, idle_since=far, user_prefix=None, user_id=None
+    ):
+        due = repository.aware(assessment.updated_at) + times.paused_after
+        rows.append(ReminderRow(None, ReminderKind.PAUSED, person.id or 0, due, "upcoming"))
+    return sorted(rows, key=lambda row: row.due_at)
+
+
 async def _since(session: AsyncSession, reminder: Reminder) -> datetime | None:
     """The date a reminder speaks of: the round it follows (its assessment's finishing)."""
     if reminder.assessment_id is None:
