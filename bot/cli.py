@@ -108,7 +108,13 @@ def default(
     if settings.telegram_bot_token:
         run_telegram(settings)
         return
-    start_console(user=None, database_url=settings.database_url, catalogue_path=settings.citybot_catalogue, hint=True)
+    start_console(
+        user=None,
+        database_url=settings.database_url,
+        catalogue_path=settings.citybot_catalogue,
+        hint=True,
+        min_group_size=settings.citybot_min_group_size,
+    )
 
 
 @app.command("catalogue")
@@ -247,6 +253,7 @@ def chat_command(
         database_url=database_url or settings.database_url,
         catalogue_path=catalogue_path or settings.citybot_catalogue,
         hint=False,
+        min_group_size=settings.citybot_min_group_size,
     )
 
 
@@ -261,7 +268,9 @@ def reminder_times(settings: Settings) -> ReminderTimes:
     )
 
 
-def start_console(*, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool) -> None:
+def start_console(
+    *, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool, min_group_size: int
+) -> None:
     """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
     from bot.console import run_console
     from conversations import DatabaseError, open_engine
@@ -269,7 +278,10 @@ def start_console(*, user: str | None, database_url: str | None, catalogue_path:
     catalogue = load_catalogue(catalogue_path)
 
     async def chat() -> None:
-        async with await open_engine(database_url, catalogue, reminder_times=reminder_times(read_settings())) as engine:
+        times = reminder_times(read_settings())
+        async with await open_engine(
+            database_url, catalogue, min_group_size=min_group_size, reminder_times=times
+        ) as engine:
             line = engine.texts.get("console.hint_telegram") if hint else ""
             await run_console(engine, user=user, stdin=sys.stdin, stdout=sys.stdout, hint=line)
 
@@ -307,8 +319,10 @@ def with_engine(database_url: str | None, catalogue_path: Path | None, job: Call
     catalogue = load_catalogue(catalogue_path or settings.citybot_catalogue)
 
     async def run() -> T:
-        times = reminder_times(settings)
-        async with await open_engine(database_url or settings.database_url, catalogue, reminder_times=times) as engine:
+        url = database_url or settings.database_url
+        async with await open_engine(
+            url, catalogue, min_group_size=settings.citybot_min_group_size, reminder_times=reminder_times(settings)
+        ) as engine:
             return await job(engine)
 
     with exit_on(DatabaseError, NotFound, ValueError, code=2):
@@ -316,10 +330,22 @@ def with_engine(database_url: str | None, catalogue_path: Path | None, job: Call
 
 
 @coordinators_app.command("add")
-def coordinators_add(who: Who, database_url: DatabaseOption = None) -> None:
-    """Make someone a coordinator."""
-    granted = with_engine(database_url, None, lambda engine: engine.coordination.grant(who))
-    typer.echo(f"{who} is {'now' if granted else 'already'} a coordinator")
+def coordinators_add(
+    who: Who,
+    city: Annotated[
+        str | None,
+        typer.Option(
+            "--city",
+            help="Only this city's answers and workshops (repeat the command for more cities); "
+            "without it, every city's.",
+        ),
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Make someone a coordinator, for one city or for all cities (their own workshops always)."""
+    granted = with_engine(database_url, None, lambda engine: engine.coordination.grant(who, city=city))
+    scope = f"for {city}" if city else "for all cities (give --city NAME to limit a grant to one city)"
+    typer.echo(f"{who} is {'now' if granted else 'already'} a coordinator {scope}")
 
 
 @coordinators_app.command("remove")
@@ -345,7 +371,8 @@ def coordinators_list(database_url: DatabaseOption = None) -> None:
             if grant.user_id and grant.username
             else ("waiting for them to write to the bot" if not grant.user_id else "")
         )
-        typer.echo(f"{who:<24} since {grant.granted_at:%Y-%m-%d}  {state}".rstrip())
+        scope = "all cities" if grant.all_cities else ", ".join(grant.cities) or "own workshops only"
+        typer.echo(f"{who:<24} since {grant.granted_at:%Y-%m-%d}  {scope:<20}  {state}".rstrip())
 
 
 BotUsernameOption = Annotated[
@@ -535,7 +562,13 @@ def report_command(
         database_url, catalogue_path, lambda engine: engine.coordination.chart(city=city, workshop=workshop)
     )
     if not any(area.respondents for area in chart.areas):
-        typer.echo(f"error: no answers stored for {city or workshop} yet: nothing to draw", err=True)
+        minimum = read_settings().citybot_min_group_size
+        typer.echo(
+            f"error: no area of {city or workshop} has {minimum} or more people who gave it a stage yet: "
+            "nothing to draw (a chart never shows fewer, so no one's answer can be read from it; "
+            "CITYBOT_MIN_GROUP_SIZE sets the number)",
+            err=True,
+        )
         raise typer.Exit(code=2)
     write_file(output, maturity_chart_png(chart))
     typer.echo(f"{output}: {chart.title}, {chart.subtitle}")

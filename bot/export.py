@@ -6,8 +6,10 @@ engine gives it, or an aware ``datetime``); this module only turns them into fil
 * CSV in UTF-8 with a byte-order mark, so Excel opens accents and non-Latin names correctly;
 * JSON, a list of objects with ISO 8601 times;
 * XLSX (openpyxl, imported only when one is written): an *Answers* sheet with typed cells, a
-  frozen header and filters on, a *Summary* sheet (the median stage per area per city and per
-  workshop, with its spread and respondent counts) and the *Catalogue* sheet.
+  frozen header and filters on, a *Summary* sheet (per city and per workshop, per area: how many
+  gave a stage and how many were not sure, the median stage with its spread, and the next steps
+  with how many of the area's respondents have each: the room's own figures, from
+  :mod:`conversations.group_results`) and the *Catalogue* sheet.
 
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return) are neutralised in CSV with a leading apostrophe (OWASP's advice
@@ -26,7 +28,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from catalogue import Answer, Catalogue, combined_maturity
+from catalogue import Answer, Catalogue
+from catalogue.group_results import group_results
 
 
 class ExportFormat(StrEnum):
@@ -90,12 +93,15 @@ SUMMARY_FIELDS = (
     "area",
     "area_title",
     "respondents",
+    "unsure",
     "median_stage",
     "lowest_stage",
     "highest_stage",
     "next_actions",
 )
-"""The Summary sheet: per city and per workshop (``group``), per area, the combined stage."""
+"""The Summary sheet: per city and per workshop (``group``), per area, the group results. ``respondents``
+gave a stage; ``unsure`` said "Not sure"; ``next_actions`` lists ``CODE (n)``, n of the area's respondents."""
+COUNT_FIELDS = ("participants", "respondents", "unsure")
 CATALOGUE_FIELDS = ("code", "domain", "domain_name", "area", "area_title", "stage", "stage_name", "title")
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -162,11 +168,13 @@ def iso_utc(moment: datetime) -> str:
 def summary_rows(
     rows: Iterable[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = ""
 ) -> list[dict[str, Any]]:
-    """Per city, then per workshop, per area: respondents and the median stage with its spread.
+    """Per city, then per workshop, per area: respondents, unsure, the median stage with its spread, next steps.
 
-    Built from the exported rows themselves with :func:`catalogue.combined_maturity`, each
-    participant counted once with their latest answer per action, so the Summary always agrees
-    with the Answers sheet it comes with. Answers to actions the catalogue does not have are left out.
+    Built from the exported rows themselves with :func:`conversations.group_results.group_results`
+    (the room's computation), each participant counted once with their latest answer per action,
+    so the Summary always agrees with the Answers sheet it comes with and with the room. The
+    export holds the answers themselves, as participants consented, so no group is too small
+    here (``min_group_size=1``). Answers to actions the catalogue does not have are left out.
     """
     groups: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = {}
     for row in rows:
@@ -184,9 +192,9 @@ def summary_rows(
 
     summary: list[dict[str, Any]] = []
     for (group, name), people in sorted(groups.items(), key=lambda item: (item[0][0] != "city", item[0][1])):
-        combined = combined_maturity(catalogue, [latest_answers(answers) for answers in people.values()])
+        combined = group_results(catalogue, [latest_answers(answers) for answers in people.values()], min_group_size=1)
         for area in catalogue.areas:
-            state = combined[area.code]
+            state = combined.areas[area.code]
             summary.append(
                 {
                     "group": group,
@@ -195,10 +203,11 @@ def summary_rows(
                     "area": area.code,
                     "area_title": area.title,
                     "respondents": state.respondents,
+                    "unsure": state.unsure,
                     "median_stage": stage(state.median) if state.respondents else "",
                     "lowest_stage": stage(state.lowest) if state.respondents else "",
                     "highest_stage": stage(state.highest) if state.respondents else "",
-                    "next_actions": " ".join(action.code for action in state.next_actions),
+                    "next_actions": ", ".join(f"{step.action.code} ({step.count})" for step in state.next_steps),
                 }
             )
     return summary
@@ -242,7 +251,7 @@ def xlsx_bytes(rows: Sequence[Mapping[str, Any]], *, catalogue: Catalogue, not_s
     _table(answers, ANSWER_COLUMNS, rows)
     summary = workbook.create_sheet("Summary")
     summary_columns = tuple(
-        Column(name, int if name in ("participants", "respondents") else str, 36 if name == "area_title" else 14)
+        Column(name, int if name in COUNT_FIELDS else str, 36 if name == "area_title" else 14)
         for name in SUMMARY_FIELDS
     )
     _table(summary, summary_columns, summary_rows(rows, catalogue=catalogue, not_started=not_started))

@@ -23,6 +23,8 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 DEFAULT_WEBHOOK_LISTEN = "0.0.0.0"  # noqa: S104 - a webhook server must be reachable from the proxy in front of it
 DEFAULT_WEBHOOK_PORT = 8443
+DEFAULT_MIN_GROUP_SIZE = 3
+"""As ``conversations.group_results.MIN_GROUP_SIZE``: with two, each would read the other's answers."""
 
 
 class ConfigError(ValueError):
@@ -71,6 +73,11 @@ class Settings(BaseSettings):
         None,
         description="your own catalogue YAML file instead of the packaged SMR model "
         "(check it first with citybot catalogue --check FILE)",
+    )
+    citybot_min_group_size: int = Field(
+        DEFAULT_MIN_GROUP_SIZE,
+        description="fewest people a combined or workshop figure (a stage, a spread, a count) may come from, "
+        f"so no one's answer can be read from it (default {DEFAULT_MIN_GROUP_SIZE})",
     )
 
     telegram_bot_username: str | None = Field(
@@ -149,6 +156,14 @@ class Settings(BaseSettings):
         text = str(port).strip()
         if not text.isdigit() or not 0 < int(text) < 65536:
             raise ValueError(f"must be a port number between 1 and 65535, not {text!r}")
+        return int(text)
+
+    @field_validator("citybot_min_group_size", mode="before")
+    @classmethod
+    def check_group_size(cls, size: object) -> object:
+        text = str(size).strip()
+        if not text.isdigit() or not 0 < int(text) <= 1000:
+            raise ValueError(f"must be a whole number of people between 1 and 1000, not {text!r}")
         return int(text)
 
     @field_validator("webhook_secret")

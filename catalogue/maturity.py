@@ -26,6 +26,8 @@ class Answer(StrEnum):
     IN_PROGRESS = "in_progress"
     NOT_YET = "not_yet"
     UNKNOWN = "unknown"
+    OPEN = "open"
+    """Not done, and not asked: a quick check-in placed the area below this action's stage."""
 
 
 Answers = Mapping[str, Answer]
@@ -118,11 +120,12 @@ def next_actions(catalogue: Catalogue, answers: Answers) -> dict[str, list[Actio
 def answers_for_stage(catalogue: Catalogue, area: str, stage_reached: str | None) -> dict[str, Answer]:
     """The answers implied by saying "this area has reached stage X" (quick check-in).
 
-    Every action up to and including that stage is done; the rest is not yet.
+    Every action up to and including that stage is done; the rest is open, not asked
+    (:attr:`Answer.OPEN`): the official said the next stage is not complete, not which of its actions are missing.
     """
     order = catalogue.stage(stage_reached).order if stage_reached else -1
     return {
-        action.code: Answer.DONE if catalogue.stage(action.stage).order <= order else Answer.NOT_YET
+        action.code: Answer.DONE if catalogue.stage(action.stage).order <= order else Answer.OPEN
         for action in catalogue.actions_of(area)
     }
 

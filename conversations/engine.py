@@ -31,6 +31,7 @@ from conversations.choices import parse_choice
 from conversations.coordination import Coordination
 from conversations.flows import ask
 from conversations.flows import help as help_flow
+from conversations.group_results import MIN_GROUP_SIZE
 from conversations.messages import Incoming, Kind, Reply
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.storage import database, repository
@@ -69,16 +70,19 @@ class Engine:
         catalogue: Catalogue,
         *,
         serialise: bool = True,
+        min_group_size: int = MIN_GROUP_SIZE,
         reminder_times: reminders.ReminderTimes | None = None,
     ) -> None:
         self.db = db
         self.catalogue = catalogue
+        self.min_group_size = min_group_size
+        """The fewest people a group figure may come from (``CITYBOT_MIN_GROUP_SIZE``)."""
         self.reminder_times = reminder_times or reminders.ReminderTimes()
         """How long each kind of reminder waits (settings shorten them for trials)."""
         self.texts = Texts.load()
         self._texts: dict[str, Texts] = {self.texts.language: self.texts}
         self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
-        self.coordination = Coordination(self._sessions, catalogue, self.texts)
+        self.coordination = Coordination(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """What the server's command line does for coordinators: grants, workshops, exports, reports."""
         self._writer = asyncio.Lock() if serialise else None
         self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -195,11 +199,16 @@ class Engine:
                 assessment=state.assessment,
                 answers=state.answers,
                 reminder_times=self.reminder_times,
+                min_group_size=self.min_group_size,
             )
             replies = await route(turn)
             if incoming.update_id is not None:
                 to_keep = outbox.encode(replies) if incoming.outbox and replies else None
-                if not await repository.claim_update(session, update_id=incoming.update_id, replies=to_keep):
+                whose = None if turn.forgotten else incoming.user_id
+                claimed = await repository.claim_update(
+                    session, update_id=incoming.update_id, replies=to_keep, user_id=whose
+                )
+                if not claimed:
                     await session.rollback()
                     return await self._redelivered(session, incoming)
             clearing = set(self._sent)
@@ -208,6 +217,8 @@ class Engine:
             await session.commit()
             self._sent -= clearing
             self._keep_state(incoming.user_id, turn)
+            if turn.forgotten:  # /forget: nothing of theirs may stay readable in the file or its WAL
+                await database.wipe_deleted(self.db)
             return replies
 
     def _keep_state(self, user_id: str, turn: Turn) -> None:
@@ -329,11 +340,13 @@ async def open_engine(
     database_url: str | None = None,
     catalogue: Catalogue | None = None,
     *,
+    min_group_size: int = MIN_GROUP_SIZE,
     reminder_times: reminders.ReminderTimes | None = None,
 ) -> Engine:
     """A ready engine: the database created or migrated to the newest schema, the catalogue loaded.
 
-    ``database_url`` (citybot's settings pass ``DATABASE_URL``) defaults to an SQLite file in the user's data directory.
+    ``database_url`` (citybot's settings pass ``DATABASE_URL``) defaults to an SQLite file in the user's data directory;
+    ``min_group_size`` (``CITYBOT_MIN_GROUP_SIZE``) is the fewest people a group figure may come from.
     Raises :class:`DatabaseError` (one line, password hidden) when the URL is malformed or names an
     unsupported database, or the database cannot be reached or used.
     """
@@ -350,7 +363,13 @@ async def open_engine(
         if problem is not None:
             raise problem from error
         raise
-    return Engine(db, catalogue or Catalogue.load(), serialise=database.is_sqlite(url), reminder_times=reminder_times)
+    return Engine(
+        db,
+        catalogue or Catalogue.load(),
+        serialise=database.is_sqlite(url),
+        min_group_size=min_group_size,
+        reminder_times=reminder_times,
+    )
 
 
 async def route(turn: Turn) -> list[Reply]:

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
 from conversations.choices import question_choice
+from conversations.group_results import MIN_GROUP_SIZE
 from conversations.messages import Incoming, Option, Reply
 from conversations.reminders import ReminderTimes
 from conversations.storage import repository
@@ -50,6 +51,10 @@ class Turn:
     """How long reminders wait (settings), for what ``/reminders`` and the next round's rhythm say."""
     handed_to: str | None = None
     handed_argument: str = ""
+    min_group_size: int = MIN_GROUP_SIZE
+    """The fewest people a group figure may come from (the engine's setting)."""
+    forgotten: bool = False
+    """The participant's data was deleted in this update: the engine stores nothing of theirs with it."""
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 
     def __post_init__(self, answers: repository.AnswerSheet | None) -> None:
@@ -166,9 +171,10 @@ class Turn:
         return repository.ParticipantState(participant, conversation, assessment, answers, city)
 
     def forget_participant(self) -> None:
-        """After the participant's data is deleted: nothing about them is left to use."""
+        """After the participant's data is deleted: nothing about them is left to use, nor kept with the update."""
         self.participant = self.conversation = self.assessment = None
         self._sheets.clear()
+        self.forgotten = True
 
     async def _sheet(self, assessment: Assessment) -> repository.AnswerSheet:
         assert assessment.id is not None

@@ -143,7 +143,12 @@ def run_bot(settings: TelegramSettings) -> None:
             retry_after=settings.remind_retry_after,
         )
         engine = loop.run_until_complete(
-            open_engine(database_url=settings.database_url, catalogue=catalogue, reminder_times=times)
+            open_engine(
+                database_url=settings.database_url,
+                catalogue=catalogue,
+                min_group_size=settings.min_group_size,
+                reminder_times=times,
+            )
         )
     except BaseException:
         loop.close()  # e.g. DatabaseError: the CLI reports it in one line; leave no loop behind

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.settings import DEFAULT_WEBHOOK_LISTEN, DEFAULT_WEBHOOK_PORT, ConfigError, Settings
+from bot.settings import DEFAULT_MIN_GROUP_SIZE, DEFAULT_WEBHOOK_LISTEN, DEFAULT_WEBHOOK_PORT, ConfigError, Settings
 
 __all__ = ["ConfigError", "TelegramSettings", "telegram_settings"]
 
@@ -29,6 +29,7 @@ class TelegramSettings:
     remind_month: timedelta | None = None
     remind_retry_after: timedelta = timedelta(minutes=1)
     reminders_every: timedelta = timedelta(seconds=15)
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
 
     @property
     def webhook_path(self) -> str:
@@ -62,4 +63,5 @@ def telegram_settings(settings: Settings) -> TelegramSettings:
         remind_month=settings.citybot_remind_month,
         remind_retry_after=settings.citybot_remind_retry_after,
         reminders_every=settings.citybot_reminders_every,
+        min_group_size=settings.citybot_min_group_size,
     )

@@ -57,11 +57,17 @@ async def summary(turn: Turn) -> list[Reply]:
     moves = rounds.changes(catalogue, past, answers)
     if past.baseline is not None and moves:
         lines.append(turn.t("rounds.compared", date=day(past.baseline.finished_at), number=past.baseline.number))
+    implied = await repository.implied_codes(
+        turn.session, participant=turn.participant, city_id=turn.participant.city_id
+    )
     buttons: list[Option] = []
     for domain in catalogue.domains:
         lines += ["", turn.t("results.domain", code=domain.code, name=domain.name)]
         for area in catalogue.areas_of(domain.code):
-            lines.append(area_line(turn, maturity[area.code], answers) + change_words(turn, moves.get(area.code)))
+            given = [a.code for a in catalogue.actions_of(area.code) if a.code in answers]
+            by_checkin = bool(given) and all(code in implied for code in given)  # a stage picked, not asked
+            change = change_words(turn, moves.get(area.code))
+            lines.append(area_line(turn, maturity[area.code], answers, implied=by_checkin, change=change))
         actions = recommended[domain.code]
         if not actions:
             lines.append(turn.t("results.domain_complete"))
@@ -141,23 +147,31 @@ def stage_words(turn: Turn, state: AreaMaturity, answers: dict[str, Answer], *, 
     )
 
 
-def area_line(turn: Turn, state: AreaMaturity, answers: dict[str, Answer]) -> str:
-    """One area: a bar of the stage reached out of the model's stages, the same in words, missing stages named."""
+def area_line(
+    turn: Turn, state: AreaMaturity, answers: dict[str, Answer], *, implied: bool = False, change: str = ""
+) -> str:
+    """One area: a bar of the stage reached out of the model's stages, the same in words, missing stages named.
+
+    ``implied``: every answer of the area comes from a check-in's stage, and the line says so;
+    ``change``: what changed since the previous round (:func:`change_words`).
+    """
     catalogue = turn.catalogue
     positions = {stage.code: number for number, stage in enumerate(catalogue.stages, start=1)}
     reached = positions[state.stage_reached] if state.stage_reached else 0
-    line = turn.t(
-        "results.area",
-        area=state.area,
-        bar=progress_bar(turn, reached, len(catalogue.stages), len(catalogue.stages)),
-        stage=stage_words(turn, state, answers),
-    )
+    words = stage_words(turn, state, answers)
     own = {stage.code for stage in catalogue.stages_of(state.area)}
     missing = [stage.name for stage in catalogue.stages if stage.code not in own]
     if missing:
         names = ", ".join(missing[:-1]) + (turn.t("results.or") if len(missing) > 1 else "") + missing[-1]
-        line += turn.t("results.missing_stages", stages=names)
-    return line
+        words += turn.t("results.missing_stages", stages=names)
+    return turn.t(
+        "results.area",
+        area=state.area,
+        bar=progress_bar(turn, reached, len(catalogue.stages), len(catalogue.stages)),
+        stage=words,
+        implied=turn.t("implied.area") if implied else "",
+        change=change,
+    )
 
 
 def maturity_chart(

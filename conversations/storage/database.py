@@ -229,7 +229,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros, not left readable
     cursor.close()
+
+
+async def wipe_deleted(engine: AsyncEngine) -> None:
+    """After a deletion that must leave nothing readable (``/forget``): copy the WAL into the file and empty it.
+
+    With ``secure_delete`` on, the deleted rows are zeros in the pages written; the old pages
+    stay in the WAL until a checkpoint, which ``TRUNCATE`` makes complete and follows by
+    truncating the WAL to nothing. PostgreSQL needs nothing here (its VACUUM reclaims space).
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

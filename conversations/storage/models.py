@@ -198,16 +198,52 @@ class AskedQuestion(SQLModel, table=True):
 
 
 class Coordinator(SQLModel, table=True):
-    """Someone allowed to run workshops and to see and export everyone's answers, granted on the server.
+    """Someone allowed to run workshops, granted on the server, for all cities or for the cities listed.
 
     Granted by user id (``telegram:42``) or by Telegram ``username`` (lower case, no ``@``): such a
     grant waits with no ``user_id`` until that user writes to the bot, and is then bound to them.
+    A coordinator sees, closes and exports the workshops they opened or were added to, and the
+    answers of the cities granted (:class:`CoordinatorCity`), or of every city with ``all_cities``.
     """
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: str | None = Field(default=None, unique=True, index=True)
     username: str | None = Field(default=None, index=True)
     granted_at: datetime = _time()
+    all_cities: bool = True
+
+
+class CoordinatorCity(SQLModel, table=True):
+    """A city whose answers a coordinator may see and export (``citybot coordinators add @x --city Gent``)."""
+
+    __tablename__ = "coordinator_city"
+    __table_args__ = (UniqueConstraint("coordinator_id", "city_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    coordinator_id: int = _owner("coordinator")
+    city_id: int = _owner("city")
+
+
+class WorkshopCoordinator(SQLModel, table=True):
+    """A colleague added to run a workshop too (``/workshop CODE add @name``), by user id or by username."""
+
+    __tablename__ = "workshop_coordinator"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = _owner("workshop")
+    user_id: str | None = Field(default=None, index=True)
+    username: str | None = Field(default=None, index=True)
+    added_at: datetime = _time()
+
+
+class JoinAttempt(SQLModel, table=True):
+    """A workshop code tried that does not exist: a few a minute per person, so codes cannot be guessed."""
+
+    __tablename__ = "join_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = _owner("participant")
+    tried_at: datetime = _time()
 
 
 class Workshop(SQLModel, table=True):
@@ -282,5 +318,7 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: str = Field(primary_key=True)
     processed_at: datetime = _time()
+    user_id: str | None = Field(default=None, index=True)
+    """Whose update it was, so that ``/forget`` deletes its record and any reply kept for it."""
     replies: list[Any] | None = Field(default=None, sa_type=JSON)
     """The outbox: the update's replies (``conversations.outbox``) until the adapter has sent them."""

@@ -33,6 +33,8 @@ from conversations.storage.models import (
     City,
     Conversation,
     Coordinator,
+    CoordinatorCity,
+    JoinAttempt,
     Membership,
     Note,
     Participant,
@@ -40,6 +42,7 @@ from conversations.storage.models import (
     Reminder,
     ReminderKind,
     Workshop,
+    WorkshopCoordinator,
     WorkshopStatus,
     utcnow,
 )
@@ -56,14 +59,17 @@ CITY_TYPO_SHORT = 5
 # --- processed updates -----------------------------------------------------------------------
 
 
-async def claim_update(session: AsyncSession, *, update_id: str, replies: list[Any] | None = None) -> bool:
+async def claim_update(
+    session: AsyncSession, *, update_id: str, replies: list[Any] | None = None, user_id: str | None = None
+) -> bool:
     """Mark an update as processed, with its outbox (``replies``); ``False`` when it already was (a redelivery).
 
     One ``INSERT ... ON CONFLICT DO NOTHING``: no read first, and no error when another
     process claimed the same id a moment earlier (PostgreSQL makes this one wait for it).
+    ``user_id`` says whose update it was, so that ``/forget`` deletes the record and its outbox.
     """
     statement = _claim_statement(session.get_bind().dialect.name)
-    params = {"b_update_id": update_id, "b_processed_at": utcnow(), "b_replies": replies}
+    params = {"b_update_id": update_id, "b_processed_at": utcnow(), "b_replies": replies, "b_user_id": user_id}
     result = await session.exec(statement, params=params)  # type: ignore[call-overload]
     return bool(result.rowcount == 1)
 
@@ -80,6 +86,7 @@ def _claim_statement(dialect: str) -> Any:
         "update_id": bindparam("b_update_id"),
         "processed_at": bindparam("b_processed_at"),
         "replies": bindparam("b_replies", type_=JSON(none_as_null=True)),  # no outbox: NULL, as when emptied
+        "user_id": bindparam("b_user_id", type_=String()),
     }
     return upsert(table).values(values).on_conflict_do_nothing()
 
@@ -227,7 +234,9 @@ def set_role(session: AsyncSession, *, participant: Participant, role: str) -> N
 async def delete_participant(session: AsyncSession, *, participant: Participant) -> None:
     """Delete a participant and, through the foreign keys' cascades, everything that is theirs.
 
-    Their workshop memberships go with them; a workshop they opened stays, without their id.
+    Their workshop memberships go with them; a workshop they opened stays, without their id. The
+    records of their updates go too, with any reply kept for sending (a failed send of ``/mydata``
+    holds everything), and so does their city when nothing else refers to it any more.
     """
     for instance in list(session):
         if not isinstance(instance, City):
@@ -235,6 +244,25 @@ async def delete_participant(session: AsyncSession, *, participant: Participant)
     await session.exec(delete(Participant).where(col(Participant.id) == participant.id))  # type: ignore[call-overload]
     opened = update(Workshop).where(col(Workshop.created_by) == participant.user_id).values(created_by=None)
     await session.exec(opened)  # type: ignore[call-overload]
+    await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.user_id) == participant.user_id))  # type: ignore[call-overload]
+    await session.exec(delete(WorkshopCoordinator).where(col(WorkshopCoordinator.user_id) == participant.user_id))  # type: ignore[call-overload]
+    if participant.city_id is not None:
+        await _drop_city_if_unused(session, city_id=participant.city_id)
+
+
+async def _drop_city_if_unused(session: AsyncSession, *, city_id: int) -> None:
+    """Delete a city no participant, assessment, workshop or grant refers to (its name alone could say who)."""
+    for model, column in (
+        (Participant, Participant.city_id),
+        (Assessment, Assessment.city_id),
+        (Workshop, Workshop.city_id),
+        (CoordinatorCity, CoordinatorCity.city_id),
+    ):
+        if (await session.exec(select(func.count()).select_from(model).where(col(column) == city_id))).one():
+            return
+    city = await session.get(City, city_id)
+    if city is not None:
+        await session.delete(city)
 
 
 # --- cities ----------------------------------------------------------------------------------
@@ -456,6 +484,35 @@ async def answer_histories(session: AsyncSession, *, participant: Participant) -
     return histories
 
 
+async def participant_notes(session: AsyncSession, *, participant: Participant) -> list[Note]:
+    """Every note of the participant, also those added to an action before (or without) answering it."""
+    query = (
+        select(Note)
+        .join(Assessment, col(Assessment.id) == col(Note.assessment_id))
+        .where(Assessment.participant_id == participant.id)
+        .order_by(col(Note.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def memberships_of(session: AsyncSession, *, participant: Participant) -> list[tuple[Membership, Workshop]]:
+    """The workshops the participant joined, with when, oldest first."""
+    query = (
+        select(Membership, Workshop)
+        .join(Workshop, col(Workshop.id) == col(Membership.workshop_id))
+        .where(Membership.participant_id == participant.id)
+        .order_by(col(Membership.id))
+    )
+    return [(membership, workshop) for membership, workshop in (await session.exec(query)).all()]
+
+
+async def kept_replies(session: AsyncSession, *, user_id: str) -> list[ProcessedUpdate]:
+    """The user's updates whose replies are still kept for sending (a send that failed, or not yet reported)."""
+    query = select(ProcessedUpdate).where(col(ProcessedUpdate.user_id) == user_id)
+    updates = (await session.exec(query.order_by(col(ProcessedUpdate.processed_at)))).all()
+    return [update for update in updates if update.replies]  # an emptied outbox may read back as JSON null
+
+
 async def current_answers(
     session: AsyncSession, *, participant: Participant
 ) -> dict[str, tuple[AnswerRecord, Assessment]]:
@@ -485,6 +542,18 @@ async def current_values(session: AsyncSession, *, participant: Participant) -> 
         .order_by(col(AnswerRecord.answered_at), col(AnswerRecord.id))
     )
     return {code: (value, city) for code, value, city in (await session.exec(query)).all()}
+
+
+async def implied_codes(session: AsyncSession, *, participant: Participant, city_id: int | None) -> set[str]:
+    """The actions whose most recent answer (for this city) a quick check-in implied rather than the person gave."""
+    query = (
+        select(AnswerRecord.action_code, Assessment.kind)
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.participant_id == participant.id, Assessment.city_id == city_id)
+        .order_by(col(AnswerRecord.answered_at), col(AnswerRecord.id))
+    )
+    kinds = {code: kind for code, kind in (await session.exec(query)).all()}
+    return {code for code, kind in kinds.items() if kind == AssessmentKind.CHECKIN}
 
 
 async def add_note(session: AsyncSession, *, assessment: Assessment, code: str, text: str) -> Note:
@@ -569,13 +638,44 @@ async def questions_of(session: AsyncSession, *, participant: Participant) -> li
 # --- coordinators ----------------------------------------------------------------------------
 
 
-async def grant_coordinator(session: AsyncSession, *, user_id: str | None = None, username: str | None = None) -> bool:
-    """Make someone a coordinator, by user id or by Telegram username; ``False`` if they already were."""
-    if (await _grants(session, user_id=user_id, username=username)) is not None:
-        return False
-    session.add(Coordinator(user_id=user_id, username=username))
-    await session.flush()
-    return True
+async def grant_coordinator(
+    session: AsyncSession, *, user_id: str | None = None, username: str | None = None, city: City | None = None
+) -> bool:
+    """Make someone a coordinator, by user id or by Telegram username; ``False`` if the grant was there already.
+
+    Without a city the grant is for every city; with one, that city is added to the grant (a
+    grant for every city stays one).
+    """
+    grant = await _grants(session, user_id=user_id, username=username)
+    new = grant is None
+    if grant is None:
+        grant = Coordinator(user_id=user_id, username=username, all_cities=city is None)
+        session.add(grant)
+        await session.flush()
+    elif city is None:
+        new = not grant.all_cities
+        grant.all_cities = True
+        session.add(grant)
+    if city is not None:
+        query = select(CoordinatorCity).where(
+            CoordinatorCity.coordinator_id == grant.id, CoordinatorCity.city_id == city.id
+        )
+        if (await session.exec(query)).first() is None:
+            session.add(CoordinatorCity(coordinator_id=grant.id or 0, city_id=city.id or 0))
+            await session.flush()
+            new = True
+    return new
+
+
+async def granted_cities(session: AsyncSession, *, coordinator: Coordinator) -> list[City]:
+    """The cities a coordinator's grant lists (by name), whatever ``all_cities`` says."""
+    query = (
+        select(City)
+        .join(CoordinatorCity, col(CoordinatorCity.city_id) == col(City.id))
+        .where(CoordinatorCity.coordinator_id == coordinator.id)
+        .order_by(col(City.name))
+    )
+    return list((await session.exec(query)).all())
 
 
 async def revoke_coordinator(session: AsyncSession, *, user_id: str | None = None, username: str | None = None) -> bool:
@@ -605,20 +705,105 @@ async def coordinators(session: AsyncSession) -> list[Coordinator]:
 
 async def is_coordinator(session: AsyncSession, *, user_id: str, username: str | None) -> bool:
     """Whether this user may coordinate; a pending grant to their username is bound to them on the way."""
+    return await coordinator_grant(session, user_id=user_id, username=username) is not None
+
+
+async def coordinator_grant(session: AsyncSession, *, user_id: str, username: str | None) -> Coordinator | None:
+    """This user's coordinator grant, if any; a pending grant to their username (any case) is bound to them."""
     query = select(Coordinator).where(col(Coordinator.user_id) == user_id)
     if username:
         query = select(Coordinator).where(
             (col(Coordinator.user_id) == user_id)
-            | (col(Coordinator.user_id).is_(None) & (col(Coordinator.username) == username))
+            | (col(Coordinator.user_id).is_(None) & (col(Coordinator.username) == username.lower()))
         )
     grants = list((await session.exec(query)).all())
     if not grants:
+        return None
+    bound = next((grant for grant in grants if grant.user_id == user_id), None)
+    if bound is None:
+        bound = grants[0]
+        bound.user_id = user_id
+        session.add(bound)
+    return bound
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinatorScope:
+    """What a coordinator may see: every city, or the cities granted, plus the workshops they run."""
+
+    user_id: str
+    username: str | None
+    all_cities: bool
+    city_ids: frozenset[int]
+
+
+async def coordinator_scope(session: AsyncSession, *, user_id: str, username: str | None) -> CoordinatorScope | None:
+    """The coordinator's scope; ``None`` for someone who is not a coordinator."""
+    grant = await coordinator_grant(session, user_id=user_id, username=username)
+    if grant is None:
+        return None
+    cities = frozenset(city.id or 0 for city in await granted_cities(session, coordinator=grant))
+    return CoordinatorScope(user_id, username.lower() if username else None, grant.all_cities, cities)
+
+
+async def runs_workshop(session: AsyncSession, *, scope: CoordinatorScope, workshop: Workshop) -> bool:
+    """Whether the coordinator may see, close and export this workshop: theirs, added to, or of a city granted."""
+    if scope.all_cities or workshop.created_by == scope.user_id:
+        return True
+    if workshop.city_id is not None and workshop.city_id in scope.city_ids:
+        return True
+    who = col(WorkshopCoordinator.user_id) == scope.user_id
+    if scope.username:
+        who = who | (col(WorkshopCoordinator.username) == scope.username)
+    query = select(WorkshopCoordinator.id).where(WorkshopCoordinator.workshop_id == workshop.id, who)
+    return (await session.exec(query)).first() is not None
+
+
+async def add_workshop_coordinator(
+    session: AsyncSession, *, workshop: Workshop, user_id: str | None = None, username: str | None = None
+) -> bool:
+    """Add a colleague to run a workshop (by user id or username); ``False`` if they were added before."""
+    column, value = (WorkshopCoordinator.user_id, user_id) if user_id else (WorkshopCoordinator.username, username)
+    query = select(WorkshopCoordinator.id).where(WorkshopCoordinator.workshop_id == workshop.id, col(column) == value)
+    if (await session.exec(query)).first() is not None:
         return False
-    if not any(grant.user_id == user_id for grant in grants):
-        grant = grants[0]
-        grant.user_id = user_id
-        session.add(grant)
+    session.add(WorkshopCoordinator(workshop_id=workshop.id or 0, user_id=user_id, username=username))
+    await session.flush()
     return True
+
+
+async def workshop_coordinators(session: AsyncSession, *, workshop: Workshop) -> list[WorkshopCoordinator]:
+    query = select(WorkshopCoordinator).where(WorkshopCoordinator.workshop_id == workshop.id)
+    return list((await session.exec(query.order_by(col(WorkshopCoordinator.id)))).all())
+
+
+async def coordinated_workshops(session: AsyncSession, *, user_id: str) -> list[Workshop]:
+    """The workshops someone opened or was added to by user id (for ``/mydata``)."""
+    added = select(WorkshopCoordinator.workshop_id).where(WorkshopCoordinator.user_id == user_id)
+    query = select(Workshop).where((col(Workshop.created_by) == user_id) | col(Workshop.id).in_(added))
+    return list((await session.exec(query.order_by(col(Workshop.id)))).all())
+
+
+# --- wrong join codes ---------------------------------------------------------------------------
+
+
+async def join_misses(session: AsyncSession, *, participant: Participant, since: datetime) -> list[datetime]:
+    """When this participant tried workshop codes that do not exist, from ``since`` on (oldest first)."""
+    query = (
+        select(JoinAttempt.tried_at)
+        .where(JoinAttempt.participant_id == participant.id, col(JoinAttempt.tried_at) >= since)
+        .order_by(col(JoinAttempt.tried_at))
+    )
+    return [aware(moment) for moment in (await session.exec(query)).all()]
+
+
+async def record_join_miss(session: AsyncSession, *, participant: Participant, older_than: datetime) -> None:
+    """Count a wrong code; the participant's misses before ``older_than`` are dropped on the way."""
+    stale = delete(JoinAttempt).where(
+        col(JoinAttempt.participant_id) == participant.id, col(JoinAttempt.tried_at) < older_than
+    )
+    await session.exec(stale)  # type: ignore[call-overload]
+    session.add(JoinAttempt(participant_id=participant.id or 0))
 
 
 # --- workshops -------------------------------------------------------------------------------

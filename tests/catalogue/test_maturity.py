@@ -106,9 +106,9 @@ def test_a_stage_picked_in_the_check_in_implies_every_action_up_to_it(smr: Catal
     answers = answers_for_stage(smr, "P1", "M")
     assert area_maturity(smr, "P1", answers).stage_reached == "M"
     assert answers["P1S1"] == Answer.DONE and answers["P1M3"] == Answer.DONE
-    assert answers["P1A1"] == Answer.NOT_YET
+    assert answers["P1A1"] == Answer.OPEN  # open, not asked: never a "Not yet" the official did not give
     nothing = answers_for_stage(smr, "P1", None)
-    assert set(nothing.values()) == {Answer.NOT_YET}
+    assert set(nothing.values()) == {Answer.OPEN}
     assert area_maturity(smr, "P1", nothing).stage_reached is None
 
 

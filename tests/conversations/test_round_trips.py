@@ -183,5 +183,5 @@ async def test_check_in_again_on_an_area_records_what_changed(engine: Engine, ca
     assert {code for code, value in values.items() if value == "done"} == starting
     changes = [(c.previous, c.value) for c in await rows(engine, AnswerChange)]
     moderate_only = len(catalogue.actions_of("L1", "M"))
-    assert changes.count(("done", "not_yet")) == moderate_only  # the Moderate actions, and only they, changed back
+    assert changes.count(("done", "open")) == moderate_only  # the Moderate actions, and only they, changed back
     assert len(changes) == len(catalogue.actions_of("L1")) + moderate_only

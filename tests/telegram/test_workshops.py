@@ -36,6 +36,7 @@ async def onboard(chat: TelegramChat, city: str = "Gent") -> None:
 async def test_a_workshop_from_its_qr_code_to_the_exported_workbook(
     application: Application, api: FakeBotApi, engine: Engine, catalogue: Catalogue, chat: TelegramChat
 ) -> None:
+    engine.min_group_size = 1  # one participant, and the room still shows its figures and chart
     await engine.coordination.grant(f"telegram:{USER_ID}")
     await onboard(chat)
     [card] = await chat.send("/workshop new Spring day")
@@ -98,3 +99,31 @@ async def test_forged_buttons_from_an_official_get_the_refusal_and_nothing_else(
     assert not api.calls_to("sendDocument", "sendPhoto")[before:]
     [workshop] = await engine.coordination.workshops()
     assert workshop.status == "open"
+
+
+async def test_a_coordinator_of_one_city_is_refused_another_citys_export(
+    application: Application, api: FakeBotApi, engine: Engine, catalogue: Catalogue, chat: TelegramChat
+) -> None:
+    await engine.coordination.grant(f"telegram:{USER_ID}", city="Gent")
+    await onboard(chat, "Gent")
+    await chat.send("/workshop new Gent day")
+    antwerp = await engine.coordination.create_workshop("Antwerp day", city="Antwerpen")  # opened on the server
+    participant = TelegramChat(application, api, user_id=PARTICIPANT)
+    await participant.send(f"/start ws_{antwerp.code}")
+    await participant.press("onboarding.agree")
+    await participant.send("Antwerpen")
+    await participant.press("onboarding.roles.resilience")
+    await participant.press(catalogue.stage("M").name)
+
+    [refusal] = await chat.send(f"/export {antwerp.code}")
+    assert chat.shows(refusal, "workshop.unknown", code=antwerp.code, whole=True)
+    for data in (f"ex:xlsx:{antwerp.code}", f"we:{antwerp.code}", f"wr:{antwerp.code}"):
+        update = make_callback_update(data, message=chat.messages_with_buttons()[0], bot=application.bot)
+        pressed = await chat.deliver(update)
+        sent = [call for call in pressed if call.method in ("sendMessage", "editMessageText")]
+        assert not any(call.method == "sendDocument" for call in pressed), data
+        assert sent and chat.shows(sent[-1], "workshop.unknown", code=antwerp.code, whole=True), data
+    await chat.send("/export")  # the answers of the city granted (none yet), nothing of Antwerp's
+    sent = await chat.press("export.json")
+    assert not any(call.method == "sendDocument" for call in sent)
+    assert chat.shows(sent[-1], "export.empty", scope=chat.t("workshop_team.scope_cities", cities="Gent"))
