@@ -69,6 +69,7 @@ ANSWER_COLUMNS = (
     Column("workshop_name", str, 20),
     Column("assessment", int, 11),
     Column("assessment_kind", str, 10),
+    Column("round", int, 7),
     Column("domain", str, 8),
     Column("area", str, 6),
     Column("area_title", str, 36),

@@ -199,6 +199,7 @@ async def export_rows(
     ``implied`` marks the answers a quick check-in implied from the stage picked.
     """
     facts = await repository.answer_facts(session, city=city, workshop=workshop, since=since)
+    rounds = await repository.round_numbers(session, participant_ids={fact.participant.id or 0 for fact in facts})
     notes = await repository.notes_by_answer(session, assessment_ids={fact.assessment.id or 0 for fact in facts})
     rows = []
     for fact in facts:
@@ -216,6 +217,7 @@ async def export_rows(
                 "workshop_name": counted.name if counted else "",
                 "assessment": fact.assessment.id,
                 "assessment_kind": str(fact.assessment.kind),
+                "round": rounds.get(fact.assessment.id or 0),
                 "domain": action.domain if action else "",
                 "area": area.code if area else "",
                 "area_title": area.title if area else "",

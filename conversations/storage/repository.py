@@ -1200,3 +1200,24 @@ async def unfinished_members(session: AsyncSession, *, workshop: Workshop) -> li
 
 async def reminder_by_key(session: AsyncSession, *, key: str) -> Reminder | None:
     return (await session.exec(select(Reminder).where(Reminder.key == key))).first()
+
+
+async def round_numbers(session: AsyncSession, *, participant_ids: Iterable[int]) -> dict[int, int]:
+    """Each finished assessment's round: its number among its person's finished ones for its city (1 the first).
+
+    Unfinished assessments have none (they are not a round yet).
+    """
+    ids = list(participant_ids)
+    if not ids:
+        return {}
+    query = (
+        select(Assessment.id, Assessment.participant_id, Assessment.city_id)
+        .where(col(Assessment.participant_id).in_(ids), Assessment.status == AssessmentStatus.FINISHED)
+        .order_by(col(Assessment.finished_at), col(Assessment.id))
+    )
+    counted: dict[tuple[int, int | None], int] = {}
+    numbers: dict[int, int] = {}
+    for assessment_id, participant_id, city_id in (await session.exec(query)).all():
+        counted[participant_id, city_id] = counted.get((participant_id, city_id), 0) + 1
+        numbers[assessment_id] = counted[participant_id, city_id]
+    return numbers

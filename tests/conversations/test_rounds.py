@@ -66,3 +66,13 @@ async def test_two_rounds_with_different_stages_name_the_change_per_area(engine:
 
     await chat.command("/results")  # asked again later: still against the round before
     assert chat.said("rounds.compared", number=1)
+
+
+async def test_coordinators_exports_carry_each_answers_round(engine: Engine, catalogue: Catalogue) -> None:
+    chat = await checked_in(engine, catalogue, FIRST)
+    await chat.command("/checkin")
+    await chat.answer_check_in(catalogue, {**FIRST, "L1": "M"})
+    await chat.command("/assess")  # a third assessment, not finished: not a round yet
+    await chat.press("answers.done")
+    rounds = {(row["assessment_kind"], row["round"]) for row in await engine.export_answers()}
+    assert rounds == {("checkin", 1), ("checkin", 2), ("full", None)}

@@ -34,7 +34,16 @@ async def test_start_up_fills_the_command_menu_from_the_engine_texts(
 ) -> None:
     [call] = api.calls_to("setMyCommands")
     commands = [(command["command"], command["description"]) for command in call.params["commands"]]
-    assert [name for name, _ in commands] == ["start", "assess", "checkin", "results", "progress", "ask", "areas", "help"]
+    assert [name for name, _ in commands] == [
+        "start",
+        "assess",
+        "checkin",
+        "results",
+        "progress",
+        "ask",
+        "areas",
+        "help",
+    ]
     assert all(description == engine.texts.get(f"commands.{name}") for name, description in commands)
 
 
