@@ -53,6 +53,8 @@ FONT_SIZE = 9
 TEXT_COLOUR = "#333333"
 SPREAD_COLOUR = "#222222"
 GRID_COLOUR = "#D9D9D9"
+EARLIER_MARKER = "D"
+"""A follow-up workshop's chart marks the earlier workshop's median with a hollow diamond."""
 
 _drawing = threading.Lock()
 """matplotlib's text layout and font caches are shared; charts are drawn one at a time."""
@@ -151,7 +153,13 @@ def _spread(area: ChartArea) -> bool:
 
 def _legend_labels(chart: MaturityChart) -> tuple[str, ...]:
     spread = chart.legend_spread and any(_spread(area) for area in chart.areas)
-    return (chart.legend_reached, chart.legend_next, *((chart.legend_spread,) if spread else ()))
+    earlier = chart.legend_earlier and any(area.earlier is not None for area in chart.areas)
+    return (
+        chart.legend_reached,
+        chart.legend_next,
+        *((chart.legend_spread,) if spread else ()),
+        *((chart.legend_earlier,) if earlier else ()),
+    )
 
 
 def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[str, str]) -> dict[str, float]:
@@ -204,7 +212,9 @@ def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[s
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
     axes.spines["bottom"].set_color(GRID_COLOUR)
-    reached, ahead, *spread = _legend_labels(chart)
+    reached, ahead, *extra = _legend_labels(chart)
+    spread = [label for label in extra if label == chart.legend_spread]
+    earlier = [label for label in extra if label == chart.legend_earlier and label != chart.legend_spread]
     colours = [DOMAIN_COLOURS[number % len(DOMAIN_COLOURS)] for number in range(max(len(chart.domains), 1))]
     legend: list[Any] = [  # in the bars' own colours: one swatch per domain, solid and lighter
         tuple(Patch(color=colour) for colour in colours),
@@ -214,6 +224,9 @@ def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[s
     if spread:
         legend.append(Line2D([], [], color=SPREAD_COLOUR, marker="|", markersize=7))
         names.append(spread[0])
+    if earlier:
+        legend.append(Line2D([], [], color=SPREAD_COLOUR, marker=EARLIER_MARKER, linestyle="none", markersize=6))
+        names.append(earlier[0])
     shown = figure.legend(
         legend,
         names,
@@ -255,6 +268,11 @@ def _draw_bars(axes: Axes, chart: MaturityChart, positions: dict[str, float]) ->
                 caps = Line2D([low, high], [y, y], linestyle="none", marker="|", markersize=7, color=SPREAD_COLOUR)
                 artists += [whisker, caps]
                 end = max(end, high)
+            if area.earlier is not None:  # a follow-up workshop: where the earlier one's median stood
+                then = _clamp(area.earlier, 0, stages)
+                artists.append(Line2D([then], [y], linestyle="none", marker=EARLIER_MARKER, markersize=6,
+                                      markerfacecolor="white", markeredgecolor=SPREAD_COLOUR))  # fmt: skip
+                end = max(end, then)
             stage = Text(
                 end + 0.06, y, _shorten(area.stage, STAGE_CHARS), ha="left", va="center",
                 fontsize=FONT_SIZE - 1, color=TEXT_COLOUR, usetex=False, parse_math=False,

@@ -394,6 +394,10 @@ def workshop_create(
         ),
     ] = None,
     bot_username: BotUsernameOption = None,
+    after: Annotated[
+        str | None,
+        typer.Option("--after", help="The code of an earlier workshop this one follows up (its room compares them)."),
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Open a workshop: prints its code and join payload, and with the bot's username the link and a QR code PNG."""
@@ -410,7 +414,9 @@ def workshop_create(
     if username and qr is not None and not qr.parent.is_dir():
         typer.echo(f"error: cannot write {qr}: there is no folder {qr.parent}", err=True)
         raise typer.Exit(code=2)
-    created = with_engine(database_url, None, lambda engine: engine.coordination.create_workshop(title, city=city))
+    created = with_engine(
+        database_url, None, lambda engine: engine.coordination.create_workshop(title, city=city, after=after)
+    )
     typer.echo(
         f"workshop {created.code} “{created.name}”" + (f" for {created.city}" if created.city else "") + " is open"
     )

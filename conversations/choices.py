@@ -37,6 +37,7 @@ class Prefix(StrEnum):
     RHYTHM = "rr"
     REMINDER_OFF = "rf"
     NUDGE = "wn"
+    FOLLOW_UP = "wf"
 
 
 QUESTION = re.compile(r"^q([0-9a-z]{1,10}):([\x21-\x7e]+)$")

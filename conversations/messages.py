@@ -97,6 +97,8 @@ class ChartArea:
     low: int | None = None
     high: int | None = None
     respondents: int | None = None
+    earlier: int | None = None
+    """A follow-up workshop's bar: where the earlier workshop's median stood (``None``: not shown there)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,7 @@ class MaturityChart:
     legend_next: str
     subtitle: str = ""
     legend_spread: str = ""
+    legend_earlier: str = ""
 
     @property
     def areas(self) -> tuple[ChartArea, ...]:

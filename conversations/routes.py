@@ -127,6 +127,7 @@ BUTTONS: dict[Prefix, Answer] = {
     Prefix.RHYTHM: reminders.pick_rhythm,
     Prefix.REMINDER_OFF: reminders.turn_off,
     Prefix.NUDGE: reminders.nudge,
+    Prefix.FOLLOW_UP: workshop.follow_up,
 }
 """What each navigation button does with its argument (``b:L1`` -> ``browse.navigate(turn, "L1")``)."""
 

@@ -258,6 +258,10 @@ class Workshop(SQLModel, table=True):
     created_by: str | None = None
     """The user id of the coordinator who opened it in the chat (cleared by their ``/forget``)."""
     status: WorkshopStatus = Field(default=WorkshopStatus.OPEN, sa_type=StoredEnum(WorkshopStatus))
+    follows_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("workshop.id", ondelete="SET NULL"), nullable=True)
+    )
+    """The earlier workshop this one follows up (its figures shown beside this one's, area by area)."""
     created_at: datetime = _time()
     closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 

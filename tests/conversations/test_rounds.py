@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import struct
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.charts import progress_chart_png
 from catalogue import Catalogue
-from conversations import Engine
+from conversations import Engine, ProgressChart
 from conversations.storage.models import AnswerChange, AnswerRecord, Assessment
-from tests.helpers.chat import checked_in
+from tests.helpers.chat import Chat, checked_in
 
 FIRST = {"L1": "S", "L2": "A", "L3": None, "L4": "S", "P1": "A", "P2": "S", "I1": None, "I2": "M", "C1": "S", "C2": "M"}
 
@@ -76,3 +78,29 @@ async def test_coordinators_exports_carry_each_answers_round(engine: Engine, cat
     await chat.press("answers.done")
     rounds = {(row["assessment_kind"], row["round"]) for row in await engine.export_answers()}
     assert rounds == {("checkin", 1), ("checkin", 2), ("full", None)}
+
+
+async def test_progress_draws_each_areas_stage_over_the_rounds(engine: Engine, catalogue: Catalogue) -> None:
+    chat = await checked_in(engine, catalogue, FIRST)
+    await backdate(engine, 30)
+    await chat.command("/checkin")
+    await chat.answer_check_in(catalogue, {**FIRST, "L1": "M", "L3": "S"})
+    await chat.command("/progress")
+    assert chat.said("rounds.progress_title", count=2)
+    names = {code: catalogue.stage(code).name for code in "SM"}
+    arrow = chat.t("rounds.arrow")
+    assert chat.said("rounds.progress_area", area="L1", stages=names["S"] + arrow + names["M"])
+    assert chat.said("rounds.progress_area", area="L3", stages=chat.t("results.not_started") + arrow + names["S"])
+    chart = chat.last.chart
+    assert isinstance(chart, ProgressChart) and len(chart.rounds) == 2
+    lines = {line.code: line.points for line in chart.lines}
+    assert (lines["L1"], lines["L3"]) == ((1, 2), (0, 1))
+    png = progress_chart_png(chart)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and struct.unpack(">II", png[16:24]) == (800, 600)
+
+
+async def test_progress_before_any_round_says_how_to_make_one(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.command("/progress")
+    assert chat.said("rounds.progress_none") and chat.pressable("menu.checkin")

@@ -1,4 +1,4 @@
-"""Reminders that arrive once, and people Telegram cannot reach.
+"""Reminders that arrive once, people Telegram cannot reach, and workshops that follow earlier ones.
 
 Rounds need no table of their own: a round is a finished assessment, dated by ``finished_at``.
 
@@ -49,11 +49,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reminder_workshop_id"), ["workshop_id"], unique=False)
     # A plain ADD COLUMN (never a batch copy: on SQLite that would re-create the table and cascade).
     op.add_column("participant", sa.Column("unreachable_at", sa.DateTime(timezone=True), nullable=True))
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE workshop ADD COLUMN follows_id INTEGER REFERENCES workshop (id) ON DELETE SET NULL")
+    else:
+        op.add_column(
+            "workshop",
+            sa.Column("follows_id", sa.Integer(), sa.ForeignKey("workshop.id", ondelete="SET NULL"), nullable=True),
+        )
 
 
 def downgrade() -> None:
     op.drop_table("reminder")
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE participant DROP COLUMN unreachable_at")
+        op.execute("ALTER TABLE workshop DROP COLUMN follows_id")
     else:
         op.drop_column("participant", "unreachable_at")
+        op.drop_column("workshop", "follows_id")
