@@ -57,6 +57,11 @@ async def overview(turn: Turn, *, replaces_previous: bool = False) -> Reply:
         )
     if len(lines) == 1:
         lines.append(turn.t("reminders.none"))
+    if not any(r.kind == ReminderKind.ROUND for r in waiting):  # no next round planned: offer the rhythms here too
+        latest = await assessments.latest_finished(turn)
+        if latest is not None:
+            lines.append(turn.t("reminders.rhythm_question"))
+            buttons += rhythm_buttons(turn, latest, None)
     sent = sum(1 for r in stored if r.delivered_at is not None)
     if sent:
         lines.append(turn.t("reminders.sent", count=sent))
