@@ -502,12 +502,13 @@ def export_command(
         typer.echo("error: an Excel workbook does not go to the screen: add -o answers.xlsx", err=True)
         raise typer.Exit(code=2)
 
-    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, Catalogue]:
+    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, Catalogue, dict[str, Any]]:
         rows = await engine.export_answers(city=city, workshop=workshop, since=moment)
-        return rows, engine.texts.get("results.not_started"), engine.catalogue
+        earlier = await engine.coordination.earlier_rows({str(row["workshop"]) for row in rows})
+        return rows, engine.texts.get("results.not_started"), engine.catalogue, earlier
 
-    rows, not_started, catalogue = with_engine(database_url, catalogue_path, rows_of)
-    data = export_bytes(rows, fmt, catalogue=catalogue, not_started=not_started)
+    rows, not_started, catalogue, earlier = with_engine(database_url, catalogue_path, rows_of)
+    data = export_bytes(rows, fmt, catalogue=catalogue, not_started=not_started, earlier=earlier)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -98,7 +98,13 @@ class ConsoleChat:
         self.files_folder.mkdir(parents=True, exist_ok=True)
         path = self.files_folder / export.filename
         path.write_bytes(
-            export_bytes(export.rows, export.fmt, catalogue=export.catalogue, not_started=export.not_started)
+            export_bytes(
+                export.rows,
+                export.fmt,
+                catalogue=export.catalogue,
+                not_started=export.not_started,
+                earlier=dict(export.earlier),
+            )
         )
         return path
 

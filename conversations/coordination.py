@@ -262,6 +262,21 @@ async def export_rows(
     return rows
 
 
+async def earlier_rows(
+    session: AsyncSession, catalogue: Catalogue, *, codes: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """For each follow-up workshop among ``codes``: the answer rows of the workshop it follows (for the Summary)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for code in sorted(code for code in codes if code):
+        workshop = await repository.workshop_by_code(session, code=code)
+        if workshop is None or workshop.follows_id is None:
+            continue
+        follows = await repository.workshop_by_id(session, workshop_id=workshop.follows_id)
+        if follows is not None:
+            found[code] = await export_rows(session, catalogue, workshop=follows)
+    return found
+
+
 # --- the server's side: what `citybot coordinators|workshop|export|report` do ----------------
 
 
@@ -377,6 +392,11 @@ class Coordination:
             place = await self._city(session, city) if city else None
             group = await self._workshop(session, workshop) if workshop else None
             return await export_rows(session, self.catalogue, city=place, workshop=group, since=since)
+
+    async def earlier_rows(self, codes: set[str]) -> dict[str, list[dict[str, Any]]]:
+        """Per follow-up workshop among ``codes``, the rows of the workshop it follows (for the Summary)."""
+        async with self._sessions() as session:
+            return await earlier_rows(session, self.catalogue, codes=codes)
 
     async def chart(self, *, city: str | None = None, workshop: str | None = None) -> MaturityChart:
         """The chart of a city's or a workshop's combined answers, as ``citybot report`` draws it."""

@@ -182,6 +182,8 @@ class AnswerExport:
     filename: str
     catalogue: Catalogue
     not_started: str
+    earlier: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
+    """Per follow-up workshop in the rows (its code), the answer rows of the workshop it follows (Summary only)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,7 +232,12 @@ async def _export(export: AnswerExport | None) -> Attachment | None:
     if export is None:
         return None
     data = await asyncio.to_thread(
-        export_bytes, export.rows, export.fmt, catalogue=export.catalogue, not_started=export.not_started
+        export_bytes,
+        export.rows,
+        export.fmt,
+        catalogue=export.catalogue,
+        not_started=export.not_started,
+        earlier=dict(export.earlier),
     )
     return Attachment(export.filename, data)
 

@@ -463,12 +463,14 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
     stamp = utcnow().strftime("%Y-%m-%d")
     filename = f"citybot-{workshop.code if workshop else 'answers'}-{stamp}.{fmt}"
     text = turn.t("export.ready", count=len(rows), scope=where, format=turn.t(EXPORT_FORMATS[fmt]))
+    earlier = await coordination.earlier_rows(turn.session, turn.catalogue, codes={str(r["workshop"]) for r in rows})
     document = AnswerExport(
         rows=tuple(rows),
         fmt=fmt,
         filename=filename,
         catalogue=turn.catalogue,
         not_started=turn.t("results.not_started"),
+        earlier=tuple((code, tuple(earlier_rows)) for code, earlier_rows in earlier.items()),
     )
     return [Reply(text, export=document)]
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
+
+from bot.export import export_bytes
 from catalogue import Catalogue
 from conversations import Engine
 from tests.conversations.test_workshops import coordinator, join, open_workshop
@@ -47,3 +52,27 @@ async def test_the_command_line_opens_a_follow_up_with_after(engine: Engine, cat
     coord = await coordinator(engine)
     await coord.command(f"/workshop {second.code}")
     assert coord.said("follow_up.room", name="Spring", code=first.code)
+
+
+async def test_a_follow_ups_xlsx_summary_puts_the_earlier_workshops_figures_beside_its_own(
+    engine: Engine, catalogue: Catalogue
+) -> None:
+    coord = await coordinator(engine)
+    spring = await open_workshop(coord, "Spring")
+    await join(engine, catalogue, spring, "ana", {"L1": "S"})
+    autumn = (await engine.coordination.create_workshop("Autumn", after=spring)).code
+    await join(engine, catalogue, autumn, "bo", {"L1": "M"})
+    await coord.command(f"/export {autumn}")
+    await coord.press("export.xlsx")
+    [document] = [reply.export for reply in coord.replies if reply.export is not None]
+    data = export_bytes(
+        document.rows, "xlsx", catalogue=catalogue, not_started=document.not_started, earlier=dict(document.earlier)
+    )
+    sheet = load_workbook(io.BytesIO(data))["Summary"]
+    header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    summary = [dict(zip(header, row, strict=True)) for row in rows]
+    [l1] = [row for row in summary if row["group"] == "workshop" and row["area"] == "L1"]
+    assert (l1["median_stage"], l1["earlier_median_stage"]) == (catalogue.stage("M").name, catalogue.stage("S").name)
+    assert l1["earlier_workshop"] == f"{spring} · Spring" and l1["earlier_respondents"] == 1
+    city = [row for row in summary if row["group"] == "city"]
+    assert city and all(row["earlier_workshop"] is None for row in city)  # only a follow-up has an earlier one
