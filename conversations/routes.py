@@ -128,6 +128,7 @@ BUTTONS: dict[Prefix, Answer] = {
     Prefix.REMINDER_OFF: reminders.turn_off,
     Prefix.NUDGE: reminders.nudge,
     Prefix.FOLLOW_UP: workshop.follow_up,
+    Prefix.CITY_THEN: combined.city_then,
 }
 """What each navigation button does with its argument (``b:L1`` -> ``browse.navigate(turn, "L1")``)."""
 

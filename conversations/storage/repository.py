@@ -1221,3 +1221,18 @@ async def round_numbers(session: AsyncSession, *, participant_ids: Iterable[int]
         counted[participant_id, city_id] = counted.get((participant_id, city_id), 0) + 1
         numbers[assessment_id] = counted[participant_id, city_id]
     return numbers
+
+
+async def city_answers_at(session: AsyncSession, *, city: City, moment: datetime) -> dict[int, dict[str, str]]:
+    """Each participant's answer per action for this city as it stood at ``moment`` (from the answers' history)."""
+    query = (
+        select(Assessment.participant_id, AnswerRecord.action_code, AnswerChange.value)
+        .join(AnswerRecord, col(AnswerRecord.id) == col(AnswerChange.answer_id))
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.city_id == city.id, col(AnswerChange.changed_at) <= moment)
+        .order_by(col(AnswerChange.changed_at), col(AnswerChange.id))
+    )
+    people: dict[int, dict[str, str]] = {}
+    for participant_id, code, value in (await session.exec(query)).all():
+        people.setdefault(participant_id, {})[code] = value
+    return people
