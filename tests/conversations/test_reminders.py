@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 from catalogue import Catalogue
@@ -71,6 +72,10 @@ async def test_reminders_are_listed_and_each_can_be_turned_off(engine: Engine) -
     assert chat.said("reminders.none")
     engine.reminder_times = NOW
     assert await engine.due_reminders(user_prefix="test:") == []
+    await chat.command("/mydata")  # a reminder is data about its person too
+    [document] = [reply.attachment for reply in chat.replies if reply.attachment is not None]
+    [stored] = json.loads(document.data)["reminders"]
+    assert stored["kind"] == "paused" and stored["turned_off_at"] and not stored["sent_at"]
 
 
 async def test_the_next_round_is_reminded_at_the_rhythm_picked_and_a_new_round_carries_it_on(
