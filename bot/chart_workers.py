@@ -22,8 +22,9 @@ from collections import OrderedDict
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from bot.charts import chart_png as draw
 from bot.charts import maturity_chart_png
-from conversations import ChartArea, ChartDomain, MaturityChart
+from conversations import ChartArea, ChartDomain, MaturityChart, ProgressChart
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ CACHED = 64
 
 _pool: Executor | None = None
 _pool_lock = threading.Lock()
-_cache: OrderedDict[MaturityChart, bytes] = OrderedDict()
+_cache: OrderedDict[MaturityChart | ProgressChart, bytes] = OrderedDict()
 
 
 def _warm_up() -> None:
@@ -67,7 +68,7 @@ def stop() -> None:
 atexit.register(stop)
 
 
-async def chart_png(chart: MaturityChart) -> bytes:
+async def chart_png(chart: MaturityChart | ProgressChart) -> bytes:
     """The chart as a PNG, drawn by a worker process (or taken from the cache)."""
     cached = _cache.get(chart)
     if cached is not None:
@@ -75,11 +76,11 @@ async def chart_png(chart: MaturityChart) -> bytes:
         return cached
     loop = asyncio.get_running_loop()
     try:
-        data = await loop.run_in_executor(start(), maturity_chart_png, chart)
+        data = await loop.run_in_executor(start(), draw, chart)
     except (BrokenProcessPool, OSError, RuntimeError) as problem:  # a worker died, or none can be started here
         logger.warning("chart workers unavailable (%s); drawing on a thread", problem)
         stop()
-        data = await asyncio.to_thread(maturity_chart_png, chart)
+        data = await asyncio.to_thread(draw, chart)
     _cache[chart] = data
     while len(_cache) > CACHED:
         _cache.popitem(last=False)

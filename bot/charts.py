@@ -22,7 +22,7 @@ import zlib
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from conversations import ChartArea, MaturityChart
+from conversations import ChartArea, MaturityChart, ProgressChart
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -63,6 +63,8 @@ FONT_SIZE = 9
 TEXT_COLOUR = "#333333"
 SPREAD_COLOUR = "#222222"
 GRID_COLOUR = "#D9D9D9"
+EARLIER_MARKER = "D"
+"""A follow-up workshop's chart marks the earlier workshop's median with a hollow diamond."""
 
 _drawing = threading.Lock()
 """matplotlib's text layout and font caches are shared; charts are drawn one at a time."""
@@ -168,7 +170,13 @@ def _spread(area: ChartArea) -> bool:
 
 def _legend_labels(chart: MaturityChart) -> tuple[str, ...]:
     spread = chart.legend_spread and any(_spread(area) for area in chart.areas)
-    return (chart.legend_reached, chart.legend_next, *((chart.legend_spread,) if spread else ()))
+    earlier = chart.legend_earlier and any(area.earlier is not None for area in chart.areas)
+    return (
+        chart.legend_reached,
+        chart.legend_next,
+        *((chart.legend_spread,) if spread else ()),
+        *((chart.legend_earlier,) if earlier else ()),
+    )
 
 
 def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[str, str]) -> dict[str, float]:
@@ -225,7 +233,9 @@ def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[s
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
     axes.spines["bottom"].set_color(GRID_COLOUR)
-    reached, ahead, *spread = _legend_labels(chart)
+    reached, ahead, *extra = _legend_labels(chart)
+    spread = [label for label in extra if label == chart.legend_spread]
+    earlier = [label for label in extra if label == chart.legend_earlier and label != chart.legend_spread]
     colours = [DOMAIN_COLOURS[number % len(DOMAIN_COLOURS)] for number in range(max(len(chart.domains), 1))]
     legend: list[Any] = [  # in the bars' own colours: one swatch per domain, solid and lighter
         tuple(Patch(color=colour) for colour in colours),
@@ -235,6 +245,9 @@ def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[s
     if spread:
         legend.append(Line2D([], [], color=SPREAD_COLOUR, marker="|", markersize=7))
         names.append(spread[0])
+    if earlier:
+        legend.append(Line2D([], [], color=SPREAD_COLOUR, marker=EARLIER_MARKER, linestyle="none", markersize=6))
+        names.append(earlier[0])
     shown = figure.legend(
         legend,
         names,
@@ -279,6 +292,11 @@ def _draw_bars(axes: Axes, chart: MaturityChart, positions: dict[str, float]) ->
                 caps = Line2D([low, high], [y, y], linestyle="none", marker="|", markersize=7, color=SPREAD_COLOUR)
                 artists += [whisker, caps]
                 end = max(end, high)
+            if area.earlier is not None:  # a follow-up workshop: where the earlier one's median stood
+                then = _clamp(area.earlier, 0, stages)
+                artists.append(Line2D([then], [y], linestyle="none", marker=EARLIER_MARKER, markersize=6,
+                                      markerfacecolor="white", markeredgecolor=SPREAD_COLOUR))  # fmt: skip
+                end = max(end, then)
             stage = Text(
                 GROUP_LABEL_X if group else end + 0.06, y, _shorten(area.stage, STAGE_CHARS), ha="left",
                 va="center", fontsize=FONT_SIZE - 1, color=TEXT_COLOUR, usetex=False, parse_math=False,
@@ -314,3 +332,55 @@ def _shorten(text: str, limit: int) -> str:
 
 def _clamp(value: float, low: float, high: float) -> float:
     return min(max(value, low), high)
+
+
+PROGRESS_OFFSET = 0.07
+"""Areas of one domain at the same stage are drawn this far apart (in stages), so no line hides another."""
+
+
+def progress_chart_png(chart: ProgressChart) -> bytes:
+    """Draw each area's stage over the rounds as a PNG: one panel per domain, one line per area, rounds along x."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with _drawing, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        columns = 2 if len(chart.domains) > 1 else 1
+        rows = -(-len(chart.domains) // columns)
+        figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained", facecolor="white")
+        canvas = FigureCanvasAgg(figure)
+        figure.suptitle(
+            textwrap.fill(chart.title, TITLE_WIDTH), x=0.02, ha="left", fontsize=FONT_SIZE + 3, fontweight="bold",
+            color=TEXT_COLOUR, usetex=False, parse_math=False,
+        )  # fmt: skip
+        x = list(range(len(chart.rounds)))
+        for index, (code, name) in enumerate(chart.domains):
+            axes = figure.add_subplot(rows, columns, index + 1)
+            areas = [line for line in chart.lines if line.domain == code]
+            middle = (len(areas) - 1) / 2
+            for number, line in enumerate(areas):
+                shift = (number - middle) * PROGRESS_OFFSET
+                y = [float("nan") if point is None else point + shift for point in line.points]
+                colour = DOMAIN_COLOURS[number % len(DOMAIN_COLOURS)]
+                axes.plot(x, y, marker="o", markersize=4, linewidth=1.6, color=colour, label=line.code)
+            axes.set_title(_shorten(f"{code} · {name}", 38), fontsize=FONT_SIZE, color=TEXT_COLOUR, loc="left")
+            axes.set_ylim(-0.5, len(chart.stages) - 0.5)
+            axes.set_yticks(range(len(chart.stages)), [_shorten(stage, 12) for stage in chart.stages])
+            axes.set_xlim(-0.4, max(len(x) - 0.6, 0.4))
+            axes.set_xticks(x, [label[2:] if len(x) > 3 else label for label in chart.rounds])  # 26-06-03 when crowded
+            axes.tick_params(labelsize=FONT_SIZE - 2, colors=TEXT_COLOUR)
+            axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.6)
+            axes.set_axisbelow(True)
+            for side in ("top", "right"):
+                axes.spines[side].set_visible(False)
+            if areas:
+                axes.legend(fontsize=FONT_SIZE - 2, loc="upper left", frameon=False, ncols=min(len(areas), 4))
+        for text in figure.findobj(lambda artist: hasattr(artist, "set_parse_math")):
+            text.set_parse_math(False)  # type: ignore[attr-defined]  # a city named $x$ stays $x$
+        canvas.draw()
+        return _png(canvas.buffer_rgba())
+
+
+def chart_png(chart: MaturityChart | ProgressChart) -> bytes:
+    """Any of citybot's charts as a PNG."""
+    return progress_chart_png(chart) if isinstance(chart, ProgressChart) else maturity_chart_png(chart)

@@ -27,6 +27,7 @@ from catalogue import Catalogue, CatalogueError, Match
 if TYPE_CHECKING:
     from bot.settings import Settings
     from conversations import Engine
+    from conversations.reminders import ReminderTimes
 
 T = TypeVar("T")
 
@@ -257,6 +258,17 @@ def chat_command(
     )
 
 
+def reminder_times(settings: Settings) -> ReminderTimes:
+    """The reminders' delays from the settings (``CITYBOT_REMIND_*``)."""
+    from conversations.reminders import ReminderTimes
+
+    return ReminderTimes(
+        paused_after=settings.citybot_remind_paused_after,
+        month=settings.citybot_remind_month,
+        retry_after=settings.citybot_remind_retry_after,
+    )
+
+
 def start_console(
     *, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool, min_group_size: int
 ) -> None:
@@ -270,7 +282,10 @@ def start_console(
     settings = read_settings()
 
     async def chat() -> None:
-        async with await open_engine(database_url, catalogue, min_group_size=min_group_size) as engine:
+        times = reminder_times(read_settings())
+        async with await open_engine(
+            database_url, catalogue, min_group_size=min_group_size, reminder_times=times
+        ) as engine:
             engine.screen_settings = ScreenSettings(  # a coordinator in the console gets big-screen links too
                 public_url=settings.citybot_public_url,
                 keep_after_close=timedelta(hours=settings.citybot_screen_hours),
@@ -298,6 +313,8 @@ workshop_app = typer.Typer(
 )
 app.add_typer(coordinators_app, name="coordinators")
 app.add_typer(workshop_app, name="workshop")
+reminders_app = typer.Typer(help="Reminders: what is due and what was sent, by kind.", no_args_is_help=True)
+app.add_typer(reminders_app, name="reminders")
 
 Who = Annotated[
     str,
@@ -318,7 +335,9 @@ def with_engine(database_url: str | None, catalogue_path: Path | None, job: Call
 
     async def run() -> T:
         url = database_url or settings.database_url
-        async with await open_engine(url, catalogue, min_group_size=settings.citybot_min_group_size) as engine:
+        async with await open_engine(
+            url, catalogue, min_group_size=settings.citybot_min_group_size, reminder_times=reminder_times(settings)
+        ) as engine:
             return await job(engine)
 
     with exit_on(DatabaseError, NotFound, ValueError, code=2):
@@ -393,6 +412,10 @@ def workshop_create(
     hidden: Annotated[
         bool, typer.Option("--hidden", help="Hide the results on the big screen until `citybot workshop reveal`.")
     ] = False,
+    after: Annotated[
+        str | None,
+        typer.Option("--after", help="The code of an earlier workshop this one follows up (its room compares them)."),
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Open a workshop: prints its code and join payload, and with the bot's username the link and a QR code PNG."""
@@ -410,7 +433,9 @@ def workshop_create(
         typer.echo(f"error: cannot write {qr}: there is no folder {qr.parent}", err=True)
         raise typer.Exit(code=2)
     created = with_engine(
-        database_url, None, lambda engine: engine.coordination.create_workshop(title, city=city, hidden=hidden)
+        database_url,
+        None,
+        lambda engine: engine.coordination.create_workshop(title, city=city, hidden=hidden, after=after),
     )
     typer.echo(
         f"workshop {created.code} “{created.name}”"
@@ -619,13 +644,14 @@ def export_command(
         typer.echo("error: an Excel workbook does not go to the screen: add -o answers.xlsx", err=True)
         raise typer.Exit(code=2)
 
-    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, str, Catalogue]:
+    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, str, Catalogue, dict[str, Any]]:
         rows = await engine.export_answers(city=city, workshop=workshop, since=moment)
+        earlier = await engine.coordination.earlier_rows({str(row["workshop"]) for row in rows})
         texts = engine.texts
-        return rows, texts.get("results.not_started"), texts.get("report.not_sure"), engine.catalogue
+        return rows, texts.get("results.not_started"), texts.get("report.not_sure"), engine.catalogue, earlier
 
-    rows, not_started, not_sure, catalogue = with_engine(database_url, catalogue_path, rows_of)
-    data = export_bytes(rows, fmt, catalogue=catalogue, not_started=not_started, not_sure=not_sure)
+    rows, not_started, not_sure, catalogue, earlier = with_engine(database_url, catalogue_path, rows_of)
+    data = export_bytes(rows, fmt, catalogue=catalogue, not_started=not_started, not_sure=not_sure, earlier=earlier)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -730,3 +756,25 @@ def report_command(
 def main() -> None:
     """Entry point of the `citybot` console script."""
     app()
+
+
+@reminders_app.command("list")
+def reminders_list(database_url: DatabaseOption = None) -> None:
+    """Every reminder, due and sent, by kind: ids and times only (no names, no texts)."""
+    from collections import Counter
+
+    rows = with_engine(database_url, None, lambda engine: engine.reminder_overview())
+    now = datetime.now(UTC)
+    for row in rows:
+        due = "due" if row.due_at <= now and row.state in ("waiting", "upcoming") else ""
+        sent = row.sent_at.isoformat(timespec="seconds") if row.sent_at else "-"
+        typer.echo(
+            f"{row.id or '-':>6}  {row.kind:<7} participant {row.participant_id:<6} "
+            f"due {row.due_at.isoformat(timespec='seconds')}  {row.state:<13} sent {sent} {due}".rstrip()
+        )
+    totals = Counter((str(row.kind), row.state) for row in rows)
+    for kind in sorted({kind for kind, _ in totals}):
+        states = ", ".join(f"{count} {state}" for (of, state), count in sorted(totals.items()) if of == kind)
+        typer.echo(f"{kind}: {states}")
+    if not rows:
+        typer.echo("no reminders")

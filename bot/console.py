@@ -20,10 +20,21 @@ from typing import TextIO
 
 from platformdirs import user_cache_path
 
-from bot.charts import maturity_chart_png
+from bot.charts import chart_png
 from bot.export import export_bytes
 from bot.report import poster_pdf, report_pdf
-from conversations import AnswerExport, Attachment, Engine, Incoming, Kind, MaturityChart, Option, Poster, Reply
+from conversations import (
+    AnswerExport,
+    Attachment,
+    Engine,
+    Incoming,
+    Kind,
+    MaturityChart,
+    Option,
+    Poster,
+    ProgressChart,
+    Reply,
+)
 
 PROMPT = "> "
 QUIT = ("/quit", "/exit")
@@ -87,15 +98,19 @@ class ConsoleChat:
     def file_suffix(self) -> str:
         return re.sub(r"[^A-Za-z0-9_-]", "_", self.user)
 
-    def save_chart(self, chart: MaturityChart) -> Path:
+    def save_chart(self, chart: MaturityChart | ProgressChart) -> Path:
         """Draw the chart into this user's PNG file in the chart folder (replacing the previous one).
 
-        A chart of several people's answers (a city's, a workshop's) goes to ``group-<user>.png``.
+        A chart of several people's answers (a city's, a workshop's) goes to ``group-<user>.png``,
+        a ``/progress`` chart to ``progress-<user>.png``.
         """
         self.chart_folder.mkdir(parents=True, exist_ok=True)
-        group = any(area.respondents is not None for area in chart.areas)
-        path = self.chart_folder / f"{'group' if group else 'results'}-{self.file_suffix}.png"
-        path.write_bytes(maturity_chart_png(chart))
+        if isinstance(chart, ProgressChart):
+            kind = "progress"
+        else:
+            kind = "group" if any(area.respondents is not None for area in chart.areas) else "results"
+        path = self.chart_folder / f"{kind}-{self.file_suffix}.png"
+        path.write_bytes(chart_png(chart))
         return path
 
     def save_export(self, export: AnswerExport) -> Path:
@@ -109,6 +124,7 @@ class ConsoleChat:
                 catalogue=export.catalogue,
                 not_started=export.not_started,
                 not_sure=export.not_sure,
+                earlier=dict(export.earlier),
             )
         )
         return path
@@ -133,7 +149,7 @@ class ConsoleChat:
 
     def forget_files(self) -> None:
         """After /forget: delete this user's chart and files, and every saved group chart (they may count this user)."""
-        for pattern in (f"results-{self.file_suffix}.png", "group-*.png"):
+        for pattern in (f"results-{self.file_suffix}.png", f"progress-{self.file_suffix}.png", "group-*.png"):
             for path in self.chart_folder.glob(pattern):
                 path.unlink(missing_ok=True)
         for path in self.files_folder.glob(f"*-{self.file_suffix}.*"):
@@ -150,6 +166,12 @@ class ConsoleChat:
         path = self.files_folder / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
         path.write_bytes(attachment.data)
         return path
+
+    async def show_reminders(self) -> None:
+        """The reminders due for this user (a paused assessment, the next round, a nudge), shown once, at the start."""
+        for reminder in await self.engine.due_reminders(user_id=self.user_id):
+            self.show(list(reminder.replies))
+            await self.engine.reminder_delivered(reminder.id)
 
     def show(self, replies: list[Reply]) -> None:
         question_waits = any(is_question(option) for option in self.options)
@@ -208,6 +230,7 @@ async def run_console(
         write(hint + "\n\n")
     write(engine.texts.get("console.banner") + "\n\n")
     await chat.send(chat.message(Kind.COMMAND, "/start"))
+    await chat.show_reminders()
     lines = LineReader(stdin)
     while True:
         write(PROMPT)

@@ -69,6 +69,7 @@ ANSWER_COLUMNS = (
     Column("workshop_name", str, 20),
     Column("assessment", int, 11),
     Column("assessment_kind", str, 10),
+    Column("round", int, 7),
     Column("domain", str, 8),
     Column("area", str, 6),
     Column("area_title", str, 36),
@@ -98,10 +99,15 @@ SUMMARY_FIELDS = (
     "lowest_stage",
     "highest_stage",
     "next_actions",
+    "earlier_workshop",
+    "earlier_respondents",
+    "earlier_median_stage",
+    "earlier_lowest_stage",
+    "earlier_highest_stage",
 )
 """The Summary sheet: per city and per workshop (``group``), per area, the group results. ``respondents``
 gave a stage; ``unsure`` said "Not sure"; ``next_actions`` lists ``CODE (n)``, n of the area's respondents."""
-COUNT_FIELDS = ("participants", "respondents", "unsure")
+COUNT_FIELDS = ("participants", "respondents", "unsure", "earlier_respondents")
 STAGE_COLUMNS = (
     Column("participant", str, 12),
     Column("name", str, 16),
@@ -137,18 +143,21 @@ def export_bytes(
     catalogue: Catalogue,
     not_started: str = "",
     not_sure: str = "",
+    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> bytes:
     """The answer rows as a file in ``fmt``; XLSX adds the Summary, Stages and Catalogue sheets.
 
     ``not_started`` names "no stage reached" in the Summary and Stages sheets, ``not_sure`` an area
-    answered "Not sure" in the Stages sheet (sentences of the texts file).
+    answered "Not sure" in the Stages sheet (sentences of the texts file); ``earlier`` gives, per
+    follow-up workshop's code, the answer rows of the workshop it follows, whose figures the Summary
+    puts beside its own.
     """
     fmt = ExportFormat(fmt)
     if fmt is ExportFormat.CSV:
         return csv_bytes(rows)
     if fmt is ExportFormat.JSON:
         return json_bytes(rows)
-    return xlsx_bytes(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure)
+    return xlsx_bytes(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure, earlier=earlier)
 
 
 def csv_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
@@ -189,7 +198,11 @@ def iso_utc(moment: datetime) -> str:
 
 
 def summary_rows(
-    rows: Iterable[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = ""
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    catalogue: Catalogue,
+    not_started: str = "",
+    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """Per city, then per workshop, per area: respondents, unsure, the median stage with its spread, next steps.
 
@@ -198,8 +211,10 @@ def summary_rows(
     so the Summary always agrees with the Answers sheet it comes with and with the room. The
     export holds the answers themselves, as participants consented, so no group is too small
     here (``min_group_size=1``). Answers to actions the catalogue does not have are left out.
+    A follow-up workshop's rows carry the ``earlier`` workshop's figures too, computed the same way.
     """
     groups: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = {}
+    codes: dict[str, str] = {}  # a workshop group's label -> its code
     for row in rows:
         if not catalogue.has_action(str(row.get("action_code", ""))):
             continue
@@ -209,6 +224,7 @@ def summary_rows(
         if row.get("workshop"):
             label = " · ".join(str(part) for part in (row["workshop"], row.get("workshop_name")) if part)
             groups.setdefault(("workshop", label), {}).setdefault(person, []).append(row)
+            codes[label] = str(row["workshop"])
 
     def stage(code: str | None) -> str:
         return catalogue.stage(code).name if code else not_started
@@ -216,8 +232,26 @@ def summary_rows(
     summary: list[dict[str, Any]] = []
     for (group, name), people in sorted(groups.items(), key=lambda item: (item[0][0] != "city", item[0][1])):
         combined = group_results(catalogue, [latest_answers(answers) for answers in people.values()], min_group_size=1)
+        before = (earlier or {}).get(codes.get(name, "")) if group == "workshop" else None
+        then, then_label = None, ""
+        if before:
+            earlier_people: dict[str, list[Mapping[str, Any]]] = {}
+            for row in before:
+                if catalogue.has_action(str(row.get("action_code", ""))):
+                    earlier_people.setdefault(str(row.get("participant", "")), []).append(row)
+            then = group_results(catalogue, [latest_answers(a) for a in earlier_people.values()], min_group_size=1)
+            first = before[0]
+            then_label = " · ".join(str(part) for part in (first.get("workshop"), first.get("workshop_name")) if part)
         for area in catalogue.areas:
             state = combined.areas[area.code]
+            past = then.areas[area.code] if then is not None else None
+            comparison = {
+                "earlier_workshop": then_label,
+                "earlier_respondents": past.respondents if past is not None else None,
+                "earlier_median_stage": stage(past.median) if past is not None and past.respondents else "",
+                "earlier_lowest_stage": stage(past.lowest) if past is not None and past.respondents else "",
+                "earlier_highest_stage": stage(past.highest) if past is not None and past.respondents else "",
+            }
             summary.append(
                 {
                     "group": group,
@@ -231,6 +265,7 @@ def summary_rows(
                     "lowest_stage": stage(state.lowest) if state.respondents else "",
                     "highest_stage": stage(state.highest) if state.respondents else "",
                     "next_actions": ", ".join(f"{step.action.code} ({step.count})" for step in state.next_steps),
+                    **comparison,
                 }
             )
     return summary
@@ -310,7 +345,12 @@ def catalogue_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
 
 
 def xlsx_bytes(
-    rows: Sequence[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = "", not_sure: str = ""
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    catalogue: Catalogue,
+    not_started: str = "",
+    not_sure: str = "",
+    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> bytes:
     """An Excel workbook: the Answers sheet (typed cells, frozen header, filters), Summary, Stages and Catalogue."""
     from openpyxl import Workbook  # about 0.2 s to import: only when a workbook is written
@@ -323,7 +363,8 @@ def xlsx_bytes(
         Column(name, int if name in COUNT_FIELDS else str, 36 if name == "area_title" else 14)
         for name in SUMMARY_FIELDS
     )
-    _table(summary, summary_columns, summary_rows(rows, catalogue=catalogue, not_started=not_started))
+    summary_data = summary_rows(rows, catalogue=catalogue, not_started=not_started, earlier=earlier)
+    _table(summary, summary_columns, summary_data)
     stages = workbook.create_sheet("Stages")
     _table(stages, STAGE_COLUMNS, stage_rows(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure))
     sheet = workbook.create_sheet("Catalogue")

@@ -9,6 +9,7 @@ README say about it.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,6 +106,35 @@ class Settings(BaseSettings):
         f"(default {DEFAULT_SCREEN_HOURS:g})",
     )
 
+    citybot_remind_paused_after: timedelta = Field(
+        timedelta(days=3),
+        description="how long an unfinished assessment waits before its one reminder: 10s, 30m, 12h or 3d (default 3d)",
+    )
+    citybot_remind_month: timedelta | None = Field(
+        None,
+        description="the length of a month in the next round's rhythm (6, 12, 24 months), e.g. 10s for a trial "
+        "(default: calendar months)",
+    )
+    citybot_remind_retry_after: timedelta = Field(
+        timedelta(minutes=1),
+        description="a reminder claimed but not delivered for this long (its sender stopped) is sent by another "
+        "pass: 10s, 1m... (default 1m)",
+    )
+    citybot_reminders_every: timedelta = Field(
+        timedelta(seconds=15),
+        description="how often the running bot looks for reminders due: 1s, 15s, 1m... (default 15s)",
+    )
+
+    @field_validator(
+        "citybot_remind_paused_after", "citybot_remind_month", "citybot_remind_retry_after", "citybot_reminders_every",
+        mode="before",
+    )  # fmt: skip
+    @classmethod
+    def check_duration(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_duration(value)
+        return value
+
     @field_validator("telegram_bot_username")
     @classmethod
     def check_username(cls, username: str | None) -> str | None:
@@ -160,6 +190,7 @@ class Settings(BaseSettings):
         if not 0 <= value <= 24 * 30:
             raise ValueError(f"must be between 0 and 720 hours, not {hours!r}")
         return value
+
     @field_validator("citybot_min_group_size", mode="before")
     @classmethod
     def check_group_size(cls, size: object) -> object:
@@ -182,6 +213,18 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             raise PydanticUseDefault
         return value
+
+
+DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
+UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``10s``, ``30m``, ``12h``, ``3d`` or plain seconds (``90``) as a duration; ``ValueError`` otherwise."""
+    match = DURATION.match(text.strip().lower())
+    if match is None:
+        raise ValueError(f"must be a duration such as 10s, 30m, 12h or 3d, not {text!r}")
+    return timedelta(seconds=float(match.group(1)) * UNITS[match.group(2)])
 
 
 ENV_VARS: dict[str, str] = {name.upper(): field.description or "" for name, field in Settings.model_fields.items()}

@@ -16,6 +16,8 @@ from conversations.messages import (
     MaturityChart,
     Option,
     Poster,
+    ProgressChart,
+    ProgressLine,
     Reply,
     ReportSection,
 )
@@ -36,6 +38,8 @@ __all__ = [
     "MaturityChart",
     "Option",
     "Poster",
+    "ProgressChart",
+    "ProgressLine",
     "Reply",
     "ReportSection",
     "StorageBusy",

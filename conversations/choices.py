@@ -37,6 +37,11 @@ class Prefix(StrEnum):
     SCREEN = "wb"
     HIDE = "wh"
     POSTER = "wp"
+    RHYTHM = "rr"
+    REMINDER_OFF = "rf"
+    NUDGE = "wn"
+    FOLLOW_UP = "wf"
+    CITY_THEN = "ct"
 
 
 QUESTION = re.compile(r"^q([0-9a-z]{1,10}):([\x21-\x7e]+)$")

@@ -65,14 +65,20 @@ def parse_username(text: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-async def create_workshop(session: AsyncSession, *, name: str, city: City | None, created_by: str | None) -> Workshop:
-    """Open a workshop under a fresh code."""
+async def create_workshop(
+    session: AsyncSession, *, name: str, city: City | None, created_by: str | None, follows: Workshop | None = None
+) -> Workshop:
+    """Open a workshop under a fresh code (as a follow-up of ``follows``, if given)."""
     while True:
         code = new_code()
         if await repository.workshop_by_code(session, code=code) is None:
-            return await repository.create_workshop(
+            workshop = await repository.create_workshop(
                 session, code=code, name=name.strip()[:MAX_NAME_LENGTH], city=city, created_by=created_by
             )
+            if follows is not None:
+                workshop.follows_id = follows.id
+                session.add(workshop)
+            return workshop
 
 
 # --- the combined picture: conversations.group_results, in words and as a chart ------------------
@@ -135,7 +141,14 @@ def area_figures(texts: Texts, catalogue: Catalogue, area: AreaResult, minimum: 
 
 
 def group_chart(
-    texts: Texts, catalogue: Catalogue, group: GroupResult, *, title: str, moment: datetime
+    texts: Texts,
+    catalogue: Catalogue,
+    group: GroupResult,
+    *,
+    title: str,
+    moment: datetime,
+    earlier: GroupResult | None = None,
+    earlier_code: str = "",
 ) -> MaturityChart:
     """The chart of a group: each shown area's bar at its median stage, a whisker from lowest to highest.
 
@@ -147,11 +160,15 @@ def group_chart(
     def place(stage: str | None) -> int:
         return positions[stage] if stage else 0
 
+    def before(area: AreaResult) -> int | None:
+        then = earlier.areas[area.area] if earlier is not None else None
+        return place(then.median) if then is not None and then.shown else None
+
     def bar(area: AreaResult) -> ChartArea:
         words = area_figures(texts, catalogue, area, group.min_group_size)
         if not area.shown:
             return ChartArea(code=area.area, title=catalogue.area(area.area).title, reached=0, next_stage=0,
-                             share_next=0.0, stage=words, respondents=0)  # fmt: skip
+                             share_next=0.0, stage=words, respondents=0, earlier=before(area))  # fmt: skip
         reached = place(area.median)
         stage = texts.get(
             "group_results.chart_stage",
@@ -169,6 +186,7 @@ def group_chart(
             low=place(area.lowest),
             high=place(area.highest),
             respondents=area.respondents,
+            earlier=before(area),
         )
 
     domains = tuple(
@@ -193,11 +211,18 @@ def group_chart(
         legend_next=texts.get("combined.chart_next"),
         subtitle=subtitle,
         legend_spread=texts.get("combined.chart_spread"),
+        legend_earlier=texts.get("follow_up.chart_legend", code=earlier_code) if earlier is not None else "",
     )
 
 
-def area_lines(texts: Texts, catalogue: Catalogue, group: GroupResult) -> list[str]:
-    """Per domain, per area: the figures :func:`area_figures` allows, or "no answers yet"."""
+def area_lines(
+    texts: Texts, catalogue: Catalogue, group: GroupResult, *, earlier: GroupResult | None = None, code: str = ""
+) -> list[str]:
+    """Per domain, per area: the figures :func:`area_figures` allows, or "no answers yet".
+
+    With ``earlier`` (the workshop a follow-up follows, its code ``code``) each area's earlier
+    figures come under its own, as far as the minimum group size allows them there too.
+    """
     lines: list[str] = []
     for domain in catalogue.domains:
         lines.append(texts.get("workshop.room_domain", code=domain.code, name=domain.name))
@@ -207,6 +232,9 @@ def area_lines(texts: Texts, catalogue: Catalogue, group: GroupResult) -> list[s
                 lines.append(texts.get("workshop.room_area_empty", area=area.code))
             else:
                 lines.append(texts.get("group_results.area", area=area.code, figures=words))
+            if earlier is not None:
+                before = area_figures(texts, catalogue, earlier.areas[area.code], earlier.min_group_size)
+                lines.append(texts.get("follow_up.area", code=code, figures=before or texts.get("follow_up.none")))
     return lines
 
 
@@ -228,6 +256,7 @@ async def export_rows(
     ``implied`` marks the answers a quick check-in implied from the stage picked.
     """
     facts = await repository.answer_facts(session, city=city, workshop=workshop, since=since)
+    rounds = await repository.round_numbers(session, participant_ids={fact.participant.id or 0 for fact in facts})
     notes = await repository.notes_by_answer(session, assessment_ids={fact.assessment.id or 0 for fact in facts})
     rows = []
     for fact in facts:
@@ -245,6 +274,7 @@ async def export_rows(
                 "workshop_name": counted.name if counted else "",
                 "assessment": fact.assessment.id,
                 "assessment_kind": str(fact.assessment.kind),
+                "round": rounds.get(fact.assessment.id or 0),
                 "domain": action.domain if action else "",
                 "area": area.code if area else "",
                 "area_title": area.title if area else "",
@@ -259,6 +289,21 @@ async def export_rows(
             }
         )
     return rows
+
+
+async def earlier_rows(
+    session: AsyncSession, catalogue: Catalogue, *, codes: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """For each follow-up workshop among ``codes``: the answer rows of the workshop it follows (for the Summary)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for code in sorted(code for code in codes if code):
+        workshop = await repository.workshop_by_code(session, code=code)
+        if workshop is None or workshop.follows_id is None:
+            continue
+        follows = await repository.workshop_by_id(session, workshop_id=workshop.follows_id)
+        if follows is not None:
+            found[code] = await export_rows(session, catalogue, workshop=follows)
+    return found
 
 
 # --- the server's side: what `citybot coordinators|workshop|export|report` do ----------------
@@ -345,10 +390,16 @@ class Coordination:
             for g, granted in zip(grants, cities, strict=True)
         ]
 
-    async def create_workshop(self, name: str, *, city: str | None = None, hidden: bool = False) -> WorkshopInfo:
+    async def create_workshop(
+        self, name: str, *, city: str | None = None, hidden: bool = False, after: str | None = None
+    ) -> WorkshopInfo:
+        """Open a workshop, its results hidden or not; ``after`` names (by code) the earlier workshop it follows up."""
         async with self._sessions() as session:
+            follows = await self._workshop(session, after) if after else None
             place = await repository.add_city(session, name=city) if city else None
-            workshop = await create_workshop(session, name=name, city=place, created_by=None)
+            if place is None and follows is not None and follows.city_id is not None:
+                place = await repository.city_by_id(session, city_id=follows.city_id)  # the same city, by default
+            workshop = await create_workshop(session, name=name, city=place, created_by=None, follows=follows)
             if hidden:
                 repository.set_results_hidden(session, workshop=workshop, hidden=True)
             info = await self._info(session, workshop)
@@ -375,6 +426,11 @@ class Coordination:
             place = await self._city(session, city) if city else None
             group = await self._workshop(session, workshop) if workshop else None
             return await export_rows(session, self.catalogue, city=place, workshop=group, since=since)
+
+    async def earlier_rows(self, codes: set[str]) -> dict[str, list[dict[str, Any]]]:
+        """Per follow-up workshop among ``codes``, the rows of the workshop it follows (for the Summary)."""
+        async with self._sessions() as session:
+            return await earlier_rows(session, self.catalogue, codes=codes)
 
     async def chart(self, *, city: str | None = None, workshop: str | None = None) -> MaturityChart:
         """The chart of a city's or a workshop's combined answers, as ``citybot report`` draws it."""

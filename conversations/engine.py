@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import hygiene, outbox
+from conversations import hygiene, outbox, reminders
 from conversations.choices import parse_choice
 from conversations.coordination import Coordination
 from conversations.flows import ask
@@ -67,12 +67,20 @@ class Engine:
     """The conversation engine over one database; create it with :func:`open_engine`."""
 
     def __init__(
-        self, db: AsyncEngine, catalogue: Catalogue, *, serialise: bool = True, min_group_size: int = MIN_GROUP_SIZE
+        self,
+        db: AsyncEngine,
+        catalogue: Catalogue,
+        *,
+        serialise: bool = True,
+        min_group_size: int = MIN_GROUP_SIZE,
+        reminder_times: reminders.ReminderTimes | None = None,
     ) -> None:
         self.db = db
         self.catalogue = catalogue
         self.min_group_size = min_group_size
         """The fewest people a group figure may come from (``CITYBOT_MIN_GROUP_SIZE``)."""
+        self.reminder_times = reminder_times or reminders.ReminderTimes()
+        """How long each kind of reminder waits (settings shorten them for trials)."""
         self.texts = Texts.load()
         self._texts: dict[str, Texts] = {self.texts.language: self.texts}
         self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
@@ -186,6 +194,9 @@ class Engine:
                 state = repository.attach_state(session, kept_state)
             else:
                 state = await repository.participant_state(session, user_id=incoming.user_id)
+            if state.participant is not None and state.participant.unreachable_at is not None:
+                state.participant.unreachable_at = None  # they write again: reminders may reach them again
+                session.add(state.participant)
             turn = Turn(
                 session,
                 self.catalogue,
@@ -196,6 +207,7 @@ class Engine:
                 assessment=state.assessment,
                 answers=state.answers,
                 screens=self.screen_settings,
+                reminder_times=self.reminder_times,
                 min_group_size=self.min_group_size,
             )
             replies = await route(turn)
@@ -278,6 +290,51 @@ class Engine:
             log.exception("could not record failed update %s", incoming.update_id)
         return True
 
+    async def due_reminders(
+        self, *, user_prefix: str | None = None, user_id: str | None = None
+    ) -> list[reminders.DueReminder]:
+        """Claim the reminders due now (of one transport's people, ``"telegram:"``, or of one person) and commit.
+
+        Each one is claimed by this process only, its replies stored with the claim; send them, then
+        report :meth:`reminder_delivered` (or :meth:`reminder_undeliverable`). One not reported within
+        ``reminder_times.retry_after`` is claimed and given again by a later call (its sender stopped).
+        """
+        async with self._writer or contextlib.nullcontext(), self._sessions() as session:  # SQLite: its one writer
+            due = await reminders.claim_due(
+                session,
+                self.catalogue,
+                self.texts_for,
+                self.reminder_times,
+                user_prefix=user_prefix,
+                user_id=user_id,
+            )
+            await session.commit()
+        return due
+
+    async def reminder_delivered(self, reminder_id: int) -> None:
+        """The reminder's replies went out: never again, and its outbox emptied."""
+        async with self._writer or contextlib.nullcontext(), self._sessions() as session:
+            await repository.mark_reminder(session, reminder_id=reminder_id, delivered=True)
+            await session.commit()
+
+    async def reminder_undeliverable(self, reminder_id: int, user_id: str, *, unreachable: bool = True) -> None:
+        """The transport refused the reminder for good, and with ``unreachable`` the person too (they blocked the bot).
+
+        No reminder of an unreachable person is tried any more, until they write to the bot again.
+        """
+        async with self._writer or contextlib.nullcontext(), self._sessions() as session:
+            reminder = await repository.reminder_by_id(session, reminder_id=reminder_id)
+            await repository.mark_reminder(session, reminder_id=reminder_id, delivered=False)
+            if reminder is not None and unreachable:
+                await repository.set_unreachable(session, participant_id=reminder.participant_id, unreachable=True)
+            await session.commit()
+        self._states.pop(user_id, None)  # the kept participant row would not know
+
+    async def reminder_overview(self) -> list[reminders.ReminderRow]:
+        """Every reminder, stored or upcoming, for operators (ids and times only)."""
+        async with self._sessions() as session:
+            return await reminders.overview(session, self.reminder_times)
+
     async def export_answers(
         self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
     ) -> list[dict[str, Any]]:
@@ -289,7 +346,11 @@ class Engine:
 
 
 async def open_engine(
-    database_url: str | None = None, catalogue: Catalogue | None = None, *, min_group_size: int = MIN_GROUP_SIZE
+    database_url: str | None = None,
+    catalogue: Catalogue | None = None,
+    *,
+    min_group_size: int = MIN_GROUP_SIZE,
+    reminder_times: reminders.ReminderTimes | None = None,
 ) -> Engine:
     """A ready engine: the database created or migrated to the newest schema, the catalogue loaded.
 
@@ -311,7 +372,13 @@ async def open_engine(
         if problem is not None:
             raise problem from error
         raise
-    return Engine(db, catalogue or Catalogue.load(), serialise=database.is_sqlite(url), min_group_size=min_group_size)
+    return Engine(
+        db,
+        catalogue or Catalogue.load(),
+        serialise=database.is_sqlite(url),
+        min_group_size=min_group_size,
+        reminder_times=reminder_times,
+    )
 
 
 async def route(turn: Turn) -> list[Reply]:

@@ -97,6 +97,8 @@ class ChartArea:
     low: int | None = None
     high: int | None = None
     respondents: int | None = None
+    earlier: int | None = None
+    """A follow-up workshop's bar: where the earlier workshop's median stood (``None``: not shown there)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +126,35 @@ class MaturityChart:
     legend_next: str
     subtitle: str = ""
     legend_spread: str = ""
+    legend_earlier: str = ""
 
     @property
     def areas(self) -> tuple[ChartArea, ...]:
         return tuple(area for domain in self.domains for area in domain.areas)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressLine:
+    """One area over the rounds: its stage position in each round (0 not started), ``None`` where unknown."""
+
+    code: str
+    domain: str
+    points: tuple[int | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressChart:
+    """What a progress chart shows: each area's stage over a person's rounds, as plain data in their words.
+
+    ``rounds`` labels the rounds along x (their dates), ``stages`` the y axis from "not started" up;
+    ``domains`` names each domain (a panel each).
+    """
+
+    title: str
+    rounds: tuple[str, ...]
+    stages: tuple[str, ...]
+    domains: tuple[tuple[str, str], ...]
+    lines: tuple[ProgressLine, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +184,8 @@ class AnswerExport:
     not_started: str
     not_sure: str = ""
     """Names an area answered "Not sure" in the workbook's Stages sheet."""
+    earlier: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
+    """Per follow-up workshop in the rows (its code), the answer rows of the workshop it follows (Summary only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +254,7 @@ class Reply:
     attachment: Attachment | None = None
     replaces_previous: bool = False
     columns: int = 1
-    chart: MaturityChart | None = None
+    chart: MaturityChart | ProgressChart | None = None
     invitation: Invitation | None = None
     export: AnswerExport | None = None
     forgotten: bool = False

@@ -28,6 +28,8 @@ from conversations.messages import (
     MaturityChart,
     Option,
     Poster,
+    ProgressChart,
+    ProgressLine,
     Reply,
     ReportSection,
 )
@@ -48,6 +50,8 @@ KINDS: dict[str, type[Any]] = {
         Poster,
         GroupReport,
         ReportSection,
+        ProgressChart,
+        ProgressLine,
     )
 }
 NOT_STORED = frozenset({"catalogue"})

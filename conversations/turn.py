@@ -12,6 +12,7 @@ from catalogue import Catalogue
 from conversations.choices import question_choice
 from conversations.group_results import MIN_GROUP_SIZE
 from conversations.messages import Incoming, Option, Reply
+from conversations.reminders import ReminderTimes
 from conversations.screen import ScreenSettings
 from conversations.storage import repository
 from conversations.storage.models import Assessment, Conversation, Note, Participant, utcnow
@@ -47,6 +48,8 @@ class Turn:
     conversation: Conversation | None = None
     assessment: Assessment | None = None
     answers: InitVar[repository.AnswerSheet | None] = None
+    reminder_times: ReminderTimes = field(default_factory=ReminderTimes)
+    """How long reminders wait (settings), for what ``/reminders`` and the next round's rhythm say."""
     handed_to: str | None = None
     handed_argument: str = ""
     screens: ScreenSettings = field(default_factory=ScreenSettings)

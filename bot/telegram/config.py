@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,6 +42,11 @@ class TelegramSettings:
     @property
     def serves_screens(self) -> bool:
         return self.public_url is not None and self.web_port is not None
+
+    remind_paused_after: timedelta = timedelta(days=3)
+    remind_month: timedelta | None = None
+    remind_retry_after: timedelta = timedelta(minutes=1)
+    reminders_every: timedelta = timedelta(seconds=15)
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
 
     @property
@@ -75,5 +81,9 @@ def telegram_settings(settings: Settings) -> TelegramSettings:
         web_listen=settings.citybot_web_listen,
         web_port=settings.citybot_web_port,
         screen_hours=settings.citybot_screen_hours,
+        remind_paused_after=settings.citybot_remind_paused_after,
+        remind_month=settings.citybot_remind_month,
+        remind_retry_after=settings.citybot_remind_retry_after,
+        reminders_every=settings.citybot_reminders_every,
         min_group_size=settings.citybot_min_group_size,
     )

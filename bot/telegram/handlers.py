@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.telegram import render, updater
@@ -74,6 +74,33 @@ async def converse(
         raise updater.DeliverAgain(f"replies not sent: {failure}") from failure  # the outbox keeps them
     if replies:
         await context.engine.replies_sent(incoming.update_id)
+
+
+async def send_reminders(context: CitybotContext) -> None:
+    """The JobQueue's pass: claim the reminders due for Telegram users, send each (rate-limited as replies are).
+
+    A reminder Telegram refuses for good (the person blocked the bot, or the chat is gone) marks
+    the person unreachable; one that fails on the network is claimed and sent by a later pass.
+    """
+    engine = context.engine
+    try:
+        due = await engine.due_reminders(user_prefix=f"{TRANSPORT}:")
+    except Exception:  # the database is busy or gone: the next pass tries again
+        logger.exception("could not look for reminders due")
+        return
+    for reminder in due:
+        chat_id = int(reminder.user_id.removeprefix(f"{TRANSPORT}:"))  # a private chat's id is its user's
+        try:
+            await render.render(context.bot, chat_id, list(reminder.replies))
+        except (Forbidden, BadRequest) as refusal:
+            gone = isinstance(refusal, Forbidden) or "chat not found" in refusal.message.lower()
+            logger.info("reminder %s refused by Telegram (%s)", reminder.id, refusal.message)
+            await engine.reminder_undeliverable(reminder.id, reminder.user_id, unreachable=gone)
+            continue
+        except TelegramError as failure:
+            logger.warning("reminder %s not sent (%s); a later pass sends it", reminder.id, failure)
+            continue
+        await engine.reminder_delivered(reminder.id)
 
 
 async def command(update: Update, context: CitybotContext) -> None:

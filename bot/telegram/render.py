@@ -251,6 +251,7 @@ async def _export(export: AnswerExport | None) -> Attachment | None:
         catalogue=export.catalogue,
         not_started=export.not_started,
         not_sure=export.not_sure,
+        earlier=dict(export.earlier),
     )
     return Attachment(export.filename, data)
 

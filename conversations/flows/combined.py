@@ -13,6 +13,7 @@ from conversations import coordination, group_results
 from conversations.choices import Prefix, navigation_choice
 from conversations.group_results import GroupResult
 from conversations.messages import Option, Reply
+from conversations.reminders import ReminderTimes, months_later
 from conversations.storage import repository
 from conversations.storage.models import City, utcnow
 from conversations.turn import Turn
@@ -41,7 +42,44 @@ async def city_section(turn: Turn) -> list[Reply]:
         *coordination.area_lines(turn.texts, turn.catalogue, group),
     ]
     options = (Option(turn.t("combined.city_chart", city=city.name), navigation_choice(Prefix.CITY_CHART)),)
-    return [Reply("\n".join(lines), options=options if group.shown else ())]
+    then = Option(turn.t("city_over_time.button"), navigation_choice(Prefix.CITY_THEN))
+    return [Reply("\n".join(lines), options=(*options, then) if group.shown else (then,))]
+
+
+AGO = (3, 6, 12, 24)
+"""How many months back the city's view can be compared with (by buttons)."""
+
+
+async def city_then(turn: Turn, value: str) -> list[Reply] | None:
+    """``ct:`` offers dates; ``ct:<months>``: the city's view now, and under each area its view that long ago.
+
+    The view then is built from the answers as they stood then (their history), by the same group
+    computation and minimum group size as now; officials who have since left with /forget are in neither.
+    """
+    city = await city_of(turn)
+    if city is None:
+        return None
+    if not value:
+        options = tuple(
+            Option(turn.t("city_over_time.months_ago", months=months), navigation_choice(Prefix.CITY_THEN, str(months)))
+            for months in AGO
+        )
+        return [turn.say("city_over_time.question", city=city.name, options=options, columns=2)]
+    if not value.isdigit() or int(value) not in AGO:
+        return None
+    moment = months_later(utcnow(), -int(value), ReminderTimes())
+    now = await city_group(turn, city)
+    people = await repository.city_answers_at(turn.session, city=city, moment=moment)
+    then = group_results.group_results(turn.catalogue, people.values(), min_group_size=turn.min_group_size)
+    date = moment.date().isoformat()
+    if now.people < now.min_group_size:
+        return [turn.say("group_results.city_not_enough", city=city.name, minimum=now.min_group_size)]
+    lines = [
+        turn.t("city_over_time.title", city=city.name, date=date, now=now.people, then=then.people),
+        turn.t("group_results.city_note", minimum=now.min_group_size),
+        *coordination.area_lines(turn.texts, turn.catalogue, now, earlier=then, code=date),
+    ]
+    return [Reply("\n".join(lines))]
 
 
 async def city_chart(turn: Turn, value: str) -> list[Reply]:

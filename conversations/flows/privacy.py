@@ -77,6 +77,18 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
         "questions": [
             {"text": q.text, "matches": q.matches, "asked_at": repository.as_utc(q.asked_at)} for q in questions
         ],
+        "reminders": [
+            {
+                "kind": str(r.kind),
+                "due_at": repository.as_utc(r.due_at),
+                "sent_at": repository.as_utc(r.sent_at),
+                "delivered_at": repository.as_utc(r.delivered_at),
+                "turned_off_at": repository.as_utc(r.off_at),
+                "next_round_every_months": r.months,
+            }
+            for r in await repository.reminders_of(session, participant=participant)
+        ],
+        "unreachable_since": repository.as_utc(participant.unreachable_at),
         "workshops_joined": [
             {"code": w.code, "name": w.name, "joined_at": repository.as_utc(m.joined_at)} for m, w in joined
         ],

@@ -77,7 +77,8 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     if workshop is None:
         return [turn.say("workshop.unknown", code=argument[:20])]
     results = await workshop_results(turn, workshop)
-    return [*room_chart(turn, workshop, results), await room(turn, workshop, results=results)]
+    earlier = await earlier_results(turn, workshop)
+    return [*room_chart(turn, workshop, results, earlier=earlier), await room(turn, workshop, results=results)]
 
 
 async def find(turn: Turn, text: str) -> Workshop | None:
@@ -133,7 +134,44 @@ async def create(turn: Turn, name: str) -> list[Reply]:
     workshop = await coordination.create_workshop(turn.session, name=name, city=city, created_by=turn.incoming.user_id)
     text = turn.t("workshop.created", name=workshop.name, code=workshop.code)
     invitation = Invitation(coordination.join_payload(workshop.code))
-    return [Reply(text, options=room_buttons(turn, workshop), columns=2, invitation=invitation)]
+    replies = [Reply(text, options=room_buttons(turn, workshop), columns=2, invitation=invitation)]
+    scope = await scope_of(turn)
+    earlier = [
+        w
+        for w in await repository.workshops(turn.session)
+        if w.id != workshop.id
+        and w.city_id == (city.id if city else None)
+        and scope is not None
+        and await repository.runs_workshop(turn.session, scope=scope, workshop=w)
+    ]
+    if earlier:  # the city's earlier workshops: this one may follow one up, to compare them area by area
+        options = tuple(
+            Option(f"↪️ {w.code} · {w.name}"[:40], navigation_choice(Prefix.FOLLOW_UP, f"{workshop.code}:{w.code}"))
+            for w in earlier[:FOLLOW_UP_OFFERS]
+        )
+        replies.append(turn.say("follow_up.offer", name=workshop.name, options=options))
+    return replies
+
+
+FOLLOW_UP_OFFERS = 5
+"""The city's latest earlier workshops a new one is offered to follow up."""
+
+
+async def follow_up(turn: Turn, value: str) -> list[Reply]:
+    """``wf:<new>:<earlier>``: the new workshop follows up the earlier one (its room shows both, area by area)."""
+    if not await is_coordinator(turn):
+        return refusal(turn)
+    code, _, earlier_code = value.partition(":")
+    workshop, earlier = await find(turn, code), await find(turn, earlier_code)
+    if workshop is None or earlier is None or workshop.id == earlier.id:
+        return [turn.say("workshop.unknown", code=(earlier_code or code)[:20])]
+    workshop.follows_id = earlier.id
+    turn.session.add(workshop)
+    return [
+        Reply(
+            turn.t("follow_up.set", name=workshop.name, earlier=earlier.name, code=earlier.code), replaces_previous=True
+        )
+    ]
 
 
 def room_buttons(turn: Turn, workshop: Workshop) -> tuple[Option, ...]:
@@ -148,6 +186,7 @@ def room_buttons(turn: Turn, workshop: Workshop) -> tuple[Option, ...]:
             Option(turn.t("screen.button"), navigation_choice(Prefix.SCREEN, workshop.code)),
             Option(turn.t(hide[0]), navigation_choice(Prefix.HIDE, f"{workshop.code}:{hide[1]}")),
             Option(turn.t("screen.poster"), navigation_choice(Prefix.POSTER, workshop.code)),
+            Option(turn.t("reminders.nudge_button"), navigation_choice(Prefix.NUDGE, workshop.code)),
             Option(turn.t("workshop.close"), navigation_choice(Prefix.CLOSE, workshop.code)),
         ]
     return tuple(buttons)
@@ -175,8 +214,17 @@ async def room(
     lines = [
         turn.t("workshop.room", name=workshop.name, code=workshop.code, status=status, joined=joined, finished=finished)
     ]
+    follows = await earlier_of(turn, workshop)
+    if follows is not None:
+        lines.append(turn.t("follow_up.room", name=follows.name, code=follows.code))
     if group.people:
-        lines += ["", turn.t("group_results.room_areas"), *coordination.area_lines(texts, catalogue, group)]
+        earlier = await workshop_results(turn, follows) if follows is not None else None
+        code = follows.code if follows is not None else ""
+        lines += [
+            "",
+            turn.t("group_results.room_areas"),
+            *coordination.area_lines(texts, catalogue, group, earlier=earlier, code=code),
+        ]
         common = group.next_steps[:COMMON_NEXT]
         if common:
             lines += ["", turn.t("group_results.room_next")]
@@ -202,13 +250,33 @@ def real_question(turn: Turn, text: str) -> bool:
     return coordination.room_question(turn.texts, turn.catalogue, text)
 
 
-def room_chart(turn: Turn, workshop: Workshop, group: GroupResult) -> list[Reply]:
-    """The room's chart (its subtitle carries the moment and the room's counts), once an area may be shown."""
+def room_chart(
+    turn: Turn, workshop: Workshop, group: GroupResult, *, earlier: tuple[Workshop, GroupResult] | None = None
+) -> list[Reply]:
+    """The room's chart (its subtitle carries the moment and the room's counts), once an area may be shown.
+
+    A follow-up's chart marks where the ``earlier`` workshop's median stood, area by area.
+    """
     if not group.shown:
         return []
     title = turn.t("workshop.chart_title", name=workshop.name, code=workshop.code)
-    chart = coordination.group_chart(turn.texts, turn.catalogue, group, title=title, moment=utcnow())
+    before, code = (earlier[1], earlier[0].code) if earlier is not None else (None, "")
+    chart = coordination.group_chart(
+        turn.texts, turn.catalogue, group, title=title, moment=utcnow(), earlier=before, earlier_code=code
+    )
     return [Reply(title, chart=chart)]
+
+
+async def earlier_of(turn: Turn, workshop: Workshop) -> Workshop | None:
+    """The workshop this one follows up, if any (a coordinator of this one sees its figures beside)."""
+    if workshop.follows_id is None:
+        return None
+    return await repository.workshop_by_id(turn.session, workshop_id=workshop.follows_id)
+
+
+async def earlier_results(turn: Turn, workshop: Workshop) -> tuple[Workshop, GroupResult] | None:
+    follows = await earlier_of(turn, workshop)
+    return (follows, await workshop_results(turn, follows)) if follows is not None else None
 
 
 def shorten(text: str, limit: int) -> str:
@@ -237,7 +305,10 @@ async def chart(turn: Turn, value: str) -> list[Reply]:
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
     group = await workshop_results(turn, workshop)
-    return room_chart(turn, workshop, group) or [turn.say("group_results.chart_too_few", minimum=turn.min_group_size)]
+    earlier = await earlier_results(turn, workshop)
+    return room_chart(turn, workshop, group, earlier=earlier) or [
+        turn.say("group_results.chart_too_few", minimum=turn.min_group_size)
+    ]
 
 
 async def close(turn: Turn, value: str) -> list[Reply]:
@@ -431,6 +502,7 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
     stamp = utcnow().strftime("%Y-%m-%d")
     filename = f"citybot-{workshop.code if workshop else 'answers'}-{stamp}.{fmt}"
     text = turn.t("export.ready", count=len(rows), scope=where, format=turn.t(EXPORT_FORMATS[fmt]))
+    earlier = await coordination.earlier_rows(turn.session, turn.catalogue, codes={str(r["workshop"]) for r in rows})
     document = AnswerExport(
         rows=tuple(rows),
         fmt=fmt,
@@ -438,6 +510,7 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
         catalogue=turn.catalogue,
         not_started=turn.t("results.not_started"),
         not_sure=turn.t("report.not_sure"),
+        earlier=tuple((code, tuple(earlier_rows)) for code, earlier_rows in earlier.items()),
     )
     return [Reply(text, export=document)]
 

@@ -102,6 +102,8 @@ class Participant(SQLModel, table=True):
     pseudonym: str = Field(default_factory=new_pseudonym, unique=True, index=True)
     """How exports name the participant, unless ``share_name``: they chose to show their name to coordinators."""
     share_name: bool = False
+    unreachable_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    """When Telegram refused to deliver to them (they blocked the bot); cleared when they write again."""
     consented_at: datetime = _time()
     created_at: datetime = _time()
 
@@ -256,6 +258,10 @@ class Workshop(SQLModel, table=True):
     created_by: str | None = None
     """The user id of the coordinator who opened it in the chat (cleared by their ``/forget``)."""
     status: WorkshopStatus = Field(default=WorkshopStatus.OPEN, sa_type=StoredEnum(WorkshopStatus))
+    follows_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("workshop.id", ondelete="SET NULL"), nullable=True)
+    )
+    """The earlier workshop this one follows up (its figures shown beside this one's, area by area)."""
     created_at: datetime = _time()
     closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     results_hidden: bool = False
@@ -287,6 +293,43 @@ class Membership(SQLModel, table=True):
     workshop_id: int = _owner("workshop")
     participant_id: int = _owner("participant")
     joined_at: datetime = _time()
+
+
+class ReminderKind(StrEnum):
+    """Why citybot writes to someone unasked: a paused assessment, a next round due, a coordinator's nudge."""
+
+    PAUSED = "paused"
+    ROUND = "round"
+    NUDGE = "nudge"
+
+
+class Reminder(SQLModel, table=True):
+    """One message citybot sends once, unasked, when it is due; ``/forget`` deletes it with its person.
+
+    ``key`` makes "once" a constraint rather than a hope: ``paused:<assessment>``,
+    ``nudge:<workshop>:<participant>``, ``round:<assessment>``. A reminder is claimed by setting
+    ``sent_at`` (only where it is still empty, so one process wins), together with its replies
+    (its outbox); ``delivered_at`` is set and the replies emptied once Telegram has them.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    participant_id: int = _owner("participant")
+    kind: ReminderKind = Field(sa_type=StoredEnum(ReminderKind))
+    due_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    assessment_id: int | None = _owner("assessment", nullable=True)
+    workshop_id: int | None = _owner("workshop", nullable=True)
+    months: int | None = None
+    """A next round's rhythm (6, 12, 24 months), kept so the next round is reminded after as long."""
+    created_at: datetime = _time()
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    off_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    """Turned off by its person (``/reminders``), or made pointless (the round came first): never sent."""
+    undeliverable_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    """Telegram refused it (the person blocked the bot): not tried again."""
+    replies: list[Any] | None = Field(default=None, sa_type=JSON)
+    """Its outbox: the replies from the claim until they are delivered (``conversations.outbox``)."""
 
 
 class ProcessedUpdate(SQLModel, table=True):

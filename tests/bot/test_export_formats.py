@@ -41,6 +41,7 @@ def row(catalogue: Catalogue, code: str, answer: str = "done", **fields: Any) ->
         "workshop_name": "",
         "assessment": 1,
         "assessment_kind": "full",
+        "round": 1,
         "domain": action.domain,
         "area": action.area,
         "area_title": catalogue.area(action.area).title,
@@ -133,7 +134,7 @@ def test_xlsx_answers_sheet_has_typed_cells_a_frozen_header_and_filters(
     assert workbook.sheetnames == ["Answers", "Summary", "Stages", "Catalogue"]
     sheet = workbook["Answers"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:S{len(rows) + 1}"
+    assert sheet.auto_filter.ref == f"A1:T{len(rows) + 1}"
     header = [cell.value for cell in sheet[1]]
     assert header == list(ANSWER_FIELDS)
     assert all(cell.font.bold for cell in sheet[1])

@@ -65,8 +65,15 @@ def test_every_kind_of_reply_survives_the_round_trip_through_json(catalogue: Cat
         Reply(
             "report",
             report=GroupReport(
-                "r.pdf", "Report", ("Gent",), chart, "Chart", "Table", ("Area", "Median"),
-                (("L · Leadership",), ("L1 Plan", "Starting")), "note",
+                "r.pdf",
+                "Report",
+                ("Gent",),
+                chart,
+                "Chart",
+                "Table",
+                ("Area", "Median"),
+                (("L · Leadership",), ("L1 Plan", "Starting")),
+                "note",
                 (ReportSection("Next", ("L1S1 Plan (3)",), "how many"), ReportSection("Catalogue", bullets=False)),
                 "Page {page}",
             ),

@@ -116,7 +116,9 @@ async def test_the_pdf_report_and_the_poster_arrive_as_documents(
     sent = await chat.press("screen.poster")
     [poster] = [call for call in sent if call.method == "sendDocument"]
     name, data = poster.files["document"]
-    assert name == f"citybot-{info.code}-poster.pdf" and chat.shows(poster, "screen.poster_ready", name="Łódź spring day")
+    assert name == f"citybot-{info.code}-poster.pdf" and chat.shows(
+        poster, "screen.poster_ready", name="Łódź spring day"
+    )
     page = PdfReader(io.BytesIO(data)).pages[0]
     link = f"https://t.me/{BOT_USERNAME}?start=ws_{info.code}"
     assert "Łódź spring day" in page.extract_text() and link in page.extract_text()

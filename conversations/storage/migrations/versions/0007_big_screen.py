@@ -1,7 +1,7 @@
 """The big screen: a workshop's results can be hidden until revealed; secret links to its screen.
 
 Revision ID: 0007
-Revises: 0005 (0003 on its own; re-chained after issue-18 was merged in)
+Revises: 0006
 Create Date: 2026-12-03 09:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
