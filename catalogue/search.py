@@ -27,6 +27,7 @@ keywords), so any catalogue file in any snowball-supported language works withou
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -34,6 +35,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from importlib import resources
 
 import snowballstemmer
 from rapidfuzz import process
@@ -70,6 +72,28 @@ CONCEPT_PREFIX = "~"
 MIN_EVIDENCE = 1.5
 #: Reasons given per match.
 MAX_WHY = 4
+#: Everyday words. A word's *specificity* (0-1) says how much it is the field's rather than any
+#: office message's, learned from data: how rare it is in ordinary text (its Zipf frequency, log10
+#: per billion words, in ``data/word-frequency-<language>.txt``: fully the field's up to
+#: FIELD_ZIPF, an everyday word from EVERYDAY_ZIPF, linear in between), and how concentrated it
+#: is in a few of the catalogue's areas rather than spread over all of them (the entropy of its
+#: occurrences across areas), blended at CONCENTRATION_SHARE. Evidence for a confident match is
+#: weighed by specificity, so "plan", "city", "start" can rank but never make a match confident.
+FIELD_ZIPF = 4.8
+EVERYDAY_ZIPF = 5.4
+CONCENTRATION_SHARE = 0.4
+#: Occurrences spread evenly over all areas before measuring concentration, so one occurrence is no proof.
+CONCENTRATION_PRIOR = 1.0
+#: Specificity of a phrase of the catalogue ("action plan") at least, whatever its two words'.
+PHRASE_SPECIFICITY = 0.5
+#: Below this specificity a word is *generic*: it never stands first, or alone, in a match's reasons.
+GENERIC_SPECIFICITY = 0.5
+#: Ranking weight of a word of specificity 0 (1 for a word of specificity 1, linear in between).
+EVERYDAY_RANK_WEIGHT = 0.7
+#: In a message of several sentences, words outside the sentences that ask count this much.
+CONTEXT_WEIGHT = 0.4
+#: A concept's implied concepts (a hazard's risk assessment, warning, continuity) count this share of its word.
+IMPLIED_WEIGHT = 0.35
 #: BM25 term-frequency saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.6
@@ -133,6 +157,16 @@ ENGLISH_STOP_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
+#: Words that open a question, or ask when followed by ``QUESTION_FOLLOWERS`` ("... where do we start").
+ENGLISH_QUESTION_WORDS = frozenset(
+    "how what where which who why when should could can shall would is are do does any anything".split()
+)
+ENGLISH_QUESTION_FOLLOWERS = frozenset("do does did should can could would shall to is are we".split())
+_WH_WORDS = frozenset("how what where which who why".split())
+#: Where a message splits into sentences (the terminator kept: a "?" marks a question).
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*|\n", re.IGNORECASE)
+_BUT = re.compile(r",?\s+but\s+", re.IGNORECASE)
+
 _TOKEN = re.compile(r"[^\W_]+")
 _HYPHENATED = re.compile(r"(?<![^\W_])[^\W_]++(?:[-/][^\W_]++)+")  # possessive: linear on garbage
 
@@ -153,6 +187,9 @@ class _Analyzer:
         algorithm = SNOWBALL_LANGUAGES.get(code)
         self._stemmer = snowballstemmer.stemmer(algorithm) if algorithm else None
         self.stop_words = ENGLISH_STOP_WORDS if code == "en" else frozenset()
+        self.question_words = ENGLISH_QUESTION_WORDS if code == "en" else frozenset()
+        self.question_followers = ENGLISH_QUESTION_FOLLOWERS if code == "en" else frozenset()
+        self.language = code
         self._stems: dict[str, str] = {}
 
     def stem(self, word: str) -> str:
@@ -180,6 +217,31 @@ class _Analyzer:
         found = (re.sub(r"[-/]", "", compound) for compound in _HYPHENATED.findall(_fold(text)))
         return [word for word in found if len(word) <= MAX_WORD_LENGTH]
 
+    def asks(self, sentence: str) -> bool:
+        """Whether a sentence asks: it ends in "?", opens with a question word, or says "where do we..."."""
+        if sentence.rstrip().endswith("?"):
+            return True
+        words = _TOKEN.findall(_fold(sentence))
+        if not words:
+            return False
+        if words[0] in self.question_words:
+            return True
+        return any(a in _WH_WORDS and b in self.question_followers for a, b in itertools.pairwise(words))
+
+    def sentences(self, text: str) -> list[tuple[str, float]]:
+        """The text's sentences, each with its weight: in a message of several, the asking ones lead.
+
+        Words outside the sentences that ask count :data:`CONTEXT_WEIGHT`: the context helps rank,
+        the question decides. A message of one sentence, or with no (or only) asking ones, counts whole.
+        """
+        parts = [part for chunk in _SENTENCE.findall(text) for part in _BUT.split(chunk) if part.strip()]
+        if len(parts) < 2:
+            return [(text, 1.0)]
+        asking = [self.asks(part) for part in parts]
+        if all(asking) or not any(asking):
+            return [(part, 1.0) for part in parts]
+        return [(part, 1.0 if asks else CONTEXT_WEIGHT) for part, asks in zip(parts, asking, strict=True)]
+
     def terms(self, text: str) -> list[str]:
         """Unigram stems plus unordered adjacent pairs, the terms a document is indexed under."""
         stems = [self.stem(w) for w in self.words(text)]
@@ -188,6 +250,23 @@ class _Analyzer:
 
 #: A term's postings: action index -> the term's BM25F weight there, in ascending index order.
 _Postings = dict[int, float]
+
+
+@functools.lru_cache(maxsize=8)
+def _ordinary_frequency(language: str) -> dict[str, float]:
+    """Stem -> how common its words are in ordinary text of the language (Zipf), from the data shipped.
+
+    Empty for a language without a word-frequency file: then every word of the field is the field's.
+    """
+    path = resources.files("catalogue") / "data" / f"word-frequency-{language}.txt"
+    if not path.is_file():
+        return {}
+    totals: dict[str, float] = defaultdict(float)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            _, zipf, stem = line.split()
+            totals[_fold(stem)] += 10.0 ** float(zipf)
+    return {stem: math.log10(total) for stem, total in totals.items()}
 
 
 def _pair(a: str, b: str) -> str:
@@ -281,19 +360,23 @@ def _deletions(word: str) -> set[str]:
 
 
 #: Per query term, what scoring a candidate looks up (see ``SearchIndex._checks``).
-_Check = tuple[float, _Postings, _Postings, bool, bool, list[_Postings], list[_Postings]]
+_Check = tuple[float, _Postings, _Postings, float, bool, list[_Postings], list[_Postings]]
 
 
 class _Query:
     """An analysed question: its weighted terms, what to show for each, and its distinct words."""
 
-    __slots__ = ("concepts_of", "terms", "words")
+    __slots__ = ("concepts_of", "hazard", "specificity", "terms", "words")
 
     def __init__(self) -> None:
         #: term -> (weight, the query word to show as the reason)
         self.terms: dict[str, tuple[float, str]] = {}
         #: query word stem -> the concept terms it brought in
         self.concepts_of: dict[str, list[str]] = {}
+        #: concept term -> the specificity of the query words that brought it in (the best of them)
+        self.specificity: dict[str, float] = {}
+        #: the hazard the question names, in its own words ("" when none)
+        self.hazard = ""
         self.words = 0
 
 
@@ -308,6 +391,10 @@ class SearchIndex:
         self.actions = data.actions
         self._analyzer = _Analyzer(data.language)
         self._concepts_of = self._lexicon(data.concepts)
+        keys = {concept.name: self._concept_key(concept.name) for concept in data.concepts}
+        #: concept term -> the concept terms it implies; the concept terms of hazards
+        self._implies = {keys[c.name]: tuple(keys[name] for name in c.implies) for c in data.concepts if c.implies}
+        self._hazards = frozenset(keys[concept.name] for concept in data.concepts if concept.hazard)
         self._analysed: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # texts repeat: analyse once
         #: Per action (and per area): concept term -> the word the action uses for it, for reasons.
         self._concept_words: list[dict[str, str]] = []
@@ -345,6 +432,7 @@ class SearchIndex:
             if area >= 0:
                 self._actions_of_area[area].append(index)
         self._evidence = self._evidence_terms(data)
+        self._specificity = self._specificities(documents, _ordinary_frequency(self._analyzer.language))
         self._analysed.clear()
         self._vocabulary, frequency = self._build_vocabulary(data)
         stems: Counter[str] = Counter()
@@ -370,11 +458,65 @@ class SearchIndex:
         joined = [self._analyzer.stem(word) for word in self._analyzer.joined(entry)]
         return [_pair(a, b) for a, b in itertools.pairwise(stems) if a != b] + joined
 
+    @staticmethod
+    def _concept_key(name: str) -> str:
+        """A concept's term: ``~name``, without spaces (spaces mark word pairs)."""
+        return CONCEPT_PREFIX + "_".join(name.split())
+
+    def _specificities(self, documents: list[list[tuple[float, list[str]]]], ordinary: dict[str, float]) -> dict[str, float]:
+        """Stem -> its specificity (0-1): rare in ordinary text, and concentrated in few of the catalogue's areas.
+
+        See :data:`EVERYDAY_ZIPF`. Without ordinary-text figures for the language every stem is
+        the field's (1.0), as the catalogue's own words are all there is to go by.
+        """
+        if not ordinary:
+            return {}
+        per_area: dict[str, Counter[int]] = defaultdict(Counter)
+        for document, area in zip(documents, self._area_of, strict=True):
+            for _, terms in document:
+                for term in terms:
+                    if " " not in term and not term.startswith(CONCEPT_PREFIX):
+                        per_area[term][area] += 1
+        stems = set(per_area) | {term for term in self._concepts_of if " " not in term}
+        areas = max(len({area for counts in per_area.values() for area in counts}), 2)
+        specificity: dict[str, float] = {}
+        for stem in stems:
+            zipf = ordinary.get(stem)
+            rare = 1.0 if zipf is None else (EVERYDAY_ZIPF - zipf) / (EVERYDAY_ZIPF - FIELD_ZIPF)
+            counts = per_area.get(stem, Counter())
+            total = sum(counts.values()) + CONCENTRATION_PRIOR
+            shares = [(counts.get(a, 0) + CONCENTRATION_PRIOR / areas) / total for a in range(areas)]
+            entropy = -sum(share * math.log(share) for share in shares if share > 0)
+            concentrated = 1.0 - entropy / math.log(areas)
+            value = (1.0 - CONCENTRATION_SHARE) * min(max(rare, 0.0), 1.0) + CONCENTRATION_SHARE * concentrated
+            specificity[stem] = round(value, 3)
+        return specificity
+
+    def specificity(self, term: str) -> float:
+        """How much a term (a stem, or two stems of a phrase) is evidence of the field, 0-1.
+
+        0 for a word outside the field's vocabulary (see :meth:`_evidence_terms`); a phrase counts
+        its more specific word, and at least :data:`PHRASE_SPECIFICITY`.
+        """
+        if self._evidence is not None and term not in self._evidence:
+            return 0.0
+        if " " in term:
+            first, second = term.split(" ", 1)
+            return max(self._specificity.get(first, 1.0), self._specificity.get(second, 1.0), PHRASE_SPECIFICITY)
+        return self._specificity.get(term, 1.0)
+
+    def word_specificity(self, word: str) -> float:
+        """The specificity of a word or phrase as a question says it (see :meth:`specificity`)."""
+        stems = [self._analyzer.stem(w) for w in self._analyzer.words(word, joined=False)]
+        if len(stems) == 2:
+            return self.specificity(_pair(*stems))
+        return max((self.specificity(stem) for stem in stems), default=0.0)
+
     def _lexicon(self, concepts: tuple[Concept, ...]) -> dict[str, tuple[str, ...]]:
         """Lexicon term (stem or word pair) -> the concept terms (``~name``) it stands for."""
         members: dict[str, list[str]] = defaultdict(list)
         for concept in concepts:
-            key = CONCEPT_PREFIX + "_".join(concept.name.split())  # no space: spaces mark word pairs
+            key = self._concept_key(concept.name)
             for entry in concept.words:
                 for term in self._entry_terms(entry):
                     if key not in members[term]:
@@ -486,44 +628,64 @@ class SearchIndex:
         """The query's terms: its known words (typos corrected), their phrases and their concepts.
 
         Adjacent known words also form an order-free phrase term; a word or phrase of the concept
-        lexicon also brings in its concepts, at :data:`CONCEPT_WEIGHT`.
+        lexicon also brings in its concepts, at :data:`CONCEPT_WEIGHT`, and the concepts these
+        imply (a hazard's risk assessment, warning, continuity) at :data:`IMPLIED_WEIGHT` of that.
+        Each word is weighed by its specificity (see :data:`EVERYDAY_RANK_WEIGHT`) and, in a
+        message of several sentences, by its sentence's (see :meth:`_Analyzer.sentences`).
         """
         query = _Query()
         terms = query.terms
         corrections: dict[str, list[tuple[str, str]]] = {}
         sequence: list[str] = []  # the stems in query order; "" for an unknown word, which breaks a phrase
         distinct: set[str] = set()
-        for word in self._analyzer.words(text[:MAX_QUERY_CHARS]):
-            stem = self._analyzer.stem(word)
-            if stem not in distinct and len(distinct) >= MAX_QUERY_WORDS:
+        full = False
+        for sentence, emphasis in self._analyzer.sentences(text[:MAX_QUERY_CHARS]):
+            sequence.append("")  # no phrase across sentences
+            for word in self._analyzer.words(sentence):
+                stem = self._analyzer.stem(word)
+                if stem not in distinct and len(distinct) >= MAX_QUERY_WORDS:
+                    full = True
+                    break
+                distinct.add(stem)
+                if self._known(stem):
+                    found, weight = [(word, stem)], 1.0
+                else:
+                    if word not in corrections:
+                        corrections[word] = self._correct(word)
+                    found, weight = corrections[word], FUZZY_WEIGHT
+                    if not found:
+                        sequence.append("")
+                        continue
+                for shown, known in found:
+                    sequence.append(known)
+                    rank = EVERYDAY_RANK_WEIGHT + (1.0 - EVERYDAY_RANK_WEIGHT) * self._specificity.get(known, 1.0)
+                    if weight * emphasis * rank > terms.get(known, (0.0, ""))[0]:
+                        terms[known] = (weight * emphasis * rank, shown)
+            if full:
                 break
-            distinct.add(stem)
-            if self._known(stem):
-                found, weight = [(word, stem)], 1.0
-            else:
-                if word not in corrections:
-                    corrections[word] = self._correct(word)
-                found, weight = corrections[word], FUZZY_WEIGHT
-                if not found:
-                    sequence.append("")
-                    continue
-            for shown, known in found:
-                sequence.append(known)
-                if weight > terms.get(known, (0.0, ""))[0]:
-                    terms[known] = (weight, shown)
         query.words = len(distinct)
-        sources = [term for term in terms]
+        sources = list(terms)
         for a, b in itertools.pairwise(sequence):
             pair = _pair(a, b) if a and b and a != b else ""
             if pair and pair not in terms and (pair in self._postings or pair in self._concepts_of):
                 terms[pair] = (min(terms[a][0], terms[b][0]), f"{terms[a][1]} {terms[b][1]}")
                 sources.append(pair)
+        hazard = (0.0, "")
         for source in sources:
             weight, shown = terms[source]
+            specificity = self.specificity(source)
             for concept in self._concepts_of.get(source, ()):
                 query.concepts_of.setdefault(source, []).append(concept)
+                query.specificity[concept] = max(query.specificity.get(concept, 0.0), specificity)
                 if CONCEPT_WEIGHT * weight > terms.get(concept, (0.0, ""))[0]:
                     terms[concept] = (CONCEPT_WEIGHT * weight, shown)
+                if concept in self._hazards and weight > hazard[0]:
+                    hazard = (weight, shown)
+                for implied in self._implies.get(concept, ()):
+                    query.specificity[implied] = max(query.specificity.get(implied, 0.0), specificity)
+                    if IMPLIED_WEIGHT * CONCEPT_WEIGHT * weight > terms.get(implied, (0.0, ""))[0]:
+                        terms[implied] = (IMPLIED_WEIGHT * CONCEPT_WEIGHT * weight, shown)
+        query.hazard = hazard[1]
         return query
 
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Match]:
@@ -591,8 +753,9 @@ class SearchIndex:
     def _checks(self, query: _Query) -> list[_Check]:
         """What :meth:`_assess` looks up per candidate, gathered once per query.
 
-        Per query term: its weight, its postings in actions and in areas, whether it is evidence
-        of the field, whether it is a word (not a phrase or a concept), and its concepts' postings.
+        Per query term: its weight, its postings in actions and in areas, how much it is evidence
+        of the field (its specificity), whether it is a word (not a phrase or a concept), and its
+        concepts' postings.
         """
         empty: _Postings = {}
         checks = []
@@ -602,7 +765,7 @@ class SearchIndex:
             own, area = self._postings.get(term, empty), self._area_postings.get(term, empty)
             if not (own or area or concepts):
                 continue
-            evidence = self._evidence is None or term in self._evidence
+            evidence = query.specificity.get(term, 0.0) if term.startswith(CONCEPT_PREFIX) else self.specificity(term)
             checks.append(
                 (
                     weight,
@@ -624,7 +787,7 @@ class SearchIndex:
         matched through its concept counts :data:`CONCEPT_COVERAGE`, one found only in the area
         :data:`AREA_WEIGHT`, so one incidental word amid chatter stays unconfident. The evidence:
         the raw score of the query terms that are the field's vocabulary (see
-        :meth:`_evidence_terms`).
+        :meth:`_evidence_terms`), each weighed by its specificity (see :data:`EVERYDAY_ZIPF`).
         """
         area = self._area_of[index]
         covered = evidence = 0.0
@@ -632,7 +795,7 @@ class SearchIndex:
             own = own_postings.get(index, 0.0)
             in_area = area_postings.get(area, 0.0)
             if is_evidence and (own or in_area):
-                evidence += weight * (own + AREA_WEIGHT * in_area)
+                evidence += is_evidence * weight * (own + AREA_WEIGHT * in_area)
             if not word:
                 continue
             if own:
@@ -649,21 +812,23 @@ class SearchIndex:
         """A :class:`Match` that says why: the matching words, strongest first.
 
         A matched phrase stands in for its two words; a concept is shown as the query's word and
-        the action's word for it ("funding ~ budget"), unless the word itself matched.
+        the action's word for it ("funding ~ budget"), unless the word itself matched. Words of
+        the field come first, generic ones (below :data:`GENERIC_SPECIFICITY`) after them.
         """
         area = self._area_of[index]
-        contributions: list[tuple[float, str, str]] = []
+        contributions: list[tuple[bool, float, str, str]] = []
         for term, (weight, shown) in query.terms.items():
             own, in_area = self._weight(term, index, area)
             value = own + AREA_WEIGHT * in_area
             if value > 0:
-                contributions.append((-weight * value, term, shown))
-        matched = {term for _, term, _ in contributions}
+                specific = query.specificity.get(term, 0.0) if term.startswith(CONCEPT_PREFIX) else self.specificity(term)
+                contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
+        matched = {term for _, _, term, _ in contributions}
         phrased = {part for term in matched if " " in term for part in term.split(" ")}
-        literal = {shown for _, term, shown in contributions if not term.startswith(CONCEPT_PREFIX)}
+        literal = {shown for _, _, term, shown in contributions if not term.startswith(CONCEPT_PREFIX)}
         terms: list[str] = []
         why: list[str] = []
-        for _, term, shown in sorted(contributions):
+        for _, _, term, shown in sorted(contributions):
             if term in phrased:
                 continue
             if term.startswith(CONCEPT_PREFIX):
@@ -682,4 +847,5 @@ class SearchIndex:
             confident=score >= CONFIDENT_SCORE and evidence >= MIN_EVIDENCE,
             terms=tuple(dict.fromkeys(terms)),
             why=tuple(dict.fromkeys(why))[:MAX_WHY],
+            hazard=query.hazard,
         )
