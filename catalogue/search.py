@@ -69,28 +69,34 @@ CONCEPT_COVERAGE = 0.8
 CONCEPT_PREFIX = "~"
 #: A confident match needs at least this much raw score (IDF units) from the field's vocabulary:
 #: lexicon words and concepts, whole one-word keywords, phrases (see ``_evidence_terms``).
-MIN_EVIDENCE = 1.5
+MIN_EVIDENCE = 2.5
 #: Reasons given per match.
 MAX_WHY = 4
 #: Everyday words. A word's *specificity* (0-1) says how much it is the field's rather than any
 #: office message's, learned from data: how rare it is in ordinary text (its Zipf frequency, log10
 #: per billion words, in ``data/word-frequency-<language>.txt``: fully the field's up to
 #: FIELD_ZIPF, an everyday word from EVERYDAY_ZIPF, linear in between), and how concentrated it
-#: is in a few of the catalogue's areas rather than spread over all of them (the entropy of its
-#: occurrences across areas), blended at CONCENTRATION_SHARE. Evidence for a confident match is
+#: is in a few of the catalogue's actions rather than spread over many (the entropy of its
+#: occurrences across actions), blended at CONCENTRATION_SHARE. Evidence for a confident match is
 #: weighed by specificity, so "plan", "city", "start" can rank but never make a match confident.
 FIELD_ZIPF = 4.8
 EVERYDAY_ZIPF = 5.4
-CONCENTRATION_SHARE = 0.4
-#: Occurrences spread evenly over all areas before measuring concentration, so one occurrence is no proof.
-CONCENTRATION_PRIOR = 1.0
+CONCENTRATION_SHARE = 0.5
+#: Occurrences spread evenly over all actions before measuring concentration, so one occurrence is no proof.
+CONCENTRATION_PRIOR = 0.1
 #: Specificity of a phrase of the catalogue ("action plan") at least, whatever its two words'.
 PHRASE_SPECIFICITY = 0.5
-#: Below this specificity a word is *generic*: it never stands first, or alone, in a match's reasons.
-GENERIC_SPECIFICITY = 0.5
+#: Below this specificity a word is *generic*: it never stands first, or alone, in a match's reasons,
+#: and a confident match needs at least one word (or concept, or phrase) of the field at or above it.
+GENERIC_SPECIFICITY = 0.45
 #: Ranking weight of a word of specificity 0 (1 for a word of specificity 1, linear in between).
-EVERYDAY_RANK_WEIGHT = 0.7
-#: In a message of several sentences, words outside the sentences that ask count this much.
+EVERYDAY_RANK_WEIGHT = 0.85
+#: An everyday word (specificity 0) counts this much towards the score that decides confidence
+#: (not towards ranking): the score must reach :data:`CONFIDENT_SCORE` on the field's words.
+CONFIDENCE_EVERYDAY_WEIGHT = 0.4
+#: A message of several sentences with at least this many words (stop words aside) puts its question first:
+#: words outside the sentences that ask count CONTEXT_WEIGHT ("flood drills... schools?" is no such message).
+LONG_MESSAGE_WORDS = 10
 CONTEXT_WEIGHT = 0.4
 #: A concept's implied concepts (a hazard's risk assessment, warning, continuity) count this share of its word.
 IMPLIED_WEIGHT = 0.35
@@ -235,7 +241,7 @@ class _Analyzer:
         the question decides. A message of one sentence, or with no (or only) asking ones, counts whole.
         """
         parts = [part for chunk in _SENTENCE.findall(text) for part in _BUT.split(chunk) if part.strip()]
-        if len(parts) < 2:
+        if len(parts) < 2 or len(self.words(text, joined=False)) < LONG_MESSAGE_WORDS:
             return [(text, 1.0)]
         asking = [self.asks(part) for part in parts]
         if all(asking) or not any(asking):
@@ -360,7 +366,7 @@ def _deletions(word: str) -> set[str]:
 
 
 #: Per query term, what scoring a candidate looks up (see ``SearchIndex._checks``).
-_Check = tuple[float, _Postings, _Postings, float, bool, list[_Postings], list[_Postings]]
+_Check = tuple[float, _Postings, _Postings, float, float, bool, list[_Postings], list[_Postings]]
 
 
 class _Query:
@@ -464,32 +470,35 @@ class SearchIndex:
         return CONCEPT_PREFIX + "_".join(name.split())
 
     def _specificities(self, documents: list[list[tuple[float, list[str]]]], ordinary: dict[str, float]) -> dict[str, float]:
-        """Stem -> its specificity (0-1): rare in ordinary text, and concentrated in few of the catalogue's areas.
+        """Stem -> its specificity (0-1): rare in ordinary text, and concentrated in few of the catalogue's actions.
 
-        See :data:`EVERYDAY_ZIPF`. Without ordinary-text figures for the language every stem is
-        the field's (1.0), as the catalogue's own words are all there is to go by.
+        See :data:`EVERYDAY_ZIPF`. Concentration is one minus the normalised entropy of the stem's
+        occurrences over the actions (with :data:`CONCENTRATION_PRIOR` spread over all of them).
+        Without ordinary-text figures for the language every stem is the field's (1.0), as the
+        catalogue's own words are all there is to go by.
         """
         if not ordinary:
             return {}
-        per_area: dict[str, Counter[int]] = defaultdict(Counter)
-        for document, area in zip(documents, self._area_of, strict=True):
+        per_action: dict[str, Counter[int]] = defaultdict(Counter)
+        for index, document in enumerate(documents):
             for _, terms in document:
                 for term in terms:
                     if " " not in term and not term.startswith(CONCEPT_PREFIX):
-                        per_area[term][area] += 1
-        stems = set(per_area) | {term for term in self._concepts_of if " " not in term}
-        areas = max(len({area for counts in per_area.values() for area in counts}), 2)
+                        per_action[term][index] += 1
+        actions = max(len(documents), 2)
+        prior = CONCENTRATION_PRIOR / actions  # each action's share of the prior
         specificity: dict[str, float] = {}
-        for stem in stems:
+        for stem in set(per_action) | {term for term in self._concepts_of if " " not in term}:
             zipf = ordinary.get(stem)
-            rare = 1.0 if zipf is None else (EVERYDAY_ZIPF - zipf) / (EVERYDAY_ZIPF - FIELD_ZIPF)
-            counts = per_area.get(stem, Counter())
+            rare = 1.0 if zipf is None else min(max((EVERYDAY_ZIPF - zipf) / (EVERYDAY_ZIPF - FIELD_ZIPF), 0.0), 1.0)
+            counts = per_action.get(stem, Counter())
             total = sum(counts.values()) + CONCENTRATION_PRIOR
-            shares = [(counts.get(a, 0) + CONCENTRATION_PRIOR / areas) / total for a in range(areas)]
-            entropy = -sum(share * math.log(share) for share in shares if share > 0)
-            concentrated = 1.0 - entropy / math.log(areas)
-            value = (1.0 - CONCENTRATION_SHARE) * min(max(rare, 0.0), 1.0) + CONCENTRATION_SHARE * concentrated
-            specificity[stem] = round(value, 3)
+            entropy = -sum((n + prior) / total * math.log((n + prior) / total) for n in counts.values())
+            entropy -= (actions - len(counts)) * prior / total * math.log(prior / total)  # the actions without it
+            concentrated = 1.0 - entropy / math.log(actions)
+            blended = (1.0 - CONCENTRATION_SHARE) * rare + CONCENTRATION_SHARE * concentrated
+            # A lexicon word no action uses reaches actions only through its concepts: its rarity says it all.
+            specificity[stem] = round(blended if counts else rare, 3)
         return specificity
 
     def specificity(self, term: str) -> float:
@@ -498,12 +507,11 @@ class SearchIndex:
         0 for a word outside the field's vocabulary (see :meth:`_evidence_terms`); a phrase counts
         its more specific word, and at least :data:`PHRASE_SPECIFICITY`.
         """
-        if self._evidence is not None and term not in self._evidence:
-            return 0.0
+        field = self._evidence is None or term in self._evidence
         if " " in term:
             first, second = term.split(" ", 1)
-            return max(self._specificity.get(first, 1.0), self._specificity.get(second, 1.0), PHRASE_SPECIFICITY)
-        return self._specificity.get(term, 1.0)
+            return max(self.specificity(first), self.specificity(second), PHRASE_SPECIFICITY if field else 0.0)
+        return self._specificity.get(term, 1.0) if field else 0.0
 
     def word_specificity(self, word: str) -> float:
         """The specificity of a word or phrase as a question says it (see :meth:`specificity`)."""
@@ -754,8 +762,9 @@ class SearchIndex:
         """What :meth:`_assess` looks up per candidate, gathered once per query.
 
         Per query term: its weight, its postings in actions and in areas, how much it is evidence
-        of the field (its specificity), whether it is a word (not a phrase or a concept), and its
-        concepts' postings.
+        of the field (its specificity), how much it counts towards confidence (an everyday word
+        :data:`CONFIDENCE_EVERYDAY_WEIGHT`), whether it is a word (not a phrase or a concept), and
+        its concepts' postings.
         """
         empty: _Postings = {}
         checks = []
@@ -765,13 +774,18 @@ class SearchIndex:
             own, area = self._postings.get(term, empty), self._area_postings.get(term, empty)
             if not (own or area or concepts):
                 continue
-            evidence = query.specificity.get(term, 0.0) if term.startswith(CONCEPT_PREFIX) else self.specificity(term)
+            if term.startswith(CONCEPT_PREFIX):
+                evidence = ordinary = query.specificity.get(term, 0.0)
+            else:
+                evidence = self.specificity(term)
+                ordinary = max(self._specificity.get(stem, 1.0) for stem in term.split(" "))
             checks.append(
                 (
                     weight,
                     own,
                     area,
                     evidence,
+                    CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * ordinary,
                     word,
                     [self._postings[c] for c in concepts if c in self._postings],
                     [self._area_postings[c] for c in concepts if c in self._area_postings],
@@ -779,8 +793,8 @@ class SearchIndex:
             )
         return checks
 
-    def _assess(self, index: int, raw: float, checks: list[_Check], words: int) -> tuple[float, float]:
-        """The calibrated 0-100 score and the evidence of the field behind it.
+    def _assess(self, index: int, raw: float, checks: list[_Check], words: int) -> tuple[float, float, float]:
+        """The calibrated 0-100 score, the evidence of the field behind it, and its most specific term's specificity.
 
         The score: evidence saturates, then is discounted by query coverage, the share of the
         query's distinct words (at most :data:`COVERAGE_WORDS`) the action explains; a word
@@ -790,12 +804,16 @@ class SearchIndex:
         :meth:`_evidence_terms`), each weighed by its specificity (see :data:`EVERYDAY_ZIPF`).
         """
         area = self._area_of[index]
-        covered = evidence = 0.0
-        for weight, own_postings, area_postings, is_evidence, word, concepts, area_concepts in checks:
+        covered = evidence = strongest = plain = specific = 0.0
+        for weight, own_postings, area_postings, is_evidence, counts, word, concepts, area_concepts in checks:
             own = own_postings.get(index, 0.0)
             in_area = area_postings.get(area, 0.0)
-            if is_evidence and (own or in_area):
-                evidence += is_evidence * weight * (own + AREA_WEIGHT * in_area)
+            value = weight * (own + AREA_WEIGHT * in_area)
+            plain += value
+            specific += counts * value
+            if is_evidence and value:
+                evidence += is_evidence * value
+                strongest = max(strongest, is_evidence)
             if not word:
                 continue
             if own:
@@ -806,9 +824,11 @@ class SearchIndex:
                 covered += weight * AREA_WEIGHT
         coverage = min(covered / max(min(words, COVERAGE_WORDS), 1), 1.0)
         score = round(100.0 * raw / (raw + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT, 1)
-        return score, evidence
+        sure = raw * specific / plain if plain else raw
+        sure_score = 100.0 * sure / (sure + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT
+        return score, evidence if sure_score >= CONFIDENT_SCORE else 0.0, strongest
 
-    def _match(self, index: int, score: float, evidence: float, query: _Query) -> Match:
+    def _match(self, index: int, score: float, evidence: float, strongest: float, query: _Query) -> Match:
         """A :class:`Match` that says why: the matching words, strongest first.
 
         A matched phrase stands in for its two words; a concept is shown as the query's word and
@@ -844,7 +864,7 @@ class SearchIndex:
         return Match(
             action=self.actions[index],
             score=score,
-            confident=score >= CONFIDENT_SCORE and evidence >= MIN_EVIDENCE,
+            confident=score >= CONFIDENT_SCORE and evidence >= MIN_EVIDENCE and strongest >= GENERIC_SPECIFICITY,
             terms=tuple(dict.fromkeys(terms)),
             why=tuple(dict.fromkeys(why))[:MAX_WHY],
             hazard=query.hazard,
