@@ -165,10 +165,10 @@ ENGLISH_STOP_WORDS = frozenset(
 
 #: Words that open a question, or ask when followed by ``QUESTION_FOLLOWERS`` ("... where do we start").
 ENGLISH_QUESTION_WORDS = frozenset(
-    "how what where which who why when should could can shall would is are do does any anything".split()
+    "how what where which who why when should could can shall would is are do does any anything".split()  # noqa: SIM905
 )
-ENGLISH_QUESTION_FOLLOWERS = frozenset("do does did should can could would shall to is are we".split())
-_WH_WORDS = frozenset("how what where which who why".split())
+ENGLISH_QUESTION_FOLLOWERS = frozenset("do does did should can could would shall to is are we".split())  # noqa: SIM905
+_WH_WORDS = frozenset({"how", "what", "where", "which", "who", "why"})
 #: Where a message splits into sentences (the terminator kept: a "?" marks a question).
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*|\n", re.IGNORECASE)
 _BUT = re.compile(r",?\s+but\s+", re.IGNORECASE)
@@ -469,7 +469,9 @@ class SearchIndex:
         """A concept's term: ``~name``, without spaces (spaces mark word pairs)."""
         return CONCEPT_PREFIX + "_".join(name.split())
 
-    def _specificities(self, documents: list[list[tuple[float, list[str]]]], ordinary: dict[str, float]) -> dict[str, float]:
+    def _specificities(
+        self, documents: list[list[tuple[float, list[str]]]], ordinary: dict[str, float]
+    ) -> dict[str, float]:
         """Stem -> its specificity (0-1): rare in ordinary text, and concentrated in few of the catalogue's actions.
 
         See :data:`EVERYDAY_ZIPF`. Concentration is one minus the normalised entropy of the stem's
@@ -696,6 +698,12 @@ class SearchIndex:
         query.hazard = hazard[1]
         return query
 
+    def question_of(self, text: str) -> str | None:
+        """The sentences of a long message that ask, as the search weighs them (``None`` when it weighs all alike)."""
+        sentences = self._analyzer.sentences(text[:MAX_QUERY_CHARS])
+        asking = [sentence.strip() for sentence, emphasis in sentences if emphasis == 1.0]
+        return " ".join(asking) if len(asking) < len(sentences) else None
+
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Match]:
         """The best ``limit`` actions for ``text``, best first; empty for empty or unmatched text."""
         if limit <= 0 or not text.strip():
@@ -841,7 +849,9 @@ class SearchIndex:
             own, in_area = self._weight(term, index, area)
             value = own + AREA_WEIGHT * in_area
             if value > 0:
-                specific = query.specificity.get(term, 0.0) if term.startswith(CONCEPT_PREFIX) else self.specificity(term)
+                specific = (
+                    query.specificity.get(term, 0.0) if term.startswith(CONCEPT_PREFIX) else self.specificity(term)
+                )
                 contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
         matched = {term for _, _, term, _ in contributions}
         phrased = {part for term in matched if " " in term for part in term.split(" ")}
