@@ -69,7 +69,7 @@ CONCEPT_COVERAGE = 0.8
 CONCEPT_PREFIX = "~"
 #: A confident match needs at least this much raw score (IDF units) from the field's vocabulary:
 #: lexicon words and concepts, whole one-word keywords, phrases (see ``_evidence_terms``).
-MIN_EVIDENCE = 2.5
+MIN_EVIDENCE = 1.5
 #: Reasons given per match.
 MAX_WHY = 4
 #: Everyday words. A word's *specificity* (0-1) says how much it is the field's rather than any
@@ -98,8 +98,10 @@ CONFIDENCE_EVERYDAY_WEIGHT = 0.4
 #: words outside the sentences that ask count CONTEXT_WEIGHT ("flood drills... schools?" is no such message).
 LONG_MESSAGE_WORDS = 10
 CONTEXT_WEIGHT = 0.4
+#: A hazard word matches another hazard's words at this share of its weight (other concepts: CONCEPT_WEIGHT).
+HAZARD_BRIDGE_WEIGHT = 0.3
 #: A concept's implied concepts (a hazard's risk assessment, warning, continuity) count this share of its word.
-IMPLIED_WEIGHT = 0.35
+IMPLIED_WEIGHT = 0.7
 #: BM25 term-frequency saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.6
@@ -401,6 +403,7 @@ class SearchIndex:
         #: concept term -> the concept terms it implies; the concept terms of hazards
         self._implies = {keys[c.name]: tuple(keys[name] for name in c.implies) for c in data.concepts if c.implies}
         self._hazards = frozenset(keys[concept.name] for concept in data.concepts if concept.hazard)
+        self._phrase_words = frozenset(word for term in self._concepts_of if " " in term for word in term.split(" "))
         self._analysed: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # texts repeat: analyse once
         #: Per action (and per area): concept term -> the word the action uses for it, for reasons.
         self._concept_words: list[dict[str, str]] = []
@@ -608,7 +611,13 @@ class SearchIndex:
         return {word: self._analyzer.stem(word) for word in frequency}, frequency
 
     def _known(self, term: str) -> bool:
-        return term in self._postings or term in self._area_postings or term in self._concepts_of
+        """A term the catalogue knows: indexed, in the lexicon, or a word of a lexicon phrase ("keep an eye")."""
+        return (
+            term in self._postings
+            or term in self._area_postings
+            or term in self._concepts_of
+            or term in self._phrase_words
+        )
 
     # --- querying ------------------------------------------------------------------------
 
@@ -668,7 +677,7 @@ class SearchIndex:
                         continue
                 for shown, known in found:
                     sequence.append(known)
-                    rank = EVERYDAY_RANK_WEIGHT + (1.0 - EVERYDAY_RANK_WEIGHT) * self._specificity.get(known, 1.0)
+                    rank = EVERYDAY_RANK_WEIGHT + (1.0 - EVERYDAY_RANK_WEIGHT) * self.specificity(known)
                     if weight * emphasis * rank > terms.get(known, (0.0, ""))[0]:
                         terms[known] = (weight * emphasis * rank, shown)
             if full:
@@ -687,8 +696,10 @@ class SearchIndex:
             for concept in self._concepts_of.get(source, ()):
                 query.concepts_of.setdefault(source, []).append(concept)
                 query.specificity[concept] = max(query.specificity.get(concept, 0.0), specificity)
-                if CONCEPT_WEIGHT * weight > terms.get(concept, (0.0, ""))[0]:
-                    terms[concept] = (CONCEPT_WEIGHT * weight, shown)
+                # One hazard is weak evidence for another ("earthquake" ~ "flood"): a hazard leads to what it implies.
+                bridge = HAZARD_BRIDGE_WEIGHT if concept in self._hazards else CONCEPT_WEIGHT
+                if bridge * weight > terms.get(concept, (0.0, ""))[0]:
+                    terms[concept] = (bridge * weight, shown)
                 if concept in self._hazards and weight > hazard[0]:
                     hazard = (weight, shown)
                 for implied in self._implies.get(concept, ()):
@@ -858,12 +869,14 @@ class SearchIndex:
         literal = {shown for _, _, term, shown in contributions if not term.startswith(CONCEPT_PREFIX)}
         terms: list[str] = []
         why: list[str] = []
+        bridged: set[str] = set()
         for _, _, term, shown in sorted(contributions):
             if term in phrased:
                 continue
             if term.startswith(CONCEPT_PREFIX):
-                if shown in literal:
+                if shown in literal or shown in bridged:
                     continue
+                bridged.add(shown)  # one reason per word: its strongest concept
                 said = self._concept_words[index].get(term) or (
                     self._area_concept_words[area].get(term) if area >= 0 else None
                 )
