@@ -84,8 +84,9 @@ EVERYDAY_ZIPF = 5.4
 CONCENTRATION_SHARE = 0.5
 #: Occurrences spread evenly over all actions before measuring concentration, so one occurrence is no proof.
 CONCENTRATION_PRIOR = 0.1
-#: Specificity of a phrase of the catalogue ("action plan") at least, whatever its two words'.
-PHRASE_SPECIFICITY = 0.5
+#: A phrase of the field (lexicon, keywords, titles) is this much more specific than its more specific word:
+#: two words together are rarer in ordinary text than either.
+PHRASE_BONUS = 0.2
 #: Below this specificity a word is *generic*: it never stands first, or alone, in a match's reasons,
 #: and a confident match needs at least one word (or concept, or phrase) of the field at or above it.
 GENERIC_SPECIFICITY = 0.45
@@ -510,12 +511,17 @@ class SearchIndex:
         """How much a term (a stem, or two stems of a phrase) is evidence of the field, 0-1.
 
         0 for a word outside the field's vocabulary (see :meth:`_evidence_terms`); a phrase counts
-        its more specific word, and at least :data:`PHRASE_SPECIFICITY`.
+        its more specific word (a phrase of the field, any of its words, plus :data:`PHRASE_BONUS`:
+        "task force" and "review the plan" are the field's, "city plan" is not).
         """
         field = self._evidence is None or term in self._evidence
         if " " in term:
             first, second = term.split(" ", 1)
-            return max(self.specificity(first), self.specificity(second), PHRASE_SPECIFICITY if field else 0.0)
+            if field:  # a phrase of the field is rarer than its more specific word, field word or not ("task force")
+                return min(
+                    max(self._specificity.get(first, 1.0), self._specificity.get(second, 1.0)) + PHRASE_BONUS, 1.0
+                )
+            return max(self.specificity(first), self.specificity(second))
         return self._specificity.get(term, 1.0) if field else 0.0
 
     def word_specificity(self, word: str) -> float:
@@ -695,17 +701,17 @@ class SearchIndex:
             specificity = self.specificity(source)
             for concept in self._concepts_of.get(source, ()):
                 query.concepts_of.setdefault(source, []).append(concept)
-                query.specificity[concept] = max(query.specificity.get(concept, 0.0), specificity)
                 # One hazard is weak evidence for another ("earthquake" ~ "flood"): a hazard leads to what it implies.
                 bridge = HAZARD_BRIDGE_WEIGHT if concept in self._hazards else CONCEPT_WEIGHT
                 if bridge * weight > terms.get(concept, (0.0, ""))[0]:
-                    terms[concept] = (bridge * weight, shown)
+                    terms[concept] = (bridge * weight, shown)  # the word shown, and its specificity, go together
+                    query.specificity[concept] = specificity
                 if concept in self._hazards and weight > hazard[0]:
                     hazard = (weight, shown)
                 for implied in self._implies.get(concept, ()):
-                    query.specificity[implied] = max(query.specificity.get(implied, 0.0), specificity)
                     if IMPLIED_WEIGHT * CONCEPT_WEIGHT * weight > terms.get(implied, (0.0, ""))[0]:
                         terms[implied] = (IMPLIED_WEIGHT * CONCEPT_WEIGHT * weight, shown)
+                        query.specificity[implied] = specificity
         query.hazard = hazard[1]
         return query
 
