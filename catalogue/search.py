@@ -262,20 +262,34 @@ _Postings = dict[int, float]
 
 
 @functools.lru_cache(maxsize=8)
-def _ordinary_frequency(language: str) -> dict[str, float]:
-    """Stem -> how common its words are in ordinary text of the language (Zipf), from the data shipped.
+def _ordinary_text(language: str) -> list[tuple[str, float, str]]:
+    """(word, Zipf frequency, stem) of the commonest words of ordinary text in the language, from the data shipped.
 
-    Empty for a language without a word-frequency file: then every word of the field is the field's.
+    Empty for a language without a ``data/word-frequency-<language>.txt`` file.
     """
     path = resources.files("catalogue") / "data" / f"word-frequency-{language}.txt"
     if not path.is_file():
-        return {}
+        return []
+    rows = (line.split() for line in path.read_text(encoding="utf-8").splitlines() if line and line[0] != "#")
+    return [(_fold(word), float(zipf), _fold(stem)) for word, zipf, stem in rows]
+
+
+@functools.lru_cache(maxsize=8)
+def _ordinary_frequency(language: str) -> dict[str, float]:
+    """Stem -> how common its words are in ordinary text of the language, together (Zipf).
+
+    Empty without figures for the language: then every word of the field is the field's.
+    """
     totals: dict[str, float] = defaultdict(float)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            _, zipf, stem = line.split()
-            totals[_fold(stem)] += 10.0 ** float(zipf)
+    for _, zipf, stem in _ordinary_text(language):
+        totals[stem] += 10.0**zipf
     return {stem: math.log10(total) for stem, total in totals.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _ordinary_words(language: str) -> frozenset[str]:
+    """The common words of ordinary text in the language: spelt right, whatever the catalogue knows."""
+    return frozenset(word for word, _, _ in _ordinary_text(language))
 
 
 def _pair(a: str, b: str) -> str:
@@ -443,6 +457,7 @@ class SearchIndex:
                 self._actions_of_area[area].append(index)
         self._evidence = self._evidence_terms(data)
         self._specificity = self._specificities(documents, _ordinary_frequency(self._analyzer.language))
+        self._ordinary_words = _ordinary_words(self._analyzer.language)
         self._analysed.clear()
         self._vocabulary, frequency = self._build_vocabulary(data)
         stems: Counter[str] = Counter()
@@ -632,17 +647,19 @@ class SearchIndex:
 
         Spelling is corrected within the edits allowed for the word's length, first against the
         catalogue's words, then stem against stem ("housholds" -> "household"); a compound of two
-        known words is split ("schoolchildren" -> "school", "children").
+        known words is split ("schoolchildren" -> "school", "children"). A word of ordinary text
+        ("brigade", "constantly") is spelt right: it is only split, never "corrected" into another.
         """
         if len(word) < FUZZY_MIN_LENGTH or not word.isalpha():
             return []
-        edits = FUZZY_LONG_EDITS if len(word) >= FUZZY_LONG_WORD else FUZZY_SHORT_EDITS
-        fixed = self._word_speller.correct(word, edits)
-        if fixed is not None:
-            return [(fixed, self._vocabulary[fixed])]
-        fixed = self._stem_speller.correct(self._analyzer.stem(word), edits)
-        if fixed is not None:
-            return [(fixed, fixed)]
+        if word not in self._ordinary_words:
+            edits = FUZZY_LONG_EDITS if len(word) >= FUZZY_LONG_WORD else FUZZY_SHORT_EDITS
+            fixed = self._word_speller.correct(word, edits)
+            if fixed is not None:
+                return [(fixed, self._vocabulary[fixed])]
+            fixed = self._stem_speller.correct(self._analyzer.stem(word), edits)
+            if fixed is not None:
+                return [(fixed, fixed)]
         for cut in range(COMPOUND_MIN_PART, len(word) - COMPOUND_MIN_PART + 1):
             head, tail = word[:cut], word[cut:]
             if head in self._vocabulary and tail in self._vocabulary:
