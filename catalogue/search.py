@@ -10,7 +10,9 @@ lexical search engine rather than one string similarity:
 2. **Correct typos**: a query word whose stem is unknown is matched against the catalogue's
    own vocabulary (OSA edit distance from rapidfuzz, budget growing with word length, the
    commonest word winning a tie: "emergancy" -> "emergency"), else split into two known
-   words ("schoolchildren"); a corrected word counts a little less.
+   words ("schoolchildren"); a corrected word counts a little less. A word of ordinary text
+   is spelt right and never corrected. In a long message, the sentences that ask lead and
+   the context counts less (:data:`CONTEXT_WEIGHT`).
 3. **Score** with BM25F: each action is one document with weighted fields (title >
    keywords/synonyms > area title and area keywords), rare terms weigh more than common
    ones (IDF), repeated terms saturate, and long keyword lists are length-normalised.
@@ -18,11 +20,18 @@ lexical search engine rather than one string similarity:
    as extra phrase terms, so a matching phrase beats the same words scattered.
 4. **Calibrate**: the raw score (evidence in IDF units) maps to 0-100 with a saturating
    curve, discounted by the share of the query's words the action explains; a match is
-   *confident* from :data:`CONFIDENT_SCORE` on, so off-topic chatter ("hello", "what time
-   is lunch?", one incidental catalogue word amid unrelated ones) comes back unconfident.
+   *confident* from :data:`CONFIDENT_SCORE` on, and only on words of the field: each word's
+   specificity is learned from data (how rare it is in ordinary text, how concentrated in
+   few actions; see :data:`EVERYDAY_ZIPF`), so everyday words ("plan", "city", "start") rank
+   but never carry a match, and off-topic chatter ("hello", "what time is lunch?", one
+   incidental catalogue word amid unrelated ones) comes back unconfident.
+5. **Hazards**: a question naming a hazard of the concept lexicon also searches for what it
+   implies (risk assessment, warning, planning, continuity), and each match says which hazard
+   it read (:attr:`Match.hazard`).
 
 Everything is built once per catalogue from its data (titles, keywords, area titles and
-keywords), so any catalogue file in any snowball-supported language works without code.
+keywords, the concept lexicon, the language's word frequencies if shipped), so any catalogue
+file in any snowball-supported language works without code. docs/search.md tells the whole story.
 """
 
 from __future__ import annotations
