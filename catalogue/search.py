@@ -12,7 +12,7 @@ lexical search engine rather than one string similarity:
    commonest word winning a tie: "emergancy" -> "emergency"), else split into two known
    words ("schoolchildren"); a corrected word counts a little less. A word of ordinary text
    is spelt right and never corrected. In a long message, the sentences that ask lead and
-   the context counts less (:data:`CONTEXT_WEIGHT`).
+   the context weighs at most as much as they do (:data:`CONTEXT_WEIGHT`).
 3. **Score** with BM25F: each action is one document with weighted fields (title >
    keywords/synonyms > area title and area keywords), rare terms weigh more than common
    ones (IDF), repeated terms saturate, and long keyword lists are length-normalised.
@@ -104,10 +104,12 @@ EVERYDAY_RANK_WEIGHT = 0.85
 #: An everyday word (specificity 0) counts this much towards the score that decides confidence
 #: (not towards ranking): the score must reach :data:`CONFIDENT_SCORE` on the field's words.
 CONFIDENCE_EVERYDAY_WEIGHT = 0.4
-#: A message of several sentences with at least this many words (stop words aside) puts its question first:
-#: words outside the sentences that ask count CONTEXT_WEIGHT ("flood drills... schools?" is no such message).
+#: A message of several sentences with at least this many words (stop words aside) puts its question first
+#: ("flood drills... schools?" is no such message): its other sentences, the context, weigh together at most
+#: CONTEXT_WEIGHT times the sentences that ask (each context word at most that much), so a long story helps
+#: rank but cannot outvote a short question.
 LONG_MESSAGE_WORDS = 10
-CONTEXT_WEIGHT = 0.4
+CONTEXT_WEIGHT = 1.0
 #: A hazard word matches another hazard's words at this share of its weight (other concepts: CONCEPT_WEIGHT).
 HAZARD_BRIDGE_WEIGHT = 0.3
 #: A concept's implied concepts (a hazard's risk assessment, warning, continuity) count this share of its word.
@@ -249,7 +251,7 @@ class _Analyzer:
     def sentences(self, text: str) -> list[tuple[str, float]]:
         """The text's sentences, each with its weight: in a message of several, the asking ones lead.
 
-        Words outside the sentences that ask count :data:`CONTEXT_WEIGHT`: the context helps rank,
+        Words outside the sentences that ask weigh less (see :data:`CONTEXT_WEIGHT`): the context helps rank,
         the question decides. A message of one sentence, or with no (or only) asking ones, counts whole.
         """
         parts = [part for chunk in _SENTENCE.findall(text) for part in _BUT.split(chunk) if part.strip()]
@@ -258,7 +260,10 @@ class _Analyzer:
         asking = [self.asks(part) for part in parts]
         if all(asking) or not any(asking):
             return [(part, 1.0) for part in parts]
-        return [(part, 1.0 if asks else CONTEXT_WEIGHT) for part, asks in zip(parts, asking, strict=True)]
+        asked = sum(len(self.words(part, joined=False)) for part, asks in zip(parts, asking, strict=True) if asks)
+        told = sum(len(self.words(part, joined=False)) for part, asks in zip(parts, asking, strict=True) if not asks)
+        context = CONTEXT_WEIGHT * min(1.0, max(asked, 1) / max(told, 1))
+        return [(part, 1.0 if asks else context) for part, asks in zip(parts, asking, strict=True)]
 
     def terms(self, text: str) -> list[str]:
         """Unigram stems plus unordered adjacent pairs, the terms a document is indexed under."""

@@ -119,8 +119,9 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
     if pending:
         notices.append(turn.t("ask.pending"))
     language = other_language(turn, question)
-    asked = turn.catalogue.question_of(question) or question
-    results = [] if language else turn.catalogue.search(question, limit=CANDIDATES)
+    whole = text[:MAX_QUESTION_LENGTH]  # line breaks kept: they end sentences
+    asked = turn.catalogue.question_of(whole) or question
+    results = [] if language else turn.catalogue.search(whole, limit=CANDIDATES)
     found = [match for match in results if match.confident]
     vague = not language and generic(turn, asked, found)
     if vague:

@@ -143,3 +143,15 @@ async def test_the_honest_no_before_any_answer_offers_the_checkin(engine: Engine
     await chat.say("our network printer needs a new cartridge")
     assert chat.said("ask.no_match", model=catalogue.name) and chat.said("search.no_match_checkin")
     assert chat.pressable("menu.checkin") and chat.pressable("menu.areas")
+
+
+async def test_line_breaks_end_sentences_so_the_question_on_the_last_line_leads(engine: Engine) -> None:
+    message = (
+        "Our sirens were tested last week and the fire brigade drill went well\n"
+        "Many volunteers from the neighbourhood joined the exercise\n"
+        "How do we get households to insure themselves against damage"
+    )
+    chat = Chat(engine)
+    await chat.say(message)
+    shown = [option.choice.removeprefix("x:") for option in chat.last.options]
+    assert shown and shown[0] in {"I2R2", "I2T2"}, shown  # insurance, not the drills of the context
