@@ -489,7 +489,8 @@ GOVERNANCE = {"P1S1", "P1A1", "P1S3", "L4M1", "L1M3", "I1M4", "I1S3", "I1S2", "C
 
 
 @pytest.mark.parametrize(
-    "hazard", ["storms", "an earthquake", "drought", "a cyber attack", "a pandemic", "power cuts", "a heatwave", "floods"]
+    "hazard",
+    ["storms", "an earthquake", "drought", "a cyber attack", "a pandemic", "power cuts", "a heatwave", "floods"],
 )
 def test_a_hazard_leads_to_the_governance_it_implies_and_is_named(smr: Catalogue, hazard: str) -> None:
     matches = smr.search(f"what should we do about {hazard}?")
