@@ -193,9 +193,17 @@ def ask_command(
     matches = catalogue.search(query, limit=limit)
     confident = any(match.confident for match in matches)
     if as_json:
-        payload = {"query": query, "confident": confident, "matches": [match_as_dict(m) for m in matches]}
+        hazard = matches[0].hazard if matches else ""
+        payload = {
+            "query": query,
+            "confident": confident,
+            "hazard": hazard,
+            "matches": [match_as_dict(m) for m in matches],
+        }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
+    if matches and matches[0].hazard:
+        typer.echo(f"hazard read: {matches[0].hazard}")
     if not confident:
         typer.echo("No close match in the catalogue. Closest actions:" if matches else "No match in the catalogue.")
     for match in matches:
