@@ -16,7 +16,7 @@ from conversations.messages import (
     Option,
     Reply,
 )
-from conversations.storage.database import DatabaseError, StorageBusy
+from conversations.storage.database import DatabaseError, StorageUnavailable
 from conversations.texts import Texts
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "MaturityChart",
     "Option",
     "Reply",
-    "StorageBusy",
+    "StorageUnavailable",
     "Texts",
     "open_engine",
 ]

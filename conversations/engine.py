@@ -6,6 +6,13 @@ lock, because SQLite has one writer; elsewhere each user's updates are kept in o
 a process by a lock per user and across processes sharing a PostgreSQL database by a lock
 per user in the database. An update that collides with another process's concurrent write
 (two officials naming the same new city at once) is rolled back and run again.
+
+A storage failure (disk full, I/O error, read-only or corrupt file, a lost connection, another
+process holding SQLite's write lock) is not a bug in a flow: nothing of the update is stored,
+:class:`StorageUnavailable` is raised for the transport to deliver it again, and the engine
+enters an *outage*: one update at a time probes the database, with growing pauses, while the
+others wait without touching it; the first success ends the outage and wakes them all. The
+operator gets one log line when an outage starts and one when it ends.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from conversations.flows import help as help_flow
 from conversations.messages import Incoming, Kind, Reply
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.storage import database, repository
-from conversations.storage.database import StorageBusy
+from conversations.storage.database import StorageUnavailable
 from conversations.texts import Texts
 from conversations.turn import Turn
 
@@ -44,11 +51,12 @@ MAX_PAYLOAD_LENGTH = 10_000
 """Anything longer is cut before it reaches a flow (flows have tighter limits of their own)."""
 UPDATE_ATTEMPTS = 3
 """How often an update is run when it collides with another process's concurrent write."""
-STORAGE_PATIENCE = 15.0
-"""Seconds an update keeps trying while another process holds the database's write lock (a long
-export, a backup); after that it raises :class:`StorageBusy`, nothing stored, to come back later."""
-BUSY_PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
-"""Seconds between those tries, the last one repeated."""
+PROBE_PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0)
+"""Seconds between tries of the database while it fails (the last one repeated): an outage ends at most
+this long (plus one statement's ``busy_timeout``) after storage works again."""
+NOTICE_AFTER = 3.0
+"""Seconds an outage lasts before a user whose update waits is told (once per chat per outage): a moment's
+contention with another process is not worth a message."""
 KEPT_STATES = 2_000
 """Users whose state the engine keeps between updates (the most recent ones; a few kilobytes each)."""
 CLEARING_DELAY = 0.25
@@ -79,6 +87,8 @@ class Engine:
         committed them, so that the next one need not read them. An update takes its user's state
         out and puts it back only after its commit: a failure, retry or redelivery reads the database."""
         self._clearing: asyncio.Task[None] | None = None
+        self.outage: Outage | None = None
+        """While storage fails: since when, and who was told; ``None`` while it works."""
 
     async def __aenter__(self) -> Engine:
         return self
@@ -118,44 +128,79 @@ class Engine:
         return lock
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one update; failures get a plain apology.
+        """Answer one update; a failure of a flow gets a plain apology.
 
         A redelivered update gives ``[]``; with ``incoming.outbox`` the replies are kept until
         :meth:`replies_sent`, and a redelivery gets them again if they were never reported sent. Raises only
-        :class:`StorageBusy`, when the database stayed locked by another process: then nothing
-        of the update is stored and the transport should deliver it again.
+        :class:`StorageUnavailable`, when the database could not store the update (full, busy, unreachable...):
+        then nothing of it is stored and the transport should deliver it again, after ``retry_after`` seconds
+        or once ``recovered`` is set, whichever comes first.
         """
         incoming = hygiene.cleaned(incoming)
+        outage = self.outage
+        if outage is not None and not outage.may_probe():
+            raise outage.unavailable(incoming, self.texts_for(incoming.language))
         try:
-            async with self._lock_for(incoming.user_id):
-                replies = await self._handle(incoming)
-        except StorageBusy:
-            log.warning("update %s from %s not stored: the database stayed busy", incoming.update_id, incoming.user_id)
-            raise
-        except Exception:
-            log.exception("update %s from %s failed", incoming.update_id, incoming.user_id)
-            if await self._claim_after_failure(incoming):
-                return [Reply(self.texts_for(incoming.language).get("errors.internal"))]
-            async with self._sessions() as session:  # a redelivery that failed this time: what the first run left
-                return await self._redelivered(session, incoming)
+            try:
+                async with self._lock_for(incoming.user_id):
+                    replies = await self._handle(incoming)
+            except Exception as error:
+                if database.storage_failure(error) is not None:
+                    raise
+                log.exception("update %s from %s failed", incoming.update_id, incoming.user_id)
+                if await self._claim_after_failure(incoming):
+                    replies = [Reply(self.texts_for(incoming.language).get("errors.internal"))]
+                else:
+                    async with self._sessions() as session:  # a redelivery that failed this time: what the first left
+                        replies = await self._redelivered(session, incoming)
+        except Exception as error:
+            kind = database.storage_failure(error)
+            if kind is None:
+                raise
+            outage = self._storage_failed(kind, error)
+            raise outage.unavailable(incoming, self.texts_for(incoming.language)) from error
+        finally:
+            if outage is not None and outage.probing:  # e.g. cancelled while probing: let the next update probe
+                outage.probing = False
+        if self.outage is not None:
+            self._storage_works()
         return replies
 
+    def _storage_failed(self, kind: str, error: BaseException) -> Outage:
+        """Start an outage (one log line), or schedule its next probe."""
+        if self.outage is None:
+            self.outage = Outage(kind)
+            log.warning(
+                "storage unavailable (%s: %s): updates are not confirmed and wait; trying again with pauses up to %s s",
+                kind,
+                first_line(error),
+                PROBE_PAUSES[-1],
+            )
+        self.outage.failed(kind)
+        return self.outage
+
+    def _storage_works(self) -> None:
+        """End the outage (one log line) and wake every update waiting for it."""
+        outage, self.outage = self.outage, None
+        if outage is None:
+            return
+        log.warning(
+            "storage works again after %.1f s (%s); %d update(s) waited, %d chat(s) told",
+            time.monotonic() - outage.since,
+            outage.kind,
+            len(outage.waiting),
+            len(outage.told),
+        )
+        outage.recovered.set()
+
     async def _handle(self, incoming: Incoming) -> list[Reply]:
-        """Run the update; again after a concurrent write (a few times) or while the database is busy (a while)."""
-        attempt, busy_since = 0, None
+        """Run the update; again after a concurrent write with another process (a few times)."""
+        attempt = 0
         while True:
             attempt += 1
             try:
                 return await self._handle_once(incoming)
             except DBAPIError as error:
-                if database.is_busy(error):
-                    busy_since = busy_since or time.monotonic()
-                    waited = time.monotonic() - busy_since
-                    if waited >= STORAGE_PATIENCE:
-                        raise StorageBusy(f"busy for {waited:.1f} s: {error.orig}") from error
-                    pause = BUSY_PAUSES[min(attempt, len(BUSY_PAUSES)) - 1]
-                    await asyncio.sleep(min(pause, STORAGE_PATIENCE - waited))
-                    continue
                 if attempt >= UPDATE_ATTEMPTS or not database.is_retryable(error):
                     raise
                 log.info("update %s met a concurrent write, running it again: %s", incoming.update_id, error.orig)
@@ -239,9 +284,14 @@ class Engine:
             clearing = set(self._sent)
             if not clearing:
                 return
-            async with self._sessions() as session:
-                await repository.clear_replies(session, update_ids=clearing)
-                await session.commit()
+            try:
+                async with self._sessions() as session:
+                    await repository.clear_replies(session, update_ids=clearing)
+                    await session.commit()
+            except Exception as error:
+                if database.storage_failure(error) is None:
+                    raise
+                return  # kept: the next update's commit (or the next clearing) empties them
             self._sent -= clearing
 
     async def _claim_after_failure(self, incoming: Incoming) -> bool:
@@ -253,7 +303,9 @@ class Engine:
                 if not await repository.claim_update(session, update_id=incoming.update_id):
                     return False
                 await session.commit()
-        except Exception:
+        except Exception as error:
+            if database.storage_failure(error) is not None:
+                raise  # not recorded: the update comes back, rather than an apology saying what is not so
             log.exception("could not record failed update %s", incoming.update_id)
         return True
 
@@ -265,6 +317,58 @@ class Engine:
         Raises :class:`~conversations.coordination.NotFound` for an unknown city or workshop.
         """
         return await self.coordination.export_rows(city=city, workshop=workshop, since=since)
+
+
+class Outage:
+    """Storage failing: since when, what kind, when to try again, who was told, and an event for the end."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.since = time.monotonic()
+        self.failures = 0
+        self.next_probe = self.since
+        self.probing = False
+        self.told: set[str] = set()
+        self.waiting: set[str] = set()
+        self.recovered = asyncio.Event()
+
+    def may_probe(self) -> bool:
+        """Whether this update may try the database now (one at a time, when the pause is over)."""
+        if self.probing or time.monotonic() < self.next_probe:
+            return False
+        self.probing = True
+        return True
+
+    def failed(self, kind: str) -> None:
+        """The probe failed too: the next one after a longer pause."""
+        self.kind = kind
+        self.failures += 1
+        self.probing = False
+        self.next_probe = time.monotonic() + PROBE_PAUSES[min(self.failures, len(PROBE_PAUSES)) - 1]
+
+    def unavailable(self, incoming: Incoming, texts: Texts) -> StorageUnavailable:
+        """The error for an update that must wait; with the notice for its chat when it is time to tell them."""
+        now = time.monotonic()
+        self.waiting.add(incoming.update_id or f"{incoming.user_id}@{now}")
+        notice = None
+        if now - self.since >= NOTICE_AFTER and incoming.chat_id not in self.told:
+            self.told.add(incoming.chat_id)
+            notice = Reply(texts.get("storage.not_saved"))
+        pause = PROBE_PAUSES[min(max(self.failures, 1), len(PROBE_PAUSES)) - 1]
+        return StorageUnavailable(
+            f"storage {self.kind} for {now - self.since:.1f} s; update {incoming.update_id} not stored",
+            kind=self.kind,
+            retry_after=max(self.next_probe - now, 0.0) or pause,
+            recovered=self.recovered,
+            notice=notice,
+        )
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's message of an error, first line only (SQLAlchemy appends the statement and a link)."""
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip() or type(cause).__name__
+    return text.splitlines()[0]
 
 
 async def open_engine(database_url: str | None = None, catalogue: Catalogue | None = None) -> Engine:

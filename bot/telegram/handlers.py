@@ -15,7 +15,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.telegram import render, updater
-from conversations import Engine, Incoming, Kind, StorageBusy, Texts
+from conversations import Engine, Incoming, Kind, StorageUnavailable, Texts
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +64,15 @@ async def converse(
     )
     try:
         replies = await context.engine.handle(incoming)
-    except StorageBusy as busy:
-        raise updater.DeliverAgain(f"answers not stored: {busy}") from busy
+    except StorageUnavailable as failure:
+        if failure.notice is not None:  # the truth, once per chat while it lasts: not stored yet, answered later
+            try:
+                await render.render(context.bot, chat_id, [failure.notice])
+            except TelegramError as refusal:
+                logger.info("could not tell chat %s that its update waits: %s", chat_id, refusal)
+        raise updater.DeliverAgain(
+            f"answers not stored: {failure}", retry_after=failure.retry_after, recovered=failure.recovered
+        ) from failure
     try:
         await render.render(context.bot, chat_id, replies, pressed=pressed)
     except (NetworkError, RetryAfter) as failure:
@@ -135,14 +142,17 @@ async def group_command(update: Update, context: CitybotContext) -> None:
 async def error(update: object, context: CitybotContext) -> None:
     """Log the failure by ids (never names or texts), and tell the user plainly that their answers are safe.
 
-    An update whose answers could not be stored is not confirmed, so it comes back and is answered
-    then; a revoked token stops the bot (see bot/telegram/updater.py).
+    An update whose answers could not be stored (storage failing) or whose replies could not be sent
+    is not confirmed, so it comes back and is answered then, never apologised for; a revoked token
+    stops the bot (see bot/telegram/updater.py).
     """
     delivery = updater.delivery_of(context.application)
     if isinstance(context.error, updater.DeliverAgain):
-        logger.warning("update %s must come back (%s)", update_id(update), context.error)
+        storage = context.error.recovered is not None  # the engine logs a storage outage once, not per update
+        level = logging.DEBUG if storage else logging.WARNING
+        logger.log(level, "update %s must come back (%s)", update_id(update), context.error)
         if delivery is not None:
-            delivery.come_back(update)
+            delivery.come_back(update, context.error)
         raise ApplicationHandlerStop  # no other handler for it either: it comes back whole
     fatal = updater.fatal_error(context.error) if context.error is not None else None
     if fatal is not None and delivery is not None:
