@@ -371,6 +371,7 @@ async def migrate(engine: AsyncEngine) -> None:
             )
         if await connection.run_sync(_schema_is_current):
             return  # the usual start: no migration to run, and no need to import Alembic (a second on a busy machine)
+        await connection.run_sync(_refuse_newer_schema)
         await connection.run_sync(_upgrade)
 
 
@@ -399,6 +400,29 @@ def _schema_is_current(connection: Connection) -> bool:
         return False
     versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     return versions == [head]
+
+
+class SchemaTooNew(DatabaseError):
+    """The database was migrated by a newer citybot: this one does not know its schema, and changes nothing."""
+
+
+def known_revisions() -> set[str]:
+    """The ids of the migrations this citybot ships."""
+    found = (REVISION.search(script.read_text(encoding="utf-8")) for script in (MIGRATIONS / "versions").glob("*.py"))
+    return {match.group(1) for match in found if match is not None}
+
+
+def _refuse_newer_schema(connection: Connection) -> None:
+    """Stop, before any change, when the database is at a revision this citybot does not ship."""
+    if not inspect(connection).has_table("alembic_version"):
+        return
+    versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    unknown = sorted(set(versions) - known_revisions())
+    if unknown:
+        raise SchemaTooNew(
+            f"the database is at revision {', '.join(unknown)}, newer than this citybot, whose newest is "
+            f"{head_revision() or 'unknown'}: nothing was changed; run the citybot that upgraded it (or a newer one)"
+        )
 
 
 def _upgrade(connection: Connection) -> None:

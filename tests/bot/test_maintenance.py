@@ -50,3 +50,30 @@ def test_db_backup_of_postgresql_points_to_pg_dump_in_one_line_without_the_passw
 def test_db_backup_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
     result = run_citybot("db", "backup", str(tmp_path / "x.db"), database_url=f"sqlite:///{tmp_path / 'none.db'}")
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "none.db" in result.stderr
+
+
+def dump(path: Path) -> list[str]:
+    with sqlite3.connect(path) as connection:
+        return list(connection.iterdump())
+
+
+def test_a_database_from_a_newer_citybot_stops_every_command_with_one_line_naming_both_revisions_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    from conversations.storage.database import head_revision
+
+    path = tmp_path / "newer.db"
+    url = f"sqlite:///{path}"
+    assert run_citybot("db", "upgrade", database_url=url).returncode == 0
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    before = dump(path)
+    (tmp_path / ".env").write_text(  # `run` needs a token; the database stops it before Telegram is called
+        "TELEGRAM_BOT_TOKEN=7000001:AAHfakeTokenForTests_0123456789abcdef\nTELEGRAM_API_BASE_URL=http://127.0.0.1:9\n"
+    )
+    for command in (["db", "upgrade"], ["chat", "--user", "ana"], ["run"]):
+        result = run_citybot(*command, database_url=url, cwd=tmp_path, lines=["/help"])
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, (command, result.stderr)
+        assert "0099" in result.stderr and f"newest is {head_revision()}" in result.stderr, result.stderr
+        assert dump(path) == before, command
