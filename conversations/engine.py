@@ -185,7 +185,7 @@ class Engine:
         if outage is None:
             return
         log.warning(
-            "storage works again after %.1f s (%s); %d update(s) waited, %d chat(s) told",
+            "storage works again after %.1f s (%s); updates of %d chat(s) waited, %d told so",
             time.monotonic() - outage.since,
             outage.kind,
             len(outage.waiting),
@@ -328,8 +328,8 @@ class Outage:
         self.failures = 0
         self.next_probe = self.since
         self.probing = False
-        self.told: set[str] = set()
-        self.waiting: set[str] = set()
+        self.told: set[str] = set()  # chats
+        self.waiting: set[str] = set()  # chats
         self.recovered = asyncio.Event()
 
     def may_probe(self) -> bool:
@@ -349,7 +349,7 @@ class Outage:
     def unavailable(self, incoming: Incoming, texts: Texts) -> StorageUnavailable:
         """The error for an update that must wait; with the notice for its chat when it is time to tell them."""
         now = time.monotonic()
-        self.waiting.add(incoming.update_id or f"{incoming.user_id}@{now}")
+        self.waiting.add(incoming.chat_id)
         notice = None
         if now - self.since >= NOTICE_AFTER and incoming.chat_id not in self.told:
             self.told.add(incoming.chat_id)
