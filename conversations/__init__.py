@@ -3,7 +3,7 @@
 Knows nothing of Telegram; adapters build :class:`Incoming` values and render :class:`Reply` values.
 """
 
-from conversations.engine import Engine, open_engine
+from conversations.engine import Engine, RepliesInFlight, open_engine
 from conversations.messages import (
     AnswerExport,
     Attachment,
@@ -31,6 +31,7 @@ __all__ = [
     "Kind",
     "MaturityChart",
     "Option",
+    "RepliesInFlight",
     "Reply",
     "StorageUnavailable",
     "Texts",

@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import os
 import re
+import secrets
+import socket
 import time
 import weakref
 from collections import OrderedDict
@@ -42,6 +46,7 @@ from conversations.messages import Incoming, Kind, Reply
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.storage import database, repository
 from conversations.storage.database import StorageUnavailable
+from conversations.storage.models import utcnow
 from conversations.texts import Texts
 from conversations.turn import Turn
 
@@ -57,6 +62,17 @@ this long (plus one statement's ``busy_timeout``) after storage works again."""
 NOTICE_AFTER = 3.0
 """Seconds an outage lasts before a user whose update waits is told (once per chat per outage): a moment's
 contention with another process is not worth a message."""
+SENDING_LEASE = timedelta(seconds=60)
+"""How long the process that took an update's replies to send has to send them (several processes on
+PostgreSQL); a redelivery to another process meanwhile waits, and takes them over after, should it have died."""
+PLACEHOLDER_PATIENCE = timedelta(seconds=15)
+"""How long an update received by a process, but not yet handed to its engine, holds the user's later updates
+back (that process may have died)."""
+INBOX_POLL = 0.02
+"""Seconds between looks at the inbox while an earlier update of the user is on its way."""
+WAIT = "wait"
+Step = tuple[str, list[Reply] | None] | str | None
+"""What processing the next stored update gave: its id and (this update's own) replies, :data:`WAIT`, or ``None``."""
 KEPT_STATES = 2_000
 """Users whose state the engine keeps between updates (the most recent ones; a few kilobytes each)."""
 CLEARING_DELAY = 0.25
@@ -87,6 +103,8 @@ class Engine:
         committed them, so that the next one need not read them. An update takes its user's state
         out and puts it back only after its commit: a failure, retry or redelivery reads the database."""
         self._clearing: asyncio.Task[None] | None = None
+        self.process = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        """This engine's name among the processes sharing a PostgreSQL database (who sends which replies)."""
         self.outage: Outage | None = None
         """While storage fails: since when, and who was told; ``None`` while it works."""
 
@@ -145,7 +163,7 @@ class Engine:
                 async with self._lock_for(incoming.user_id):
                     replies = await self._handle(incoming)
             except Exception as error:
-                if database.storage_failure(error) is not None:
+                if isinstance(error, RepliesInFlight) or database.storage_failure(error) is not None:
                     raise
                 log.exception("update %s from %s failed", incoming.update_id, incoming.user_id)
                 if await self._claim_after_failure(incoming):
@@ -195,6 +213,8 @@ class Engine:
 
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         """Run the update; again after a concurrent write with another process (a few times)."""
+        if self._in_order(incoming):
+            return await self._handle_in_order(incoming)
         attempt = 0
         while True:
             attempt += 1
@@ -213,22 +233,7 @@ class Engine:
         """
         async with self._sessions() as session:
             await database.lock_user(session, incoming.user_id)
-            kept_state = self._states.pop(incoming.user_id, None)
-            if kept_state is not None:
-                state = repository.attach_state(session, kept_state)
-            else:
-                state = await repository.participant_state(session, user_id=incoming.user_id)
-            turn = Turn(
-                session,
-                self.catalogue,
-                self.texts_for(incoming.language),
-                incoming,
-                participant=state.participant,
-                conversation=state.conversation,
-                assessment=state.assessment,
-                answers=state.answers,
-            )
-            replies = await route(turn)
+            turn, replies = await self._run_turn(session, incoming)
             if incoming.update_id is not None:
                 to_keep = outbox.encode(replies) if incoming.outbox and replies else None
                 if not await repository.claim_update(session, update_id=incoming.update_id, replies=to_keep):
@@ -241,6 +246,193 @@ class Engine:
             self._sent -= clearing
             self._keep_state(incoming.user_id, turn)
             return replies
+
+    async def _run_turn(self, session: AsyncSession, incoming: Incoming) -> tuple[Turn, list[Reply]]:
+        """The user's state (kept, or read), then the flows: the update's writes, not yet committed, and its replies."""
+        kept_state = self._states.pop(incoming.user_id, None)
+        if kept_state is not None:
+            state = repository.attach_state(session, kept_state)
+        else:
+            state = await repository.participant_state(session, user_id=incoming.user_id)
+        turn = Turn(
+            session,
+            self.catalogue,
+            self.texts_for(incoming.language),
+            incoming,
+            participant=state.participant,
+            conversation=state.conversation,
+            assessment=state.assessment,
+            answers=state.answers,
+        )
+        return turn, await route(turn)
+
+    # --- several processes on one PostgreSQL database: the inbox ---------------------------------
+
+    def _in_order(self, incoming: Incoming) -> bool:
+        """Whether the update goes through the inbox: on PostgreSQL, for transports with numbered updates."""
+        return self._writer is None and incoming.update_id is not None and incoming.update_id.isdigit()
+
+    async def arrived(self, update_id: str, user_id: str) -> None:
+        """The transport has just received this update: the user's later updates wait for it (PostgreSQL).
+
+        Whichever process receives those. Call :meth:`left` when done with it, whatever happened.
+        """
+        if self._writer is not None or not update_id.isdigit():
+            return  # SQLite: one process, whose transport keeps each chat in order
+        try:
+            async with self._sessions() as session:
+                await repository.arrive(
+                    session, update_id=update_id, user_id=user_id, seq=int(update_id), receiver=self.process
+                )
+                await session.commit()
+        except Exception as error:
+            if database.storage_failure(error) is None:
+                raise
+            log.debug("could not note the arrival of update %s: %s", update_id, first_line(error))
+
+    async def left(self, update_id: str) -> None:
+        """The transport is done with the update: if it never reached :meth:`handle`, nobody waits for it any more."""
+        if self._writer is not None or not update_id.isdigit():
+            return
+        try:
+            async with self._sessions() as session:
+                await repository.leave_inbox(session, update_id=update_id, placeholder_only=True)
+                await session.commit()
+        except Exception as error:
+            if database.storage_failure(error) is None:
+                raise
+            log.debug("could not remove the placeholder of update %s: %s", update_id, first_line(error))
+
+    async def _handle_in_order(self, incoming: Incoming) -> list[Reply]:
+        """Store the update in the inbox, then process the user's stored updates in id order up to it.
+
+        Whoever holds the user's lock processes the lowest stored one, whichever process received
+        it; a placeholder (an update received but not yet handed in) holds the later ones back. The
+        replies of this update are returned here only if this process is the one to send them.
+        """
+        assert incoming.update_id is not None
+        seq = int(incoming.update_id)
+        async with self._sessions() as session:
+            await repository.hand_in(
+                session, update_id=incoming.update_id, user_id=incoming.user_id, seq=seq, incoming=inbox_entry(incoming)
+            )
+            await session.commit()
+        mine: list[Reply] | None = None
+        while True:
+            step = await self._process_next(incoming.user_id, up_to=seq, mine=incoming.update_id)
+            if step is None:
+                break
+            if step == WAIT:
+                await asyncio.sleep(INBOX_POLL)
+                continue
+            update_id, replies = step
+            if update_id == incoming.update_id and replies is not None:
+                mine = replies
+        if mine is not None:
+            return mine
+        return await self._replies_to_send(incoming)
+
+    async def _process_next(self, user_id: str, *, up_to: int, mine: str) -> Step:
+        """Process the user's lowest stored update, if it is not later than ``up_to``: its id and replies.
+
+        ``None``: nothing left up to ``up_to``; :data:`WAIT`: an earlier update has arrived but is not yet
+        handed in. A collision with another process's write is run again; a failing flow is answered with
+        an apology (kept in the outbox for whichever process received the update).
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._process_next_once(user_id, up_to=up_to, mine=mine)
+            except Exception as error:
+                if database.storage_failure(error) is not None:
+                    raise
+                if database.is_retryable(error) and attempt < UPDATE_ATTEMPTS:
+                    log.info("an update of %s met a concurrent write, running it again: %s", user_id, first_line(error))
+                    continue
+                return await self._failed_in_order(user_id, mine=mine)
+
+    async def _process_next_once(self, user_id: str, *, up_to: int, mine: str) -> Step:
+        async with self._sessions() as session:
+            await database.lock_user(session, user_id)
+            entry = await repository.next_in_inbox(session, user_id=user_id)
+            if entry is None or entry.seq > up_to:
+                return None
+            if entry.incoming is None and entry.receiver != self.process:  # on its way in another process
+                if utcnow() - entry.arrived_at <= PLACEHOLDER_PATIENCE:
+                    return WAIT
+                log.warning("update %s arrived but was never handed in; %s goes on", entry.update_id, user_id)
+                await repository.leave_inbox(session, update_id=entry.update_id, placeholder_only=True)
+                await session.commit()
+                return entry.update_id, None
+            if entry.incoming is None:  # queued behind this very update in this process's own order: no waiting
+                entry = await repository.next_in_inbox(session, user_id=user_id, handed_in=True)
+                if entry is None or entry.seq > up_to or entry.incoming is None:
+                    return None
+            incoming = from_inbox_entry(entry.incoming)
+            if await repository.is_processed(session, update_id=entry.update_id):  # a redelivery, stored again
+                await repository.leave_inbox(session, update_id=entry.update_id)
+                await session.commit()
+                return entry.update_id, None
+            _, replies = await self._run_turn(session, incoming)
+            to_keep = outbox.encode(replies) if incoming.outbox and replies else None
+            ours = entry.update_id == mine and to_keep is not None
+            await repository.claim_update(
+                session,
+                update_id=entry.update_id,
+                replies=to_keep,
+                sender=self.process if ours else None,
+                sending_until=utcnow() + SENDING_LEASE if ours else None,
+            )
+            await repository.leave_inbox(session, update_id=entry.update_id)
+            clearing = set(self._sent)
+            if clearing:
+                await repository.clear_replies(session, update_ids=clearing)
+            await session.commit()
+            self._sent -= clearing
+            return entry.update_id, replies if entry.update_id == mine else None
+
+    async def _failed_in_order(self, user_id: str, *, mine: str) -> tuple[str, list[Reply] | None] | None:
+        """The user's lowest stored update made a flow fail: claim it with an apology as its outbox, and go on."""
+        async with self._sessions() as session:
+            await database.lock_user(session, user_id)
+            entry = await repository.next_in_inbox(session, user_id=user_id)
+            if entry is None or entry.incoming is None:
+                return None
+            log.exception("update %s from %s failed", entry.update_id, user_id)
+            incoming = from_inbox_entry(entry.incoming)
+            apology = [Reply(self.texts_for(incoming.language).get("errors.internal"))]
+            ours = entry.update_id == mine
+            await repository.claim_update(
+                session,
+                update_id=entry.update_id,
+                replies=outbox.encode(apology) if incoming.outbox else None,
+                sender=self.process if ours else None,
+                sending_until=utcnow() + SENDING_LEASE if ours else None,
+            )
+            await repository.leave_inbox(session, update_id=entry.update_id)
+            await session.commit()
+            return entry.update_id, apology if ours else None
+
+    async def _replies_to_send(self, incoming: Incoming) -> list[Reply]:
+        """The replies of an update processed before, or by another process: to send, if no one else is sending them.
+
+        Raises :class:`RepliesInFlight` while another process is sending them: this delivery comes back
+        and finds them sent (``[]``), or, should that process have died, takes them over once its time is up.
+        """
+        assert incoming.update_id is not None
+        if not incoming.outbox or incoming.update_id in self._sent:
+            return []
+        async with self._sessions() as session:
+            taken = await repository.take_sending(
+                session, update_id=incoming.update_id, sender=self.process, until=utcnow() + SENDING_LEASE
+            )
+            await session.commit()
+            if taken:
+                return outbox.decode(taken, self.catalogue)
+            if await repository.unsent_replies(session, update_id=incoming.update_id):
+                raise RepliesInFlight(f"another process is sending the replies of update {incoming.update_id}")
+        return []
 
     def _keep_state(self, user_id: str, turn: Turn) -> None:
         """Remember the user's committed state for their next update (SQLite only, the most recent users)."""
@@ -317,6 +509,22 @@ class Engine:
         Raises :class:`~conversations.coordination.NotFound` for an unknown city or workshop.
         """
         return await self.coordination.export_rows(city=city, workshop=workshop, since=since)
+
+
+class RepliesInFlight(Exception):
+    """Another process is sending this update's replies; the transport should deliver it again in a moment."""
+
+    retry_after = 0.2
+
+
+def inbox_entry(incoming: Incoming) -> dict[str, Any]:
+    """An update as the inbox keeps it (JSON)."""
+    return {field.name: getattr(incoming, field.name) for field in dataclasses.fields(incoming)}
+
+
+def from_inbox_entry(entry: dict[str, Any]) -> Incoming:
+    """An update back from the inbox."""
+    return Incoming(**{**entry, "kind": Kind(entry["kind"])})
 
 
 class Outage:

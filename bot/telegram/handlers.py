@@ -15,7 +15,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.telegram import render, updater
-from conversations import Engine, Incoming, Kind, StorageUnavailable, Texts
+from conversations import Engine, Incoming, Kind, RepliesInFlight, StorageUnavailable, Texts
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,8 @@ async def converse(
         raise updater.DeliverAgain(
             f"answers not stored: {failure}", retry_after=failure.retry_after, recovered=failure.recovered
         ) from failure
+    except RepliesInFlight as sending:  # stored; another process is sending its replies: answered once it has
+        raise updater.DeliverAgain(str(sending), retry_after=sending.retry_after) from sending
     try:
         await render.render(context.bot, chat_id, replies, pressed=pressed)
     except (NetworkError, RetryAfter) as failure:
@@ -168,6 +170,12 @@ async def error(update: object, context: CitybotContext) -> None:
         await render.notice(context.bot, chat.id, texts_of(update, context).get("errors.internal"))
     except TelegramError as failure:  # e.g. the user blocked the bot; nothing more we can do
         logger.warning("could not tell chat %s about the error: %s", chat.id, failure)
+
+
+def sender_key(update: Update) -> str | None:
+    """The engine's user id of an update's sender (as :func:`converse` names it), or None."""
+    user = update.effective_user
+    return f"{TRANSPORT}:{user.id}" if user is not None else None
 
 
 def update_id(update: object) -> str:

@@ -25,6 +25,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
+from bot.telegram.handlers import ENGINE_KEY, sender_key
 from bot.telegram.updater import DELIVERY_KEY, Delivery, FatalTelegramError, fatal_error
 
 logger = logging.getLogger(__name__)
@@ -105,9 +106,15 @@ class WebhookServer:
             return HTTPStatus.BAD_REQUEST
         self.in_flight += 1
         self.idle.clear()
+        engine = self.application.bot_data.get(ENGINE_KEY)
+        sender = sender_key(update)
         try:
+            if engine is not None and sender is not None:  # on PostgreSQL, the sender's later updates wait for it
+                await engine.arrived(str(update.update_id), sender)
             stored = await self.delivery.process(self.application, update, patience=PATIENCE)
         finally:
+            if engine is not None and sender is not None:
+                await engine.left(str(update.update_id))
             self.in_flight -= 1
             if not self.in_flight:
                 self.idle.set()

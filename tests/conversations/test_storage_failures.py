@@ -13,6 +13,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -90,9 +91,16 @@ async def outcome(engine: Engine, incoming: Incoming) -> list[str] | StorageUnav
         return failure
 
 
+@pytest.fixture
+async def sqlite_engine(sqlite_url: str, catalogue: Catalogue) -> AsyncIterator[Engine]:
+    async with await open_engine(sqlite_url, catalogue) as engine:
+        yield engine
+
+
 async def test_a_full_database_stores_nothing_apologises_for_nothing_and_answers_everything_once_space_returns(
-    engine: Engine, quick_outages: None, caplog: pytest.LogCaptureFixture
+    sqlite_engine: Engine, quick_outages: None, caplog: pytest.LogCaptureFixture
 ) -> None:
+    engine = sqlite_engine
     chat = Chat(engine, "full")
     await chat.onboard()
     full = FullDatabase(engine)
@@ -153,3 +161,28 @@ async def test_while_storage_fails_only_one_update_at_a_time_tries_it(
     lines = [r.getMessage() for r in caplog.records if r.name == "conversations.engine" and r.levelno >= logging.WARNING]
     assert len(lines) == 2, lines  # one line when it starts, one when it ends
     assert lines[0].startswith("storage unavailable (busy") and lines[1].startswith("storage works again after")
+
+
+async def test_a_lost_postgresql_connection_is_never_an_apology_and_nothing_is_lost(
+    catalogue: Catalogue, quick_outages: None
+) -> None:
+    from tests.helpers.postgres import _admin, admin_url, configured, fresh_database
+
+    if not configured():
+        pytest.skip("CITYBOT_TEST_POSTGRES_URL is not set")
+    async with fresh_database(admin_url()) as url, await open_engine(url, catalogue) as engine:
+        chat = Chat(engine, "lost")
+        await chat.onboard()
+        name = url.rsplit("/", 1)[1]
+        await _admin(admin_url(), f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        results = []
+        for _ in range(50):  # the transport brings it back until it is in
+            result = await outcome(engine, question("flood drills in schools", "4242", user=chat.user_id))
+            results.append(result)
+            if isinstance(result, list):
+                break
+            await asyncio.sleep(0.05)
+        assert isinstance(results[-1], list) and results[-1], results
+        assert all(result.kind == "lost connection" for result in results[:-1])  # type: ignore[union-attr]
+        assert engine.texts.get("errors.internal") not in results[-1]
+        assert await count(engine, AskedQuestion) == 1
