@@ -3,7 +3,7 @@
 Knows nothing of Telegram; adapters build :class:`Incoming` values and render :class:`Reply` values.
 """
 
-from conversations.engine import Engine, RepliesInFlight, open_engine
+from conversations.engine import Engine, NotYourTurn, RepliesInFlight, open_engine
 from conversations.messages import (
     AnswerExport,
     Attachment,
@@ -30,6 +30,7 @@ __all__ = [
     "Invitation",
     "Kind",
     "MaturityChart",
+    "NotYourTurn",
     "Option",
     "RepliesInFlight",
     "Reply",

@@ -46,7 +46,7 @@ from conversations.messages import Incoming, Kind, Reply
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.storage import database, repository
 from conversations.storage.database import StorageUnavailable
-from conversations.storage.models import utcnow
+from conversations.storage.models import InboxUpdate, utcnow
 from conversations.texts import Texts
 from conversations.turn import Turn
 
@@ -163,7 +163,7 @@ class Engine:
                 async with self._lock_for(incoming.user_id):
                     replies = await self._handle(incoming)
             except Exception as error:
-                if isinstance(error, RepliesInFlight) or database.storage_failure(error) is not None:
+                if isinstance(error, RepliesInFlight | NotYourTurn) or database.storage_failure(error) is not None:
                     raise
                 log.exception("update %s from %s failed", incoming.update_id, incoming.user_id)
                 if await self._claim_after_failure(incoming):
@@ -353,22 +353,21 @@ class Engine:
                 return await self._failed_in_order(user_id, mine=mine)
 
     async def _process_next_once(self, user_id: str, *, up_to: int, mine: str) -> Step:
+        async with self._sessions() as session:  # a look first, without the user's lock: waiting takes no lock
+            entries = await repository.inbox_of(session, user_id=user_id, up_to=up_to)
+            if any(entry.update_id == mine for entry in entries):
+                ahead = await self._next_handed_in(session, entries, stale_ok=False)
+                if ahead == WAIT:
+                    return WAIT
         async with self._sessions() as session:
             await database.lock_user(session, user_id)
-            entry = await repository.next_in_inbox(session, user_id=user_id)
-            if entry is None or entry.seq > up_to:
-                return None
-            if entry.incoming is None and entry.receiver != self.process:  # on its way in another process
-                if utcnow() - entry.arrived_at <= PLACEHOLDER_PATIENCE:
-                    return WAIT
-                log.warning("update %s arrived but was never handed in; %s goes on", entry.update_id, user_id)
-                await repository.leave_inbox(session, update_id=entry.update_id, placeholder_only=True)
-                await session.commit()
-                return entry.update_id, None
-            if entry.incoming is None:  # queued behind this very update in this process's own order: no waiting
-                entry = await repository.next_in_inbox(session, user_id=user_id, handed_in=True)
-                if entry is None or entry.seq > up_to or entry.incoming is None:
-                    return None
+            entries = await repository.inbox_of(session, user_id=user_id, up_to=up_to)
+            if not any(entry.update_id == mine for entry in entries):
+                return None  # this update is in (processed by another process, or by this one for another)
+            entry = await self._next_handed_in(session, entries)
+            if entry is None or isinstance(entry, str):
+                return entry
+            assert entry.incoming is not None
             incoming = from_inbox_entry(entry.incoming)
             if await repository.is_processed(session, update_id=entry.update_id):  # a redelivery, stored again
                 await repository.leave_inbox(session, update_id=entry.update_id)
@@ -391,6 +390,32 @@ class Engine:
             await session.commit()
             self._sent -= clearing
             return entry.update_id, replies if entry.update_id == mine else None
+
+    async def _next_handed_in(
+        self, session: AsyncSession, entries: list[InboxUpdate], *, stale_ok: bool = True
+    ) -> InboxUpdate | str | None:
+        """The first update handed in, unless an earlier one is still on its way in another process (:data:`WAIT`).
+
+        Passed over: placeholders of updates already processed (a copy that arrived late). One of this process's
+        own raises :class:`NotYourTurn`: it arrived after the update being handled had begun and waits behind it
+        in this process's queue. A placeholder older than :data:`PLACEHOLDER_PATIENCE` is given up on.
+        """
+        for entry in entries:
+            if entry.incoming is not None:
+                return entry
+            if await repository.is_processed(session, update_id=entry.update_id):
+                continue
+            if utcnow() - entry.arrived_at <= PLACEHOLDER_PATIENCE:
+                if entry.receiver == self.process:  # queued behind this very update here: let it go first
+                    raise NotYourTurn(f"update {entry.update_id} arrived here before it was processed")
+                return WAIT  # on its way in another process
+            if not stale_ok:
+                return None  # given up on under the user's lock
+            log.warning("update %s arrived but was never handed in; %s goes on", entry.update_id, entry.user_id)
+            await repository.leave_inbox(session, update_id=entry.update_id, placeholder_only=True)
+            await session.commit()  # ends the transaction, and the user's lock with it: look again
+            return WAIT
+        return None
 
     async def _failed_in_order(self, user_id: str, *, mine: str) -> tuple[str, list[Reply] | None] | None:
         """The user's lowest stored update made a flow fail: claim it with an apology as its outbox, and go on."""
@@ -509,6 +534,13 @@ class Engine:
         Raises :class:`~conversations.coordination.NotFound` for an unknown city or workshop.
         """
         return await self.coordination.export_rows(city=city, workshop=workshop, since=since)
+
+
+class NotYourTurn(Exception):
+    """An earlier update of the user arrived at this process after this one had begun.
+
+    The transport should put this one back in its chat's queue, behind the earlier one (nothing of it was stored).
+    """
 
 
 class RepliesInFlight(Exception):

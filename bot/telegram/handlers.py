@@ -15,7 +15,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.telegram import render, updater
-from conversations import Engine, Incoming, Kind, RepliesInFlight, StorageUnavailable, Texts
+from conversations import Engine, Incoming, Kind, NotYourTurn, RepliesInFlight, StorageUnavailable, Texts
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,8 @@ async def converse(
         raise updater.DeliverAgain(
             f"answers not stored: {failure}", retry_after=failure.retry_after, recovered=failure.recovered
         ) from failure
+    except NotYourTurn as behind:  # an earlier update of the user arrived meanwhile: it goes first
+        raise updater.DeliverAgain(str(behind), retry_after=0, requeue=True) from behind
     except RepliesInFlight as sending:  # stored; another process is sending its replies: answered once it has
         raise updater.DeliverAgain(str(sending), retry_after=sending.retry_after) from sending
     try:
@@ -150,8 +152,8 @@ async def error(update: object, context: CitybotContext) -> None:
     """
     delivery = updater.delivery_of(context.application)
     if isinstance(context.error, updater.DeliverAgain):
-        storage = context.error.recovered is not None  # the engine logs a storage outage once, not per update
-        level = logging.DEBUG if storage else logging.WARNING
+        expected = context.error.retry_after is not None  # the engine said when: an outage (logged once), its turn
+        level = logging.DEBUG if expected else logging.WARNING
         logger.log(level, "update %s must come back (%s)", update_id(update), context.error)
         if delivery is not None:
             delivery.come_back(update, context.error)

@@ -55,6 +55,8 @@ MIN_POLL_SPACING = 0.02
 """Never more than about 50 getUpdates calls a second, however fast updates are confirmed."""
 RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, 30)
 """Seconds to wait after consecutive failures (network errors; an update that could not be stored)."""
+REQUEUE_PAUSE = 0.01
+"""Seconds before an update put back in its chat's queue takes its place there again."""
 HOLD_LIMIT = 600.0
 """Seconds a chat stays held behind an update answered 503 that Telegram has not brought back (webhook):
 Telegram gives up on an update after some tries, and a chat must not wait for it for ever."""
@@ -82,11 +84,18 @@ class DeliverAgain(Exception):
     """
 
     def __init__(
-        self, message: str, *, retry_after: float | None = None, recovered: asyncio.Event | None = None
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        recovered: asyncio.Event | None = None,
+        requeue: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.recovered = recovered
+        self.requeue = requeue
+        """Put the update back in its chat's queue (an earlier update of the chat has arrived), rather than wait."""
 
 
 def retry_delay(failures: int) -> float:
@@ -116,19 +125,23 @@ class Delivery:
         While it must come back it is run again, in its chat's turn, until it is in; after ``patience``
         seconds (``None``: until stopping) it is given up on, to be delivered again by Telegram.
         """
-        done = False
+        done: bool | None = None
 
         async def until_in() -> None:
             nonlocal done
             done = await self._run_until_in(application, update, patience)
 
         try:
-            await application.update_processor.process_update(update, until_in())
+            while True:
+                await application.update_processor.process_update(update, until_in())
+                if done is not None:
+                    break
+                await asyncio.sleep(REQUEUE_PAUSE)  # back into its chat's queue, behind an earlier update
         except Exception:  # not a handler's error (those go to the error handler): log, never stall
             logger.exception("update %s could not be processed", update.update_id)
-        return done
+        return bool(done)
 
-    async def _run_until_in(self, application: Application, update: Update, patience: float | None) -> bool:
+    async def _run_until_in(self, application: Application, update: Update, patience: float | None) -> bool | None:
         chat = chat_key(update)
         started = time.monotonic()
         failures = 0
@@ -141,6 +154,8 @@ class Delivery:
                     del self._held[chat]
                 return True
             reason = self._coming_back.pop(update.update_id)
+            if reason is not None and reason.requeue and not self.stopping.is_set():
+                return None
             failures += 1
             delay = reason.retry_after if reason is not None and reason.retry_after is not None else None
             delay = retry_delay(failures) if delay is None else delay

@@ -12,6 +12,7 @@ answer, so nothing is cut half-way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -108,12 +109,15 @@ class WebhookServer:
         self.idle.clear()
         engine = self.application.bot_data.get(ENGINE_KEY)
         sender = sender_key(update)
-        try:
-            if engine is not None and sender is not None:  # on PostgreSQL, the sender's later updates wait for it
-                await engine.arrived(str(update.update_id), sender)
+        arrival = None
+        if engine is not None and sender is not None:  # on PostgreSQL, the sender's later updates wait for it...
+            arrival = asyncio.ensure_future(engine.arrived(str(update.update_id), sender))
+        try:  # ...and in this process it takes its place in its chat's queue at once, before anything is awaited
             stored = await self.delivery.process(self.application, update, patience=PATIENCE)
         finally:
-            if engine is not None and sender is not None:
+            if arrival is not None:
+                with contextlib.suppress(Exception):
+                    await arrival
                 await engine.left(str(update.update_id))
             self.in_flight -= 1
             if not self.in_flight:

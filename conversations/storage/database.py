@@ -41,6 +41,10 @@ BUSY_TIMEOUT_MS = 250
 """How long one statement waits for another process's write lock. Short, because SQLite statements run
 in the event loop's thread (``sqlite_inline``): the engine tries again with pauses (``engine.PROBE_PAUSES``),
 one update at a time, instead of one long wait that would stall every chat."""
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
+"""PostgreSQL connections per process: updates waiting their turn look at the inbox every few milliseconds, and
+an update's arrival must not wait behind them for a connection (SQLAlchemy's default, 5 + 10, made it wait)."""
 CONNECT_TIMEOUT_S = 10
 """How long to wait for a PostgreSQL server before saying it cannot be reached."""
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
@@ -295,7 +299,9 @@ def create_engine(url: str) -> AsyncEngine:
             if parsed.get_driver_name() == "asyncpg":  # libpq's URL options, in asyncpg's words
                 connect_args = {"timeout": CONNECT_TIMEOUT_S, **postgres_options(plain, parsed.query)}
                 url = parsed.set(query={}).render_as_string(hide_password=False)
-            return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+            return create_async_engine(
+                url, pool_pre_ping=True, connect_args=connect_args, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+            )
         database = parsed.database
         if database and database != ":memory:":
             folder = Path(database).expanduser().parent

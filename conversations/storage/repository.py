@@ -153,11 +153,24 @@ async def hand_in(session: AsyncSession, *, update_id: str, user_id: str, seq: i
     await session.exec(statement)  # type: ignore[call-overload]
 
 
-async def next_in_inbox(session: AsyncSession, *, user_id: str, handed_in: bool = False) -> InboxUpdate | None:
-    """The user's stored update with the lowest id (``handed_in``: of those handed in, not placeholders)."""
-    query = select(InboxUpdate).where(col(InboxUpdate.user_id) == user_id).order_by(col(InboxUpdate.seq)).limit(1)
-    if handed_in:
-        query = query.where(col(InboxUpdate.incoming).is_not(None))
+async def inbox_of(session: AsyncSession, *, user_id: str, up_to: int) -> list[InboxUpdate]:
+    """The user's stored updates up to update id ``up_to``, lowest id first."""
+    query = (
+        select(InboxUpdate)
+        .where(col(InboxUpdate.user_id) == user_id, col(InboxUpdate.seq) <= up_to)
+        .order_by(col(InboxUpdate.seq))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def next_in_inbox(session: AsyncSession, *, user_id: str) -> InboxUpdate | None:
+    """The user's stored update with the lowest id that has been handed in."""
+    query = (
+        select(InboxUpdate)
+        .where(col(InboxUpdate.user_id) == user_id, col(InboxUpdate.incoming).is_not(None))
+        .order_by(col(InboxUpdate.seq))
+        .limit(1)
+    )
     return (await session.exec(query)).first()
 
 
