@@ -205,9 +205,10 @@ def _clear_statement() -> Any:
 
 
 async def prune_processed_updates(session: AsyncSession, *, older_than: timedelta) -> None:
-    """Forget update ids old enough that no transport will redeliver them."""
+    """Forget update ids old enough that no transport will redeliver them, and inbox entries nobody took up."""
     cutoff = utcnow() - older_than
     await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff))  # type: ignore[call-overload]
+    await session.exec(delete(InboxUpdate).where(col(InboxUpdate.arrived_at) < cutoff))  # type: ignore[call-overload]
 
 
 # --- participants and conversation state -----------------------------------------------------
