@@ -69,7 +69,8 @@ PLACEHOLDER_PATIENCE = timedelta(seconds=15)
 """How long an update received by a process, but not yet handed to its engine, holds the user's later updates
 back (that process may have died)."""
 INBOX_POLL = 0.02
-"""Seconds between looks at the inbox while an earlier update of the user is on its way."""
+INBOX_POLL_MAX = 0.25
+"""Seconds between looks at the inbox while an earlier update of the user is on its way (doubling up to the max)."""
 WAIT = "wait"
 Step = tuple[str, list[Reply] | None] | str | None
 """What processing the next stored update gave: its id and (this update's own) replies, :data:`WAIT`, or ``None``."""
@@ -318,13 +319,16 @@ class Engine:
             )
             await session.commit()
         mine: list[Reply] | None = None
+        pause = INBOX_POLL
         while True:
             step = await self._process_next(incoming.user_id, up_to=seq, mine=incoming.update_id)
             if step is None:
                 break
             if step == WAIT:
-                await asyncio.sleep(INBOX_POLL)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, INBOX_POLL_MAX)  # a busy process should not be made busier by the waiting
                 continue
+            pause = INBOX_POLL
             update_id, replies = step
             if update_id == incoming.update_id and replies is not None:
                 mine = replies
