@@ -97,16 +97,22 @@ class Delivery:
         self.update = update
         self.port = port
         self.sent_at = time.time()
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        self.connection.request("POST", "/hook", body=json.dumps(update).encode(), headers=HEADERS)
+        self.connection: http.client.HTTPConnection | None = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            self.connection.request("POST", "/hook", body=json.dumps(update).encode(), headers=HEADERS)
+        except OSError:  # the process is down (killed, restarting): posted again below
+            self.connection.close()
+            self.connection = None
 
     def finish(self, statuses: list[int]) -> None:
-        try:
-            status = self.connection.getresponse().status
-        except OSError:
-            status = 0
-        finally:
-            self.connection.close()
+        status = 0
+        if self.connection is not None:
+            try:
+                status = self.connection.getresponse().status
+            except OSError:
+                status = 0
+            finally:
+                self.connection.close()
         statuses.append(status)
         while status != 200:
             time.sleep(0.1)
@@ -178,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                         processes[0].wait()
                         killed_at = number
                         processes[0] = start(url, server, ports[0], log)
+                        wait_for_port(ports[0])
                     for n in range(arguments.burst):
                         text = f"{QUESTIONS[n % len(QUESTIONS)]} #{burst}.{n} ({user})"
                         update = make_message_update(text, user_id=user, update_id=next(update_ids)).to_dict()

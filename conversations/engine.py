@@ -349,7 +349,7 @@ class Engine:
             try:
                 return await self._process_next_once(user_id, up_to=up_to, mine=mine)
             except Exception as error:
-                if database.storage_failure(error) is not None:
+                if isinstance(error, NotYourTurn) or database.storage_failure(error) is not None:
                     raise
                 if database.is_retryable(error) and attempt < UPDATE_ATTEMPTS:
                     log.info("an update of %s met a concurrent write, running it again: %s", user_id, first_line(error))
