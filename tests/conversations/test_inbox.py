@@ -21,7 +21,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import Engine, Incoming, Kind, RepliesInFlight, open_engine
+from conversations import Engine, Incoming, Kind, NotYourTurn, RepliesInFlight, open_engine
 from conversations.storage.models import AskedQuestion, InboxUpdate, Participant
 from tests.helpers.chat import Chat, count
 from tests.helpers.postgres import ENV, SKIP_REASON, admin_url, fresh_database
@@ -132,3 +132,28 @@ async def test_bursts_to_two_processes_are_processed_in_order_and_answered_once(
     assert out_of_order == 0
     assert twice == 0 and len(answered) == len(bursts)  # every update answered, by one process, once
     assert await count(a, InboxUpdate) == 0  # nothing left waiting
+
+
+async def test_an_earlier_update_arriving_at_the_same_process_goes_first_and_is_not_taken_for_a_failure(
+    two: tuple[Engine, Engine],
+) -> None:
+    a, _ = two
+    chat = Chat(a, "late")
+    chat.user_id = "telegram:5999"
+    await chat.onboard()
+
+    def question(update_id: str, text: str) -> Incoming:
+        return Incoming(user_id=chat.user_id, chat_id=chat.user_id, kind=Kind.TEXT, payload=text, language="en",
+                        update_id=update_id, outbox=True)  # fmt: skip
+
+    await a.arrived("2002", chat.user_id)  # 2002 has begun here when 2001 arrives here too
+    await a.arrived("2001", chat.user_id)
+    with pytest.raises(NotYourTurn):
+        await a.handle(question("2002", "heat waves in the city"))
+    first = await a.handle(question("2001", "flood drills in schools"))
+    second = await a.handle(question("2002", "heat waves in the city"))
+    assert first and second and a.texts.get("errors.internal") not in [r.text for r in first + second]
+    assert (await stored_order(a))[chat.user_id] == ["flood drills in schools", "heat waves in the city"]
+    await a.left("2001")
+    await a.left("2002")
+    assert await count(a, InboxUpdate) == 0
