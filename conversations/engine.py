@@ -3,9 +3,12 @@
 Each update runs in one database transaction: the update id is claimed, the flow reads and
 writes, and everything commits together (or nothing does). On SQLite all updates pass one
 lock, because SQLite has one writer; elsewhere each user's updates are kept in order, within
-a process by a lock per user and across processes sharing a PostgreSQL database by a lock
-per user in the database. An update that collides with another process's concurrent write
-(two officials naming the same new city at once) is rolled back and run again.
+a process by a lock per user and across processes sharing a PostgreSQL database by an inbox:
+an update is noted there on arrival (:meth:`Engine.arrived`), stored with its content when
+handled, and whoever holds the user's lock in the database processes the user's stored updates
+in update-id order; one process sends an update's replies. An update that collides with another
+process's concurrent write (two officials naming the same new city at once) is rolled back and
+run again.
 
 A storage failure (disk full, I/O error, read-only or corrupt file, a lost connection, another
 process holding SQLite's write lock) is not a bug in a flow: nothing of the update is stored,
