@@ -689,14 +689,17 @@ def db_backup_command(
     target: Annotated[Path, typer.Argument(help="File to write the copy to (replaced if it exists).", dir_okay=False)],
     database_url: DatabaseOption = None,
 ) -> None:
-    """Copy the SQLite database to FILE, consistent even while the bot writes (SQLite's online backup)."""
+    """Copy the SQLite database to FILE, consistent even while the bot writes (VACUUM INTO), and check the copy."""
     from bot.maintenance import backup
     from conversations import DatabaseError
 
     settings = read_settings()
     with exit_on(DatabaseError, code=2):
-        source = backup(database_url or settings.database_url, target)
-    typer.echo(f"{source} backed up to {target}")
+        done = backup(database_url or settings.database_url, target)
+    typer.echo(
+        f"{done.source} backed up to {done.target}: {done.size / 1_000_000:.1f} MB in {done.seconds:.1f} s, "
+        f"quick_check {done.check}"
+    )
 
 
 class ReportFormat(StrEnum):

@@ -11,6 +11,7 @@ saved as a PNG file and its path printed, and so are an export and a ``/mydata``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import re
 import threading
@@ -34,6 +35,7 @@ from conversations import (
     Poster,
     ProgressChart,
     Reply,
+    StorageUnavailable,
 )
 
 PROMPT = "> "
@@ -156,7 +158,17 @@ class ConsoleChat:
             path.unlink(missing_ok=True)
 
     async def send(self, incoming: Incoming) -> None:
-        self.show(await self.engine.handle(incoming))
+        """Send a typed line; while storage fails it waits (saying so once) and is sent again, never dropped."""
+        while True:
+            try:
+                replies = await self.engine.handle(incoming)
+            except StorageUnavailable as failure:
+                if failure.notice is not None:
+                    self.show([failure.notice])
+                await wait_for_storage(failure)
+                continue
+            self.show(replies)
+            return
 
     def save_attachment(self, attachment: Attachment) -> Path:
         """Write a file the bot sends (``/mydata``) into the user's files folder; its name says whose it is."""
@@ -241,6 +253,15 @@ async def run_console(
         incoming = chat.incoming(line)
         if incoming is not None:
             await chat.send(incoming)
+
+
+async def wait_for_storage(failure: StorageUnavailable) -> None:
+    """Until the engine tries the database again, or less if it works again meanwhile."""
+    if failure.recovered is None:
+        await asyncio.sleep(failure.retry_after)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(failure.recovered.wait(), max(failure.retry_after, 0.01))
 
 
 def words(text: str) -> str:

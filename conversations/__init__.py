@@ -3,7 +3,7 @@
 Knows nothing of Telegram; adapters build :class:`Incoming` values and render :class:`Reply` values.
 """
 
-from conversations.engine import Engine, open_engine
+from conversations.engine import Engine, NotYourTurn, RepliesInFlight, open_engine
 from conversations.messages import (
     AnswerExport,
     Attachment,
@@ -21,7 +21,7 @@ from conversations.messages import (
     Reply,
     ReportSection,
 )
-from conversations.storage.database import DatabaseError, StorageBusy
+from conversations.storage.database import DatabaseError, StorageUnavailable
 from conversations.texts import Texts
 
 __all__ = [
@@ -36,13 +36,15 @@ __all__ = [
     "Invitation",
     "Kind",
     "MaturityChart",
+    "NotYourTurn",
     "Option",
     "Poster",
     "ProgressChart",
     "ProgressLine",
+    "RepliesInFlight",
     "Reply",
     "ReportSection",
-    "StorageBusy",
+    "StorageUnavailable",
     "Texts",
     "open_engine",
 ]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, ForeignKey, Integer, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, ForeignKey, Integer, TypeDecorator, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
 
@@ -343,3 +343,25 @@ class ProcessedUpdate(SQLModel, table=True):
     """Whose update it was, so that ``/forget`` deletes its record and any reply kept for it."""
     replies: list[Any] | None = Field(default=None, sa_type=JSON)
     """The outbox: the update's replies (``conversations.outbox``) until the adapter has sent them."""
+    sender: str | None = None
+    """The process sending the replies (PostgreSQL, several processes): only it sends them, until ``sending_until``."""
+    sending_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update that has reached a process sharing a PostgreSQL database, waiting for its turn among its user's.
+
+    Whoever holds the user's lock processes the user's updates here in update-id order, whichever process
+    received them. ``incoming`` is ``None`` from the moment the update arrived until its process has read
+    it (a placeholder: later updates of the user wait for it); the row is deleted once the update is processed.
+    """
+
+    __tablename__ = "inbox"
+
+    update_id: str = Field(primary_key=True)
+    user_id: str = Field(index=True)
+    seq: int = Field(sa_type=BigInteger)
+    incoming: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    receiver: str | None = None
+    """The process that received it (its transport keeps its own arrivals in order)."""
+    arrived_at: datetime = _time()

@@ -34,6 +34,7 @@ from conversations.storage.models import (
     Conversation,
     Coordinator,
     CoordinatorCity,
+    InboxUpdate,
     JoinAttempt,
     Membership,
     Note,
@@ -61,16 +62,30 @@ CITY_TYPO_SHORT = 5
 
 
 async def claim_update(
-    session: AsyncSession, *, update_id: str, replies: list[Any] | None = None, user_id: str | None = None
+    session: AsyncSession,
+    *,
+    update_id: str,
+    replies: list[Any] | None = None,
+    user_id: str | None = None,
+    sender: str | None = None,
+    sending_until: datetime | None = None,
 ) -> bool:
     """Mark an update as processed, with its outbox (``replies``); ``False`` when it already was (a redelivery).
 
     One ``INSERT ... ON CONFLICT DO NOTHING``: no read first, and no error when another
     process claimed the same id a moment earlier (PostgreSQL makes this one wait for it).
-    ``user_id`` says whose update it was, so that ``/forget`` deletes the record and its outbox.
+    ``user_id`` says whose update it was, so that ``/forget`` deletes the record and its outbox;
+    ``sender`` (PostgreSQL) names the process that will send the replies, until ``sending_until``.
     """
     statement = _claim_statement(session.get_bind().dialect.name)
-    params = {"b_update_id": update_id, "b_processed_at": utcnow(), "b_replies": replies, "b_user_id": user_id}
+    params = {
+        "b_update_id": update_id,
+        "b_processed_at": utcnow(),
+        "b_replies": replies,
+        "b_user_id": user_id,
+        "b_sender": sender,
+        "b_sending_until": sending_until,
+    }
     result = await session.exec(statement, params=params)  # type: ignore[call-overload]
     return bool(result.rowcount == 1)
 
@@ -78,18 +93,103 @@ async def claim_update(
 @functools.cache
 def _claim_statement(dialect: str) -> Any:
     """The claim as a Core statement on the table, built once: no ORM bulk-insert path, no new cache key per update."""
-    if dialect == "postgresql":  # imported here: loading the PostgreSQL dialect costs SQLite users 0.1 s at start
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
     table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
     values = {
         "update_id": bindparam("b_update_id"),
         "processed_at": bindparam("b_processed_at"),
         "replies": bindparam("b_replies", type_=JSON(none_as_null=True)),  # no outbox: NULL, as when emptied
         "user_id": bindparam("b_user_id", type_=String()),
+        "sender": bindparam("b_sender", type_=String()),
+        "sending_until": bindparam("b_sending_until", type_=table.c.sending_until.type),
     }
-    return upsert(table).values(values).on_conflict_do_nothing()
+    return _upsert(dialect)(table).values(values).on_conflict_do_nothing()
+
+
+def _upsert(dialect: str) -> Any:
+    """The dialect's ``INSERT`` with ``ON CONFLICT`` clauses."""
+    if dialect == "postgresql":  # imported here: loading the PostgreSQL dialect costs SQLite users 0.1 s at start
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    return upsert
+
+
+async def is_processed(session: AsyncSession, *, update_id: str) -> bool:
+    """Whether the update has been processed (its id claimed)."""
+    query = select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id) == update_id)
+    return (await session.exec(query)).first() is not None
+
+
+async def take_sending(session: AsyncSession, *, update_id: str, sender: str, until: datetime) -> list[Any] | None:
+    """Become the one process to send an update's unsent replies: them, or ``None``.
+
+    ``None`` when none are unsent, or another process is sending them and its time to do so has not run out.
+    """
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    statement = (
+        table.update()
+        .where(
+            table.c.update_id == update_id,
+            table.c.replies.is_not(None),
+            (table.c.sender.is_(None)) | (table.c.sender == sender) | (table.c.sending_until < utcnow()),
+        )
+        .values(sender=sender, sending_until=until)
+        .returning(table.c.replies)
+    )
+    row = (await session.exec(statement)).first()  # type: ignore[call-overload]
+    return list(row[0]) if row is not None and row[0] is not None else None
+
+
+# --- the inbox (several processes on PostgreSQL) ------------------------------------------------
+
+
+async def arrive(session: AsyncSession, *, update_id: str, user_id: str, seq: int, receiver: str) -> None:
+    """Note that an update has reached a process: the user's later updates wait for it (a placeholder)."""
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    values = {"update_id": update_id, "user_id": user_id, "seq": seq, "receiver": receiver, "arrived_at": utcnow()}
+    await session.exec(_upsert(session.get_bind().dialect.name)(table).values(values).on_conflict_do_nothing())  # type: ignore[call-overload]
+
+
+async def hand_in(session: AsyncSession, *, update_id: str, user_id: str, seq: int, incoming: dict[str, Any]) -> None:
+    """Store the update in the inbox, ready to be processed in its turn (filling its placeholder, if any)."""
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    values = {"update_id": update_id, "user_id": user_id, "seq": seq, "incoming": incoming, "arrived_at": utcnow()}
+    insert_ = _upsert(session.get_bind().dialect.name)(table).values(values)
+    statement = insert_.on_conflict_do_update(
+        index_elements=[table.c.update_id],
+        set_={"incoming": insert_.excluded.incoming},
+        where=table.c.incoming.is_(None),
+    )
+    await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def inbox_of(session: AsyncSession, *, user_id: str, up_to: int) -> list[InboxUpdate]:
+    """The user's stored updates up to update id ``up_to``, lowest id first."""
+    query = (
+        select(InboxUpdate)
+        .where(col(InboxUpdate.user_id) == user_id, col(InboxUpdate.seq) <= up_to)
+        .order_by(col(InboxUpdate.seq))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def next_in_inbox(session: AsyncSession, *, user_id: str) -> InboxUpdate | None:
+    """The user's stored update with the lowest id that has been handed in."""
+    query = (
+        select(InboxUpdate)
+        .where(col(InboxUpdate.user_id) == user_id, col(InboxUpdate.incoming).is_not(None))
+        .order_by(col(InboxUpdate.seq))
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
+async def leave_inbox(session: AsyncSession, *, update_id: str, placeholder_only: bool = False) -> None:
+    """Remove an update from the inbox (processed; or, ``placeholder_only``, never handed in)."""
+    statement = delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id)
+    if placeholder_only:
+        statement = statement.where(col(InboxUpdate.incoming).is_(None))
+    await session.exec(statement)  # type: ignore[call-overload]
 
 
 async def unsent_replies(session: AsyncSession, *, update_id: str) -> list[Any]:
@@ -115,9 +215,10 @@ def _clear_statement() -> Any:
 
 
 async def prune_processed_updates(session: AsyncSession, *, older_than: timedelta) -> None:
-    """Forget update ids old enough that no transport will redeliver them."""
+    """Forget update ids old enough that no transport will redeliver them, and inbox entries nobody took up."""
     cutoff = utcnow() - older_than
     await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff))  # type: ignore[call-overload]
+    await session.exec(delete(InboxUpdate).where(col(InboxUpdate.arrived_at) < cutoff))  # type: ignore[call-overload]
 
 
 # --- participants and conversation state -----------------------------------------------------
