@@ -191,6 +191,7 @@ class ConsoleChat:
         asks = any(is_question(option) for reply in replies for option in reply.options)
         keep = question_waits and not answered and not asks  # a detour (a question typed, /results): keep its numbers
         options = list(self.options) if keep else []
+        numbered_here = False
         for reply in replies:
             self.write(reply.text + "\n")
             if reply.attachment is not None:
@@ -211,8 +212,9 @@ class ConsoleChat:
                 self.save_poster(reply.poster)
             if reply.forgotten:
                 self.forget_files()
-            if reply.options and not keep:
-                options = []  # the latest message's buttons are the ones numbered
+            if reply.options and not keep and not numbered_here:
+                options = []  # the latest buttons are the ones numbered (all of this turn's, one after another)
+            numbered_here = numbered_here or bool(reply.options)
             for option in reply.options:
                 options.append(option)
                 self.write(f"[{len(options)}] {option.label}\n")

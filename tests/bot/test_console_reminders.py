@@ -38,3 +38,16 @@ def test_reminders_list_shows_ids_kinds_and_states_but_no_names(tmp_path: Path, 
     assert "paused" in listed.stdout and "upcoming" in listed.stdout and "participant 1" in listed.stdout
     assert "ana" not in listed.stdout and "Leeds" not in listed.stdout
     assert listed.stdout.strip().endswith("paused: 1 upcoming")
+
+
+async def test_the_rhythm_question_before_the_results_keeps_its_numbers_and_words(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Both messages' buttons stay pickable: the results' buttons are numbered after the rhythm question's."""
+    checkin = ["1", "Leeds", "2", "/checkin", *["not started"] * 10]
+    months = engine.texts.get("reminders.months", months=12)
+    output = await converse(engine, [*checkin, months], tmp_path)
+    done = output.rsplit(engine.texts.get("reminders.rhythm_question"), 1)[1]
+    assert f"[2] {months}" in done and "[5] " in done  # the results' first button comes after Never
+    assert engine.texts.get("reminders.rhythm_set", date="", months=12).split(":")[0] in done
+    assert engine.texts.get("ask.no_match").split(".")[0] not in done
