@@ -31,7 +31,8 @@ from bot.charts import maturity_chart_png  # noqa: E402
 from bot.export import ANSWER_FIELDS, ExportFormat, export_bytes  # noqa: E402
 from catalogue import Answer, Catalogue, answers_for_stage  # noqa: E402
 from conversations import Texts  # noqa: E402
-from conversations.coordination import picture, picture_chart  # noqa: E402
+from conversations.coordination import group_chart  # noqa: E402
+from conversations.group_results import group_results  # noqa: E402
 from conversations.storage.models import utcnow  # noqa: E402
 
 CITIES = ("Gent", "Torino", "Rotterdam", "São Paulo")
@@ -108,8 +109,8 @@ def run(row_count: int) -> dict[str, Any]:
             "ratio_to_baseline": round(seconds / report["baseline_plain_csv"]["s"], 1),
         }
     texts = Texts.load()
-    group = picture(catalogue, people)
-    chart = picture_chart(texts, catalogue, group, title="Workshop “Spring day” (k7m2qp)", moment=utcnow())
+    group = group_results(catalogue, people)
+    chart = group_chart(texts, catalogue, group, title="Workshop “Spring day” (k7m2qp)", moment=utcnow())
     maturity_chart_png(chart)  # the first chart loads matplotlib and its fonts
     draws = sorted(timed(lambda: maturity_chart_png(chart))[0] for _ in range(CHART_RUNS))
     report["group_chart"] = {"respondents": group.respondents, "median_ms": round(draws[len(draws) // 2] * 1000)}

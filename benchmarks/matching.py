@@ -42,6 +42,8 @@ from catalogue.loader import read_catalogue  # noqa: E402
 DEV_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "questions-dev.yaml"
 OWN_QUESTIONS = REPO_ROOT / "benchmarks" / "questions" / "own.yaml"
 DEFAULT_QUESTIONS = (DEV_QUESTIONS, OWN_QUESTIONS)
+BEFORE = REPO_ROOT / "benchmarks" / "results" / "matching-before.json"
+"""The figures of the search before issue 19 (see ``docs/search.md``), shown beside the current ones."""
 UNLABELLED = "unlabelled"
 OFF_TOPIC_KIND = "off-topic"
 TOP_K = 3
@@ -82,18 +84,27 @@ OFF_TOPIC = [
 
 
 class Question(NamedTuple):
-    """One question of a questions file: its text, the codes that count as a hit, and its kind."""
+    """One question of a questions file: its text, the codes that count as a hit, its kind and its part."""
 
     text: str
     expect: frozenset[str]
     kind: str
+    part: str = "1"
 
 
 def load_questions(path: Path) -> list[Question]:
-    """The questions of a file (``questions: [{q, expect: [codes], kind}]``; no codes = off-topic)."""
+    """The questions of a file (``questions: [{q, expect: [codes], kind, part}]``; no codes = off-topic).
+
+    ``part`` tells apart question sets written at different times by different people (1 when absent).
+    """
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
-        Question(str(item["q"]), frozenset(item.get("expect") or ()), str(item.get("kind") or UNLABELLED))
+        Question(
+            str(item["q"]),
+            frozenset(item.get("expect") or ()),
+            str(item.get("kind") or UNLABELLED),
+            str(item.get("part") or 1),
+        )
         for item in document["questions"]
     ]
 
@@ -147,31 +158,95 @@ class Baseline:
         return [self.actions[index].code for _, _, index in hits]
 
 
-def accuracy(search: Callable[[str], list[str]], questions: Sequence[Question]) -> dict[str, float]:
-    """Top-1, top-3 and mean reciprocal rank (within the top 3) over the questions."""
-    top1 = top3 = reciprocal = 0.0
-    for question, expected, _ in questions:
-        codes = search(question)[:TOP_K]
-        ranks = [rank for rank, code in enumerate(codes, 1) if code in expected]
+Searcher = Callable[[str], list[tuple[str, bool]]]
+"""A search under test: text -> its top codes, each with whether it is presented as confident."""
+
+
+def accuracy(search: Searcher, questions: Sequence[Question]) -> dict[str, float]:
+    """Top-1, top-3, mean reciprocal rank (within the top 3) and confidently wrong over on-topic questions.
+
+    *Confidently wrong*: the first result is confident (the bot would present it as an answer) and
+    is not one of the expected codes.
+    """
+    top1 = top3 = reciprocal = wrong = 0.0
+    for question in questions:
+        results = search(question.text)[:TOP_K]
+        ranks = [rank for rank, (code, _) in enumerate(results, 1) if code in question.expect]
         top1 += bool(ranks) and ranks[0] == 1
         top3 += bool(ranks)
         reciprocal += 1.0 / ranks[0] if ranks else 0.0
+        wrong += bool(results) and results[0][1] and results[0][0] not in question.expect
     count = max(len(questions), 1)
-    return {"top1": round(top1 / count, 3), "top3": round(top3 / count, 3), "mrr": round(reciprocal / count, 3)}
+    return {
+        "top1": round(top1 / count, 3),
+        "top3": round(top3 / count, 3),
+        "mrr": round(reciprocal / count, 3),
+        "confidently_wrong": round(wrong / count, 3),
+    }
+
+
+def rejection(search: Searcher, questions: Sequence[Question]) -> float:
+    """The share of off-topic questions that get no confident match."""
+    rejected = sum(not any(sure for _, sure in search(question.text)[:TOP_K]) for question in questions)
+    return round(rejected / max(len(questions), 1), 3)
+
+
+def halves(questions: Sequence[Question]) -> dict[str, list[Question]]:
+    """Every other question of each kind (within each part): half a for tuning, half b to check overfitting."""
+    position: dict[tuple[str, str], int] = {}
+    split: dict[str, list[Question]] = {"a": [], "b": []}
+    for question in questions:
+        key = (question.part, question.kind)
+        index = position[key] = position.get(key, -1) + 1
+        split["ab"[index % 2]].append(question)
+    return split
+
+
+def figures(search: Searcher, questions: Sequence[Question]) -> dict[str, object]:
+    """Every accuracy figure of a group of questions: on-topic, off-topic rejected, per kind."""
+    on_topic = [q for q in questions if q.expect]
+    off_topic = [q for q in questions if not q.expect]
+    result: dict[str, object] = {"n": len(questions), "on_topic": len(on_topic)}
+    if on_topic:
+        result.update(accuracy(search, on_topic))
+    if off_topic:
+        result["off_topic"] = len(off_topic)
+        result["off_topic_rejected"] = rejection(search, off_topic)
+    kinds: dict[str, object] = {}
+    for kind in sorted({q.kind for q in questions}):
+        group = [q for q in questions if q.kind == kind]
+        on = [q for q in group if q.expect]
+        off = [q for q in group if not q.expect]
+        kinds[kind] = {
+            "n": len(group),
+            **(accuracy(search, on) if on else {}),
+            **({"off_topic_rejected": rejection(search, off)} if off else {}),
+        }
+    result["per_kind"] = kinds
+    return result
 
 
 def latency(
-    search: Callable[[str], object], queries: Sequence[str], rounds: int = LATENCY_ROUNDS, *, warm_up: bool = True
+    search: Callable[[str], object],
+    queries: Sequence[str],
+    rounds: int = LATENCY_ROUNDS,
+    *,
+    warm_up: bool = True,
+    clock: Callable[[], int] = time.perf_counter_ns,
 ) -> dict[str, float]:
-    """p50 and p99 of one call, in milliseconds, over several passes of the queries (after a warm-up pass)."""
+    """p50 and p99 of one call, in milliseconds, over several passes of the queries (after a warm-up pass).
+
+    ``clock``: wall time by default; ``time.thread_time_ns`` counts only this thread's CPU time, so
+    the other processes of a shared machine do not end up in the figures.
+    """
     for query in queries if warm_up else ():
         search(query)
     samples: list[float] = []
     for _ in range(rounds):
         for query in queries:
-            start = time.perf_counter_ns()
+            start = clock()
             search(query)
-            samples.append((time.perf_counter_ns() - start) / 1e9)
+            samples.append((clock() - start) / 1e9)
     return latency_ms(samples, digits=4)
 
 
@@ -181,71 +256,98 @@ def confident(catalogue: Catalogue, text: str) -> bool:
 
 
 def question_set(catalogue: Catalogue, baseline: Baseline, path: Path) -> dict[str, object]:
-    """Accuracy of one questions file: overall, per kind and per half, and off-topic rejection.
+    """Accuracy of one questions file: overall, per kind, per part and per half, and off-topic rejection.
 
-    The halves (questions at even and odd positions within each kind) let one half serve for
-    tuning and the other as a check that the tuning did not overfit.
+    The halves (questions at even and odd positions within each kind of each part) let one half
+    serve for tuning and the other as a check that the tuning did not overfit.
     """
     questions = load_questions(path)
     on_topic = [q for q in questions if q.expect]
-    off_topic = [q for q in questions if not q.expect]
-    ours = lambda text: [m.action.code for m in catalogue.search(text, limit=TOP_K)]  # noqa: E731
-    kinds = sorted({q.kind for q in on_topic})
-    position: dict[str, int] = {}
-    halves: dict[str, list[Question]] = {"a": [], "b": []}
-    for question in on_topic:
-        index = position[question.kind] = position.get(question.kind, -1) + 1
-        halves["ab"[index % 2]].append(question)
+    ours: Searcher = lambda text: [(m.action.code, m.confident) for m in catalogue.search(text, limit=TOP_K)]  # noqa: E731
+    theirs: Searcher = lambda text: [(code, False) for code in baseline.search(text)]  # noqa: E731
+    whole = figures(ours, questions)
     result: dict[str, object] = {
         "file": str(path),
         "questions": len(questions),
         "on_topic": len(on_topic),
-        "search": accuracy(ours, on_topic),
-        "baseline_wratio_titles": accuracy(baseline.search, on_topic),
+        "search": {key: whole[key] for key in ("top1", "top3", "mrr", "confidently_wrong") if key in whole},
+        "baseline_wratio_titles": accuracy(theirs, on_topic),
         "on_topic_confident": round(sum(confident(catalogue, q.text) for q in on_topic) / max(len(on_topic), 1), 3),
-        "per_kind": {
-            kind: {"n": len(group), **accuracy(ours, group)}
-            for kind in kinds
-            for group in [[q for q in on_topic if q.kind == kind]]
-        },
-        "halves": {name: {"n": len(group), **accuracy(ours, group)} for name, group in halves.items() if group},
+        "per_kind": whole["per_kind"],
+        "halves": {name: figures(ours, group) for name, group in halves(questions).items() if group},
     }
-    if off_topic:
-        rejected = [not confident(catalogue, q.text) for q in off_topic]
-        result["off_topic"] = {"n": len(off_topic), "rejected": round(sum(rejected) / len(off_topic), 3)}
-        result["off_topic"]["halves"] = {
-            name: round(sum(rejected[i::2]) / len(rejected[i::2]), 3) for i, name in enumerate("ab") if rejected[i::2]
+    if "off_topic" in whole:
+        result["off_topic"] = {
+            "n": whole["off_topic"],
+            "rejected": whole["off_topic_rejected"],
+            "halves": {
+                name: half["off_topic_rejected"] for name, half in result["halves"].items() if "off_topic" in half
+            },
+        }
+    parts = sorted({q.part for q in questions})
+    if len(parts) > 1:
+        result["parts"] = {
+            part: {
+                **figures(ours, group),
+                "halves": {name: figures(ours, half) for name, half in halves(group).items() if half},
+            }
+            for part in parts
+            for group in [[q for q in questions if q.part == part]]
         }
     return result
 
 
-def run(questions_paths: Sequence[Path], *, quick: bool = False) -> dict[str, object]:
-    """Every figure of the benchmark, as one JSON-ready mapping (``quick``: the 10k baseline on a few queries)."""
+def run(
+    questions_paths: Sequence[Path], *, quick: bool = False, timed: bool = True, before: Path | None = None
+) -> dict[str, object]:
+    """Every figure of the benchmark, as one JSON-ready mapping.
+
+    ``quick``: the 10k baseline on a few queries; ``timed=False``: accuracy only, no latency;
+    ``before``: a saved report of an earlier version of the search, included as ``before``.
+    """
     sets = [path for path in questions_paths if path.is_file()]
     queries = [q.text for path in sets for q in load_questions(path)]
     real = Catalogue.load()
+    baseline_real = Baseline(real)
+    off_topic_rejected = sum(not confident(real, text) for text in OFF_TOPIC)
+    result: dict[str, object] = {
+        "questions": len(queries),
+        "catalogue_actions": len(real.actions),
+        "sets": {path.stem: question_set(real, baseline_real, path) for path in sets},
+        "built_in_off_topic_rejected": round(off_topic_rejected / len(OFF_TOPIC), 3),
+    }
+    if timed:
+        result.update(timings(real, queries, quick=quick))
+    if before is not None and before.is_file():
+        saved = json.loads(before.read_text(encoding="utf-8"))
+        result["before"] = {
+            "file": str(before),
+            "code": saved.get("code", ""),
+            "sets": {name: figures for name, figures in saved.get("sets", {}).items() if name in result["sets"]},
+            **({"latency": saved["latency"]} if "latency" in saved else {}),
+        }
+    return result
+
+
+def timings(real: Catalogue, queries: Sequence[str], *, quick: bool) -> dict[str, object]:
+    """Latency of the search and of the baseline, at 96 and at 10,000 actions, measured in this run."""
     started = time.perf_counter()
     synthetic = synthetic_catalogue(real)
     generated = time.perf_counter()
     synthetic.search("warm up the index")
     built = time.perf_counter()
-
     baseline_real = Baseline(real)
     baseline_synthetic = Baseline(synthetic)
-    off_topic_rejected = sum(not confident(real, text) for text in OFF_TOPIC)
-
     result: dict[str, object] = {
-        "questions": len(queries),
-        "catalogue_actions": len(real.actions),
         "synthetic_actions": len(synthetic.actions),
         "synthetic_index_build_s": round(built - generated, 3),
         "synthetic_generate_s": round(generated - started, 3),
-        "sets": {path.stem: question_set(real, baseline_real, path) for path in sets},
-        "built_in_off_topic_rejected": round(off_topic_rejected / len(OFF_TOPIC), 3),
         "latency": {
             "search_96": latency(lambda text: real.search(text, limit=TOP_K), queries),
             "search_10k": latency(lambda text: synthetic.search(text, limit=TOP_K), queries),
             "baseline_96": latency(baseline_real.search, queries),
+            "search_96_cpu": latency(lambda text: real.search(text, limit=TOP_K), queries, clock=time.thread_time_ns),
+            "baseline_96_cpu": latency(baseline_real.search, queries, clock=time.thread_time_ns),
             "baseline_10k": (
                 latency(baseline_synthetic.search, queries[:QUICK_BASELINE_10K_QUERIES], rounds=1, warm_up=False)
                 if quick
@@ -254,41 +356,79 @@ def run(questions_paths: Sequence[Path], *, quick: bool = False) -> dict[str, ob
         },
     }
     timing = result["latency"]
-    for size in ("96", "10k"):
+    for size in ("96", "10k", "96_cpu"):
         ours, base = timing[f"search_{size}"], timing[f"baseline_{size}"]
         for key in ("p50_ms", "p99_ms"):
             ours[f"{key[:3]}_vs_baseline"] = round(ours[key] / max(base[key], 1e-9), 3)
     return result
 
 
+def _cells(group: dict[str, object]) -> str:
+    """One row's figures: top-1, top-3, confidently wrong, off-topic rejected (blank where none)."""
+    keys = ("top1", "top3", "confidently_wrong", "off_topic_rejected")
+    return "".join(f"{group[key]:>7.3f}" if key in group else f"{'':>7}" for key in keys)
+
+
+def _rows(label: str, group: dict[str, object], before: dict[str, object] | None) -> list[str]:
+    """A group's row and its rows per kind, each followed by the same figures before (when known)."""
+    rows = [(label, group, before)]
+    for kind, figures in group["per_kind"].items():
+        rows.append((f"  {kind}", figures, (before or {}).get("per_kind", {}).get(kind)))
+    return [
+        f"  {name:24}{figures['n']:>5}{_cells(figures)}" + (f"   before{_cells(earlier)}" if earlier else "")
+        for name, figures, earlier in rows
+    ]
+
+
 def print_table(result: dict[str, object]) -> None:
-    """The figures as a readable table."""
-    print(
-        f"catalogue: {result['catalogue_actions']} actions; synthetic: {result['synthetic_actions']} actions "
-        f"(index built in {result['synthetic_index_build_s']} s)"
-    )
+    """The figures as a readable table (with the saved figures of the earlier search beside them)."""
+    print(f"catalogue: {result['catalogue_actions']} actions")
+    earlier_sets = result.get("before", {}).get("sets", {})
+    head = f"  {'':24}{'n':>5}{'top1':>7}{'top3':>7}{'wrong':>7}{'reject':>7}"
     for name, figures in result["sets"].items():
-        ours, base = figures["search"], figures["baseline_wratio_titles"]
+        earlier = earlier_sets.get(name, {})
         print()
         print(f"{name}: {figures['questions']} questions from {figures['file']}")
-        print(f"  {'':26}{'n':>5}{'top1':>8}{'top3':>8}{'mrr':>8}")
-        print(
-            f"  {'all on-topic':26}{figures['on_topic']:>5}{ours['top1']:>8.3f}{ours['top3']:>8.3f}{ours['mrr']:>8.3f}"
+        print(head + (f"   before{'top1':>7}{'top3':>7}{'wrong':>7}{'reject':>7}" if earlier else ""))
+        whole = {
+            "n": figures["questions"],
+            **figures["search"],
+            "per_kind": figures["per_kind"],
+            **({"off_topic_rejected": figures["off_topic"]["rejected"]} if "off_topic" in figures else {}),
+        }
+        earlier_whole = (
+            {
+                **earlier["search"],
+                "per_kind": earlier["per_kind"],
+                **({"off_topic_rejected": earlier["off_topic"]["rejected"]} if "off_topic" in earlier else {}),
+            }
+            if earlier
+            else None
         )
-        print(f"  {'  baseline WRatio titles':26}{'':>5}{base['top1']:>8.3f}{base['top3']:>8.3f}{base['mrr']:>8.3f}")
-        for label, group in [*figures["per_kind"].items(), *((f"half {h}", g) for h, g in figures["halves"].items())]:
-            if len(figures["per_kind"]) > 1 or label.startswith("half"):
-                print(f"  {label:26}{group['n']:>5}{group['top1']:>8.3f}{group['top3']:>8.3f}{group['mrr']:>8.3f}")
-        print(f"  {'on-topic confident':26}{'':>5}{figures['on_topic_confident']:>8.3f}")
-        if "off_topic" in figures:
-            off = figures["off_topic"]
-            halves = ", ".join(f"half {h} {v:.3f}" for h, v in off["halves"].items())
-            print(f"  {'off-topic rejected':26}{off['n']:>5}{off['rejected']:>8.3f}   ({halves})")
+        base = figures["baseline_wratio_titles"]
+        for line in _rows("all", whole, earlier_whole):
+            print(line)
+        print(f"  {'baseline WRatio titles':24}{figures['on_topic']:>5}{base['top1']:>7.3f}{base['top3']:>7.3f}")
+        for half, group in figures["halves"].items():
+            print(f"  {'half ' + half:24}{group['n']:>5}{_cells(group)}")
+        for part, group in figures.get("parts", {}).items():
+            print()
+            for line in _rows(f"part {part}", group, earlier.get("parts", {}).get(part)):
+                print(line)
+            for half, half_group in group["halves"].items():
+                earlier_half = earlier.get("parts", {}).get(part, {}).get("halves", {}).get(half)
+                print(
+                    f"  {'part ' + part + ' half ' + half:24}{half_group['n']:>5}{_cells(half_group)}"
+                    + (f"   before{_cells(earlier_half)}" if earlier_half else "")
+                )
+        print(f"  {'on-topic confident':24}{'':>5}{figures['on_topic_confident']:>7.3f}")
     print()
     print(f"built-in chatter rejected: {result['built_in_off_topic_rejected']:.3f} of {len(OFF_TOPIC)}")
+    if "latency" not in result:
+        return
     timing = result["latency"]
     print(f"{'latency (all questions)':28}{'search':>10}{'baseline':>10}")
-    for size, label in (("96", "96 actions"), ("10k", "10k actions")):
+    for size, label in (("96", "96 actions"), ("96_cpu", "96 actions, CPU time"), ("10k", "10k actions")):
         ours, base = timing[f"search_{size}"], timing[f"baseline_{size}"]
         for key in ("p50_ms", "p99_ms"):
             ratio = ours[f"{key[:3]}_vs_baseline"]
@@ -307,9 +447,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help=f"time the baseline at 10k actions on {QUICK_BASELINE_10K_QUERIES} queries"
     )
+    parser.add_argument("--no-latency", action="store_true", help="accuracy only: time nothing")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=BEFORE,
+        help="a saved report of an earlier search, shown beside this one's figures (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     # The dev set lives beside the checkout, not in it: a clone elsewhere measures on our own set alone.
-    result = run(args.questions or [path for path in DEFAULT_QUESTIONS if path.exists()], quick=args.quick)
+    result = run(
+        args.questions or [path for path in DEFAULT_QUESTIONS if path.exists()],
+        quick=args.quick,
+        timed=not args.no_latency,
+        before=args.before,
+    )
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -6,8 +6,10 @@ and no GUI backend). matplotlib is imported on the first chart, not with this mo
 drawn as plain text (never as matplotlib math, so a city named ``$x$`` stays ``$x$``).
 
 One bar per area, grouped and coloured by domain, stages along x. A bar of several respondents
-stands at their median stage, with a whisker from the lowest to the highest respondent. Area
-titles wrap onto a second (or third) line instead of being cut (the image grows when many do).
+stands at their median stage, with a whisker from the lowest to the highest respondent; a group's
+figures ("Moderate · 4 · 1 not sure") stand in a column of their own right of the stages, so a
+whisker reaching the last stage never pushes them off the image. Area titles wrap onto a second
+(or third) line instead of being cut (the image grows when many do).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import zlib
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from conversations import ChartArea, MaturityChart
+from conversations import ChartArea, MaturityChart, ProgressChart
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -48,11 +50,21 @@ LABEL_LINES = 3
 LINE_STEP = 0.42
 """Extra bar spacing per wrapped label line, in bar units."""
 STAGE_CHARS = 28
+GROUP_WIDTH_INCHES = 7.7
+"""A group chart is wider (962 pixels): its figures stand in a column right of the stages."""
+GROUP_LABEL_X = 1.02
+"""Where that column starts, in axes widths (just right of the axes; the layout keeps room for it)."""
+GROUP_LABEL_ROOM = 0.3
+"""Stage units right of the last stage on a group chart: the whisker's cap."""
+SINGLE_LABEL_ROOM = 1.05
+"""Room right of the last stage on one person's chart, for the stage name after the last bar."""
 TITLE_WIDTH = 55
 FONT_SIZE = 9
 TEXT_COLOUR = "#333333"
 SPREAD_COLOUR = "#222222"
 GRID_COLOUR = "#D9D9D9"
+EARLIER_MARKER = "D"
+"""A follow-up workshop's chart marks the earlier workshop's median with a hollow diamond."""
 
 _drawing = threading.Lock()
 """matplotlib's text layout and font caches are shared; charts are drawn one at a time."""
@@ -74,7 +86,8 @@ class _Template:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        self.figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained", facecolor="white")
+        width = GROUP_WIDTH_INCHES if _group(chart) else WIDTH_INCHES
+        self.figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained", facecolor="white")
         self.canvas = FigureCanvasAgg(self.figure)
         self.axes = self.figure.add_subplot()
         self.positions = _draw_frame(self.figure, self.axes, chart, labels)
@@ -129,6 +142,7 @@ def maturity_chart_png(chart: MaturityChart) -> bytes:
         chart.stages,
         _legend_labels(chart),
         _title(chart).count("\n"),
+        _group(chart),
     )
     with _drawing, warnings.catch_warnings():  # one lock: no other thread changes the warning filters meanwhile
         # A character the font lacks (a city written in emoji) is drawn as a box; say nothing about it.
@@ -145,13 +159,24 @@ def _title(chart: MaturityChart) -> str:
     return f"{title}\n{wrap(chart.subtitle, TITLE_WIDTH, 1)}" if chart.subtitle else title
 
 
+def _group(chart: MaturityChart) -> bool:
+    """A chart of several people (a city, a workshop): its areas carry respondent counts."""
+    return any(area.respondents is not None for area in chart.areas)
+
+
 def _spread(area: ChartArea) -> bool:
     return area.low is not None and area.high is not None and (area.respondents or 0) > 1
 
 
 def _legend_labels(chart: MaturityChart) -> tuple[str, ...]:
     spread = chart.legend_spread and any(_spread(area) for area in chart.areas)
-    return (chart.legend_reached, chart.legend_next, *((chart.legend_spread,) if spread else ()))
+    earlier = chart.legend_earlier and any(area.earlier is not None for area in chart.areas)
+    return (
+        chart.legend_reached,
+        chart.legend_next,
+        *((chart.legend_spread,) if spread else ()),
+        *((chart.legend_earlier,) if earlier else ()),
+    )
 
 
 def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[str, str]) -> dict[str, float]:
@@ -190,11 +215,15 @@ def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[s
             ticks.append(label)
             y += half
     axes.set_ylim(y + 0.6, 0.2)  # first domain on top
+    if _group(chart) and positions:  # keep room right of the axes for the figures' column (drawn per chart)
+        widest = "n" * STAGE_CHARS
+        axes.text(GROUP_LABEL_X, next(iter(positions.values())), widest, transform=label_x, ha="left",
+                  va="center", fontsize=FONT_SIZE - 1, color="none", **plain)  # fmt: skip
     axes.set_yticks(list(positions.values()), ticks, fontsize=FONT_SIZE, color=TEXT_COLOUR, linespacing=1.0)
     for tick in axes.get_yticklabels():
         tick.set_parse_math(False)
     axes.tick_params(axis="y", length=0, pad=4)
-    axes.set_xlim(0, max(stages, 1) + 1.05)  # room for the last bar's stage name
+    axes.set_xlim(0, max(stages, 1) + (GROUP_LABEL_ROOM if _group(chart) else SINGLE_LABEL_ROOM))  # room for labels
     axes.set_xticks(range(1, stages + 1), chart.stages, fontsize=FONT_SIZE, color=TEXT_COLOUR)
     for tick in axes.get_xticklabels():
         tick.set_parse_math(False)
@@ -204,7 +233,9 @@ def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[s
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
     axes.spines["bottom"].set_color(GRID_COLOUR)
-    reached, ahead, *spread = _legend_labels(chart)
+    reached, ahead, *extra = _legend_labels(chart)
+    spread = [label for label in extra if label == chart.legend_spread]
+    earlier = [label for label in extra if label == chart.legend_earlier and label != chart.legend_spread]
     colours = [DOMAIN_COLOURS[number % len(DOMAIN_COLOURS)] for number in range(max(len(chart.domains), 1))]
     legend: list[Any] = [  # in the bars' own colours: one swatch per domain, solid and lighter
         tuple(Patch(color=colour) for colour in colours),
@@ -214,6 +245,9 @@ def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[s
     if spread:
         legend.append(Line2D([], [], color=SPREAD_COLOUR, marker="|", markersize=7))
         names.append(spread[0])
+    if earlier:
+        legend.append(Line2D([], [], color=SPREAD_COLOUR, marker=EARLIER_MARKER, linestyle="none", markersize=6))
+        names.append(earlier[0])
     shown = figure.legend(
         legend,
         names,
@@ -235,9 +269,12 @@ def _draw_bars(axes: Axes, chart: MaturityChart, positions: dict[str, float]) ->
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
     from matplotlib.text import Text
+    from matplotlib.transforms import blended_transform_factory
 
     stages = len(chart.stages)
+    group = _group(chart)  # a group's figures: one column right of the axes, never cut
     artists: list[Artist] = []
+    columned: list[Artist] = []
     for number, domain in enumerate(chart.domains):
         colour = DOMAIN_COLOURS[number % len(DOMAIN_COLOURS)]
         for area in domain.areas:
@@ -255,18 +292,30 @@ def _draw_bars(axes: Axes, chart: MaturityChart, positions: dict[str, float]) ->
                 caps = Line2D([low, high], [y, y], linestyle="none", marker="|", markersize=7, color=SPREAD_COLOUR)
                 artists += [whisker, caps]
                 end = max(end, high)
+            if area.earlier is not None:  # a follow-up workshop: where the earlier one's median stood
+                then = _clamp(area.earlier, 0, stages)
+                artists.append(Line2D([then], [y], linestyle="none", marker=EARLIER_MARKER, markersize=6,
+                                      markerfacecolor="white", markeredgecolor=SPREAD_COLOUR))  # fmt: skip
+                end = max(end, then)
             stage = Text(
-                end + 0.06, y, _shorten(area.stage, STAGE_CHARS), ha="left", va="center",
-                fontsize=FONT_SIZE - 1, color=TEXT_COLOUR, usetex=False, parse_math=False,
+                GROUP_LABEL_X if group else end + 0.06, y, _shorten(area.stage, STAGE_CHARS), ha="left",
+                va="center", fontsize=FONT_SIZE - 1, color=TEXT_COLOUR, usetex=False, parse_math=False,
             )  # fmt: skip
-            artists.append(stage)
+            (columned if group else artists).append(stage)
     for artist in artists:  # drawn over the axes without joining them (adding would update its data limits)
         artist.set_figure(axes.figure)
         artist.axes = axes
         artist.set_transform(axes.transData)
         artist.set_clip_box(axes.bbox)
         artist.set_animated(True)
-    return artists
+    label_x = blended_transform_factory(axes.transAxes, axes.transData)
+    for artist in columned:  # right of the axes, in the room the layout kept: not clipped to the axes
+        artist.set_figure(axes.figure)
+        artist.axes = axes
+        artist.set_transform(label_x)
+        artist.set_clip_on(False)
+        artist.set_animated(True)
+    return artists + columned
 
 
 def wrap(text: str, width: int, lines: int) -> str:
@@ -283,3 +332,55 @@ def _shorten(text: str, limit: int) -> str:
 
 def _clamp(value: float, low: float, high: float) -> float:
     return min(max(value, low), high)
+
+
+PROGRESS_OFFSET = 0.07
+"""Areas of one domain at the same stage are drawn this far apart (in stages), so no line hides another."""
+
+
+def progress_chart_png(chart: ProgressChart) -> bytes:
+    """Draw each area's stage over the rounds as a PNG: one panel per domain, one line per area, rounds along x."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    with _drawing, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        columns = 2 if len(chart.domains) > 1 else 1
+        rows = -(-len(chart.domains) // columns)
+        figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained", facecolor="white")
+        canvas = FigureCanvasAgg(figure)
+        figure.suptitle(
+            textwrap.fill(chart.title, TITLE_WIDTH), x=0.02, ha="left", fontsize=FONT_SIZE + 3, fontweight="bold",
+            color=TEXT_COLOUR, usetex=False, parse_math=False,
+        )  # fmt: skip
+        x = list(range(len(chart.rounds)))
+        for index, (code, name) in enumerate(chart.domains):
+            axes = figure.add_subplot(rows, columns, index + 1)
+            areas = [line for line in chart.lines if line.domain == code]
+            middle = (len(areas) - 1) / 2
+            for number, line in enumerate(areas):
+                shift = (number - middle) * PROGRESS_OFFSET
+                y = [float("nan") if point is None else point + shift for point in line.points]
+                colour = DOMAIN_COLOURS[number % len(DOMAIN_COLOURS)]
+                axes.plot(x, y, marker="o", markersize=4, linewidth=1.6, color=colour, label=line.code)
+            axes.set_title(_shorten(f"{code} · {name}", 38), fontsize=FONT_SIZE, color=TEXT_COLOUR, loc="left")
+            axes.set_ylim(-0.5, len(chart.stages) - 0.5)
+            axes.set_yticks(range(len(chart.stages)), [_shorten(stage, 12) for stage in chart.stages])
+            axes.set_xlim(-0.4, max(len(x) - 0.6, 0.4))
+            axes.set_xticks(x, [label[2:] if len(x) > 3 else label for label in chart.rounds])  # 26-06-03 when crowded
+            axes.tick_params(labelsize=FONT_SIZE - 2, colors=TEXT_COLOUR)
+            axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.6)
+            axes.set_axisbelow(True)
+            for side in ("top", "right"):
+                axes.spines[side].set_visible(False)
+            if areas:
+                axes.legend(fontsize=FONT_SIZE - 2, loc="upper left", frameon=False, ncols=min(len(areas), 4))
+        for text in figure.findobj(lambda artist: hasattr(artist, "set_parse_math")):
+            text.set_parse_math(False)  # type: ignore[attr-defined]  # a city named $x$ stays $x$
+        canvas.draw()
+        return _png(canvas.buffer_rgba())
+
+
+def chart_png(chart: MaturityChart | ProgressChart) -> bytes:
+    """Any of citybot's charts as a PNG."""
+    return progress_chart_png(chart) if isinstance(chart, ProgressChart) else maturity_chart_png(chart)

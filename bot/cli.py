@@ -13,7 +13,8 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -26,6 +27,7 @@ from catalogue import Catalogue, CatalogueError, Match
 if TYPE_CHECKING:
     from bot.settings import Settings
     from conversations import Engine
+    from conversations.reminders import ReminderTimes
 
 T = TypeVar("T")
 
@@ -107,7 +109,13 @@ def default(
     if settings.telegram_bot_token:
         run_telegram(settings)
         return
-    start_console(user=None, database_url=settings.database_url, catalogue_path=settings.citybot_catalogue, hint=True)
+    start_console(
+        user=None,
+        database_url=settings.database_url,
+        catalogue_path=settings.citybot_catalogue,
+        hint=True,
+        min_group_size=settings.citybot_min_group_size,
+    )
 
 
 @app.command("catalogue")
@@ -185,9 +193,17 @@ def ask_command(
     matches = catalogue.search(query, limit=limit)
     confident = any(match.confident for match in matches)
     if as_json:
-        payload = {"query": query, "confident": confident, "matches": [match_as_dict(m) for m in matches]}
+        hazard = matches[0].hazard if matches else ""
+        payload = {
+            "query": query,
+            "confident": confident,
+            "hazard": hazard,
+            "matches": [match_as_dict(m) for m in matches],
+        }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
+    if matches and matches[0].hazard:
+        typer.echo(f"hazard read: {matches[0].hazard}")
     if not confident:
         typer.echo("No close match in the catalogue. Closest actions:" if matches else "No match in the catalogue.")
     for match in matches:
@@ -246,20 +262,51 @@ def chat_command(
         database_url=database_url or settings.database_url,
         catalogue_path=catalogue_path or settings.citybot_catalogue,
         hint=False,
+        min_group_size=settings.citybot_min_group_size,
     )
 
 
-def start_console(*, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool) -> None:
+def reminder_times(settings: Settings) -> ReminderTimes:
+    """The reminders' delays from the settings (``CITYBOT_REMIND_*``)."""
+    from conversations.reminders import ReminderTimes
+
+    return ReminderTimes(
+        paused_after=settings.citybot_remind_paused_after,
+        month=settings.citybot_remind_month,
+        retry_after=settings.citybot_remind_retry_after,
+    )
+
+
+def start_console(
+    *, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool, min_group_size: int
+) -> None:
     """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
     from bot.console import run_console
     from conversations import DatabaseError, open_engine
+    from conversations.screen import ScreenSettings
 
     catalogue = load_catalogue(catalogue_path)
 
+    settings = read_settings()
+
     async def chat() -> None:
-        async with await open_engine(database_url, catalogue) as engine:
+        times = reminder_times(read_settings())
+        async with await open_engine(
+            database_url, catalogue, min_group_size=min_group_size, reminder_times=times
+        ) as engine:
+            engine.screen_settings = ScreenSettings(  # a coordinator in the console gets big-screen links too
+                public_url=settings.citybot_public_url,
+                keep_after_close=timedelta(hours=settings.citybot_screen_hours),
+            )
             line = engine.texts.get("console.hint_telegram") if hint else ""
-            await run_console(engine, user=user, stdin=sys.stdin, stdout=sys.stdout, hint=line)
+            await run_console(
+                engine,
+                user=user,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                hint=line,
+                bot_username=settings.telegram_bot_username,
+            )
 
     try:
         with exit_on(DatabaseError, code=2):  # a malformed DATABASE_URL or a database out of reach
@@ -274,6 +321,8 @@ workshop_app = typer.Typer(
 )
 app.add_typer(coordinators_app, name="coordinators")
 app.add_typer(workshop_app, name="workshop")
+reminders_app = typer.Typer(help="Reminders: what is due and what was sent, by kind.", no_args_is_help=True)
+app.add_typer(reminders_app, name="reminders")
 
 Who = Annotated[
     str,
@@ -293,7 +342,10 @@ def with_engine(database_url: str | None, catalogue_path: Path | None, job: Call
     catalogue = load_catalogue(catalogue_path or settings.citybot_catalogue)
 
     async def run() -> T:
-        async with await open_engine(database_url or settings.database_url, catalogue) as engine:
+        url = database_url or settings.database_url
+        async with await open_engine(
+            url, catalogue, min_group_size=settings.citybot_min_group_size, reminder_times=reminder_times(settings)
+        ) as engine:
             return await job(engine)
 
     with exit_on(DatabaseError, NotFound, ValueError, code=2):
@@ -301,10 +353,22 @@ def with_engine(database_url: str | None, catalogue_path: Path | None, job: Call
 
 
 @coordinators_app.command("add")
-def coordinators_add(who: Who, database_url: DatabaseOption = None) -> None:
-    """Make someone a coordinator."""
-    granted = with_engine(database_url, None, lambda engine: engine.coordination.grant(who))
-    typer.echo(f"{who} is {'now' if granted else 'already'} a coordinator")
+def coordinators_add(
+    who: Who,
+    city: Annotated[
+        str | None,
+        typer.Option(
+            "--city",
+            help="Only this city's answers and workshops (repeat the command for more cities); "
+            "without it, every city's.",
+        ),
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Make someone a coordinator, for one city or for all cities (their own workshops always)."""
+    granted = with_engine(database_url, None, lambda engine: engine.coordination.grant(who, city=city))
+    scope = f"for {city}" if city else "for all cities (give --city NAME to limit a grant to one city)"
+    typer.echo(f"{who} is {'now' if granted else 'already'} a coordinator {scope}")
 
 
 @coordinators_app.command("remove")
@@ -330,7 +394,8 @@ def coordinators_list(database_url: DatabaseOption = None) -> None:
             if grant.user_id and grant.username
             else ("waiting for them to write to the bot" if not grant.user_id else "")
         )
-        typer.echo(f"{who:<24} since {grant.granted_at:%Y-%m-%d}  {state}".rstrip())
+        scope = "all cities" if grant.all_cities else ", ".join(grant.cities) or "own workshops only"
+        typer.echo(f"{who:<24} since {grant.granted_at:%Y-%m-%d}  {scope:<20}  {state}".rstrip())
 
 
 BotUsernameOption = Annotated[
@@ -352,6 +417,13 @@ def workshop_create(
         ),
     ] = None,
     bot_username: BotUsernameOption = None,
+    hidden: Annotated[
+        bool, typer.Option("--hidden", help="Hide the results on the big screen until `citybot workshop reveal`.")
+    ] = False,
+    after: Annotated[
+        str | None,
+        typer.Option("--after", help="The code of an earlier workshop this one follows up (its room compares them)."),
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Open a workshop: prints its code and join payload, and with the bot's username the link and a QR code PNG."""
@@ -368,9 +440,16 @@ def workshop_create(
     if username and qr is not None and not qr.parent.is_dir():
         typer.echo(f"error: cannot write {qr}: there is no folder {qr.parent}", err=True)
         raise typer.Exit(code=2)
-    created = with_engine(database_url, None, lambda engine: engine.coordination.create_workshop(title, city=city))
+    created = with_engine(
+        database_url,
+        None,
+        lambda engine: engine.coordination.create_workshop(title, city=city, hidden=hidden, after=after),
+    )
     typer.echo(
-        f"workshop {created.code} “{created.name}”" + (f" for {created.city}" if created.city else "") + " is open"
+        f"workshop {created.code} “{created.name}”"
+        + (f" for {created.city}" if created.city else "")
+        + " is open"
+        + (", its results hidden on the big screen until `citybot workshop reveal`" if hidden else "")
     )
     typer.echo(f"join payload:  /start {created.payload}")
     if not username:
@@ -409,6 +488,125 @@ def workshop_close(
     typer.echo(
         f"workshop {closed.code} “{closed.name}” is closed: {closed.finished} of {closed.joined} participants finished"
     )
+
+
+CodeArgument = Annotated[str, typer.Argument(help="The workshop's code.")]
+
+
+@workshop_app.command("screen")
+def workshop_screen(code: CodeArgument, database_url: DatabaseOption = None) -> None:
+    """Print a new secret link to the workshop's big screen (needs CITYBOT_PUBLIC_URL): open it on the projector."""
+    from conversations.screen import screen_url
+
+    settings = read_settings()
+    if not settings.citybot_public_url:
+        typer.echo(
+            "error: set CITYBOT_PUBLIC_URL to the address people open the big screen at "
+            "(e.g. http://192.168.1.20:8080), and serve it with `citybot serve` or `citybot run`",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    workshop, token = with_engine(database_url, None, lambda engine: engine.screens.new_link(code))
+    if token is None:
+        typer.echo(f"error: workshop {workshop.code} “{workshop.name}” is closed: it has no big screen", err=True)
+        raise typer.Exit(code=2)
+    typer.echo(screen_url(settings.citybot_public_url, token))
+    typer.echo(
+        f"the big screen of {workshop.code} “{workshop.name}”: anyone with this link sees the room's combined "
+        f"results until {settings.citybot_screen_hours:g} h after the workshop closes",
+        err=True,
+    )
+
+
+@workshop_app.command("hide")
+def workshop_hide(code: CodeArgument, database_url: DatabaseOption = None) -> None:
+    """Hide the results on the workshop's big screen: it shows only how many joined and finished."""
+    workshop = with_engine(database_url, None, lambda engine: engine.screens.set_hidden(code, hidden=True))
+    typer.echo(f"the results of {workshop.code} “{workshop.name}” are hidden on the big screen")
+
+
+@workshop_app.command("reveal")
+def workshop_reveal(code: CodeArgument, database_url: DatabaseOption = None) -> None:
+    """Reveal the results on the workshop's big screen: the room sees them appear."""
+    workshop = with_engine(database_url, None, lambda engine: engine.screens.set_hidden(code, hidden=False))
+    typer.echo(f"the results of {workshop.code} “{workshop.name}” are on the big screen")
+
+
+@workshop_app.command("poster")
+def workshop_poster(
+    code: CodeArgument,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="The PDF to write (default: workshop-<code>-poster.pdf here).", dir_okay=False
+        ),
+    ] = None,
+    bot_username: BotUsernameOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """An A4 poster to print: the workshop's name, its join QR code, link and code, and how to join."""
+    from telegram.helpers import create_deep_linked_url
+
+    from bot.report import poster_pdf
+    from bot.settings import USERNAME_PATTERN
+
+    username = bot_username.removeprefix("@") if bot_username else read_settings().telegram_bot_username
+    if not username or not USERNAME_PATTERN.match(username):
+        typer.echo("error: the poster's link and QR code need the bot's username: --bot-username @your_bot", err=True)
+        raise typer.Exit(code=2)
+    target = output or Path(f"workshop-{parse_code_or_exit(code)}-poster.pdf")
+    if not target.parent.is_dir():
+        typer.echo(f"error: cannot write {target}: there is no folder {target.parent}", err=True)
+        raise typer.Exit(code=2)
+    sheet = with_engine(database_url, None, lambda engine: engine.reports.poster(code))
+    write_file(target, poster_pdf(sheet, link=create_deep_linked_url(username, sheet.payload)))
+    typer.echo(f"{target}: poster of {sheet.code} “{sheet.name}”")
+
+
+def parse_code_or_exit(code: str) -> str:
+    from conversations.coordination import parse_code
+
+    parsed = parse_code(code)
+    if parsed is None:
+        typer.echo(f"error: no workshop {code!r}; `citybot workshop list` shows them", err=True)
+        raise typer.Exit(code=2)
+    return parsed
+
+
+@app.command("serve")
+def serve_command(
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="Port (default: CITYBOT_WEB_PORT, else 8080).")
+    ] = None,
+    listen: Annotated[
+        str | None, typer.Option("--listen", help="Address to bind (default: CITYBOT_WEB_LISTEN, else 0.0.0.0).")
+    ] = None,
+    bot_username: BotUsernameOption = None,
+    database_url: DatabaseOption = None,
+    catalogue_path: CatalogueOption = None,
+) -> None:
+    """Serve the workshops' big screens without Telegram (e.g. for participants in `citybot chat`); Ctrl+C stops."""
+    from bot.settings import DEFAULT_WEB_PORT
+    from bot.web.server import screen_settings, serve_screens
+
+    settings = read_settings()
+    username = bot_username.removeprefix("@") if bot_username else settings.telegram_bot_username
+    where = listen or settings.citybot_web_listen
+    number = port or settings.citybot_web_port or DEFAULT_WEB_PORT
+
+    async def run(engine: Engine) -> None:
+        engine.screen_settings = screen_settings(settings)
+        base = settings.citybot_public_url or f"http://{where}:{number}"
+        typer.echo(f"big screens on {base}/screen/…: `citybot workshop screen CODE` prints a link; Ctrl+C stops")
+        await serve_screens(engine, listen=where, port=number, bot_username=username)
+
+    from bot.settings import ConfigError
+
+    try:
+        with exit_on(ConfigError, code=2):
+            with_engine(database_url, catalogue_path, run)
+    except KeyboardInterrupt:
+        typer.echo("")
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -454,12 +652,14 @@ def export_command(
         typer.echo("error: an Excel workbook does not go to the screen: add -o answers.xlsx", err=True)
         raise typer.Exit(code=2)
 
-    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, Catalogue]:
+    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, str, Catalogue, dict[str, Any]]:
         rows = await engine.export_answers(city=city, workshop=workshop, since=moment)
-        return rows, engine.texts.get("results.not_started"), engine.catalogue
+        earlier = await engine.coordination.earlier_rows({str(row["workshop"]) for row in rows})
+        texts = engine.texts
+        return rows, texts.get("results.not_started"), texts.get("report.not_sure"), engine.catalogue, earlier
 
-    rows, not_started, catalogue = with_engine(database_url, catalogue_path, rows_of)
-    data = export_bytes(rows, fmt, catalogue=catalogue, not_started=not_started)
+    rows, not_started, not_sure, catalogue, earlier = with_engine(database_url, catalogue_path, rows_of)
+    data = export_bytes(rows, fmt, catalogue=catalogue, not_started=not_started, not_sure=not_sure, earlier=earlier)
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -489,38 +689,76 @@ def db_backup_command(
     target: Annotated[Path, typer.Argument(help="File to write the copy to (replaced if it exists).", dir_okay=False)],
     database_url: DatabaseOption = None,
 ) -> None:
-    """Copy the SQLite database to FILE, consistent even while the bot writes (SQLite's online backup)."""
+    """Copy the SQLite database to FILE, consistent even while the bot writes (VACUUM INTO), and check the copy."""
     from bot.maintenance import backup
     from conversations import DatabaseError
 
     settings = read_settings()
     with exit_on(DatabaseError, code=2):
-        source = backup(database_url or settings.database_url, target)
-    typer.echo(f"{source} backed up to {target}")
+        done = backup(database_url or settings.database_url, target)
+    typer.echo(
+        f"{done.source} backed up to {done.target}: {done.size / 1_000_000:.1f} MB in {done.seconds:.1f} s, "
+        f"quick_check {done.check}"
+    )
+
+
+class ReportFormat(StrEnum):
+    PDF = "pdf"
+    PNG = "png"
 
 
 @app.command("report")
 def report_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="The PNG file to write.", dir_okay=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The file to write.", dir_okay=False)],
     city: Annotated[str | None, typer.Option("--city", help="The combined answers of this city.")] = None,
     workshop: Annotated[str | None, typer.Option("--workshop", help="The answers of this workshop (its code).")] = None,
+    fmt: Annotated[
+        ReportFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="pdf: the report (cover, chart, table per area, next steps, catalogue); png: the chart alone "
+            "(default: from the file name's ending).",
+        ),
+    ] = None,
     database_url: DatabaseOption = None,
     catalogue_path: CatalogueOption = None,
 ) -> None:
-    """Draw the chart of a city's or a workshop's combined answers (median stage per area, with the spread) as a PNG."""
+    """A city's or a workshop's combined answers: a PDF report, or the chart alone as a PNG."""
     from bot.charts import maturity_chart_png
 
     if (city is None) == (workshop is None):
         typer.echo("error: give either --city NAME or --workshop CODE", err=True)
         raise typer.Exit(code=2)
-    if output.suffix.lower() != ".png":
-        typer.echo(f"error: {output} should end in .png: the report is a PNG image", err=True)
+    suffix = output.suffix.lower().removeprefix(".")
+    kind = fmt or (ReportFormat(suffix) if suffix in {f.value for f in ReportFormat} else None)
+    if kind is None or suffix != kind.value:
+        wanted = f".{kind.value}" if kind else ".pdf or .png"
+        typer.echo(f"error: {output} should end in {wanted} (--format pdf or png)", err=True)
         raise typer.Exit(code=2)
+    if not output.parent.is_dir():
+        typer.echo(f"error: cannot write {output}: there is no folder {output.parent}", err=True)
+        raise typer.Exit(code=2)
+    if kind == ReportFormat.PDF:
+        from bot.report import report_pdf
+
+        document = with_engine(
+            database_url, catalogue_path, lambda engine: engine.reports.report(city=city, workshop=workshop)
+        )
+        write_file(output, report_pdf(document))
+        typer.echo(f"{output}: {document.title}")
+        return
     chart = with_engine(
         database_url, catalogue_path, lambda engine: engine.coordination.chart(city=city, workshop=workshop)
     )
     if not any(area.respondents for area in chart.areas):
-        typer.echo(f"error: no answers stored for {city or workshop} yet: nothing to draw", err=True)
+        minimum = read_settings().citybot_min_group_size
+        typer.echo(
+            f"error: no area of {city or workshop} has {minimum} or more people who gave it a stage yet: "
+            "nothing to draw (a chart never shows fewer, so no one's answer can be read from it; "
+            "CITYBOT_MIN_GROUP_SIZE sets the number)",
+            err=True,
+        )
         raise typer.Exit(code=2)
     write_file(output, maturity_chart_png(chart))
     typer.echo(f"{output}: {chart.title}, {chart.subtitle}")
@@ -529,3 +767,25 @@ def report_command(
 def main() -> None:
     """Entry point of the `citybot` console script."""
     app()
+
+
+@reminders_app.command("list")
+def reminders_list(database_url: DatabaseOption = None) -> None:
+    """Every reminder, due and sent, by kind: ids and times only (no names, no texts)."""
+    from collections import Counter
+
+    rows = with_engine(database_url, None, lambda engine: engine.reminder_overview())
+    now = datetime.now(UTC)
+    for row in rows:
+        due = "due" if row.due_at <= now and row.state in ("waiting", "upcoming") else ""
+        sent = row.sent_at.isoformat(timespec="seconds") if row.sent_at else "-"
+        typer.echo(
+            f"{row.id or '-':>6}  {row.kind:<7} participant {row.participant_id:<6} "
+            f"due {row.due_at.isoformat(timespec='seconds')}  {row.state:<13} sent {sent} {due}".rstrip()
+        )
+    totals = Counter((str(row.kind), row.state) for row in rows)
+    for kind in sorted({kind for kind, _ in totals}):
+        states = ", ".join(f"{count} {state}" for (of, state), count in sorted(totals.items()) if of == kind)
+        typer.echo(f"{kind}: {states}")
+    if not rows:
+        typer.echo("no reminders")

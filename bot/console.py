@@ -11,6 +11,7 @@ saved as a PNG file and its path printed, and so are an export and a ``/mydata``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import re
 import threading
@@ -20,9 +21,22 @@ from typing import TextIO
 
 from platformdirs import user_cache_path
 
-from bot.charts import maturity_chart_png
+from bot.charts import chart_png
 from bot.export import export_bytes
-from conversations import AnswerExport, Attachment, Engine, Incoming, Kind, MaturityChart, Option, Reply
+from bot.report import poster_pdf, report_pdf
+from conversations import (
+    AnswerExport,
+    Attachment,
+    Engine,
+    Incoming,
+    Kind,
+    MaturityChart,
+    Option,
+    Poster,
+    ProgressChart,
+    Reply,
+    StorageUnavailable,
+)
 
 PROMPT = "> "
 QUIT = ("/quit", "/exit")
@@ -45,9 +59,17 @@ class ConsoleChat:
     """Turns typed lines into engine calls and prints the replies."""
 
     def __init__(
-        self, engine: Engine, user: str, write: Callable[[str], object], *, chart_folder: Path | None = None
+        self,
+        engine: Engine,
+        user: str,
+        write: Callable[[str], object],
+        *,
+        chart_folder: Path | None = None,
+        bot_username: str | None = None,
     ) -> None:
         self.engine = engine
+        self.bot_username = bot_username
+        """The Telegram bot people join (``TELEGRAM_BOT_USERNAME``): a poster's link and QR code need it."""
         self.user_id = f"console:{user}"
         self.user = user
         self.write = write
@@ -78,15 +100,19 @@ class ConsoleChat:
     def file_suffix(self) -> str:
         return re.sub(r"[^A-Za-z0-9_-]", "_", self.user)
 
-    def save_chart(self, chart: MaturityChart) -> Path:
+    def save_chart(self, chart: MaturityChart | ProgressChart) -> Path:
         """Draw the chart into this user's PNG file in the chart folder (replacing the previous one).
 
-        A chart of several people's answers (a city's, a workshop's) goes to ``group-<user>.png``.
+        A chart of several people's answers (a city's, a workshop's) goes to ``group-<user>.png``,
+        a ``/progress`` chart to ``progress-<user>.png``.
         """
         self.chart_folder.mkdir(parents=True, exist_ok=True)
-        group = any(area.respondents is not None for area in chart.areas)
-        path = self.chart_folder / f"{'group' if group else 'results'}-{self.file_suffix}.png"
-        path.write_bytes(maturity_chart_png(chart))
+        if isinstance(chart, ProgressChart):
+            kind = "progress"
+        else:
+            kind = "group" if any(area.respondents is not None for area in chart.areas) else "results"
+        path = self.chart_folder / f"{kind}-{self.file_suffix}.png"
+        path.write_bytes(chart_png(chart))
         return path
 
     def save_export(self, export: AnswerExport) -> Path:
@@ -94,20 +120,55 @@ class ConsoleChat:
         self.files_folder.mkdir(parents=True, exist_ok=True)
         path = self.files_folder / export.filename
         path.write_bytes(
-            export_bytes(export.rows, export.fmt, catalogue=export.catalogue, not_started=export.not_started)
+            export_bytes(
+                export.rows,
+                export.fmt,
+                catalogue=export.catalogue,
+                not_started=export.not_started,
+                not_sure=export.not_sure,
+                earlier=dict(export.earlier),
+            )
         )
         return path
 
+    def save_file(self, filename: str, data: bytes) -> Path:
+        """Write a document the coordinator asked for (a PDF report) into the files folder."""
+        self.files_folder.mkdir(parents=True, exist_ok=True)
+        path = self.files_folder / filename
+        path.write_bytes(data)
+        return path
+
+    def save_poster(self, poster: Poster) -> None:
+        """Lay a workshop's poster out as a PDF in the files folder; its link needs the Telegram bot's username."""
+        if not self.bot_username:
+            self.write(self.engine.texts.get("console.poster", code=poster.code) + "\n")
+            return
+        from telegram.helpers import create_deep_linked_url  # python-telegram-bot only when a poster is made
+
+        link = create_deep_linked_url(self.bot_username, poster.payload)
+        path = self.save_file(poster.filename, poster_pdf(poster, link=link))
+        self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
+
     def forget_files(self) -> None:
         """After /forget: delete this user's chart and files, and every saved group chart (they may count this user)."""
-        for pattern in (f"results-{self.file_suffix}.png", "group-*.png"):
+        for pattern in (f"results-{self.file_suffix}.png", f"progress-{self.file_suffix}.png", "group-*.png"):
             for path in self.chart_folder.glob(pattern):
                 path.unlink(missing_ok=True)
         for path in self.files_folder.glob(f"*-{self.file_suffix}.*"):
             path.unlink(missing_ok=True)
 
     async def send(self, incoming: Incoming) -> None:
-        self.show(await self.engine.handle(incoming))
+        """Send a typed line; while storage fails it waits (saying so once) and is sent again, never dropped."""
+        while True:
+            try:
+                replies = await self.engine.handle(incoming)
+            except StorageUnavailable as failure:
+                if failure.notice is not None:
+                    self.show([failure.notice])
+                await wait_for_storage(failure)
+                continue
+            self.show(replies)
+            return
 
     def save_attachment(self, attachment: Attachment) -> Path:
         """Write a file the bot sends (``/mydata``) into the user's files folder; its name says whose it is."""
@@ -117,6 +178,12 @@ class ConsoleChat:
         path = self.files_folder / re.sub(r"[^A-Za-z0-9_.-]", "_", name)
         path.write_bytes(attachment.data)
         return path
+
+    async def show_reminders(self) -> None:
+        """The reminders due for this user (a paused assessment, the next round, a nudge), shown once, at the start."""
+        for reminder in await self.engine.due_reminders(user_id=self.user_id):
+            self.show(list(reminder.replies))
+            await self.engine.reminder_delivered(reminder.id)
 
     def show(self, replies: list[Reply]) -> None:
         question_waits = any(is_question(option) for option in self.options)
@@ -137,6 +204,11 @@ class ConsoleChat:
             if reply.export is not None:
                 path = self.save_export(reply.export)
                 self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
+            if reply.report is not None:
+                path = self.save_file(reply.report.filename, report_pdf(reply.report))
+                self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
+            if reply.poster is not None:
+                self.save_poster(reply.poster)
             if reply.forgotten:
                 self.forget_files()
             if reply.options and not keep:
@@ -157,6 +229,7 @@ async def run_console(
     stdout: TextIO,
     hint: str = "",
     chart_folder: Path | None = None,
+    bot_username: str | None = None,
 ) -> None:
     """Chat until end of input: greet with ``/start``, then one engine call per typed line; charts go to files."""
 
@@ -164,11 +237,12 @@ async def run_console(
         stdout.write(text)
         stdout.flush()
 
-    chat = ConsoleChat(engine, user or default_user(), write, chart_folder=chart_folder)
+    chat = ConsoleChat(engine, user or default_user(), write, chart_folder=chart_folder, bot_username=bot_username)
     if hint:
         write(hint + "\n\n")
     write(engine.texts.get("console.banner") + "\n\n")
     await chat.send(chat.message(Kind.COMMAND, "/start"))
+    await chat.show_reminders()
     lines = LineReader(stdin)
     while True:
         write(PROMPT)
@@ -179,6 +253,15 @@ async def run_console(
         incoming = chat.incoming(line)
         if incoming is not None:
             await chat.send(incoming)
+
+
+async def wait_for_storage(failure: StorageUnavailable) -> None:
+    """Until the engine tries the database again, or less if it works again meanwhile."""
+    if failure.recovered is None:
+        await asyncio.sleep(failure.retry_after)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(failure.recovered.wait(), max(failure.retry_after, 0.01))
 
 
 def words(text: str) -> str:

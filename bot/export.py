@@ -6,8 +6,10 @@ engine gives it, or an aware ``datetime``); this module only turns them into fil
 * CSV in UTF-8 with a byte-order mark, so Excel opens accents and non-Latin names correctly;
 * JSON, a list of objects with ISO 8601 times;
 * XLSX (openpyxl, imported only when one is written): an *Answers* sheet with typed cells, a
-  frozen header and filters on, a *Summary* sheet (the median stage per area per city and per
-  workshop, with its spread and respondent counts) and the *Catalogue* sheet.
+  frozen header and filters on, a *Summary* sheet (per city and per workshop, per area: how many
+  gave a stage and how many were not sure, the median stage with its spread, and the next steps
+  with how many of the area's respondents have each: the room's own figures, from
+  :mod:`conversations.group_results`) and the *Catalogue* sheet.
 
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return) are neutralised in CSV with a leading apostrophe (OWASP's advice
@@ -26,7 +28,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from catalogue import Answer, Catalogue, combined_maturity
+from catalogue import Answer, Catalogue
+from catalogue.group_results import Said, area_said, group_results
 
 
 class ExportFormat(StrEnum):
@@ -66,6 +69,7 @@ ANSWER_COLUMNS = (
     Column("workshop_name", str, 20),
     Column("assessment", int, 11),
     Column("assessment_kind", str, 10),
+    Column("round", int, 7),
     Column("domain", str, 8),
     Column("area", str, 6),
     Column("area_title", str, 36),
@@ -90,12 +94,37 @@ SUMMARY_FIELDS = (
     "area",
     "area_title",
     "respondents",
+    "unsure",
     "median_stage",
     "lowest_stage",
     "highest_stage",
     "next_actions",
+    "earlier_workshop",
+    "earlier_respondents",
+    "earlier_median_stage",
+    "earlier_lowest_stage",
+    "earlier_highest_stage",
 )
-"""The Summary sheet: per city and per workshop (``group``), per area, the combined stage."""
+"""The Summary sheet: per city and per workshop (``group``), per area, the group results. ``respondents``
+gave a stage; ``unsure`` said "Not sure"; ``next_actions`` lists ``CODE (n)``, n of the area's respondents."""
+COUNT_FIELDS = ("participants", "respondents", "unsure", "earlier_respondents")
+STAGE_COLUMNS = (
+    Column("participant", str, 12),
+    Column("name", str, 16),
+    Column("role", str, 14),
+    Column("city", str, 14),
+    Column("workshop", str, 10),
+    Column("area", str, 6),
+    Column("area_title", str, 36),
+    Column("said", str, 10),
+    Column("stage", str, 6),
+    Column("stage_name", str, 14),
+    Column("implied", bool, 8),
+    Column("answered_at", datetime, 20),
+)
+"""The Stages sheet: per participant (in a workshop, else in a city) and area, what their answers say:
+``said`` is ``stage`` (``stage_name`` is the stage picked, or "not started"), ``unsure`` ("not sure")
+or ``incomplete`` (part of a stage answered, so no stage); ``implied`` when it came from a quick check-in."""
 CATALOGUE_FIELDS = ("code", "domain", "domain_name", "area", "area_title", "stage", "stage_name", "title")
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -108,18 +137,27 @@ HEADER_FILL = "DDEBF7"
 
 
 def export_bytes(
-    rows: Sequence[Mapping[str, Any]], fmt: ExportFormat | str, *, catalogue: Catalogue, not_started: str = ""
+    rows: Sequence[Mapping[str, Any]],
+    fmt: ExportFormat | str,
+    *,
+    catalogue: Catalogue,
+    not_started: str = "",
+    not_sure: str = "",
+    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> bytes:
-    """The answer rows as a file in ``fmt``; XLSX adds the Summary and Catalogue sheets.
+    """The answer rows as a file in ``fmt``; XLSX adds the Summary, Stages and Catalogue sheets.
 
-    ``not_started`` names "no stage reached" in the Summary sheet (a sentence of the texts file).
+    ``not_started`` names "no stage reached" in the Summary and Stages sheets, ``not_sure`` an area
+    answered "Not sure" in the Stages sheet (sentences of the texts file); ``earlier`` gives, per
+    follow-up workshop's code, the answer rows of the workshop it follows, whose figures the Summary
+    puts beside its own.
     """
     fmt = ExportFormat(fmt)
     if fmt is ExportFormat.CSV:
         return csv_bytes(rows)
     if fmt is ExportFormat.JSON:
         return json_bytes(rows)
-    return xlsx_bytes(rows, catalogue=catalogue, not_started=not_started)
+    return xlsx_bytes(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure, earlier=earlier)
 
 
 def csv_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
@@ -160,15 +198,23 @@ def iso_utc(moment: datetime) -> str:
 
 
 def summary_rows(
-    rows: Iterable[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = ""
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    catalogue: Catalogue,
+    not_started: str = "",
+    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Per city, then per workshop, per area: respondents and the median stage with its spread.
+    """Per city, then per workshop, per area: respondents, unsure, the median stage with its spread, next steps.
 
-    Built from the exported rows themselves with :func:`catalogue.combined_maturity`, each
-    participant counted once with their latest answer per action, so the Summary always agrees
-    with the Answers sheet it comes with. Answers to actions the catalogue does not have are left out.
+    Built from the exported rows themselves with :func:`conversations.group_results.group_results`
+    (the room's computation), each participant counted once with their latest answer per action,
+    so the Summary always agrees with the Answers sheet it comes with and with the room. The
+    export holds the answers themselves, as participants consented, so no group is too small
+    here (``min_group_size=1``). Answers to actions the catalogue does not have are left out.
+    A follow-up workshop's rows carry the ``earlier`` workshop's figures too, computed the same way.
     """
     groups: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = {}
+    codes: dict[str, str] = {}  # a workshop group's label -> its code
     for row in rows:
         if not catalogue.has_action(str(row.get("action_code", ""))):
             continue
@@ -178,15 +224,34 @@ def summary_rows(
         if row.get("workshop"):
             label = " · ".join(str(part) for part in (row["workshop"], row.get("workshop_name")) if part)
             groups.setdefault(("workshop", label), {}).setdefault(person, []).append(row)
+            codes[label] = str(row["workshop"])
 
     def stage(code: str | None) -> str:
         return catalogue.stage(code).name if code else not_started
 
     summary: list[dict[str, Any]] = []
     for (group, name), people in sorted(groups.items(), key=lambda item: (item[0][0] != "city", item[0][1])):
-        combined = combined_maturity(catalogue, [latest_answers(answers) for answers in people.values()])
+        combined = group_results(catalogue, [latest_answers(answers) for answers in people.values()], min_group_size=1)
+        before = (earlier or {}).get(codes.get(name, "")) if group == "workshop" else None
+        then, then_label = None, ""
+        if before:
+            earlier_people: dict[str, list[Mapping[str, Any]]] = {}
+            for row in before:
+                if catalogue.has_action(str(row.get("action_code", ""))):
+                    earlier_people.setdefault(str(row.get("participant", "")), []).append(row)
+            then = group_results(catalogue, [latest_answers(a) for a in earlier_people.values()], min_group_size=1)
+            first = before[0]
+            then_label = " · ".join(str(part) for part in (first.get("workshop"), first.get("workshop_name")) if part)
         for area in catalogue.areas:
-            state = combined[area.code]
+            state = combined.areas[area.code]
+            past = then.areas[area.code] if then is not None else None
+            comparison = {
+                "earlier_workshop": then_label,
+                "earlier_respondents": past.respondents if past is not None else None,
+                "earlier_median_stage": stage(past.median) if past is not None and past.respondents else "",
+                "earlier_lowest_stage": stage(past.lowest) if past is not None and past.respondents else "",
+                "earlier_highest_stage": stage(past.highest) if past is not None and past.respondents else "",
+            }
             summary.append(
                 {
                     "group": group,
@@ -195,13 +260,59 @@ def summary_rows(
                     "area": area.code,
                     "area_title": area.title,
                     "respondents": state.respondents,
+                    "unsure": state.unsure,
                     "median_stage": stage(state.median) if state.respondents else "",
                     "lowest_stage": stage(state.lowest) if state.respondents else "",
                     "highest_stage": stage(state.highest) if state.respondents else "",
-                    "next_actions": " ".join(action.code for action in state.next_actions),
+                    "next_actions": ", ".join(f"{step.action.code} ({step.count})" for step in state.next_steps),
+                    **comparison,
                 }
             )
     return summary
+
+
+def stage_rows(
+    rows: Iterable[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = "", not_sure: str = ""
+) -> list[dict[str, Any]]:
+    """One row per participant and area they answered: the stage their latest answers give, or "not sure".
+
+    A participant's answers count per workshop (or, outside workshops, per city), as the Summary
+    groups them; the stage is :func:`catalogue.group_results.area_said`'s, the room's own reading.
+    """
+    people: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        if catalogue.has_action(str(row.get("action_code", ""))):
+            key = (str(row.get("participant", "")), str(row.get("workshop") or ""), str(row.get("city") or ""))
+            people.setdefault(key, []).append(row)
+    stages = {area.code: [None, *(s.code for s in catalogue.stages_of(area.code))] for area in catalogue.areas}
+    result: list[dict[str, Any]] = []
+    for (participant, workshop, city), answered in people.items():
+        latest = latest_answers(answered)
+        last = max(answered, key=lambda row: _moment(row.get("answered_at")))
+        for area in catalogue.areas:
+            said, position = area_said(catalogue, area.code, latest)
+            if said == Said.NOTHING:
+                continue
+            in_area = [row for row in answered if row.get("area") == area.code]
+            stage = stages[area.code][position] if said == Said.STAGE else None
+            name = {Said.STAGE: catalogue.stage(stage).name if stage else not_started, Said.UNSURE: not_sure}
+            result.append(
+                {
+                    "participant": participant,
+                    "name": last.get("name", ""),
+                    "role": last.get("role", ""),
+                    "city": city,
+                    "workshop": workshop,
+                    "area": area.code,
+                    "area_title": area.title,
+                    "said": str(said),
+                    "stage": stage or "",
+                    "stage_name": name.get(said, ""),
+                    "implied": any(bool(row.get("implied")) for row in in_area),
+                    "answered_at": max((row.get("answered_at") for row in in_area), key=_moment, default=None),
+                }
+            )
+    return result
 
 
 def latest_answers(rows: Iterable[Mapping[str, Any]]) -> dict[str, Answer]:
@@ -233,8 +344,15 @@ def catalogue_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
     ]
 
 
-def xlsx_bytes(rows: Sequence[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = "") -> bytes:
-    """An Excel workbook: the Answers sheet (typed cells, frozen header, filters), Summary and Catalogue."""
+def xlsx_bytes(
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    catalogue: Catalogue,
+    not_started: str = "",
+    not_sure: str = "",
+    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> bytes:
+    """An Excel workbook: the Answers sheet (typed cells, frozen header, filters), Summary, Stages and Catalogue."""
     from openpyxl import Workbook  # about 0.2 s to import: only when a workbook is written
 
     workbook = Workbook(write_only=True)
@@ -242,10 +360,13 @@ def xlsx_bytes(rows: Sequence[Mapping[str, Any]], *, catalogue: Catalogue, not_s
     _table(answers, ANSWER_COLUMNS, rows)
     summary = workbook.create_sheet("Summary")
     summary_columns = tuple(
-        Column(name, int if name in ("participants", "respondents") else str, 36 if name == "area_title" else 14)
+        Column(name, int if name in COUNT_FIELDS else str, 36 if name == "area_title" else 14)
         for name in SUMMARY_FIELDS
     )
-    _table(summary, summary_columns, summary_rows(rows, catalogue=catalogue, not_started=not_started))
+    summary_data = summary_rows(rows, catalogue=catalogue, not_started=not_started, earlier=earlier)
+    _table(summary, summary_columns, summary_data)
+    stages = workbook.create_sheet("Stages")
+    _table(stages, STAGE_COLUMNS, stage_rows(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure))
     sheet = workbook.create_sheet("Catalogue")
     widths = {"title": 80, "area_title": 36, "domain_name": 24}
     _table(sheet, tuple(Column(name, str, widths.get(name, 8)) for name in CATALOGUE_FIELDS), catalogue_rows(catalogue))

@@ -23,3 +23,14 @@ def qr_png(text: str) -> bytes:
     output = io.BytesIO()
     code.save(output, kind="png", scale=MODULE_PIXELS, border=QUIET_ZONE)
     return output.getvalue()
+
+
+def qr_svg(text: str) -> str:
+    """A QR code of ``text`` as an inline ``<svg>`` element that scales to its box (the big screen, a page).
+
+    Black modules on a white quiet zone, whatever the page's colours, so phones read it on a projector.
+    """
+    import segno
+
+    code = segno.make(text, error=ERROR_CORRECTION, boost_error=False)
+    return code.svg_inline(scale=1, border=QUIET_ZONE, omitsize=True, dark="#000", light="#fff")

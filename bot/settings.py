@@ -9,6 +9,7 @@ README say about it.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +23,11 @@ SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 DEFAULT_WEBHOOK_LISTEN = "0.0.0.0"  # noqa: S104 - a webhook server must be reachable from the proxy in front of it
 DEFAULT_WEBHOOK_PORT = 8443
+DEFAULT_WEB_LISTEN = "0.0.0.0"  # noqa: S104 - the big screen is opened from other machines (a LAN, a proxy)
+DEFAULT_WEB_PORT = 8080
+DEFAULT_SCREEN_HOURS = 2.0
+DEFAULT_MIN_GROUP_SIZE = 3
+"""As ``conversations.group_results.MIN_GROUP_SIZE``: with two, each would read the other's answers."""
 
 
 class ConfigError(ValueError):
@@ -71,12 +77,63 @@ class Settings(BaseSettings):
         description="your own catalogue YAML file instead of the packaged SMR model "
         "(check it first with citybot catalogue --check FILE)",
     )
+    citybot_min_group_size: int = Field(
+        DEFAULT_MIN_GROUP_SIZE,
+        description="fewest people a combined or workshop figure (a stage, a spread, a count) may come from, "
+        f"so no one's answer can be read from it (default {DEFAULT_MIN_GROUP_SIZE})",
+    )
 
     telegram_bot_username: str | None = Field(
         None,
         description="the bot's @username, for the join links and QR codes `citybot workshop create` prints "
         "(the running bot knows its own)",
     )
+
+    citybot_public_url: str | None = Field(
+        None,
+        description="the base URL people open the big screen at, e.g. https://citybot.example.org or "
+        "http://192.168.1.20:8080 on a LAN; with CITYBOT_WEB_PORT, `citybot run` serves the big screen too",
+    )
+    citybot_web_listen: str = Field(
+        DEFAULT_WEB_LISTEN, description=f"address the big screen's web server binds to (default {DEFAULT_WEB_LISTEN})"
+    )
+    citybot_web_port: int | None = Field(
+        None, description="port the big screen's web server listens on, e.g. 8080 (`citybot serve` defaults to 8080)"
+    )
+    citybot_screen_hours: float = Field(
+        DEFAULT_SCREEN_HOURS,
+        description="hours a big-screen link keeps working after its workshop closes "
+        f"(default {DEFAULT_SCREEN_HOURS:g})",
+    )
+
+    citybot_remind_paused_after: timedelta = Field(
+        timedelta(days=3),
+        description="how long an unfinished assessment waits before its one reminder: 10s, 30m, 12h or 3d (default 3d)",
+    )
+    citybot_remind_month: timedelta | None = Field(
+        None,
+        description="the length of a month in the next round's rhythm (6, 12, 24 months), e.g. 10s for a trial "
+        "(default: calendar months)",
+    )
+    citybot_remind_retry_after: timedelta = Field(
+        timedelta(minutes=1),
+        description="a reminder claimed but not delivered for this long (its sender stopped) is sent by another "
+        "pass: 10s, 1m... (default 1m)",
+    )
+    citybot_reminders_every: timedelta = Field(
+        timedelta(seconds=15),
+        description="how often the running bot looks for reminders due: 1s, 15s, 1m... (default 15s)",
+    )
+
+    @field_validator(
+        "citybot_remind_paused_after", "citybot_remind_month", "citybot_remind_retry_after", "citybot_reminders_every",
+        mode="before",
+    )  # fmt: skip
+    @classmethod
+    def check_duration(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_duration(value)
+        return value
 
     @field_validator("telegram_bot_username")
     @classmethod
@@ -98,7 +155,7 @@ class Settings(BaseSettings):
             )
         return token
 
-    @field_validator("telegram_api_base_url", "webhook_url")
+    @field_validator("telegram_api_base_url", "webhook_url", "citybot_public_url")
     @classmethod
     def check_http_url(cls, url: str | None) -> str | None:
         if url is None:
@@ -108,17 +165,38 @@ class Settings(BaseSettings):
             raise ValueError(f"must be an http(s) URL such as https://example.org/path, not {url!r}")
         return url
 
-    @field_validator("telegram_api_base_url")
+    @field_validator("telegram_api_base_url", "citybot_public_url")
     @classmethod
     def drop_trailing_slash(cls, url: str | None) -> str | None:
         return url.rstrip("/") if url else url
 
-    @field_validator("webhook_port", mode="before")
+    @field_validator("webhook_port", "citybot_web_port", mode="before")
     @classmethod
     def check_port(cls, port: object) -> object:
+        if port is None:
+            return None
         text = str(port).strip()
         if not text.isdigit() or not 0 < int(text) < 65536:
             raise ValueError(f"must be a port number between 1 and 65535, not {text!r}")
+        return int(text)
+
+    @field_validator("citybot_screen_hours", mode="before")
+    @classmethod
+    def check_hours(cls, hours: object) -> object:
+        try:
+            value = float(str(hours).strip())
+        except ValueError:
+            raise ValueError(f"must be a number of hours such as 2 or 0.5, not {hours!r}") from None
+        if not 0 <= value <= 24 * 30:
+            raise ValueError(f"must be between 0 and 720 hours, not {hours!r}")
+        return value
+
+    @field_validator("citybot_min_group_size", mode="before")
+    @classmethod
+    def check_group_size(cls, size: object) -> object:
+        text = str(size).strip()
+        if not text.isdigit() or not 0 < int(text) <= 1000:
+            raise ValueError(f"must be a whole number of people between 1 and 1000, not {text!r}")
         return int(text)
 
     @field_validator("webhook_secret")
@@ -135,6 +213,18 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             raise PydanticUseDefault
         return value
+
+
+DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
+UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``10s``, ``30m``, ``12h``, ``3d`` or plain seconds (``90``) as a duration; ``ValueError`` otherwise."""
+    match = DURATION.match(text.strip().lower())
+    if match is None:
+        raise ValueError(f"must be a duration such as 10s, 30m, 12h or 3d, not {text!r}")
+    return timedelta(seconds=float(match.group(1)) * UNITS[match.group(2)])
 
 
 ENV_VARS: dict[str, str] = {name.upper(): field.description or "" for name, field in Settings.model_fields.items()}

@@ -8,15 +8,10 @@ from catalogue.loader import CatalogueError, default_path
 from catalogue.maturity import (
     Answer,
     AreaMaturity,
-    CombinedArea,
     StageProgress,
     answers_for_stage,
     area_maturity,
     city_maturity,
-    combined_area,
-    combined_maturity,
-    combined_next_actions,
-    common_next_actions,
     next_actions,
 )
 from catalogue.model import Action, Area, Domain, Match, Stage
@@ -28,7 +23,6 @@ __all__ = [
     "AreaMaturity",
     "Catalogue",
     "CatalogueError",
-    "CombinedArea",
     "Domain",
     "Match",
     "Stage",
@@ -36,10 +30,6 @@ __all__ = [
     "answers_for_stage",
     "area_maturity",
     "city_maturity",
-    "combined_area",
-    "combined_maturity",
-    "combined_next_actions",
-    "common_next_actions",
     "default_path",
     "next_actions",
 ]

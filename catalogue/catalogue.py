@@ -92,3 +92,10 @@ class Catalogue:
         ``limit`` defaults to :data:`catalogue.search.DEFAULT_LIMIT`.
         """
         return self._index.search(text) if limit is None else self._index.search(text, limit=limit)
+
+    def question_of(self, text: str) -> str | None:
+        """In a long message of several sentences, the sentences that ask (``None`` when it is not one).
+
+        The search weighs these first (see :meth:`catalogue.search.SearchIndex.question_of`).
+        """
+        return self._index.question_of(text)

@@ -208,7 +208,16 @@ class _Validator:
                 raise self.fail(
                     entry, f"{label}: {long[0]!r} is not a word or a short phrase (at most 3 words)", "words"
                 )
-            concepts.append(Concept(name=name, words=words))
+            hazard = entry.get("hazard", False)
+            if not isinstance(hazard, bool):
+                raise self.fail(entry, f"{label}: field 'hazard' must be true or false", "hazard")
+            implies = self.phrases(entry, "implies", label, "concept names")
+            concepts.append(Concept(name=name, words=words, hazard=hazard, implies=implies))
+        known = {concept.name for concept in concepts}
+        for concept, (entry, _) in zip(concepts, self.entries(document, where), strict=True):
+            unknown = [name for name in concept.implies if name not in known]
+            if unknown:
+                raise self.fail(entry, f"concept {concept.name!r}: implies unknown concept {unknown[0]!r}", "implies")
         return tuple(concepts)
 
     def actions(

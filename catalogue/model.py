@@ -52,6 +52,11 @@ class Concept:
 
     name: str
     words: tuple[str, ...]
+    #: A hazard (flood, storm, cyber attack...): a question naming it is told which hazard was read.
+    hazard: bool = False
+    #: Concepts a question of this one implies ("flood" -> risk assessment, warning, continuity):
+    #: they rank the actions a city would take about it, a little below the question's own words.
+    implies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +73,5 @@ class Match:
     confident: bool
     terms: tuple[str, ...] = field(default=())
     why: tuple[str, ...] = field(default=())
+    #: The hazard the question names, in its own words ("floods"), when it names one.
+    hazard: str = ""

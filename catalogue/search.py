@@ -10,7 +10,9 @@ lexical search engine rather than one string similarity:
 2. **Correct typos**: a query word whose stem is unknown is matched against the catalogue's
    own vocabulary (OSA edit distance from rapidfuzz, budget growing with word length, the
    commonest word winning a tie: "emergancy" -> "emergency"), else split into two known
-   words ("schoolchildren"); a corrected word counts a little less.
+   words ("schoolchildren"); a corrected word counts a little less. A word of ordinary text
+   is spelt right and never corrected. In a long message, the sentences that ask lead and
+   the context weighs at most as much as they do (:data:`CONTEXT_WEIGHT`).
 3. **Score** with BM25F: each action is one document with weighted fields (title >
    keywords/synonyms > area title and area keywords), rare terms weigh more than common
    ones (IDF), repeated terms saturate, and long keyword lists are length-normalised.
@@ -18,15 +20,23 @@ lexical search engine rather than one string similarity:
    as extra phrase terms, so a matching phrase beats the same words scattered.
 4. **Calibrate**: the raw score (evidence in IDF units) maps to 0-100 with a saturating
    curve, discounted by the share of the query's words the action explains; a match is
-   *confident* from :data:`CONFIDENT_SCORE` on, so off-topic chatter ("hello", "what time
-   is lunch?", one incidental catalogue word amid unrelated ones) comes back unconfident.
+   *confident* from :data:`CONFIDENT_SCORE` on, and only on words of the field: each word's
+   specificity is learned from data (how rare it is in ordinary text, how concentrated in
+   few actions; see :data:`EVERYDAY_ZIPF`), so everyday words ("plan", "city", "start") rank
+   but never carry a match, and off-topic chatter ("hello", "what time is lunch?", one
+   incidental catalogue word amid unrelated ones) comes back unconfident.
+5. **Hazards**: a question naming a hazard of the concept lexicon also searches for what it
+   implies (risk assessment, warning, planning, continuity), and each match says which hazard
+   it read (:attr:`Match.hazard`).
 
 Everything is built once per catalogue from its data (titles, keywords, area titles and
-keywords), so any catalogue file in any snowball-supported language works without code.
+keywords, the concept lexicon, the language's word frequencies if shipped), so any catalogue
+file in any snowball-supported language works without code. docs/search.md tells the whole story.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -34,6 +44,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from importlib import resources
 
 import snowballstemmer
 from rapidfuzz import process
@@ -70,6 +81,39 @@ CONCEPT_PREFIX = "~"
 MIN_EVIDENCE = 1.5
 #: Reasons given per match.
 MAX_WHY = 4
+#: Everyday words. A word's *specificity* (0-1) says how much it is the field's rather than any
+#: office message's, learned from data: how rare it is in ordinary text (its Zipf frequency, log10
+#: per billion words, in ``data/word-frequency-<language>.txt``: fully the field's up to
+#: FIELD_ZIPF, an everyday word from EVERYDAY_ZIPF, linear in between), and how concentrated it
+#: is in a few of the catalogue's actions rather than spread over many (the entropy of its
+#: occurrences across actions), blended at CONCENTRATION_SHARE. Evidence for a confident match is
+#: weighed by specificity, so "plan", "city", "start" can rank but never make a match confident.
+FIELD_ZIPF = 4.8
+EVERYDAY_ZIPF = 5.4
+CONCENTRATION_SHARE = 0.5
+#: Occurrences spread evenly over all actions before measuring concentration, so one occurrence is no proof.
+CONCENTRATION_PRIOR = 0.1
+#: A phrase of the field (lexicon, keywords, titles) is this much more specific than its more specific word:
+#: two words together are rarer in ordinary text than either.
+PHRASE_BONUS = 0.2
+#: Below this specificity a word is *generic*: it never stands first, or alone, in a match's reasons,
+#: and a confident match needs at least one word (or concept, or phrase) of the field at or above it.
+GENERIC_SPECIFICITY = 0.45
+#: Ranking weight of a word of specificity 0 (1 for a word of specificity 1, linear in between).
+EVERYDAY_RANK_WEIGHT = 0.85
+#: An everyday word (specificity 0) counts this much towards the score that decides confidence
+#: (not towards ranking): the score must reach :data:`CONFIDENT_SCORE` on the field's words.
+CONFIDENCE_EVERYDAY_WEIGHT = 0.4
+#: A message of several sentences with at least this many words (stop words aside) puts its question first
+#: ("flood drills... schools?" is no such message): its other sentences, the context, weigh together at most
+#: CONTEXT_WEIGHT times the sentences that ask (each context word at most that much), so a long story helps
+#: rank but cannot outvote a short question.
+LONG_MESSAGE_WORDS = 10
+CONTEXT_WEIGHT = 1.0
+#: A hazard word matches another hazard's words at this share of its weight (other concepts: CONCEPT_WEIGHT).
+HAZARD_BRIDGE_WEIGHT = 0.3
+#: A concept's implied concepts (a hazard's risk assessment, warning, continuity) count this share of its word.
+IMPLIED_WEIGHT = 0.7
 #: BM25 term-frequency saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.6
@@ -133,6 +177,16 @@ ENGLISH_STOP_WORDS = frozenset(
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
+#: Words that open a question, or ask when followed by ``QUESTION_FOLLOWERS`` ("... where do we start").
+ENGLISH_QUESTION_WORDS = frozenset(
+    "how what where which who why when should could can shall would is are do does any anything".split()  # noqa: SIM905
+)
+ENGLISH_QUESTION_FOLLOWERS = frozenset("do does did should can could would shall to is are we".split())  # noqa: SIM905
+_WH_WORDS = frozenset({"how", "what", "where", "which", "who", "why"})
+#: Where a message splits into sentences (the terminator kept: a "?" marks a question).
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*|\n", re.IGNORECASE)
+_BUT = re.compile(r",?\s+but\s+", re.IGNORECASE)
+
 _TOKEN = re.compile(r"[^\W_]+")
 _HYPHENATED = re.compile(r"(?<![^\W_])[^\W_]++(?:[-/][^\W_]++)+")  # possessive: linear on garbage
 
@@ -153,6 +207,9 @@ class _Analyzer:
         algorithm = SNOWBALL_LANGUAGES.get(code)
         self._stemmer = snowballstemmer.stemmer(algorithm) if algorithm else None
         self.stop_words = ENGLISH_STOP_WORDS if code == "en" else frozenset()
+        self.question_words = ENGLISH_QUESTION_WORDS if code == "en" else frozenset()
+        self.question_followers = ENGLISH_QUESTION_FOLLOWERS if code == "en" else frozenset()
+        self.language = code
         self._stems: dict[str, str] = {}
 
     def stem(self, word: str) -> str:
@@ -180,6 +237,34 @@ class _Analyzer:
         found = (re.sub(r"[-/]", "", compound) for compound in _HYPHENATED.findall(_fold(text)))
         return [word for word in found if len(word) <= MAX_WORD_LENGTH]
 
+    def asks(self, sentence: str) -> bool:
+        """Whether a sentence asks: it ends in "?", opens with a question word, or says "where do we..."."""
+        if sentence.rstrip().endswith("?"):
+            return True
+        words = _TOKEN.findall(_fold(sentence))
+        if not words:
+            return False
+        if words[0] in self.question_words:
+            return True
+        return any(a in _WH_WORDS and b in self.question_followers for a, b in itertools.pairwise(words))
+
+    def sentences(self, text: str) -> list[tuple[str, float]]:
+        """The text's sentences, each with its weight: in a message of several, the asking ones lead.
+
+        Words outside the sentences that ask weigh less (see :data:`CONTEXT_WEIGHT`): the context helps rank,
+        the question decides. A message of one sentence, or with no (or only) asking ones, counts whole.
+        """
+        parts = [part for chunk in _SENTENCE.findall(text) for part in _BUT.split(chunk) if part.strip()]
+        if len(parts) < 2 or len(self.words(text, joined=False)) < LONG_MESSAGE_WORDS:
+            return [(text, 1.0)]
+        asking = [self.asks(part) for part in parts]
+        if all(asking) or not any(asking):
+            return [(part, 1.0) for part in parts]
+        asked = sum(len(self.words(part, joined=False)) for part, asks in zip(parts, asking, strict=True) if asks)
+        told = sum(len(self.words(part, joined=False)) for part, asks in zip(parts, asking, strict=True) if not asks)
+        context = CONTEXT_WEIGHT * min(1.0, max(asked, 1) / max(told, 1))
+        return [(part, 1.0 if asks else context) for part, asks in zip(parts, asking, strict=True)]
+
     def terms(self, text: str) -> list[str]:
         """Unigram stems plus unordered adjacent pairs, the terms a document is indexed under."""
         stems = [self.stem(w) for w in self.words(text)]
@@ -188,6 +273,37 @@ class _Analyzer:
 
 #: A term's postings: action index -> the term's BM25F weight there, in ascending index order.
 _Postings = dict[int, float]
+
+
+@functools.lru_cache(maxsize=8)
+def _ordinary_text(language: str) -> list[tuple[str, float, str]]:
+    """(word, Zipf frequency, stem) of the commonest words of ordinary text in the language, from the data shipped.
+
+    Empty for a language without a ``data/word-frequency-<language>.txt`` file.
+    """
+    path = resources.files("catalogue") / "data" / f"word-frequency-{language}.txt"
+    if not path.is_file():
+        return []
+    rows = (line.split() for line in path.read_text(encoding="utf-8").splitlines() if line and line[0] != "#")
+    return [(_fold(word), float(zipf), _fold(stem)) for word, zipf, stem in rows]
+
+
+@functools.lru_cache(maxsize=8)
+def _ordinary_frequency(language: str) -> dict[str, float]:
+    """Stem -> how common its words are in ordinary text of the language, together (Zipf).
+
+    Empty without figures for the language: then every word of the field is the field's.
+    """
+    totals: dict[str, float] = defaultdict(float)
+    for _, zipf, stem in _ordinary_text(language):
+        totals[stem] += 10.0**zipf
+    return {stem: math.log10(total) for stem, total in totals.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _ordinary_words(language: str) -> frozenset[str]:
+    """The common words of ordinary text in the language: spelt right, whatever the catalogue knows."""
+    return frozenset(word for word, _, _ in _ordinary_text(language))
 
 
 def _pair(a: str, b: str) -> str:
@@ -281,19 +397,23 @@ def _deletions(word: str) -> set[str]:
 
 
 #: Per query term, what scoring a candidate looks up (see ``SearchIndex._checks``).
-_Check = tuple[float, _Postings, _Postings, bool, bool, list[_Postings], list[_Postings]]
+_Check = tuple[float, _Postings, _Postings, float, float, bool, list[_Postings], list[_Postings]]
 
 
 class _Query:
     """An analysed question: its weighted terms, what to show for each, and its distinct words."""
 
-    __slots__ = ("concepts_of", "terms", "words")
+    __slots__ = ("concepts_of", "hazard", "specificity", "terms", "words")
 
     def __init__(self) -> None:
         #: term -> (weight, the query word to show as the reason)
         self.terms: dict[str, tuple[float, str]] = {}
         #: query word stem -> the concept terms it brought in
         self.concepts_of: dict[str, list[str]] = {}
+        #: concept term -> the specificity of the query words that brought it in (the best of them)
+        self.specificity: dict[str, float] = {}
+        #: the hazard the question names, in its own words ("" when none)
+        self.hazard = ""
         self.words = 0
 
 
@@ -308,6 +428,11 @@ class SearchIndex:
         self.actions = data.actions
         self._analyzer = _Analyzer(data.language)
         self._concepts_of = self._lexicon(data.concepts)
+        keys = {concept.name: self._concept_key(concept.name) for concept in data.concepts}
+        #: concept term -> the concept terms it implies; the concept terms of hazards
+        self._implies = {keys[c.name]: tuple(keys[name] for name in c.implies) for c in data.concepts if c.implies}
+        self._hazards = frozenset(keys[concept.name] for concept in data.concepts if concept.hazard)
+        self._phrase_words = frozenset(word for term in self._concepts_of if " " in term for word in term.split(" "))
         self._analysed: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # texts repeat: analyse once
         #: Per action (and per area): concept term -> the word the action uses for it, for reasons.
         self._concept_words: list[dict[str, str]] = []
@@ -345,6 +470,8 @@ class SearchIndex:
             if area >= 0:
                 self._actions_of_area[area].append(index)
         self._evidence = self._evidence_terms(data)
+        self._specificity = self._specificities(documents, _ordinary_frequency(self._analyzer.language))
+        self._ordinary_words = _ordinary_words(self._analyzer.language)
         self._analysed.clear()
         self._vocabulary, frequency = self._build_vocabulary(data)
         stems: Counter[str] = Counter()
@@ -370,11 +497,74 @@ class SearchIndex:
         joined = [self._analyzer.stem(word) for word in self._analyzer.joined(entry)]
         return [_pair(a, b) for a, b in itertools.pairwise(stems) if a != b] + joined
 
+    @staticmethod
+    def _concept_key(name: str) -> str:
+        """A concept's term: ``~name``, without spaces (spaces mark word pairs)."""
+        return CONCEPT_PREFIX + "_".join(name.split())
+
+    def _specificities(
+        self, documents: list[list[tuple[float, list[str]]]], ordinary: dict[str, float]
+    ) -> dict[str, float]:
+        """Stem -> its specificity (0-1): rare in ordinary text, and concentrated in few of the catalogue's actions.
+
+        See :data:`EVERYDAY_ZIPF`. Concentration is one minus the normalised entropy of the stem's
+        occurrences over the actions (with :data:`CONCENTRATION_PRIOR` spread over all of them).
+        Without ordinary-text figures for the language every stem is the field's (1.0), as the
+        catalogue's own words are all there is to go by.
+        """
+        if not ordinary:
+            return {}
+        per_action: dict[str, Counter[int]] = defaultdict(Counter)
+        for index, document in enumerate(documents):
+            for _, terms in document:
+                for term in terms:
+                    if " " not in term and not term.startswith(CONCEPT_PREFIX):
+                        per_action[term][index] += 1
+        actions = max(len(documents), 2)
+        prior = CONCENTRATION_PRIOR / actions  # each action's share of the prior
+        specificity: dict[str, float] = {}
+        for stem in set(per_action) | {term for term in self._concepts_of if " " not in term}:
+            zipf = ordinary.get(stem)
+            rare = 1.0 if zipf is None else min(max((EVERYDAY_ZIPF - zipf) / (EVERYDAY_ZIPF - FIELD_ZIPF), 0.0), 1.0)
+            counts = per_action.get(stem, Counter())
+            total = sum(counts.values()) + CONCENTRATION_PRIOR
+            entropy = -sum((n + prior) / total * math.log((n + prior) / total) for n in counts.values())
+            entropy -= (actions - len(counts)) * prior / total * math.log(prior / total)  # the actions without it
+            concentrated = 1.0 - entropy / math.log(actions)
+            blended = (1.0 - CONCENTRATION_SHARE) * rare + CONCENTRATION_SHARE * concentrated
+            # A lexicon word no action uses reaches actions only through its concepts: its rarity says it all.
+            specificity[stem] = round(blended if counts else rare, 3)
+        return specificity
+
+    def specificity(self, term: str) -> float:
+        """How much a term (a stem, or two stems of a phrase) is evidence of the field, 0-1.
+
+        0 for a word outside the field's vocabulary (see :meth:`_evidence_terms`); a phrase counts
+        its more specific word (a phrase of the field, any of its words, plus :data:`PHRASE_BONUS`:
+        "task force" and "review the plan" are the field's, "city plan" is not).
+        """
+        field = self._evidence is None or term in self._evidence
+        if " " in term:
+            first, second = term.split(" ", 1)
+            if field:  # a phrase of the field is rarer than its more specific word, field word or not ("task force")
+                return min(
+                    max(self._specificity.get(first, 1.0), self._specificity.get(second, 1.0)) + PHRASE_BONUS, 1.0
+                )
+            return max(self.specificity(first), self.specificity(second))
+        return self._specificity.get(term, 1.0) if field else 0.0
+
+    def word_specificity(self, word: str) -> float:
+        """The specificity of a word or phrase as a question says it (see :meth:`specificity`)."""
+        stems = [self._analyzer.stem(w) for w in self._analyzer.words(word, joined=False)]
+        if len(stems) == 2:
+            return self.specificity(_pair(*stems))
+        return max((self.specificity(stem) for stem in stems), default=0.0)
+
     def _lexicon(self, concepts: tuple[Concept, ...]) -> dict[str, tuple[str, ...]]:
         """Lexicon term (stem or word pair) -> the concept terms (``~name``) it stands for."""
         members: dict[str, list[str]] = defaultdict(list)
         for concept in concepts:
-            key = CONCEPT_PREFIX + "_".join(concept.name.split())  # no space: spaces mark word pairs
+            key = self._concept_key(concept.name)
             for entry in concept.words:
                 for term in self._entry_terms(entry):
                     if key not in members[term]:
@@ -456,7 +646,13 @@ class SearchIndex:
         return {word: self._analyzer.stem(word) for word in frequency}, frequency
 
     def _known(self, term: str) -> bool:
-        return term in self._postings or term in self._area_postings or term in self._concepts_of
+        """A term the catalogue knows: indexed, in the lexicon, or a word of a lexicon phrase ("keep an eye")."""
+        return (
+            term in self._postings
+            or term in self._area_postings
+            or term in self._concepts_of
+            or term in self._phrase_words
+        )
 
     # --- querying ------------------------------------------------------------------------
 
@@ -465,17 +661,19 @@ class SearchIndex:
 
         Spelling is corrected within the edits allowed for the word's length, first against the
         catalogue's words, then stem against stem ("housholds" -> "household"); a compound of two
-        known words is split ("schoolchildren" -> "school", "children").
+        known words is split ("schoolchildren" -> "school", "children"). A word of ordinary text
+        ("brigade", "constantly") is spelt right: it is only split, never "corrected" into another.
         """
         if len(word) < FUZZY_MIN_LENGTH or not word.isalpha():
             return []
-        edits = FUZZY_LONG_EDITS if len(word) >= FUZZY_LONG_WORD else FUZZY_SHORT_EDITS
-        fixed = self._word_speller.correct(word, edits)
-        if fixed is not None:
-            return [(fixed, self._vocabulary[fixed])]
-        fixed = self._stem_speller.correct(self._analyzer.stem(word), edits)
-        if fixed is not None:
-            return [(fixed, fixed)]
+        if word not in self._ordinary_words:
+            edits = FUZZY_LONG_EDITS if len(word) >= FUZZY_LONG_WORD else FUZZY_SHORT_EDITS
+            fixed = self._word_speller.correct(word, edits)
+            if fixed is not None:
+                return [(fixed, self._vocabulary[fixed])]
+            fixed = self._stem_speller.correct(self._analyzer.stem(word), edits)
+            if fixed is not None:
+                return [(fixed, fixed)]
         for cut in range(COMPOUND_MIN_PART, len(word) - COMPOUND_MIN_PART + 1):
             head, tail = word[:cut], word[cut:]
             if head in self._vocabulary and tail in self._vocabulary:
@@ -486,45 +684,73 @@ class SearchIndex:
         """The query's terms: its known words (typos corrected), their phrases and their concepts.
 
         Adjacent known words also form an order-free phrase term; a word or phrase of the concept
-        lexicon also brings in its concepts, at :data:`CONCEPT_WEIGHT`.
+        lexicon also brings in its concepts, at :data:`CONCEPT_WEIGHT`, and the concepts these
+        imply (a hazard's risk assessment, warning, continuity) at :data:`IMPLIED_WEIGHT` of that.
+        Each word is weighed by its specificity (see :data:`EVERYDAY_RANK_WEIGHT`) and, in a
+        message of several sentences, by its sentence's (see :meth:`_Analyzer.sentences`).
         """
         query = _Query()
         terms = query.terms
         corrections: dict[str, list[tuple[str, str]]] = {}
         sequence: list[str] = []  # the stems in query order; "" for an unknown word, which breaks a phrase
         distinct: set[str] = set()
-        for word in self._analyzer.words(text[:MAX_QUERY_CHARS]):
-            stem = self._analyzer.stem(word)
-            if stem not in distinct and len(distinct) >= MAX_QUERY_WORDS:
+        full = False
+        for sentence, emphasis in self._analyzer.sentences(text[:MAX_QUERY_CHARS]):
+            sequence.append("")  # no phrase across sentences
+            for word in self._analyzer.words(sentence):
+                stem = self._analyzer.stem(word)
+                if stem not in distinct and len(distinct) >= MAX_QUERY_WORDS:
+                    full = True
+                    break
+                distinct.add(stem)
+                if self._known(stem):
+                    found, weight = [(word, stem)], 1.0
+                else:
+                    if word not in corrections:
+                        corrections[word] = self._correct(word)
+                    found, weight = corrections[word], FUZZY_WEIGHT
+                    if not found:
+                        sequence.append("")
+                        continue
+                for shown, known in found:
+                    sequence.append(known)
+                    rank = EVERYDAY_RANK_WEIGHT + (1.0 - EVERYDAY_RANK_WEIGHT) * self.specificity(known)
+                    if weight * emphasis * rank > terms.get(known, (0.0, ""))[0]:
+                        terms[known] = (weight * emphasis * rank, shown)
+            if full:
                 break
-            distinct.add(stem)
-            if self._known(stem):
-                found, weight = [(word, stem)], 1.0
-            else:
-                if word not in corrections:
-                    corrections[word] = self._correct(word)
-                found, weight = corrections[word], FUZZY_WEIGHT
-                if not found:
-                    sequence.append("")
-                    continue
-            for shown, known in found:
-                sequence.append(known)
-                if weight > terms.get(known, (0.0, ""))[0]:
-                    terms[known] = (weight, shown)
         query.words = len(distinct)
-        sources = [term for term in terms]
+        sources = list(terms)
         for a, b in itertools.pairwise(sequence):
             pair = _pair(a, b) if a and b and a != b else ""
             if pair and pair not in terms and (pair in self._postings or pair in self._concepts_of):
                 terms[pair] = (min(terms[a][0], terms[b][0]), f"{terms[a][1]} {terms[b][1]}")
                 sources.append(pair)
+        hazard = (0.0, "")
         for source in sources:
             weight, shown = terms[source]
+            specificity = self.specificity(source)
             for concept in self._concepts_of.get(source, ()):
                 query.concepts_of.setdefault(source, []).append(concept)
-                if CONCEPT_WEIGHT * weight > terms.get(concept, (0.0, ""))[0]:
-                    terms[concept] = (CONCEPT_WEIGHT * weight, shown)
+                # One hazard is weak evidence for another ("earthquake" ~ "flood"): a hazard leads to what it implies.
+                bridge = HAZARD_BRIDGE_WEIGHT if concept in self._hazards else CONCEPT_WEIGHT
+                if bridge * weight > terms.get(concept, (0.0, ""))[0]:
+                    terms[concept] = (bridge * weight, shown)  # the word shown, and its specificity, go together
+                    query.specificity[concept] = specificity
+                if concept in self._hazards and weight > hazard[0]:
+                    hazard = (weight, shown)
+                for implied in self._implies.get(concept, ()):
+                    if IMPLIED_WEIGHT * CONCEPT_WEIGHT * weight > terms.get(implied, (0.0, ""))[0]:
+                        terms[implied] = (IMPLIED_WEIGHT * CONCEPT_WEIGHT * weight, shown)
+                        query.specificity[implied] = specificity
+        query.hazard = hazard[1]
         return query
+
+    def question_of(self, text: str) -> str | None:
+        """The sentences of a long message that ask, as the search weighs them (``None`` when it weighs all alike)."""
+        sentences = self._analyzer.sentences(text[:MAX_QUERY_CHARS])
+        asking = [sentence.strip() for sentence, emphasis in sentences if emphasis == 1.0]
+        return " ".join(asking) if len(asking) < len(sentences) else None
 
     def search(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Match]:
         """The best ``limit`` actions for ``text``, best first; empty for empty or unmatched text."""
@@ -591,8 +817,10 @@ class SearchIndex:
     def _checks(self, query: _Query) -> list[_Check]:
         """What :meth:`_assess` looks up per candidate, gathered once per query.
 
-        Per query term: its weight, its postings in actions and in areas, whether it is evidence
-        of the field, whether it is a word (not a phrase or a concept), and its concepts' postings.
+        Per query term: its weight, its postings in actions and in areas, how much it is evidence
+        of the field (its specificity), how much it counts towards confidence (an everyday word
+        :data:`CONFIDENCE_EVERYDAY_WEIGHT`), whether it is a word (not a phrase or a concept), and
+        its concepts' postings.
         """
         empty: _Postings = {}
         checks = []
@@ -602,13 +830,18 @@ class SearchIndex:
             own, area = self._postings.get(term, empty), self._area_postings.get(term, empty)
             if not (own or area or concepts):
                 continue
-            evidence = self._evidence is None or term in self._evidence
+            if term.startswith(CONCEPT_PREFIX):
+                evidence = ordinary = query.specificity.get(term, 0.0)
+            else:
+                evidence = self.specificity(term)
+                ordinary = max(self._specificity.get(stem, 1.0) for stem in term.split(" "))
             checks.append(
                 (
                     weight,
                     own,
                     area,
                     evidence,
+                    CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * ordinary,
                     word,
                     [self._postings[c] for c in concepts if c in self._postings],
                     [self._area_postings[c] for c in concepts if c in self._area_postings],
@@ -616,23 +849,27 @@ class SearchIndex:
             )
         return checks
 
-    def _assess(self, index: int, raw: float, checks: list[_Check], words: int) -> tuple[float, float]:
-        """The calibrated 0-100 score and the evidence of the field behind it.
+    def _assess(self, index: int, raw: float, checks: list[_Check], words: int) -> tuple[float, float, float]:
+        """The calibrated 0-100 score, the evidence of the field behind it, and its most specific term's specificity.
 
         The score: evidence saturates, then is discounted by query coverage, the share of the
         query's distinct words (at most :data:`COVERAGE_WORDS`) the action explains; a word
         matched through its concept counts :data:`CONCEPT_COVERAGE`, one found only in the area
         :data:`AREA_WEIGHT`, so one incidental word amid chatter stays unconfident. The evidence:
         the raw score of the query terms that are the field's vocabulary (see
-        :meth:`_evidence_terms`).
+        :meth:`_evidence_terms`), each weighed by its specificity (see :data:`EVERYDAY_ZIPF`).
         """
         area = self._area_of[index]
-        covered = evidence = 0.0
-        for weight, own_postings, area_postings, is_evidence, word, concepts, area_concepts in checks:
+        covered = evidence = strongest = plain = specific = 0.0
+        for weight, own_postings, area_postings, is_evidence, counts, word, concepts, area_concepts in checks:
             own = own_postings.get(index, 0.0)
             in_area = area_postings.get(area, 0.0)
-            if is_evidence and (own or in_area):
-                evidence += weight * (own + AREA_WEIGHT * in_area)
+            value = weight * (own + AREA_WEIGHT * in_area)
+            plain += value
+            specific += counts * value
+            if is_evidence and value:
+                evidence += is_evidence * value
+                strongest = max(strongest, is_evidence)
             if not word:
                 continue
             if own:
@@ -643,32 +880,40 @@ class SearchIndex:
                 covered += weight * AREA_WEIGHT
         coverage = min(covered / max(min(words, COVERAGE_WORDS), 1), 1.0)
         score = round(100.0 * raw / (raw + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT, 1)
-        return score, evidence
+        sure = raw * specific / plain if plain else raw
+        sure_score = 100.0 * sure / (sure + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT
+        return score, evidence if sure_score >= CONFIDENT_SCORE else 0.0, strongest
 
-    def _match(self, index: int, score: float, evidence: float, query: _Query) -> Match:
+    def _match(self, index: int, score: float, evidence: float, strongest: float, query: _Query) -> Match:
         """A :class:`Match` that says why: the matching words, strongest first.
 
         A matched phrase stands in for its two words; a concept is shown as the query's word and
-        the action's word for it ("funding ~ budget"), unless the word itself matched.
+        the action's word for it ("funding ~ budget"), unless the word itself matched. Words of
+        the field come first, generic ones (below :data:`GENERIC_SPECIFICITY`) after them.
         """
         area = self._area_of[index]
-        contributions: list[tuple[float, str, str]] = []
+        contributions: list[tuple[bool, float, str, str]] = []
         for term, (weight, shown) in query.terms.items():
             own, in_area = self._weight(term, index, area)
             value = own + AREA_WEIGHT * in_area
             if value > 0:
-                contributions.append((-weight * value, term, shown))
-        matched = {term for _, term, _ in contributions}
+                specific = (
+                    query.specificity.get(term, 0.0) if term.startswith(CONCEPT_PREFIX) else self.specificity(term)
+                )
+                contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
+        matched = {term for _, _, term, _ in contributions}
         phrased = {part for term in matched if " " in term for part in term.split(" ")}
-        literal = {shown for _, term, shown in contributions if not term.startswith(CONCEPT_PREFIX)}
+        literal = {shown for _, _, term, shown in contributions if not term.startswith(CONCEPT_PREFIX)}
         terms: list[str] = []
         why: list[str] = []
-        for _, term, shown in sorted(contributions):
+        bridged: set[str] = set()
+        for _, _, term, shown in sorted(contributions):
             if term in phrased:
                 continue
             if term.startswith(CONCEPT_PREFIX):
-                if shown in literal:
+                if shown in literal or shown in bridged:
                     continue
+                bridged.add(shown)  # one reason per word: its strongest concept
                 said = self._concept_words[index].get(term) or (
                     self._area_concept_words[area].get(term) if area >= 0 else None
                 )
@@ -679,7 +924,8 @@ class SearchIndex:
         return Match(
             action=self.actions[index],
             score=score,
-            confident=score >= CONFIDENT_SCORE and evidence >= MIN_EVIDENCE,
+            confident=score >= CONFIDENT_SCORE and evidence >= MIN_EVIDENCE and strongest >= GENERIC_SPECIFICITY,
             terms=tuple(dict.fromkeys(terms)),
             why=tuple(dict.fromkeys(why))[:MAX_WHY],
+            hazard=query.hazard,
         )

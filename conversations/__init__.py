@@ -3,20 +3,25 @@
 Knows nothing of Telegram; adapters build :class:`Incoming` values and render :class:`Reply` values.
 """
 
-from conversations.engine import Engine, open_engine
+from conversations.engine import Engine, NotYourTurn, RepliesInFlight, open_engine
 from conversations.messages import (
     AnswerExport,
     Attachment,
     ChartArea,
     ChartDomain,
+    GroupReport,
     Incoming,
     Invitation,
     Kind,
     MaturityChart,
     Option,
+    Poster,
+    ProgressChart,
+    ProgressLine,
     Reply,
+    ReportSection,
 )
-from conversations.storage.database import DatabaseError, StorageBusy
+from conversations.storage.database import DatabaseError, StorageUnavailable
 from conversations.texts import Texts
 
 __all__ = [
@@ -26,13 +31,20 @@ __all__ = [
     "ChartDomain",
     "DatabaseError",
     "Engine",
+    "GroupReport",
     "Incoming",
     "Invitation",
     "Kind",
     "MaturityChart",
+    "NotYourTurn",
     "Option",
+    "Poster",
+    "ProgressChart",
+    "ProgressLine",
+    "RepliesInFlight",
     "Reply",
-    "StorageBusy",
+    "ReportSection",
+    "StorageUnavailable",
     "Texts",
     "open_engine",
 ]

@@ -52,6 +52,15 @@ async def latest(turn: Turn, kind: AssessmentKind) -> Assessment | None:
     return found if found is None or found.city_id == turn.participant.city_id else None
 
 
+async def latest_finished(turn: Turn) -> Assessment | None:
+    """The participant's latest finished check-in or assessment for their current city: their last round."""
+    assert turn.participant is not None
+    found = await repository.latest_assessment(
+        turn.session, participant=turn.participant, statuses=(AssessmentStatus.FINISHED,)
+    )
+    return found if found is None or found.city_id == turn.participant.city_id else None
+
+
 def resume(turn: Turn, assessment: Assessment) -> None:
     """Open an assessment again, as the latest one worked on."""
     repository.set_status(turn.session, assessment=assessment, status=AssessmentStatus.OPEN)

@@ -34,6 +34,14 @@ class Prefix(StrEnum):
     EXPORT = "ex"
     SHARE_NAME = "sn"
     CITY_CHART = "cc"
+    SCREEN = "wb"
+    HIDE = "wh"
+    POSTER = "wp"
+    RHYTHM = "rr"
+    REMINDER_OFF = "rf"
+    NUDGE = "wn"
+    FOLLOW_UP = "wf"
+    CITY_THEN = "ct"
 
 
 QUESTION = re.compile(r"^q([0-9a-z]{1,10}):([\x21-\x7e]+)$")

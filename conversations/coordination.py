@@ -2,16 +2,15 @@
 
 A coordinator opens a workshop and shares its join link (``/start ws_<code>``); participants go
 straight into the quick check-in, linked to the workshop. Everything a coordinator sees of other
-people is built here from each participant's latest answers: per area the median stage, its
-spread and the number of respondents (:func:`catalogue.combined_maturity`), and the rows of an
-export, where participants appear under a stable pseudonym unless they chose to show their name.
+people is said here in words and as a chart, from the one computation of group results
+(:mod:`conversations.group_results`), and the rows of an export are built here, where participants
+appear under a stable pseudonym unless they chose to show their name.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,14 +18,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from catalogue import (
-    Action,
-    Answer,
-    Catalogue,
-    CombinedArea,
-    combined_maturity,
-    combined_next_actions,
-    common_next_actions,
+from catalogue import Answer, Catalogue
+from conversations.group_results import (
+    MIN_GROUP_SIZE,
+    AreaResult,
+    GroupResult,
+    city_results,
+    workshop_results,
 )
 from conversations.messages import ChartArea, ChartDomain, MaturityChart
 from conversations.storage import repository
@@ -67,87 +65,128 @@ def parse_username(text: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-async def create_workshop(session: AsyncSession, *, name: str, city: City | None, created_by: str | None) -> Workshop:
-    """Open a workshop under a fresh code."""
+async def create_workshop(
+    session: AsyncSession, *, name: str, city: City | None, created_by: str | None, follows: Workshop | None = None
+) -> Workshop:
+    """Open a workshop under a fresh code (as a follow-up of ``follows``, if given)."""
     while True:
         code = new_code()
         if await repository.workshop_by_code(session, code=code) is None:
-            return await repository.create_workshop(
+            workshop = await repository.create_workshop(
                 session, code=code, name=name.strip()[:MAX_NAME_LENGTH], city=city, created_by=created_by
             )
+            if follows is not None:
+                workshop.follows_id = follows.id
+                session.add(workshop)
+            return workshop
 
 
-# --- the combined picture --------------------------------------------------------------------
+# --- the combined picture: conversations.group_results, in words and as a chart ------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Picture:
-    """Where a group stands: per area the combined stage, and the group's next actions per domain."""
-
-    respondents: int
-    areas: dict[str, CombinedArea]
-    next_actions: dict[str, list[Action]]
+WORD = re.compile(r"[^\W\d_]+")
+MIN_QUESTION_WORDS = 3
+"""Fewer words than this is a reply or a button label typed, not a question (unless it asks, with a "?")."""
 
 
-def picture(catalogue: Catalogue, people: Iterable[Mapping[str, str]]) -> Picture:
-    """Combine several people's answers (each: action code -> answer value); unknown codes are left out."""
-    answer_sets = [
-        {code: Answer(value) for code, value in answers.items() if catalogue.has_action(code)} for answers in people
-    ]
-    answer_sets = [answers for answers in answer_sets if answers]
-    areas = combined_maturity(catalogue, answer_sets)
-    return Picture(len(answer_sets), areas, combined_next_actions(catalogue, areas))
+def room_question(texts: Texts, catalogue: Catalogue, text: str) -> bool:
+    """Whether a typed text is a question for the room: not a command, a one-word reply or a button's words.
+
+    Button words are what the bot offers to tap (answers, stages, "Show my name instead"...): a
+    text made only of the start of one of them was meant as a tap, and is not listed. The room view
+    and the PDF report list the same questions.
+    """
+    if text.lstrip().startswith("/"):
+        return False
+    words = WORD.findall(text.casefold())
+    if len(words) < (2 if "?" in text else MIN_QUESTION_WORDS):
+        return False
+    typed = " ".join(words)
+    return not any(label.startswith(typed) for label in button_words(texts, catalogue))
 
 
-async def city_picture(session: AsyncSession, catalogue: Catalogue, *, city: City) -> Picture:
-    return picture(catalogue, (await repository.city_answers(session, city=city)).values())
-
-
-async def workshop_answers(session: AsyncSession, *, workshop: Workshop) -> dict[int, dict[str, str]]:
-    """Each participant's latest answer per action, as the workshop counts them (participant id -> ...)."""
-    facts = await repository.answer_facts(session, workshop=workshop)
-    people: dict[int, dict[str, str]] = {}
-    for fact in sorted(facts, key=lambda fact: (repository.as_utc(fact.answered_at), fact.answer_id)):
-        people.setdefault(fact.participant.id or 0, {})[fact.code] = fact.value
-    return people
-
-
-async def workshop_picture(session: AsyncSession, catalogue: Catalogue, *, workshop: Workshop) -> Picture:
-    return picture(catalogue, (await workshop_answers(session, workshop=workshop)).values())
-
-
-def common_next(catalogue: Catalogue, people: Iterable[Mapping[str, str]]) -> list[tuple[Action, int]]:
-    """The next steps most participants share, each with how many have it among their own next steps."""
-    answer_sets = [
-        {code: Answer(value) for code, value in answers.items() if catalogue.has_action(code)} for answers in people
-    ]
-    return common_next_actions(catalogue, answer_sets)
+def button_words(texts: Texts, catalogue: Catalogue) -> list[str]:
+    """The words of the buttons people might type instead of tapping, lower case, without emoji."""
+    keys = ("workshop.share_name", "workshop.hide_name", "checkin.not_started", "checkin.not_sure", "checkin.back")
+    labels = [texts.get(key) for key in keys] + [texts.get(f"answers.{answer.value}") for answer in Answer]
+    labels += [stage.name for stage in catalogue.stages]
+    return [" ".join(WORD.findall(label.casefold())) for label in labels]
 
 
 def stage_name(texts: Texts, catalogue: Catalogue, stage: str | None) -> str:
     return catalogue.stage(stage).name if stage else texts.get("results.not_started")
 
 
-def picture_chart(texts: Texts, catalogue: Catalogue, group: Picture, *, title: str, moment: datetime) -> MaturityChart:
-    """The chart of a group: each area's bar at its median stage, a whisker from lowest to highest."""
+def area_figures(texts: Texts, catalogue: Catalogue, area: AreaResult, minimum: int) -> str:
+    """An area's figures in words, only those the minimum group size allows.
+
+    The median, lowest to highest, how many gave a stage and how many were not sure; only the
+    counts when fewer gave a stage; "fewer than N answers so far"; "" when nobody answered the area.
+    """
+    unsure = texts.get("group_results.unsure", count=area.unsure) if area.unsure else ""
+    if area.shown:
+        return texts.get(
+            "group_results.figures",
+            stage=stage_name(texts, catalogue, area.median),
+            low=stage_name(texts, catalogue, area.lowest),
+            high=stage_name(texts, catalogue, area.highest),
+            count=area.respondents,
+            unsure=unsure,
+        )
+    if area.counts_shown:
+        return texts.get("group_results.figures_unsure", count=area.respondents, unsure=unsure, minimum=minimum)
+    if area.answered or area.incomplete:
+        return texts.get("group_results.figures_few", minimum=minimum)
+    return ""
+
+
+def group_chart(
+    texts: Texts,
+    catalogue: Catalogue,
+    group: GroupResult,
+    *,
+    title: str,
+    moment: datetime,
+    earlier: GroupResult | None = None,
+    earlier_code: str = "",
+) -> MaturityChart:
+    """The chart of a group: each shown area's bar at its median stage, a whisker from lowest to highest.
+
+    Its subtitle carries the moment and the group's counts (a workshop's joined and finished, as
+    its room says them), so a chart is never read for another moment's figures.
+    """
     positions = {stage.code: number for number, stage in enumerate(catalogue.stages, start=1)}
 
     def place(stage: str | None) -> int:
         return positions[stage] if stage else 0
 
-    def bar(area: CombinedArea) -> ChartArea:
+    def before(area: AreaResult) -> int | None:
+        then = earlier.areas[area.area] if earlier is not None else None
+        return place(then.median) if then is not None and then.shown else None
+
+    def bar(area: AreaResult) -> ChartArea:
+        words = area_figures(texts, catalogue, area, group.min_group_size)
+        if not area.shown:
+            return ChartArea(code=area.area, title=catalogue.area(area.area).title, reached=0, next_stage=0,
+                             share_next=0.0, stage=words, respondents=0, earlier=before(area))  # fmt: skip
         reached = place(area.median)
-        label = stage_name(texts, catalogue, area.median) if area.respondents else ""
+        stage = texts.get(
+            "group_results.chart_stage",
+            stage=stage_name(texts, catalogue, area.median),
+            count=area.respondents,
+            unsure=texts.get("group_results.unsure", count=area.unsure) if area.unsure else "",
+        )
         return ChartArea(
             code=area.area,
             title=catalogue.area(area.area).title,
             reached=reached,
             next_stage=place(area.next_stage) if area.next_stage else reached,
-            share_next=area.share_next if area.respondents else 0.0,
-            stage=texts.get("combined.chart_stage", stage=label, count=area.respondents) if area.respondents else "",
+            share_next=area.share_next,
+            stage=stage,
             low=place(area.lowest),
             high=place(area.highest),
             respondents=area.respondents,
+            earlier=before(area),
         )
 
     domains = tuple(
@@ -158,37 +197,44 @@ def picture_chart(texts: Texts, catalogue: Catalogue, group: Picture, *, title: 
         )
         for domain in catalogue.domains
     )
+    when = moment.strftime("%Y-%m-%d %H:%M")
+    if group.joined is not None:
+        counts = {"joined": group.joined, "finished": group.finished or 0}
+        subtitle = texts.get("group_results.chart_workshop", **counts, time=when)
+    else:
+        subtitle = texts.get("group_results.chart_city", people=group.people, time=when)
     return MaturityChart(
         title=title,
         stages=tuple(stage.name for stage in catalogue.stages),
         domains=domains,
         legend_reached=texts.get("combined.chart_median"),
         legend_next=texts.get("combined.chart_next"),
-        subtitle=texts.get("combined.chart_subtitle", respondents=group.respondents, date=moment.date().isoformat()),
+        subtitle=subtitle,
         legend_spread=texts.get("combined.chart_spread"),
+        legend_earlier=texts.get("follow_up.chart_legend", code=earlier_code) if earlier is not None else "",
     )
 
 
-def area_lines(texts: Texts, catalogue: Catalogue, group: Picture, key: str) -> list[str]:
-    """Per domain, per area: median stage, lowest-highest and respondents (``key`` is the line's text key)."""
+def area_lines(
+    texts: Texts, catalogue: Catalogue, group: GroupResult, *, earlier: GroupResult | None = None, code: str = ""
+) -> list[str]:
+    """Per domain, per area: the figures :func:`area_figures` allows, or "no answers yet".
+
+    With ``earlier`` (the workshop a follow-up follows, its code ``code``) each area's earlier
+    figures come under its own, as far as the minimum group size allows them there too.
+    """
     lines: list[str] = []
     for domain in catalogue.domains:
         lines.append(texts.get("workshop.room_domain", code=domain.code, name=domain.name))
         for area in catalogue.areas_of(domain.code):
-            state = group.areas[area.code]
-            if not state.respondents:
+            words = area_figures(texts, catalogue, group.areas[area.code], group.min_group_size)
+            if not words:
                 lines.append(texts.get("workshop.room_area_empty", area=area.code))
-                continue
-            lines.append(
-                texts.get(
-                    key,
-                    area=area.code,
-                    stage=stage_name(texts, catalogue, state.median),
-                    low=stage_name(texts, catalogue, state.lowest),
-                    high=stage_name(texts, catalogue, state.highest),
-                    count=state.respondents,
-                )
-            )
+            else:
+                lines.append(texts.get("group_results.area", area=area.code, figures=words))
+            if earlier is not None:
+                before = area_figures(texts, catalogue, earlier.areas[area.code], earlier.min_group_size)
+                lines.append(texts.get("follow_up.area", code=code, figures=before or texts.get("follow_up.none")))
     return lines
 
 
@@ -210,6 +256,7 @@ async def export_rows(
     ``implied`` marks the answers a quick check-in implied from the stage picked.
     """
     facts = await repository.answer_facts(session, city=city, workshop=workshop, since=since)
+    rounds = await repository.round_numbers(session, participant_ids={fact.participant.id or 0 for fact in facts})
     notes = await repository.notes_by_answer(session, assessment_ids={fact.assessment.id or 0 for fact in facts})
     rows = []
     for fact in facts:
@@ -227,6 +274,7 @@ async def export_rows(
                 "workshop_name": counted.name if counted else "",
                 "assessment": fact.assessment.id,
                 "assessment_kind": str(fact.assessment.kind),
+                "round": rounds.get(fact.assessment.id or 0),
                 "domain": action.domain if action else "",
                 "area": area.code if area else "",
                 "area_title": area.title if area else "",
@@ -241,6 +289,21 @@ async def export_rows(
             }
         )
     return rows
+
+
+async def earlier_rows(
+    session: AsyncSession, catalogue: Catalogue, *, codes: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """For each follow-up workshop among ``codes``: the answer rows of the workshop it follows (for the Summary)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for code in sorted(code for code in codes if code):
+        workshop = await repository.workshop_by_code(session, code=code)
+        if workshop is None or workshop.follows_id is None:
+            continue
+        follows = await repository.workshop_by_id(session, workshop_id=workshop.follows_id)
+        if follows is not None:
+            found[code] = await export_rows(session, catalogue, workshop=follows)
+    return found
 
 
 # --- the server's side: what `citybot coordinators|workshop|export|report` do ----------------
@@ -262,6 +325,7 @@ class WorkshopInfo:
     finished: int
     created_at: datetime
     closed_at: datetime | None
+    hidden: bool = False
 
     @property
     def payload(self) -> str:
@@ -270,23 +334,37 @@ class WorkshopInfo:
 
 @dataclass(frozen=True, slots=True)
 class CoordinatorInfo:
+    """A grant as the command line lists it: whom, since when, and for which cities (all, or those named)."""
+
     user_id: str | None
     username: str | None
     granted_at: datetime
+    all_cities: bool = True
+    cities: tuple[str, ...] = ()
 
 
 class Coordination:
     """The coordinators' tasks run from the server's command line, each in one transaction."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], catalogue: Catalogue, texts: Texts) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogue: Catalogue,
+        texts: Texts,
+        *,
+        min_group_size: int = MIN_GROUP_SIZE,
+    ) -> None:
         self._sessions = sessions
         self.catalogue = catalogue
         self.texts = texts
+        self.min_group_size = min_group_size
 
-    async def grant(self, who: str) -> bool:
+    async def grant(self, who: str, *, city: str | None = None) -> bool:
+        """Make someone a coordinator: for one more city (``city``, created if new) or, without one, for all cities."""
         user_id, username = identify(who)
         async with self._sessions() as session:
-            granted = await repository.grant_coordinator(session, user_id=user_id, username=username)
+            place = await repository.add_city(session, name=city) if city else None
+            granted = await repository.grant_coordinator(session, user_id=user_id, username=username, city=place)
             await session.commit()
         return granted
 
@@ -300,12 +378,30 @@ class Coordination:
     async def coordinators(self) -> list[CoordinatorInfo]:
         async with self._sessions() as session:
             grants = await repository.coordinators(session)
-        return [CoordinatorInfo(g.user_id, g.username, repository.aware(g.granted_at)) for g in grants]
+            cities = [await repository.granted_cities(session, coordinator=g) for g in grants]
+        return [
+            CoordinatorInfo(
+                g.user_id,
+                g.username,
+                repository.aware(g.granted_at),
+                all_cities=g.all_cities,
+                cities=tuple(city.name for city in granted),
+            )
+            for g, granted in zip(grants, cities, strict=True)
+        ]
 
-    async def create_workshop(self, name: str, *, city: str | None = None) -> WorkshopInfo:
+    async def create_workshop(
+        self, name: str, *, city: str | None = None, hidden: bool = False, after: str | None = None
+    ) -> WorkshopInfo:
+        """Open a workshop, its results hidden or not; ``after`` names (by code) the earlier workshop it follows up."""
         async with self._sessions() as session:
+            follows = await self._workshop(session, after) if after else None
             place = await repository.add_city(session, name=city) if city else None
-            workshop = await create_workshop(session, name=name, city=place, created_by=None)
+            if place is None and follows is not None and follows.city_id is not None:
+                place = await repository.city_by_id(session, city_id=follows.city_id)  # the same city, by default
+            workshop = await create_workshop(session, name=name, city=place, created_by=None, follows=follows)
+            if hidden:
+                repository.set_results_hidden(session, workshop=workshop, hidden=True)
             info = await self._info(session, workshop)
             await session.commit()
         return info
@@ -331,18 +427,25 @@ class Coordination:
             group = await self._workshop(session, workshop) if workshop else None
             return await export_rows(session, self.catalogue, city=place, workshop=group, since=since)
 
+    async def earlier_rows(self, codes: set[str]) -> dict[str, list[dict[str, Any]]]:
+        """Per follow-up workshop among ``codes``, the rows of the workshop it follows (for the Summary)."""
+        async with self._sessions() as session:
+            return await earlier_rows(session, self.catalogue, codes=codes)
+
     async def chart(self, *, city: str | None = None, workshop: str | None = None) -> MaturityChart:
         """The chart of a city's or a workshop's combined answers, as ``citybot report`` draws it."""
         async with self._sessions() as session:
             if workshop:
                 group = await self._workshop(session, workshop)
                 title = self.texts.get("workshop.chart_title", name=group.name, code=group.code)
-                people = await workshop_picture(session, self.catalogue, workshop=group)
+                results = await workshop_results(
+                    session, self.catalogue, workshop=group, min_group_size=self.min_group_size
+                )
             else:
                 place = await self._city(session, city or "")
                 title = self.texts.get("combined.chart_city", city=place.name)
-                people = await city_picture(session, self.catalogue, city=place)
-        return picture_chart(self.texts, self.catalogue, people, title=title, moment=utcnow())
+                results = await city_results(session, self.catalogue, city=place, min_group_size=self.min_group_size)
+        return group_chart(self.texts, self.catalogue, results, title=title, moment=utcnow())
 
     async def _city(self, session: AsyncSession, name: str) -> City:
         city, close = await repository.match_cities(session, name=name)
@@ -370,6 +473,7 @@ class Coordination:
             finished=finished,
             created_at=repository.aware(workshop.created_at),
             closed_at=repository.aware(workshop.closed_at) if workshop.closed_at else None,
+            hidden=workshop.results_hidden,
         )
 
 

@@ -3,17 +3,31 @@
 Each update runs in one database transaction: the update id is claimed, the flow reads and
 writes, and everything commits together (or nothing does). On SQLite all updates pass one
 lock, because SQLite has one writer; elsewhere each user's updates are kept in order, within
-a process by a lock per user and across processes sharing a PostgreSQL database by a lock
-per user in the database. An update that collides with another process's concurrent write
-(two officials naming the same new city at once) is rolled back and run again.
+a process by a lock per user and across processes sharing a PostgreSQL database by an inbox:
+an update is noted there on arrival (:meth:`Engine.arrived`), stored with its content when
+handled, and whoever holds the user's lock in the database processes the user's stored updates
+in update-id order; one process sends an update's replies. An update that collides with another
+process's concurrent write (two officials naming the same new city at once) is rolled back and
+run again.
+
+A storage failure (disk full, I/O error, read-only or corrupt file, a lost connection, another
+process holding SQLite's write lock) is not a bug in a flow: nothing of the update is stored,
+:class:`StorageUnavailable` is raised for the transport to deliver it again, and the engine
+enters an *outage*: one update at a time probes the database, with growing pauses, while the
+others wait without touching it; the first success ends the outage and wakes them all. The
+operator gets one log line when an outage starts and one when it ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import os
 import re
+import secrets
+import socket
 import time
 import weakref
 from collections import OrderedDict
@@ -26,15 +40,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import hygiene, outbox
+from conversations import hygiene, outbox, reminders
 from conversations.choices import parse_choice
 from conversations.coordination import Coordination
 from conversations.flows import ask
 from conversations.flows import help as help_flow
+from conversations.group_results import MIN_GROUP_SIZE
 from conversations.messages import Incoming, Kind, Reply
+from conversations.report import Reports
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
+from conversations.screen import Screens, ScreenSettings
 from conversations.storage import database, repository
-from conversations.storage.database import StorageBusy
+from conversations.storage.database import StorageUnavailable
+from conversations.storage.models import InboxUpdate, utcnow
 from conversations.texts import Texts
 from conversations.turn import Turn
 
@@ -44,11 +62,24 @@ MAX_PAYLOAD_LENGTH = 10_000
 """Anything longer is cut before it reaches a flow (flows have tighter limits of their own)."""
 UPDATE_ATTEMPTS = 3
 """How often an update is run when it collides with another process's concurrent write."""
-STORAGE_PATIENCE = 15.0
-"""Seconds an update keeps trying while another process holds the database's write lock (a long
-export, a backup); after that it raises :class:`StorageBusy`, nothing stored, to come back later."""
-BUSY_PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
-"""Seconds between those tries, the last one repeated."""
+PROBE_PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0)
+"""Seconds between tries of the database while it fails (the last one repeated): an outage ends at most
+this long (plus one statement's ``busy_timeout``) after storage works again."""
+NOTICE_AFTER = 3.0
+"""Seconds an outage lasts before a user whose update waits is told (once per chat per outage): a moment's
+contention with another process is not worth a message."""
+SENDING_LEASE = timedelta(seconds=60)
+"""How long the process that took an update's replies to send has to send them (several processes on
+PostgreSQL); a redelivery to another process meanwhile waits, and takes them over after, should it have died."""
+PLACEHOLDER_PATIENCE = timedelta(seconds=15)
+"""How long an update received by a process, but not yet handed to its engine, holds the user's later updates
+back (that process may have died)."""
+INBOX_POLL = 0.02
+INBOX_POLL_MAX = 0.25
+"""Seconds between looks at the inbox while an earlier update of the user is on its way (doubling up to the max)."""
+WAIT = "wait"
+Step = tuple[str, list[Reply] | None] | str | None
+"""What processing the next stored update gave: its id and (this update's own) replies, :data:`WAIT`, or ``None``."""
 KEPT_STATES = 2_000
 """Users whose state the engine keeps between updates (the most recent ones; a few kilobytes each)."""
 CLEARING_DELAY = 0.25
@@ -63,14 +94,32 @@ COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))
 class Engine:
     """The conversation engine over one database; create it with :func:`open_engine`."""
 
-    def __init__(self, db: AsyncEngine, catalogue: Catalogue, *, serialise: bool = True) -> None:
+    def __init__(
+        self,
+        db: AsyncEngine,
+        catalogue: Catalogue,
+        *,
+        serialise: bool = True,
+        min_group_size: int = MIN_GROUP_SIZE,
+        reminder_times: reminders.ReminderTimes | None = None,
+    ) -> None:
         self.db = db
         self.catalogue = catalogue
+        self.min_group_size = min_group_size
+        """The fewest people a group figure may come from (``CITYBOT_MIN_GROUP_SIZE``)."""
+        self.reminder_times = reminder_times or reminders.ReminderTimes()
+        """How long each kind of reminder waits (settings shorten them for trials)."""
         self.texts = Texts.load()
         self._texts: dict[str, Texts] = {self.texts.language: self.texts}
         self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
-        self.coordination = Coordination(self._sessions, catalogue, self.texts)
+        self.coordination = Coordination(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """What the server's command line does for coordinators: grants, workshops, exports, reports."""
+        self.screens = Screens(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
+        """The workshops' big screens: their links, hide and reveal, and what a link shows (``bot.web``)."""
+        self.reports = Reports(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
+        """The PDF report of a workshop or a city, and a workshop's poster, as ``bot.report`` lays them out."""
+        self.screen_settings = ScreenSettings()
+        """Where big screens are served and how long after closing; the adapters set it from citybot's settings."""
         self._writer = asyncio.Lock() if serialise else None
         self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._sent: set[str] = set()  # updates whose replies went out, their outboxes not yet emptied
@@ -79,6 +128,10 @@ class Engine:
         committed them, so that the next one need not read them. An update takes its user's state
         out and puts it back only after its commit: a failure, retry or redelivery reads the database."""
         self._clearing: asyncio.Task[None] | None = None
+        self.process = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        """This engine's name among the processes sharing a PostgreSQL database (who sends which replies)."""
+        self.outage: Outage | None = None
+        """While storage fails: since when, and who was told; ``None`` while it works."""
 
     async def __aenter__(self) -> Engine:
         return self
@@ -118,44 +171,81 @@ class Engine:
         return lock
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one update; failures get a plain apology.
+        """Answer one update; a failure of a flow gets a plain apology.
 
         A redelivered update gives ``[]``; with ``incoming.outbox`` the replies are kept until
         :meth:`replies_sent`, and a redelivery gets them again if they were never reported sent. Raises only
-        :class:`StorageBusy`, when the database stayed locked by another process: then nothing
-        of the update is stored and the transport should deliver it again.
+        :class:`StorageUnavailable`, when the database could not store the update (full, busy, unreachable...):
+        then nothing of it is stored and the transport should deliver it again, after ``retry_after`` seconds
+        or once ``recovered`` is set, whichever comes first.
         """
         incoming = hygiene.cleaned(incoming)
+        outage = self.outage
+        if outage is not None and not outage.may_probe():
+            raise outage.unavailable(incoming, self.texts_for(incoming.language))
         try:
-            async with self._lock_for(incoming.user_id):
-                replies = await self._handle(incoming)
-        except StorageBusy:
-            log.warning("update %s from %s not stored: the database stayed busy", incoming.update_id, incoming.user_id)
-            raise
-        except Exception:
-            log.exception("update %s from %s failed", incoming.update_id, incoming.user_id)
-            if await self._claim_after_failure(incoming):
-                return [Reply(self.texts_for(incoming.language).get("errors.internal"))]
-            async with self._sessions() as session:  # a redelivery that failed this time: what the first run left
-                return await self._redelivered(session, incoming)
+            try:
+                async with self._lock_for(incoming.user_id):
+                    replies = await self._handle(incoming)
+            except Exception as error:
+                if isinstance(error, RepliesInFlight | NotYourTurn) or database.storage_failure(error) is not None:
+                    raise
+                log.exception("update %s from %s failed", incoming.update_id, incoming.user_id)
+                if await self._claim_after_failure(incoming):
+                    replies = [Reply(self.texts_for(incoming.language).get("errors.internal"))]
+                else:
+                    async with self._sessions() as session:  # a redelivery that failed this time: what the first left
+                        replies = await self._redelivered(session, incoming)
+        except Exception as error:
+            kind = database.storage_failure(error)
+            if kind is None:
+                raise
+            outage = self._storage_failed(kind, error)
+            raise outage.unavailable(incoming, self.texts_for(incoming.language)) from error
+        finally:
+            if outage is not None and outage.probing:  # e.g. cancelled while probing: let the next update probe
+                outage.probing = False
+        if self.outage is not None:
+            self._storage_works()
         return replies
 
+    def _storage_failed(self, kind: str, error: BaseException) -> Outage:
+        """Start an outage (one log line), or schedule its next probe."""
+        if self.outage is None:
+            self.outage = Outage(kind)
+            log.warning(
+                "storage unavailable (%s: %s): updates are not confirmed and wait; trying again with pauses up to %s s",
+                kind,
+                first_line(error),
+                PROBE_PAUSES[-1],
+            )
+        self.outage.failed(kind)
+        return self.outage
+
+    def _storage_works(self) -> None:
+        """End the outage (one log line) and wake every update waiting for it."""
+        outage, self.outage = self.outage, None
+        if outage is None:
+            return
+        log.warning(
+            "storage works again after %.1f s (%s); updates of %d chat(s) waited, %d told so",
+            time.monotonic() - outage.since,
+            outage.kind,
+            len(outage.waiting),
+            len(outage.told),
+        )
+        outage.recovered.set()
+
     async def _handle(self, incoming: Incoming) -> list[Reply]:
-        """Run the update; again after a concurrent write (a few times) or while the database is busy (a while)."""
-        attempt, busy_since = 0, None
+        """Run the update; again after a concurrent write with another process (a few times)."""
+        if self._in_order(incoming):
+            return await self._handle_in_order(incoming)
+        attempt = 0
         while True:
             attempt += 1
             try:
                 return await self._handle_once(incoming)
             except DBAPIError as error:
-                if database.is_busy(error):
-                    busy_since = busy_since or time.monotonic()
-                    waited = time.monotonic() - busy_since
-                    if waited >= STORAGE_PATIENCE:
-                        raise StorageBusy(f"busy for {waited:.1f} s: {error.orig}") from error
-                    pause = BUSY_PAUSES[min(attempt, len(BUSY_PAUSES)) - 1]
-                    await asyncio.sleep(min(pause, STORAGE_PATIENCE - waited))
-                    continue
                 if attempt >= UPDATE_ATTEMPTS or not database.is_retryable(error):
                     raise
                 log.info("update %s met a concurrent write, running it again: %s", incoming.update_id, error.orig)
@@ -168,25 +258,14 @@ class Engine:
         """
         async with self._sessions() as session:
             await database.lock_user(session, incoming.user_id)
-            kept_state = self._states.pop(incoming.user_id, None)
-            if kept_state is not None:
-                state = repository.attach_state(session, kept_state)
-            else:
-                state = await repository.participant_state(session, user_id=incoming.user_id)
-            turn = Turn(
-                session,
-                self.catalogue,
-                self.texts_for(incoming.language),
-                incoming,
-                participant=state.participant,
-                conversation=state.conversation,
-                assessment=state.assessment,
-                answers=state.answers,
-            )
-            replies = await route(turn)
+            turn, replies = await self._run_turn(session, incoming)
             if incoming.update_id is not None:
                 to_keep = outbox.encode(replies) if incoming.outbox and replies else None
-                if not await repository.claim_update(session, update_id=incoming.update_id, replies=to_keep):
+                whose = None if turn.forgotten else incoming.user_id
+                claimed = await repository.claim_update(
+                    session, update_id=incoming.update_id, replies=to_keep, user_id=whose
+                )
+                if not claimed:
                     await session.rollback()
                     return await self._redelivered(session, incoming)
             clearing = set(self._sent)
@@ -195,7 +274,232 @@ class Engine:
             await session.commit()
             self._sent -= clearing
             self._keep_state(incoming.user_id, turn)
+            if turn.forgotten:  # /forget: nothing of theirs may stay readable in the file or its WAL
+                await database.wipe_deleted(self.db)
             return replies
+
+    async def _run_turn(self, session: AsyncSession, incoming: Incoming) -> tuple[Turn, list[Reply]]:
+        """The user's state (kept, or read), then the flows: the update's writes, not yet committed, and its replies."""
+        kept_state = self._states.pop(incoming.user_id, None)
+        if kept_state is not None:
+            state = repository.attach_state(session, kept_state)
+        else:
+            state = await repository.participant_state(session, user_id=incoming.user_id)
+        if state.participant is not None and state.participant.unreachable_at is not None:
+            state.participant.unreachable_at = None  # they write again: reminders may reach them again
+            session.add(state.participant)
+        turn = Turn(
+            session,
+            self.catalogue,
+            self.texts_for(incoming.language),
+            incoming,
+            participant=state.participant,
+            conversation=state.conversation,
+            assessment=state.assessment,
+            answers=state.answers,
+            screens=self.screen_settings,
+            reminder_times=self.reminder_times,
+            min_group_size=self.min_group_size,
+        )
+        return turn, await route(turn)
+
+    # --- several processes on one PostgreSQL database: the inbox ---------------------------------
+
+    def _in_order(self, incoming: Incoming) -> bool:
+        """Whether the update goes through the inbox: on PostgreSQL, for transports with numbered updates."""
+        return self._writer is None and incoming.update_id is not None and incoming.update_id.isdigit()
+
+    async def arrived(self, update_id: str, user_id: str) -> None:
+        """The transport has just received this update: the user's later updates wait for it (PostgreSQL).
+
+        Whichever process receives those. Call :meth:`left` when done with it, whatever happened.
+        """
+        if self._writer is not None or not update_id.isdigit():
+            return  # SQLite: one process, whose transport keeps each chat in order
+        try:
+            async with self._sessions() as session:
+                await repository.arrive(
+                    session, update_id=update_id, user_id=user_id, seq=int(update_id), receiver=self.process
+                )
+                await session.commit()
+        except Exception as error:
+            if database.storage_failure(error) is None:
+                raise
+            log.debug("could not note the arrival of update %s: %s", update_id, first_line(error))
+
+    async def left(self, update_id: str) -> None:
+        """The transport is done with the update: if it never reached :meth:`handle`, nobody waits for it any more."""
+        if self._writer is not None or not update_id.isdigit():
+            return
+        try:
+            async with self._sessions() as session:
+                await repository.leave_inbox(session, update_id=update_id, placeholder_only=True)
+                await session.commit()
+        except Exception as error:
+            if database.storage_failure(error) is None:
+                raise
+            log.debug("could not remove the placeholder of update %s: %s", update_id, first_line(error))
+
+    async def _handle_in_order(self, incoming: Incoming) -> list[Reply]:
+        """Store the update in the inbox, then process the user's stored updates in id order up to it.
+
+        Whoever holds the user's lock processes the lowest stored one, whichever process received
+        it; a placeholder (an update received but not yet handed in) holds the later ones back. The
+        replies of this update are returned here only if this process is the one to send them.
+        """
+        assert incoming.update_id is not None
+        seq = int(incoming.update_id)
+        async with self._sessions() as session:
+            await repository.hand_in(
+                session, update_id=incoming.update_id, user_id=incoming.user_id, seq=seq, incoming=inbox_entry(incoming)
+            )
+            await session.commit()
+        mine: list[Reply] | None = None
+        pause = INBOX_POLL
+        while True:
+            step = await self._process_next(incoming.user_id, up_to=seq, mine=incoming.update_id)
+            if step is None:
+                break
+            if step == WAIT:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, INBOX_POLL_MAX)  # a busy process should not be made busier by the waiting
+                continue
+            pause = INBOX_POLL
+            update_id, replies = step
+            if update_id == incoming.update_id and replies is not None:
+                mine = replies
+        if mine is not None:
+            return mine
+        return await self._replies_to_send(incoming)
+
+    async def _process_next(self, user_id: str, *, up_to: int, mine: str) -> Step:
+        """Process the user's lowest stored update, if it is not later than ``up_to``: its id and replies.
+
+        ``None``: nothing left up to ``up_to``; :data:`WAIT`: an earlier update has arrived but is not yet
+        handed in. A collision with another process's write is run again; a failing flow is answered with
+        an apology (kept in the outbox for whichever process received the update).
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._process_next_once(user_id, up_to=up_to, mine=mine)
+            except Exception as error:
+                if isinstance(error, NotYourTurn) or database.storage_failure(error) is not None:
+                    raise
+                if database.is_retryable(error) and attempt < UPDATE_ATTEMPTS:
+                    log.info("an update of %s met a concurrent write, running it again: %s", user_id, first_line(error))
+                    continue
+                return await self._failed_in_order(user_id, mine=mine)
+
+    async def _process_next_once(self, user_id: str, *, up_to: int, mine: str) -> Step:
+        async with self._sessions() as session:  # a look first, without the user's lock: waiting takes no lock
+            entries = await repository.inbox_of(session, user_id=user_id, up_to=up_to)
+            if any(entry.update_id == mine for entry in entries):
+                ahead = await self._next_handed_in(session, entries, stale_ok=False)
+                if ahead == WAIT:
+                    return WAIT
+        async with self._sessions() as session:
+            await database.lock_user(session, user_id)
+            entries = await repository.inbox_of(session, user_id=user_id, up_to=up_to)
+            if not any(entry.update_id == mine for entry in entries):
+                return None  # this update is in (processed by another process, or by this one for another)
+            entry = await self._next_handed_in(session, entries)
+            if entry is None or isinstance(entry, str):
+                return entry
+            assert entry.incoming is not None
+            incoming = from_inbox_entry(entry.incoming)
+            if await repository.is_processed(session, update_id=entry.update_id):  # a redelivery, stored again
+                await repository.leave_inbox(session, update_id=entry.update_id)
+                await session.commit()
+                return entry.update_id, None
+            turn, replies = await self._run_turn(session, incoming)
+            to_keep = outbox.encode(replies) if incoming.outbox and replies else None
+            ours = entry.update_id == mine and to_keep is not None
+            await repository.claim_update(
+                session,
+                update_id=entry.update_id,
+                replies=to_keep,
+                user_id=None if turn.forgotten else incoming.user_id,
+                sender=self.process if ours else None,
+                sending_until=utcnow() + SENDING_LEASE if ours else None,
+            )
+            await repository.leave_inbox(session, update_id=entry.update_id)
+            clearing = set(self._sent)
+            if clearing:
+                await repository.clear_replies(session, update_ids=clearing)
+            await session.commit()
+            self._sent -= clearing
+            return entry.update_id, replies if entry.update_id == mine else None
+
+    async def _next_handed_in(
+        self, session: AsyncSession, entries: list[InboxUpdate], *, stale_ok: bool = True
+    ) -> InboxUpdate | str | None:
+        """The first update handed in, unless an earlier one is still on its way in another process (:data:`WAIT`).
+
+        Passed over: placeholders of updates already processed (a copy that arrived late). One of this process's
+        own raises :class:`NotYourTurn`: it arrived after the update being handled had begun and waits behind it
+        in this process's queue. A placeholder older than :data:`PLACEHOLDER_PATIENCE` is given up on.
+        """
+        for entry in entries:
+            if entry.incoming is not None:
+                return entry
+            if await repository.is_processed(session, update_id=entry.update_id):
+                continue
+            if utcnow() - entry.arrived_at <= PLACEHOLDER_PATIENCE:
+                if entry.receiver == self.process:  # queued behind this very update here: let it go first
+                    raise NotYourTurn(f"update {entry.update_id} arrived here before it was processed")
+                return WAIT  # on its way in another process
+            if not stale_ok:
+                return None  # given up on under the user's lock
+            log.warning("update %s arrived but was never handed in; %s goes on", entry.update_id, entry.user_id)
+            await repository.leave_inbox(session, update_id=entry.update_id, placeholder_only=True)
+            await session.commit()  # ends the transaction, and the user's lock with it: look again
+            return WAIT
+        return None
+
+    async def _failed_in_order(self, user_id: str, *, mine: str) -> tuple[str, list[Reply] | None] | None:
+        """The user's lowest stored update made a flow fail: claim it with an apology as its outbox, and go on."""
+        async with self._sessions() as session:
+            await database.lock_user(session, user_id)
+            entry = await repository.next_in_inbox(session, user_id=user_id)
+            if entry is None or entry.incoming is None:
+                return None
+            log.exception("update %s from %s failed", entry.update_id, user_id)
+            incoming = from_inbox_entry(entry.incoming)
+            apology = [Reply(self.texts_for(incoming.language).get("errors.internal"))]
+            ours = entry.update_id == mine
+            await repository.claim_update(
+                session,
+                update_id=entry.update_id,
+                replies=outbox.encode(apology) if incoming.outbox else None,
+                user_id=incoming.user_id,
+                sender=self.process if ours else None,
+                sending_until=utcnow() + SENDING_LEASE if ours else None,
+            )
+            await repository.leave_inbox(session, update_id=entry.update_id)
+            await session.commit()
+            return entry.update_id, apology if ours else None
+
+    async def _replies_to_send(self, incoming: Incoming) -> list[Reply]:
+        """The replies of an update processed before, or by another process: to send, if no one else is sending them.
+
+        Raises :class:`RepliesInFlight` while another process is sending them: this delivery comes back
+        and finds them sent (``[]``), or, should that process have died, takes them over once its time is up.
+        """
+        assert incoming.update_id is not None
+        if not incoming.outbox or incoming.update_id in self._sent:
+            return []
+        async with self._sessions() as session:
+            taken = await repository.take_sending(
+                session, update_id=incoming.update_id, sender=self.process, until=utcnow() + SENDING_LEASE
+            )
+            await session.commit()
+            if taken:
+                return outbox.decode(taken, self.catalogue)
+            if await repository.unsent_replies(session, update_id=incoming.update_id):
+                raise RepliesInFlight(f"another process is sending the replies of update {incoming.update_id}")
+        return []
 
     def _keep_state(self, user_id: str, turn: Turn) -> None:
         """Remember the user's committed state for their next update (SQLite only, the most recent users)."""
@@ -239,9 +543,14 @@ class Engine:
             clearing = set(self._sent)
             if not clearing:
                 return
-            async with self._sessions() as session:
-                await repository.clear_replies(session, update_ids=clearing)
-                await session.commit()
+            try:
+                async with self._sessions() as session:
+                    await repository.clear_replies(session, update_ids=clearing)
+                    await session.commit()
+            except Exception as error:
+                if database.storage_failure(error) is None:
+                    raise
+                return  # kept: the next update's commit (or the next clearing) empties them
             self._sent -= clearing
 
     async def _claim_after_failure(self, incoming: Incoming) -> bool:
@@ -253,9 +562,56 @@ class Engine:
                 if not await repository.claim_update(session, update_id=incoming.update_id):
                     return False
                 await session.commit()
-        except Exception:
+        except Exception as error:
+            if database.storage_failure(error) is not None:
+                raise  # not recorded: the update comes back, rather than an apology saying what is not so
             log.exception("could not record failed update %s", incoming.update_id)
         return True
+
+    async def due_reminders(
+        self, *, user_prefix: str | None = None, user_id: str | None = None
+    ) -> list[reminders.DueReminder]:
+        """Claim the reminders due now (of one transport's people, ``"telegram:"``, or of one person) and commit.
+
+        Each one is claimed by this process only, its replies stored with the claim; send them, then
+        report :meth:`reminder_delivered` (or :meth:`reminder_undeliverable`). One not reported within
+        ``reminder_times.retry_after`` is claimed and given again by a later call (its sender stopped).
+        """
+        async with self._writer or contextlib.nullcontext(), self._sessions() as session:  # SQLite: its one writer
+            due = await reminders.claim_due(
+                session,
+                self.catalogue,
+                self.texts_for,
+                self.reminder_times,
+                user_prefix=user_prefix,
+                user_id=user_id,
+            )
+            await session.commit()
+        return due
+
+    async def reminder_delivered(self, reminder_id: int) -> None:
+        """The reminder's replies went out: never again, and its outbox emptied."""
+        async with self._writer or contextlib.nullcontext(), self._sessions() as session:
+            await repository.mark_reminder(session, reminder_id=reminder_id, delivered=True)
+            await session.commit()
+
+    async def reminder_undeliverable(self, reminder_id: int, user_id: str, *, unreachable: bool = True) -> None:
+        """The transport refused the reminder for good, and with ``unreachable`` the person too (they blocked the bot).
+
+        No reminder of an unreachable person is tried any more, until they write to the bot again.
+        """
+        async with self._writer or contextlib.nullcontext(), self._sessions() as session:
+            reminder = await repository.reminder_by_id(session, reminder_id=reminder_id)
+            await repository.mark_reminder(session, reminder_id=reminder_id, delivered=False)
+            if reminder is not None and unreachable:
+                await repository.set_unreachable(session, participant_id=reminder.participant_id, unreachable=True)
+            await session.commit()
+        self._states.pop(user_id, None)  # the kept participant row would not know
+
+    async def reminder_overview(self) -> list[reminders.ReminderRow]:
+        """Every reminder, stored or upcoming, for operators (ids and times only)."""
+        async with self._sessions() as session:
+            return await reminders.overview(session, self.reminder_times)
 
     async def export_answers(
         self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
@@ -267,10 +623,92 @@ class Engine:
         return await self.coordination.export_rows(city=city, workshop=workshop, since=since)
 
 
-async def open_engine(database_url: str | None = None, catalogue: Catalogue | None = None) -> Engine:
+class NotYourTurn(Exception):
+    """An earlier update of the user arrived at this process after this one had begun.
+
+    The transport should put this one back in its chat's queue, behind the earlier one (nothing of it was stored).
+    """
+
+
+class RepliesInFlight(Exception):
+    """Another process is sending this update's replies; the transport should deliver it again in a moment."""
+
+    retry_after = 0.2
+
+
+def inbox_entry(incoming: Incoming) -> dict[str, Any]:
+    """An update as the inbox keeps it (JSON)."""
+    return {field.name: getattr(incoming, field.name) for field in dataclasses.fields(incoming)}
+
+
+def from_inbox_entry(entry: dict[str, Any]) -> Incoming:
+    """An update back from the inbox."""
+    return Incoming(**{**entry, "kind": Kind(entry["kind"])})
+
+
+class Outage:
+    """Storage failing: since when, what kind, when to try again, who was told, and an event for the end."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.since = time.monotonic()
+        self.failures = 0
+        self.next_probe = self.since
+        self.probing = False
+        self.told: set[str] = set()  # chats
+        self.waiting: set[str] = set()  # chats
+        self.recovered = asyncio.Event()
+
+    def may_probe(self) -> bool:
+        """Whether this update may try the database now (one at a time, when the pause is over)."""
+        if self.probing or time.monotonic() < self.next_probe:
+            return False
+        self.probing = True
+        return True
+
+    def failed(self, kind: str) -> None:
+        """The probe failed too: the next one after a longer pause."""
+        self.kind = kind
+        self.failures += 1
+        self.probing = False
+        self.next_probe = time.monotonic() + PROBE_PAUSES[min(self.failures, len(PROBE_PAUSES)) - 1]
+
+    def unavailable(self, incoming: Incoming, texts: Texts) -> StorageUnavailable:
+        """The error for an update that must wait; with the notice for its chat when it is time to tell them."""
+        now = time.monotonic()
+        self.waiting.add(incoming.chat_id)
+        notice = None
+        if now - self.since >= NOTICE_AFTER and incoming.chat_id not in self.told:
+            self.told.add(incoming.chat_id)
+            notice = Reply(texts.get("storage.not_saved"))
+        pause = PROBE_PAUSES[min(max(self.failures, 1), len(PROBE_PAUSES)) - 1]
+        return StorageUnavailable(
+            f"storage {self.kind} for {now - self.since:.1f} s; update {incoming.update_id} not stored",
+            kind=self.kind,
+            retry_after=max(self.next_probe - now, 0.0) or pause,
+            recovered=self.recovered,
+            notice=notice,
+        )
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's message of an error, first line only (SQLAlchemy appends the statement and a link)."""
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip() or type(cause).__name__
+    return text.splitlines()[0]
+
+
+async def open_engine(
+    database_url: str | None = None,
+    catalogue: Catalogue | None = None,
+    *,
+    min_group_size: int = MIN_GROUP_SIZE,
+    reminder_times: reminders.ReminderTimes | None = None,
+) -> Engine:
     """A ready engine: the database created or migrated to the newest schema, the catalogue loaded.
 
-    ``database_url`` (citybot's settings pass ``DATABASE_URL``) defaults to an SQLite file in the user's data directory.
+    ``database_url`` (citybot's settings pass ``DATABASE_URL``) defaults to an SQLite file in the user's data directory;
+    ``min_group_size`` (``CITYBOT_MIN_GROUP_SIZE``) is the fewest people a group figure may come from.
     Raises :class:`DatabaseError` (one line, password hidden) when the URL is malformed or names an
     unsupported database, or the database cannot be reached or used.
     """
@@ -287,7 +725,13 @@ async def open_engine(database_url: str | None = None, catalogue: Catalogue | No
         if problem is not None:
             raise problem from error
         raise
-    return Engine(db, catalogue or Catalogue.load(), serialise=database.is_sqlite(url))
+    return Engine(
+        db,
+        catalogue or Catalogue.load(),
+        serialise=database.is_sqlite(url),
+        min_group_size=min_group_size,
+        reminder_times=reminder_times,
+    )
 
 
 async def route(turn: Turn) -> list[Reply]:

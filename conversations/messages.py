@@ -97,6 +97,8 @@ class ChartArea:
     low: int | None = None
     high: int | None = None
     respondents: int | None = None
+    earlier: int | None = None
+    """A follow-up workshop's bar: where the earlier workshop's median stood (``None``: not shown there)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +126,35 @@ class MaturityChart:
     legend_next: str
     subtitle: str = ""
     legend_spread: str = ""
+    legend_earlier: str = ""
 
     @property
     def areas(self) -> tuple[ChartArea, ...]:
         return tuple(area for domain in self.domains for area in domain.areas)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressLine:
+    """One area over the rounds: its stage position in each round (0 not started), ``None`` where unknown."""
+
+    code: str
+    domain: str
+    points: tuple[int | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressChart:
+    """What a progress chart shows: each area's stage over a person's rounds, as plain data in their words.
+
+    ``rounds`` labels the rounds along x (their dates), ``stages`` the y axis from "not started" up;
+    ``domains`` names each domain (a panel each).
+    """
+
+    title: str
+    rounds: tuple[str, ...]
+    stages: tuple[str, ...]
+    domains: tuple[tuple[str, str], ...]
+    lines: tuple[ProgressLine, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +182,57 @@ class AnswerExport:
     filename: str
     catalogue: Catalogue
     not_started: str
+    not_sure: str = ""
+    """Names an area answered "Not sure" in the workbook's Stages sheet."""
+    earlier: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
+    """Per follow-up workshop in the rows (its code), the answer rows of the workshop it follows (Summary only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Poster:
+    """An A4 sheet to print for a workshop: its name, QR code and link (the adapter's, from ``payload``), its code.
+
+    Every word is here already, in the coordinator's language; the adapter draws it (``bot.report``).
+    """
+
+    name: str
+    code: str
+    payload: str
+    title: str
+    how: str
+    code_line: str
+    join_command: str
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSection:
+    """A heading, its lines (one paragraph or bullet each) and a note under them."""
+
+    heading: str
+    lines: tuple[str, ...] = ()
+    note: str = ""
+    bullets: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GroupReport:
+    """A group's report as a document (a workshop's or a city's): every figure and word, for the adapter to lay out.
+
+    ``rows`` is the per-area table: a row of one cell is a domain's heading. ``page`` holds ``{page}``.
+    """
+
+    filename: str
+    title: str
+    cover: tuple[str, ...]
+    chart: MaturityChart | None
+    chart_heading: str
+    table_heading: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    table_note: str
+    sections: tuple[ReportSection, ...]
+    page: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +243,8 @@ class Reply:
     user just pressed instead of sending a new one, so a questionnaire does not flood the chat.
     Options are laid out ``columns`` per row (adapters may fall back to fewer on narrow screens).
     ``chart`` asks the adapter to draw a maturity chart along with the text (an image on Telegram),
-    ``invitation`` to show a workshop's join link with it, ``export`` to write answer rows as a file.
+    ``invitation`` to show a workshop's join link with it, ``export`` to write answer rows as a file,
+    ``poster`` and ``report`` to lay out a PDF and send it as a document.
     ``forgotten`` says the user's data was just deleted: the adapter deletes what it keeps of them
     (e.g. chart files saved for them).
     """
@@ -175,7 +254,9 @@ class Reply:
     attachment: Attachment | None = None
     replaces_previous: bool = False
     columns: int = 1
-    chart: MaturityChart | None = None
+    chart: MaturityChart | ProgressChart | None = None
     invitation: Invitation | None = None
     export: AnswerExport | None = None
     forgotten: bool = False
+    poster: Poster | None = None
+    report: GroupReport | None = None

@@ -23,17 +23,36 @@ from conversations.messages import (
     Attachment,
     ChartArea,
     ChartDomain,
+    GroupReport,
     Invitation,
     MaturityChart,
     Option,
+    Poster,
+    ProgressChart,
+    ProgressLine,
     Reply,
+    ReportSection,
 )
 
 TYPE = "__type__"
 BYTES = "__bytes__"
 KINDS: dict[str, type[Any]] = {
     kind.__name__: kind
-    for kind in (Reply, Option, Attachment, MaturityChart, ChartDomain, ChartArea, Invitation, AnswerExport)
+    for kind in (
+        Reply,
+        Option,
+        Attachment,
+        MaturityChart,
+        ChartDomain,
+        ChartArea,
+        Invitation,
+        AnswerExport,
+        Poster,
+        GroupReport,
+        ReportSection,
+        ProgressChart,
+        ProgressLine,
+    )
 }
 NOT_STORED = frozenset({"catalogue"})
 """Fields filled in again on decoding rather than stored."""

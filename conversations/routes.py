@@ -30,6 +30,8 @@ from conversations.flows import (
     onboarding,
     privacy,
     profile,
+    progress,
+    reminders,
     results,
     workshop,
 )
@@ -85,9 +87,11 @@ COMMANDS: dict[str, Command] = {
         Command("checkin", checkin.start, guard=onboarded, menu=True, shortcut=True),
         Command("results", results.start, guard=onboarded, menu=True, shortcut=True),
         Command("next", results.all_next, guard=onboarded, shortcut=True),
+        Command("progress", progress.start, guard=onboarded, menu=True, shortcut=True),
         Command("ask", ask.start, menu=True),
         Command("areas", browse.start, menu=True, shortcut=True),
         Command("change", change.start, guard=onboarded),
+        Command("reminders", reminders.start, guard=onboarded, shortcut=True),
         Command("profile", profile.start, guard=onboarded),
         Command("help", show_help, menu=True, shortcut=True),
         Command("cancel", cancel.start),
@@ -120,6 +124,14 @@ BUTTONS: dict[Prefix, Answer] = {
     Prefix.EXPORT: workshop.export_file,
     Prefix.SHARE_NAME: workshop.share_name,
     Prefix.CITY_CHART: combined.city_chart,
+    Prefix.SCREEN: workshop.big_screen,
+    Prefix.HIDE: workshop.hide_results,
+    Prefix.POSTER: workshop.poster,
+    Prefix.RHYTHM: reminders.pick_rhythm,
+    Prefix.REMINDER_OFF: reminders.turn_off,
+    Prefix.NUDGE: reminders.nudge,
+    Prefix.FOLLOW_UP: workshop.follow_up,
+    Prefix.CITY_THEN: combined.city_then,
 }
 """What each navigation button does with its argument (``b:L1`` -> ``browse.navigate(turn, "L1")``)."""
 

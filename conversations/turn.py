@@ -10,7 +10,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
 from conversations.choices import question_choice
+from conversations.group_results import MIN_GROUP_SIZE
 from conversations.messages import Incoming, Option, Reply
+from conversations.reminders import ReminderTimes
+from conversations.screen import ScreenSettings
 from conversations.storage import repository
 from conversations.storage.models import Assessment, Conversation, Note, Participant, utcnow
 from conversations.texts import Texts
@@ -45,8 +48,16 @@ class Turn:
     conversation: Conversation | None = None
     assessment: Assessment | None = None
     answers: InitVar[repository.AnswerSheet | None] = None
+    reminder_times: ReminderTimes = field(default_factory=ReminderTimes)
+    """How long reminders wait (settings), for what ``/reminders`` and the next round's rhythm say."""
     handed_to: str | None = None
     handed_argument: str = ""
+    screens: ScreenSettings = field(default_factory=ScreenSettings)
+    """Where the workshops' big screens are served (``conversations.screen``)."""
+    min_group_size: int = MIN_GROUP_SIZE
+    """The fewest people a group figure may come from (the engine's setting)."""
+    forgotten: bool = False
+    """The participant's data was deleted in this update: the engine stores nothing of theirs with it."""
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 
     def __post_init__(self, answers: repository.AnswerSheet | None) -> None:
@@ -163,9 +174,10 @@ class Turn:
         return repository.ParticipantState(participant, conversation, assessment, answers, city)
 
     def forget_participant(self) -> None:
-        """After the participant's data is deleted: nothing about them is left to use."""
+        """After the participant's data is deleted: nothing about them is left to use, nor kept with the update."""
         self.participant = self.conversation = self.assessment = None
         self._sheets.clear()
+        self.forgotten = True
 
     async def _sheet(self, assessment: Assessment) -> repository.AnswerSheet:
         assert assessment.id is not None

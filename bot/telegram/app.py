@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -28,6 +29,8 @@ from bot.telegram.ordering import PerChatUpdateProcessor
 from bot.telegram.updater import Poller, UpdateSource, serve
 from catalogue import Catalogue
 from conversations import Engine, open_engine
+from conversations.reminders import ReminderTimes
+from conversations.screen import ScreenSettings
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +60,14 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     rate_limited: bool = True,
     update_processor: BaseUpdateProcessor | None = None,
+    reminders_every: float | None = None,
 ) -> Application:
     """Wire the engine into a PTB Application: handlers, defaults, rate limits, per-chat ordering.
 
     `base_url` is the root of another Bot API server (calls go to `<base>/bot<token>/<method>`,
     files to `<base>/file/bot<token>`); `request` replaces the HTTP layer, e.g. with a fake in tests.
     `update_processor` defaults to per-chat ordering; benchmarks pass others to compare.
+    `reminders_every` (seconds) schedules the reminders' pass on PTB's JobQueue; ``None`` sends none.
     """
     builder = (
         ApplicationBuilder()
@@ -104,6 +109,14 @@ def build_application(
         ]
     )
     application.add_error_handler(handlers.error)
+    if reminders_every is not None:
+        if application.job_queue is None:
+            raise ConfigError(
+                "reminders need python-telegram-bot's JobQueue: pip install 'python-telegram-bot[job-queue]'"
+            )
+        application.job_queue.run_repeating(
+            handlers.send_reminders, interval=reminders_every, first=reminders_every, name="citybot:reminders"
+        )
     return application
 
 
@@ -126,11 +139,28 @@ def run_bot(settings: TelegramSettings) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # PTB objects created below find this loop
     try:
-        engine = loop.run_until_complete(open_engine(database_url=settings.database_url, catalogue=catalogue))
+        times = ReminderTimes(
+            paused_after=settings.remind_paused_after,
+            month=settings.remind_month,
+            retry_after=settings.remind_retry_after,
+        )
+        engine = loop.run_until_complete(
+            open_engine(
+                database_url=settings.database_url,
+                catalogue=catalogue,
+                min_group_size=settings.min_group_size,
+                reminder_times=times,
+            )
+        )
     except BaseException:
         loop.close()  # e.g. DatabaseError: the CLI reports it in one line; leave no loop behind
         raise
-    application = build_application(engine, settings.token, base_url=settings.api_base_url)
+    application = build_application(
+        engine,
+        settings.token,
+        base_url=settings.api_base_url,
+        reminders_every=settings.reminders_every.total_seconds(),
+    )
 
     async def close_engine(_: Application) -> None:
         await engine.close()
@@ -160,8 +190,18 @@ def run_bot(settings: TelegramSettings) -> None:
     else:
         logger.info("long polling for updates as @%s", application.bot.username)
         source = Poller(application, allowed_updates=ALLOWED_UPDATES)
+    source = SearchReadyAfterStart(source, catalogue)
+    if settings.serves_screens:
+        from bot.web.server import ScreensAlongside  # the web server's modules only when big screens are served
+
+        engine.screen_settings = ScreenSettings(
+            public_url=settings.public_url, keep_after_close=timedelta(hours=settings.screen_hours)
+        )
+        source = ScreensAlongside(
+            source, engine, listen=settings.web_listen, port=settings.web_port or 0, bot=application.bot.username
+        )
     try:  # updates are confirmed to Telegram only once processed (see bot/telegram/updater.py)
-        loop.run_until_complete(serve(application, SearchReadyAfterStart(source, catalogue)))
+        loop.run_until_complete(serve(application, source))
     finally:
         loop.close()
 

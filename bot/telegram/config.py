@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.settings import DEFAULT_WEBHOOK_LISTEN, DEFAULT_WEBHOOK_PORT, ConfigError, Settings
+from bot.settings import (
+    DEFAULT_MIN_GROUP_SIZE,
+    DEFAULT_SCREEN_HOURS,
+    DEFAULT_WEB_LISTEN,
+    DEFAULT_WEBHOOK_LISTEN,
+    DEFAULT_WEBHOOK_PORT,
+    ConfigError,
+    Settings,
+)
 
 __all__ = ["ConfigError", "TelegramSettings", "telegram_settings"]
 
@@ -24,6 +33,21 @@ class TelegramSettings:
     webhook_secret: str | None = None
     database_url: str | None = None
     catalogue_path: Path | None = None
+    public_url: str | None = None
+    """Where people open the big screens (CITYBOT_PUBLIC_URL); served by `run_bot` when ``web_port`` is set too."""
+    web_listen: str = DEFAULT_WEB_LISTEN
+    web_port: int | None = None
+    screen_hours: float = DEFAULT_SCREEN_HOURS
+
+    @property
+    def serves_screens(self) -> bool:
+        return self.public_url is not None and self.web_port is not None
+
+    remind_paused_after: timedelta = timedelta(days=3)
+    remind_month: timedelta | None = None
+    remind_retry_after: timedelta = timedelta(minutes=1)
+    reminders_every: timedelta = timedelta(seconds=15)
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
 
     @property
     def webhook_path(self) -> str:
@@ -53,4 +77,13 @@ def telegram_settings(settings: Settings) -> TelegramSettings:
         webhook_secret=secret,
         database_url=settings.database_url,
         catalogue_path=settings.citybot_catalogue,
+        public_url=settings.citybot_public_url,
+        web_listen=settings.citybot_web_listen,
+        web_port=settings.citybot_web_port,
+        screen_hours=settings.citybot_screen_hours,
+        remind_paused_after=settings.citybot_remind_paused_after,
+        remind_month=settings.citybot_remind_month,
+        remind_retry_after=settings.citybot_remind_retry_after,
+        reminders_every=settings.citybot_reminders_every,
+        min_group_size=settings.citybot_min_group_size,
     )

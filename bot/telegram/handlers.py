@@ -11,11 +11,11 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.telegram import render, updater
-from conversations import Engine, Incoming, Kind, StorageBusy, Texts
+from conversations import Engine, Incoming, Kind, NotYourTurn, RepliesInFlight, StorageUnavailable, Texts
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +64,19 @@ async def converse(
     )
     try:
         replies = await context.engine.handle(incoming)
-    except StorageBusy as busy:
-        raise updater.DeliverAgain(f"answers not stored: {busy}") from busy
+    except StorageUnavailable as failure:
+        if failure.notice is not None:  # the truth, once per chat while it lasts: not stored yet, answered later
+            try:
+                await render.render(context.bot, chat_id, [failure.notice])
+            except TelegramError as refusal:
+                logger.info("could not tell chat %s that its update waits: %s", chat_id, refusal)
+        raise updater.DeliverAgain(
+            f"answers not stored: {failure}", retry_after=failure.retry_after, recovered=failure.recovered
+        ) from failure
+    except NotYourTurn as behind:  # an earlier update of the user arrived meanwhile: it goes first
+        raise updater.DeliverAgain(str(behind), retry_after=0, requeue=True) from behind
+    except RepliesInFlight as sending:  # stored; another process is sending its replies: answered once it has
+        raise updater.DeliverAgain(str(sending), retry_after=sending.retry_after) from sending
     try:
         await render.render(context.bot, chat_id, replies, pressed=pressed)
     except (NetworkError, RetryAfter) as failure:
@@ -74,6 +85,33 @@ async def converse(
         raise updater.DeliverAgain(f"replies not sent: {failure}") from failure  # the outbox keeps them
     if replies:
         await context.engine.replies_sent(incoming.update_id)
+
+
+async def send_reminders(context: CitybotContext) -> None:
+    """The JobQueue's pass: claim the reminders due for Telegram users, send each (rate-limited as replies are).
+
+    A reminder Telegram refuses for good (the person blocked the bot, or the chat is gone) marks
+    the person unreachable; one that fails on the network is claimed and sent by a later pass.
+    """
+    engine = context.engine
+    try:
+        due = await engine.due_reminders(user_prefix=f"{TRANSPORT}:")
+    except Exception:  # the database is busy or gone: the next pass tries again
+        logger.exception("could not look for reminders due")
+        return
+    for reminder in due:
+        chat_id = int(reminder.user_id.removeprefix(f"{TRANSPORT}:"))  # a private chat's id is its user's
+        try:
+            await render.render(context.bot, chat_id, list(reminder.replies))
+        except (Forbidden, BadRequest) as refusal:
+            gone = isinstance(refusal, Forbidden) or "chat not found" in refusal.message.lower()
+            logger.info("reminder %s refused by Telegram (%s)", reminder.id, refusal.message)
+            await engine.reminder_undeliverable(reminder.id, reminder.user_id, unreachable=gone)
+            continue
+        except TelegramError as failure:
+            logger.warning("reminder %s not sent (%s); a later pass sends it", reminder.id, failure)
+            continue
+        await engine.reminder_delivered(reminder.id)
 
 
 async def command(update: Update, context: CitybotContext) -> None:
@@ -135,14 +173,17 @@ async def group_command(update: Update, context: CitybotContext) -> None:
 async def error(update: object, context: CitybotContext) -> None:
     """Log the failure by ids (never names or texts), and tell the user plainly that their answers are safe.
 
-    An update whose answers could not be stored is not confirmed, so it comes back and is answered
-    then; a revoked token stops the bot (see bot/telegram/updater.py).
+    An update whose answers could not be stored (storage failing) or whose replies could not be sent
+    is not confirmed, so it comes back and is answered then, never apologised for; a revoked token
+    stops the bot (see bot/telegram/updater.py).
     """
     delivery = updater.delivery_of(context.application)
     if isinstance(context.error, updater.DeliverAgain):
-        logger.warning("update %s must come back (%s)", update_id(update), context.error)
+        expected = context.error.retry_after is not None  # the engine said when: an outage (logged once), its turn
+        level = logging.DEBUG if expected else logging.WARNING
+        logger.log(level, "update %s must come back (%s)", update_id(update), context.error)
         if delivery is not None:
-            delivery.come_back(update)
+            delivery.come_back(update, context.error)
         raise ApplicationHandlerStop  # no other handler for it either: it comes back whole
     fatal = updater.fatal_error(context.error) if context.error is not None else None
     if fatal is not None and delivery is not None:
@@ -158,6 +199,12 @@ async def error(update: object, context: CitybotContext) -> None:
         await render.notice(context.bot, chat.id, texts_of(update, context).get("errors.internal"))
     except TelegramError as failure:  # e.g. the user blocked the bot; nothing more we can do
         logger.warning("could not tell chat %s about the error: %s", chat.id, failure)
+
+
+def sender_key(update: Update) -> str | None:
+    """The engine's user id of an update's sender (as :func:`converse` names it), or None."""
+    user = update.effective_user
+    return f"{TRANSPORT}:{user.id}" if user is not None else None
 
 
 def update_id(update: object) -> str:

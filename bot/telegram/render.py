@@ -27,7 +27,8 @@ from telegram.helpers import create_deep_linked_url
 from bot.chart_workers import chart_png
 from bot.export import export_bytes
 from bot.qr import qr_png
-from conversations import AnswerExport, Attachment, Invitation, Option, Reply
+from bot.report import poster_pdf, report_pdf
+from conversations import AnswerExport, Attachment, GroupReport, Invitation, Option, Poster, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +139,14 @@ async def render(
 
 def _plain(reply: Reply) -> bool:
     """Text and buttons only: no photo, file or join card, so it can be edited into a text message."""
-    return reply.attachment is None and reply.chart is None and reply.invitation is None and reply.export is None
+    return (
+        reply.attachment is None
+        and reply.chart is None
+        and reply.invitation is None
+        and reply.export is None
+        and reply.report is None
+        and reply.poster is None
+    )
 
 
 def _joined(first: Reply, second: Reply) -> tuple[str, InlineKeyboardMarkup | None] | None:
@@ -174,7 +182,12 @@ async def render_one(bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInacces
             await bot.edit_message_reply_markup(chat_id, sent[-1].message_id, reply_markup=markup)
         return
     else:
-        attachment = await _chart(reply) or await _export(reply.export) or reply.attachment
+        attachment = (
+            await _chart(reply)
+            or await _export(reply.export)
+            or await _document(bot, reply.report, reply.poster)
+            or reply.attachment
+        )
     if attachment is not None:
         await _send_attachment(bot, chat_id, text, attachment, markup)
         return
@@ -232,9 +245,25 @@ async def _export(export: AnswerExport | None) -> Attachment | None:
     if export is None:
         return None
     data = await asyncio.to_thread(
-        export_bytes, export.rows, export.fmt, catalogue=export.catalogue, not_started=export.not_started
+        export_bytes,
+        export.rows,
+        export.fmt,
+        catalogue=export.catalogue,
+        not_started=export.not_started,
+        not_sure=export.not_sure,
+        earlier=dict(export.earlier),
     )
     return Attachment(export.filename, data)
+
+
+async def _document(bot: Bot, report: GroupReport | None, poster: Poster | None) -> Attachment | None:
+    """A report or poster laid out as a PDF, off the event loop (a report with its chart takes a second)."""
+    if report is not None:
+        return Attachment(report.filename, await asyncio.to_thread(report_pdf, report))
+    if poster is not None:
+        link = join_link(bot, poster.payload)
+        return Attachment(poster.filename, await asyncio.to_thread(poster_pdf, poster, link=link))
+    return None
 
 
 async def _send_attachment(

@@ -13,10 +13,16 @@ handlers and update processor stay as they are: the sources below hand each upda
 `application.update_processor.process_update(update, application.process_update(update))`,
 which is what the Application does with its `update_queue`, and wait for it to finish.
 
-An update the engine could not store (the database stayed busy), or whose replies could not be
-sent (the network), is not confirmed: the error handler marks it with :meth:`Delivery.come_back`,
-and it comes back; the engine's outbox gives a redelivered update its replies again. A 401 (token revoked) or
-a 409 (another instance polls with the same token) stops the bot with one line.
+An update the engine could not store (disk full, I/O error, another process holding the write
+lock, a lost connection), or whose replies could not be sent (the network), is not confirmed: the
+error handler marks it with :meth:`Delivery.come_back`, and :meth:`Delivery.process` runs it again
+in its place in its chat's queue, after a pause or as soon as storage works again, so the chat's
+later updates wait behind it and nothing overtakes it. Long polling keeps trying for as long as it
+takes (the offset stays below it meanwhile); a webhook request gives up after a while and is
+answered 503, and its chat is then *held*: its later updates are answered 503 too, unprocessed,
+until Telegram has brought the held one back and it is in. The engine's outbox gives a redelivered
+update its replies again. A 401 (token revoked) or a 409 (another instance polls with the same
+token) stops the bot with one line.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application
 
 from bot.telegram.config import ConfigError
+from bot.telegram.ordering import chat_key
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +55,11 @@ MIN_POLL_SPACING = 0.02
 """Never more than about 50 getUpdates calls a second, however fast updates are confirmed."""
 RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, 30)
 """Seconds to wait after consecutive failures (network errors; an update that could not be stored)."""
+REQUEUE_PAUSE = 0.01
+"""Seconds before an update put back in its chat's queue takes its place there again."""
+HOLD_LIMIT = 600.0
+"""Seconds a chat stays held behind an update answered 503 that Telegram has not brought back (webhook):
+Telegram gives up on an update after some tries, and a chat must not wait for it for ever."""
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 TOKEN_REVOKED = (
@@ -65,7 +77,25 @@ class FatalTelegramError(ConfigError):
 
 
 class DeliverAgain(Exception):
-    """Raised by a handler when the update must come back: its answers were not stored, or its replies not sent."""
+    """Raised by a handler when the update must come back: its answers were not stored, or its replies not sent.
+
+    ``retry_after`` is when to try again (else a growing pause) and ``recovered`` an event that says
+    storage works again, for an update that waits for the database.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        recovered: asyncio.Event | None = None,
+        requeue: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.recovered = recovered
+        self.requeue = requeue
+        """Put the update back in its chat's queue (an earlier update of the chat has arrived), rather than wait."""
 
 
 def retry_delay(failures: int) -> float:
@@ -74,32 +104,93 @@ def retry_delay(failures: int) -> float:
 
 
 class Delivery:
-    """Between processing and confirming: runs an update, says whether it may be confirmed, and what stops the bot.
+    """Between processing and confirming: runs an update until it is in, says whether it may be confirmed.
 
     The application's error handler reports an update that must come back, its answers not stored
     or its replies not sent (:meth:`come_back`), and a Telegram error that makes serving pointless
-    (:meth:`fatal`).
+    (:meth:`fatal`). An update that must come back is run again in its chat's place; one given up
+    on (a webhook's patience, or stopping) holds its chat's later updates back until it is in.
     """
 
     def __init__(self) -> None:
-        self._coming_back: set[int] = set()
+        self._coming_back: dict[int, DeliverAgain | None] = {}
+        self._held: dict[int, tuple[int, float]] = {}  # chat -> (the update it waits for, since)
         self.failure: FatalTelegramError | None = None
         self.failed = asyncio.Event()
+        self.stopping = asyncio.Event()
 
-    async def process(self, application: Application, update: Update) -> bool:
-        """Run the update through the Application's processor and handlers; True if it may be confirmed."""
+    async def process(self, application: Application, update: Update, *, patience: float | None = None) -> bool:
+        """Run the update through the Application's processor and handlers; True if it may be confirmed.
+
+        While it must come back it is run again, in its chat's turn, until it is in; after ``patience``
+        seconds (``None``: until stopping) it is given up on, to be delivered again by Telegram.
+        """
+        done: bool | None = None
+
+        async def until_in() -> None:
+            nonlocal done
+            done = await self._run_until_in(application, update, patience)
+
         try:
-            await application.update_processor.process_update(update, application.process_update(update))
+            while True:
+                await application.update_processor.process_update(update, until_in())
+                if done is not None:
+                    break
+                await asyncio.sleep(REQUEUE_PAUSE)  # back into its chat's queue, behind an earlier update
         except Exception:  # not a handler's error (those go to the error handler): log, never stall
             logger.exception("update %s could not be processed", update.update_id)
-        done = update.update_id not in self._coming_back
-        self._coming_back.discard(update.update_id)
-        return done
+        return bool(done)
 
-    def come_back(self, update: object) -> None:
+    async def _run_until_in(self, application: Application, update: Update, patience: float | None) -> bool | None:
+        chat = chat_key(update)
+        started = time.monotonic()
+        failures = 0
+        while True:
+            if self._held_back(chat, update.update_id):
+                return False  # an earlier update of its chat has to come back first
+            await application.process_update(update)
+            if update.update_id not in self._coming_back:
+                if chat is not None and self._held.get(chat, (None,))[0] == update.update_id:
+                    del self._held[chat]
+                return True
+            reason = self._coming_back.pop(update.update_id)
+            if reason is not None and reason.requeue and not self.stopping.is_set():
+                return None
+            failures += 1
+            delay = reason.retry_after if reason is not None and reason.retry_after is not None else None
+            delay = retry_delay(failures) if delay is None else delay
+            waited = time.monotonic() - started
+            if self.stopping.is_set() or (patience is not None and waited + delay > patience):
+                if chat is not None and chat not in self._held:
+                    self._held[chat] = (update.update_id, time.monotonic())
+                return False
+            await self._pause(delay, reason.recovered if reason is not None else None)
+
+    def _held_back(self, chat: int | None, update_id: int) -> bool:
+        """Whether the chat waits for an earlier update to come back (held no longer than :data:`HOLD_LIMIT`)."""
+        if chat is None or chat not in self._held:
+            return False
+        holder, since = self._held[chat]
+        if time.monotonic() - since > HOLD_LIMIT:
+            logger.warning("chat %s no longer waits for update %s, which did not come back", chat, holder)
+            del self._held[chat]
+            return False
+        return update_id > holder
+
+    async def _pause(self, seconds: float, recovered: asyncio.Event | None) -> None:
+        """Wait ``seconds``, or less: until storage works again, or until stopping."""
+        events = [self.stopping] + ([recovered] if recovered is not None else [])
+        waiters = [asyncio.ensure_future(event.wait()) for event in events]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    def come_back(self, update: object, reason: DeliverAgain | None = None) -> None:
         """Do not confirm the update, so that it comes back: its answers were not stored, or its replies not sent."""
         if isinstance(update, Update):
-            self._coming_back.add(update.update_id)
+            self._coming_back[update.update_id] = reason
 
     def fatal(self, error: FatalTelegramError) -> None:
         """Stop serving: the first fatal error is the one reported."""
@@ -216,6 +307,7 @@ class Poller:
 
     async def stop(self) -> None:
         """Stop fetching (an open long poll is dropped: nothing in it was confirmed), finish what runs, confirm it."""
+        self.delivery.stopping.set()  # an update waiting for storage gives up: it is fetched again after a restart
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -278,7 +370,7 @@ class Poller:
         confirmed = await self.delivery.process(self.application, update)
         self.confirmations.finish(update.update_id, confirmed=confirmed)
         if not confirmed:
-            logger.warning("update %s not done; it will be fetched and processed again", update.update_id)
+            logger.info("update %s not done; it will be fetched and processed again", update.update_id)
 
 
 async def serve(application: Application, source: UpdateSource) -> None:

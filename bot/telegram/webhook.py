@@ -2,14 +2,17 @@
 
 PTB's webhook handler puts the update in a queue and answers 200 at once, so a crash loses
 whatever was queued. Here the request waits: 200 once the update's answers are committed, 503
-when they could not be stored (Telegram sends it again later), 400 for a body that is not an
-update, 403 without the secret. Stopping closes the port first, then lets the requests in
-flight finish and get their answer, so nothing is cut half-way.
+when they could not be stored within :data:`PATIENCE` (Telegram sends it again later; its chat's
+later updates get 503 too until it is in, see :class:`~bot.telegram.updater.Delivery`), 400 for
+any body that is not an update (not JSON, nested too deep, the wrong shape), 403 without the
+secret. Stopping closes the port first, then lets the requests in flight finish and get their
+answer, so nothing is cut half-way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -23,6 +26,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
+from bot.telegram.handlers import ENGINE_KEY, sender_key
 from bot.telegram.updater import DELIVERY_KEY, Delivery, FatalTelegramError, fatal_error
 
 logger = logging.getLogger(__name__)
@@ -30,6 +34,9 @@ logger = logging.getLogger(__name__)
 MAX_CONNECTIONS = 40
 """Telegram's default: at most this many updates are sent to us at once."""
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+PATIENCE = 10.0
+"""Seconds a request keeps trying an update that cannot be stored before answering 503 (Telegram gives a
+webhook request about a minute; an outage that ends sooner costs no round trip)."""
 
 
 class WebhookServer:
@@ -79,6 +86,7 @@ class WebhookServer:
     async def stop(self) -> None:
         """Stop accepting calls, let the ones in flight finish and be answered, then close the connections."""
         self._http.stop()
+        self.delivery.stopping.set()  # a request waiting for storage is answered 503 now
         await self.idle.wait()
         await self._http.close_all_connections()
 
@@ -91,20 +99,31 @@ class WebhookServer:
     async def process(self, data: Any) -> HTTPStatus:
         """Process one update's JSON; the status to answer Telegram with."""
         try:
-            update = Update.de_json(data, self.application.bot)
-        except Exception:  # not an update: Telegram never sends that, so do not ask for it again
+            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
+            if update is None or not isinstance(update.update_id, int):
+                raise TypeError("not an update")
+        except Exception:  # not an update (RecursionError included): Telegram never sends that, so do not ask again
             logger.warning("webhook call with a body that is not an update")
             return HTTPStatus.BAD_REQUEST
         self.in_flight += 1
         self.idle.clear()
-        try:
-            stored = await self.delivery.process(self.application, update)
+        engine = self.application.bot_data.get(ENGINE_KEY)
+        sender = sender_key(update)
+        arrival = None
+        if engine is not None and sender is not None:  # on PostgreSQL, the sender's later updates wait for it...
+            arrival = asyncio.ensure_future(engine.arrived(str(update.update_id), sender))
+        try:  # ...and in this process it takes its place in its chat's queue at once, before anything is awaited
+            stored = await self.delivery.process(self.application, update, patience=PATIENCE)
         finally:
+            if arrival is not None:
+                with contextlib.suppress(Exception):
+                    await arrival
+                await engine.left(str(update.update_id))
             self.in_flight -= 1
             if not self.in_flight:
                 self.idle.set()
         if not stored:
-            logger.warning("update %s not done; Telegram will send it again", update.update_id)
+            logger.info("update %s not done; answered 503, Telegram will send it again", update.update_id)
             return HTTPStatus.SERVICE_UNAVAILABLE
         return HTTPStatus.OK
 
@@ -134,7 +153,7 @@ class WebhookHandler(tornado.web.RequestHandler):
             return
         try:
             data = json.loads(self.request.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than Python parses
             self.send_error(HTTPStatus.BAD_REQUEST)
             return
         status = await self.server.process(data)

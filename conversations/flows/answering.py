@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from catalogue import Answer
+from conversations.storage.models import AnswerRecord, Assessment, AssessmentKind
 from conversations.turn import Turn
 
 SHORT = {"d": Answer.DONE, "p": Answer.IN_PROGRESS, "n": Answer.NOT_YET, "u": Answer.UNKNOWN}
@@ -12,6 +15,34 @@ SHORT = {"d": Answer.DONE, "p": Answer.IN_PROGRESS, "n": Answer.NOT_YET, "u": An
 def answer_label(turn: Turn, value: str | Answer | None) -> str:
     """The answer as the official reads it ("Done", "Not sure"...)."""
     return turn.t(f"answers.{Answer(value).value}") if value else turn.t("answers.none")
+
+
+def stored(
+    latest: Mapping[str, tuple[AnswerRecord, Assessment]], code: str
+) -> tuple[str | None, AssessmentKind | None]:
+    """An action's current answer and the kind of assessment it came from (a check-in implies, not says)."""
+    if code not in latest:
+        return None, None
+    record, source = latest[code]
+    return record.value, source.kind
+
+
+def stored_label(turn: Turn, value: str | Answer | None, kind: AssessmentKind | None) -> str:
+    """A stored answer as the official reads it, saying when a quick check-in implied it rather than they said it.
+
+    A check-in's stage implies "Done" for the actions up to it and leaves those above "open, not
+    asked"; neither is an answer the official gave action by action, so neither reads as one.
+    """
+    if kind == AssessmentKind.CHECKIN and value in (Answer.DONE, Answer.OPEN, Answer.NOT_YET):
+        return turn.t(f"implied.{Answer(value).value}")
+    return answer_label(turn, value)
+
+
+def stored_mark(turn: Turn, value: str | None, kind: AssessmentKind | None) -> str:
+    """The one-character mark of a stored answer (✅ 🔄 ⬜ ❔ ·), ☑️ for a check-in's implied "Done"."""
+    if kind == AssessmentKind.CHECKIN and value == Answer.DONE:
+        return turn.t("implied.mark_done")
+    return turn.t(f"change.marks.{value or 'none'}")
 
 
 def answer_buttons(turn: Turn, code: str) -> list[tuple[str, str]]:

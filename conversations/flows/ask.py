@@ -4,7 +4,10 @@ Shows the confident matches with code, area, stage and a one-line reason (the wo
 matched, and how); when nothing matches confidently, says so and offers to browse. Beyond that:
 
 * the whole message is read (up to Telegram's 4,096 characters), and in a long one the
-  question itself ("... but I don't know where to start") is found and searched first;
+  question itself ("... but I don't know where to start") weighs most (the search does that);
+* a question naming a hazard is told which hazard was read;
+* when nothing matches confidently it says so, and offers to browse and the official's own
+  next steps (or a check-in to find them);
 * a question of only generic words ("what should we do first?", "where do we start?") gets
   the official's own next steps, never a match decided by "first";
 * for an official with answers, matches are ranked with their results in mind: their next
@@ -35,8 +38,6 @@ CANDIDATES = 8
 RANK_MARGIN = 15
 """A next step of the official's moves ahead of better matches within this many points (of 100)."""
 """Matches considered before ranking with the official's results (the best ``SEARCH_LIMIT`` are shown)."""
-SENTENCE = re.compile(r"[.!?;:\n]+|,?\s+\bbut\b\s+", re.IGNORECASE)
-"""Where a long message splits into the parts that may hold its question."""
 NEXT_TITLE = 60
 """Characters of a next step's title in the answer to "what should we do first?"."""
 OTHER_SCRIPT_SHARE = 0.5
@@ -87,16 +88,6 @@ def other_language(turn: Turn, text: str) -> str | None:
     return None
 
 
-def find_question(turn: Turn, text: str) -> str | None:
-    """In a message of several sentences, the parts that ask something (the last one first), if any."""
-    parts = [part.strip() for part in SENTENCE.split(text) if part and part.strip()]
-    if len(parts) < 2:
-        return None
-    cues = listed(turn, "ask.question_words")
-    asking = [part for part in parts if cues & set(words_of(part))]
-    return asking[-1] if asking else None
-
-
 def generic(turn: Turn, text: str, matches: list[Match]) -> bool:
     """The question is only generic words ("what should we do first?"): nothing in it names a topic."""
     vague = listed(turn, "ask.generic_words")
@@ -128,10 +119,10 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
     if pending:
         notices.append(turn.t("ask.pending"))
     language = other_language(turn, question)
-    asked = find_question(turn, text[:MAX_QUESTION_LENGTH]) or question
-    found = [] if language else [m for m in turn.catalogue.search(asked, limit=CANDIDATES) if m.confident]
-    if not found and asked != question and not language:
-        found = [m for m in turn.catalogue.search(question, limit=CANDIDATES) if m.confident]
+    whole = text[:MAX_QUESTION_LENGTH]  # line breaks kept: they end sentences
+    asked = turn.catalogue.question_of(whole) or question
+    results = [] if language else turn.catalogue.search(whole, limit=CANDIDATES)
+    found = [match for match in results if match.confident]
     vague = not language and generic(turn, asked, found)
     if vague:
         found = []
@@ -153,9 +144,10 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
     if vague:
         return next_steps(turn, answers, notices)
     if not matches:
-        text = "\n\n".join([turn.t("ask.no_match", model=turn.catalogue.name), *notices])
-        return [Reply(text, options=shortcuts(turn, "areas"))]
+        return no_match(turn, answers, notices)
     lines = [turn.t("ask.intro", model=turn.catalogue.name)]
+    if matches[0].hazard:
+        lines.insert(0, turn.t("search.hazard", hazard=matches[0].hazard))
     for match in matches:
         action = match.action
         area, stage = turn.catalogue.area(action.area), turn.catalogue.stage(action.stage)
@@ -183,6 +175,13 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
         for match in matches
     )
     return [Reply("\n\n".join([*lines, *notices]), options=options)]
+
+
+def no_match(turn: Turn, answers: dict[str, Answer], notices: list[str]) -> list[Reply]:
+    """The honest "no": nothing matched confidently, so no guess; browse, or the official's own next steps."""
+    follow = "search.no_match_next" if answers else "search.no_match_checkin"
+    text = "\n\n".join([turn.t("ask.no_match", model=turn.catalogue.name), turn.t(follow), *notices])
+    return [Reply(text, options=shortcuts(turn, "areas", "next" if answers else "checkin"), columns=2)]
 
 
 async def own_answers(turn: Turn) -> dict[str, Answer]:

@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from catalogue import Action, Answer, Catalogue
 from conversations import assessments
-from conversations.flows import results
+from conversations.flows import reminders, results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label, area_progress
 from conversations.flows.menu import shortcuts
 from conversations.messages import Reply
@@ -472,12 +472,13 @@ async def finish(turn: Turn, assessment: Assessment, echo: str) -> list[Reply]:
     turn.clear_flow()
     catalogue = turn.catalogue
     still_open = {area.code: len(state.open_codes(catalogue, area.code)) for area in catalogue.areas}
+    next_round = await reminders.rhythm_offer(turn, assessment)
     if not any(still_open.values()):
-        return [turn.echo(echo), turn.say("assessment.finished"), *await results.summary(turn)]
+        return [turn.echo(echo), turn.say("assessment.finished"), *next_round, *await results.summary(turn)]
     lines = [
         turn.t("assessment.open_area", area=area, count=count, total=len(catalogue.actions_of(area)))
         for area, count in still_open.items()
         if count
     ]
     summary = turn.t("assessment.finished_open", count=sum(still_open.values()), areas="\n".join(lines))
-    return [turn.echo(echo), Reply(summary), *await results.summary(turn)]
+    return [turn.echo(echo), Reply(summary), *next_round, *await results.summary(turn)]

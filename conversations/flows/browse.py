@@ -5,8 +5,7 @@ from __future__ import annotations
 from conversations import assessments
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows import onboarding
-from conversations.flows.answering import answer_label
-from conversations.flows.change import answer_mark
+from conversations.flows.answering import stored, stored_label, stored_mark
 from conversations.messages import Option, Reply
 from conversations.turn import Turn
 
@@ -60,10 +59,7 @@ async def area(turn: Turn, code: str) -> Reply:
     marks: dict[str, str] = {}
     if onboarding.onboarded(turn):
         latest = await assessments.current_answers(turn)
-        marks = {
-            a.code: answer_mark(turn, latest[a.code][0].value if a.code in latest else None)
-            for a in catalogue.actions_of(code)
-        }
+        marks = {a.code: stored_mark(turn, *stored(latest, a.code)) for a in catalogue.actions_of(code)}
     lines = [turn.t("browse.area", code=code, title=item.title)]
     if marks:
         lines.append(turn.t("browse.your_marks"))
@@ -98,7 +94,6 @@ async def details(turn: Turn, code: str) -> list[Reply]:
     options = [Option(turn.t("browse.back_area", code=item.code), navigation_choice(Prefix.BROWSE, item.code))]
     if onboarding.onboarded(turn):
         latest = await assessments.current_answers(turn)
-        value = latest[code][0].value if code in latest else None
-        text += "\n\n" + turn.t("browse.your_answer", answer=answer_label(turn, value))
+        text += "\n\n" + turn.t("browse.your_answer", answer=stored_label(turn, *stored(latest, code)))
         options.insert(0, Option(turn.t("browse.change"), navigation_choice(Prefix.CHANGE, code)))
     return [Reply(text, options=tuple(options), columns=2)]

@@ -10,12 +10,12 @@ from catalogue import Answer, area_maturity
 from conversations import assessments
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows import assessment, results
-from conversations.flows.answering import SHORT, answer_buttons, answer_label
+from conversations.flows.answering import SHORT, answer_buttons, answer_label, stored, stored_label, stored_mark
 from conversations.flows.menu import shortcuts
 from conversations.flows.wording import button_title, shorten
 from conversations.messages import Option, Reply
 from conversations.storage import repository
-from conversations.storage.models import AnswerRecord, Assessment, AssessmentStatus
+from conversations.storage.models import AnswerRecord, Assessment, AssessmentKind, AssessmentStatus
 from conversations.turn import Turn
 
 CurrentAnswers = dict[str, tuple[AnswerRecord, Assessment]]
@@ -54,11 +54,6 @@ def pick_area(turn: Turn) -> Reply:
     return Reply(turn.t("change.pick_area"), options=options, columns=2)
 
 
-def answer_mark(turn: Turn, value: str | None) -> str:
-    """The one-character mark of an answer (✅ 🔄 ⬜ ❔, or · for none)."""
-    return turn.t(f"change.marks.{value or 'none'}")
-
-
 async def pick_action(turn: Turn, area_code: str) -> Reply:
     """One area's actions as buttons, each marked with the official's current answer."""
     assert turn.participant is not None
@@ -68,7 +63,7 @@ async def pick_action(turn: Turn, area_code: str) -> Reply:
         Option(
             turn.t(
                 "change.action_button",
-                mark=answer_mark(turn, latest[a.code][0].value if a.code in latest else None),
+                mark=stored_mark(turn, *stored(latest, a.code)),
                 title=button_title(catalogue, a.code),
             ),
             navigation_choice(Prefix.CHANGE, a.code),
@@ -87,21 +82,26 @@ async def render(turn: Turn) -> list[Reply]:
         turn.clear_flow()
         return [turn.say("errors.invalid_choice")]
     latest = await assessments.current_answers(turn)
-    value = latest[code][0].value if code in latest else None
     text = turn.t(
-        "change.question", code=code, title=turn.catalogue.action(code).title, answer=answer_label(turn, value)
+        "change.question",
+        code=code,
+        title=turn.catalogue.action(code).title,
+        answer=stored_label(turn, *stored(latest, code)),
     )
     buttons = [*answer_buttons(turn, code), (turn.t("change.cancel"), f"{code}:{CANCEL}")]
     return [turn.question(text, buttons, columns=2)]
 
 
 async def target_assessment(turn: Turn, code: str, latest: CurrentAnswers) -> Assessment:
-    """Where the new answer goes: the assessment holding the current one, else the latest, else a new one."""
+    """Where the new answer goes: the full assessment holding the current one, else the latest full one, else a new one.
+
+    Never a check-in: its answers are what a stage implied, and one given action by action is said.
+    """
     assert turn.participant is not None
-    if code in latest:
+    if code in latest and latest[code][1].kind == AssessmentKind.FULL:
         return latest[code][1]
-    existing = await repository.latest_assessment(turn.session, participant=turn.participant)
-    if existing is not None:
+    existing = await repository.latest_assessment(turn.session, participant=turn.participant, kind=AssessmentKind.FULL)
+    if existing is not None and existing.city_id == turn.participant.city_id:
         return existing
     first = assessment.first_action(turn.catalogue, turn.catalogue.areas[0].code)
     return await assessments.create(turn, assessment.KIND, cursor=first, status=AssessmentStatus.PAUSED)
@@ -118,7 +118,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         return None
     assert turn.participant is not None
     latest = await assessments.current_answers(turn)
-    before = latest[code][0].value if code in latest else None
+    before = stored_label(turn, *stored(latest, code))
     target = await target_assessment(turn, code, latest)
     await turn.set_answers(target, {code: SHORT[op]})
     turn.clear_flow()
@@ -128,7 +128,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     echo = turn.t(
         "change.changed",
         code=code,
-        before=answer_label(turn, before),
+        before=before,
         after=answer_label(turn, SHORT[op]),
     )
     return [

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from catalogue import Answer, answers_for_stage, area_maturity
-from conversations import assessments
-from conversations.flows import results
+from catalogue import Answer, answers_for_stage
+from conversations import assessments, rounds
+from conversations.flows import reminders, results
 from conversations.flows.answering import area_progress
-from conversations.flows.wording import stage_summary
+from conversations.flows.wording import stage_summaries
 from conversations.flows.workshop import late_note
 from conversations.messages import Reply
 from conversations.storage.models import Assessment, AssessmentKind, AssessmentStatus
@@ -22,8 +22,8 @@ from conversations.turn import Turn
 
 FLOW = "checkin"
 KIND = AssessmentKind.CHECKIN
-NOT_STARTED = "0"
-NOT_SURE = "u"
+NOT_STARTED = rounds.NOT_STARTED
+NOT_SURE = rounds.NOT_SURE
 BACK = "b"
 
 
@@ -34,8 +34,25 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
         assessment = await assessments.create(turn, KIND, cursor=turn.catalogue.areas[0].code)
     elif assessment.status != AssessmentStatus.OPEN:
         assessments.resume(turn, assessment)
-    turn.set_flow(FLOW, assessment=assessment.id)
+    turn.set_flow(FLOW, assessment=assessment.id, **await last_round(turn))
     return [intro(turn), *await render(turn)]
+
+
+async def last_round(turn: Turn) -> dict[str, object]:
+    """The flow data that offers the last round's answers: each area's choice then, and its date.
+
+    Read once when the check-in starts (or resumes), so showing a question needs no query for it.
+    """
+    assert turn.participant is not None
+    past = await rounds.history(turn.session, participant=turn.participant)
+    if not past.rounds:
+        return {}
+    latest = past.rounds[-1]
+    choices = {area.code: latest.choice(turn.catalogue, area.code) for area in turn.catalogue.areas}
+    return {
+        "last": {area: choice for area, choice in choices.items() if choice is not None},
+        "last_at": latest.finished_at.date().isoformat(),
+    }
 
 
 def intro(turn: Turn) -> Reply:
@@ -58,20 +75,15 @@ async def current(turn: Turn) -> Assessment | None:
 
 def earlier_choice(turn: Turn, area: str, answers: dict[str, str]) -> str | None:
     """The choice an area was given in this check-in (a stage code, not started, not sure), if any."""
-    codes = [action.code for action in turn.catalogue.actions_of(area)]
-    given = {code: Answer(answers[code]) for code in codes if code in answers}
-    if not given:
-        return None
-    if all(value == Answer.UNKNOWN for value in given.values()):
-        return NOT_SURE
-    return area_maturity(turn.catalogue, area, given).stage_reached or NOT_STARTED
+    return rounds.area_choice(turn.catalogue, area, answers)
 
 
 def stage_lines(turn: Turn, area: str) -> str:
     """Each stage of the area, told by its own first action (short), with how many more it has."""
     lines = []
+    summaries = stage_summaries(turn.catalogue, area)  # look-alike stages say what differs
     for stage in turn.catalogue.stages_of(area):
-        summary, count = stage_summary(turn.catalogue, area, stage.code)
+        summary, count = summaries[stage.code]
         more = turn.t("checkin.stage_more", count=count - 1) if count > 1 else ""
         lines.append(turn.t("checkin.stage_line", stage=stage.name, description=summary + more))
     return "\n".join(lines)
@@ -96,6 +108,12 @@ async def render(turn: Turn) -> list[Reply]:
     buttons = [(turn.t("checkin.not_started"), f"{area.code}:{NOT_STARTED}")]
     buttons += [(stage.name, f"{area.code}:{stage.code}") for stage in stages]
     buttons.append((turn.t("checkin.not_sure"), f"{area.code}:{NOT_SURE}"))
+    last = turn.data.get("last", {}).get(area.code)
+    if earlier is None and last is not None:  # a repeat check-in: last round's answer, one tap to keep it
+        labels = dict((value.rpartition(":")[2], label) for label, value in buttons)
+        if last in labels:
+            text += "\n\n" + turn.t("rounds.last_time", answer=labels[last], date=turn.data.get("last_at", ""))
+            buttons.insert(0, (turn.t("rounds.keep"), f"{area.code}:{last}"))
     if earlier is not None:
         labels = dict((value.rpartition(":")[2], label) for label, value in buttons)
         text += "\n\n" + turn.t("checkin.earlier", answer=labels[earlier])
@@ -139,4 +157,10 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         return [echo, *late, *await render(turn)]
     assessments.finish(turn, assessment)
     turn.clear_flow()
-    return [echo, *late, turn.say("checkin.finished"), *await results.summary(turn)]
+    return [
+        echo,
+        *late,
+        turn.say("checkin.finished"),
+        *await reminders.rhythm_offer(turn, assessment),  # before the results, whose buttons stay the latest
+        *await results.summary(turn),
+    ]

@@ -1,21 +1,22 @@
 """A city's combined view, shown with ``/results``: where the city stands across its officials.
 
-Built from each official's latest answers for the city (:mod:`conversations.coordination`): per
-area the median stage, the lowest and highest answer and how many answered. It appears once more
-than one official of the city has answered, and shows aggregates only, never a named person's answers.
+Built from each official's latest answers for the city by the one computation of group results
+(:mod:`conversations.group_results`): per area the median stage, the lowest and highest stage
+given and how many gave one, "not sure" counted apart. It appears once at least the minimum
+group size of officials (``CITYBOT_MIN_GROUP_SIZE``, default 3) has answered, and each area's
+figures only where that many answered it: two colleagues never read each other's answers from it.
 """
 
 from __future__ import annotations
 
-from conversations import coordination
+from conversations import coordination, group_results
 from conversations.choices import Prefix, navigation_choice
+from conversations.group_results import GroupResult
 from conversations.messages import Option, Reply
+from conversations.reminders import ReminderTimes, months_later
 from conversations.storage import repository
 from conversations.storage.models import City, utcnow
 from conversations.turn import Turn
-
-MIN_RESPONDENTS = 2
-"""A city's combined view needs this many officials with answers (one would be a person's answers)."""
 
 
 async def city_of(turn: Turn) -> City | None:
@@ -23,25 +24,62 @@ async def city_of(turn: Turn) -> City | None:
     return await repository.city_by_id(turn.session, city_id=participant.city_id) if participant else None
 
 
-async def city_group(turn: Turn, city: City) -> coordination.Picture:
-    return await coordination.city_picture(turn.session, turn.catalogue, city=city)
+async def city_group(turn: Turn, city: City) -> GroupResult:
+    return await group_results.city_results(turn.session, turn.catalogue, city=city, min_group_size=turn.min_group_size)
 
 
 async def city_section(turn: Turn) -> list[Reply]:
-    """The city's combined view, after the official's own results; nothing while they are its only respondent."""
+    """The city's combined view, after the official's own results; nothing while too few officials have answered."""
     city = await city_of(turn)
     if city is None:
         return []
     group = await city_group(turn, city)
-    if group.respondents < MIN_RESPONDENTS:
+    if group.people < group.min_group_size:
         return []
     lines = [
-        turn.t("combined.city_title", city=city.name, respondents=group.respondents),
-        turn.t("combined.city_note"),
-        *coordination.area_lines(turn.texts, turn.catalogue, group, "combined.city_area"),
+        turn.t("combined.city_title", city=city.name, respondents=group.people),
+        turn.t("group_results.city_note", minimum=group.min_group_size),
+        *coordination.area_lines(turn.texts, turn.catalogue, group),
     ]
-    chart = Option(turn.t("combined.city_chart", city=city.name), navigation_choice(Prefix.CITY_CHART))
-    return [Reply("\n".join(lines), options=(chart,))]
+    options = (Option(turn.t("combined.city_chart", city=city.name), navigation_choice(Prefix.CITY_CHART)),)
+    then = Option(turn.t("city_over_time.button"), navigation_choice(Prefix.CITY_THEN))
+    return [Reply("\n".join(lines), options=(*options, then) if group.shown else (then,))]
+
+
+AGO = (3, 6, 12, 24)
+"""How many months back the city's view can be compared with (by buttons)."""
+
+
+async def city_then(turn: Turn, value: str) -> list[Reply] | None:
+    """``ct:`` offers dates; ``ct:<months>``: the city's view now, and under each area its view that long ago.
+
+    The view then is built from the answers as they stood then (their history), by the same group
+    computation and minimum group size as now; officials who have since left with /forget are in neither.
+    """
+    city = await city_of(turn)
+    if city is None:
+        return None
+    if not value:
+        options = tuple(
+            Option(turn.t("city_over_time.months_ago", months=months), navigation_choice(Prefix.CITY_THEN, str(months)))
+            for months in AGO
+        )
+        return [turn.say("city_over_time.question", city=city.name, options=options, columns=2)]
+    if not value.isdigit() or int(value) not in AGO:
+        return None
+    moment = months_later(utcnow(), -int(value), ReminderTimes())
+    now = await city_group(turn, city)
+    people = await repository.city_answers_at(turn.session, city=city, moment=moment)
+    then = group_results.group_results(turn.catalogue, people.values(), min_group_size=turn.min_group_size)
+    date = moment.date().isoformat()
+    if now.people < now.min_group_size:
+        return [turn.say("group_results.city_not_enough", city=city.name, minimum=now.min_group_size)]
+    lines = [
+        turn.t("city_over_time.title", city=city.name, date=date, now=now.people, then=then.people),
+        turn.t("group_results.city_note", minimum=now.min_group_size),
+        *coordination.area_lines(turn.texts, turn.catalogue, now, earlier=then, code=date),
+    ]
+    return [Reply("\n".join(lines))]
 
 
 async def city_chart(turn: Turn, value: str) -> list[Reply]:
@@ -50,8 +88,8 @@ async def city_chart(turn: Turn, value: str) -> list[Reply]:
     if city is None:
         return [turn.say("errors.malformed_choice")]
     group = await city_group(turn, city)
-    if group.respondents < MIN_RESPONDENTS:
-        return [turn.say("combined.not_enough", city=city.name)]
+    if group.people < group.min_group_size or not group.shown:
+        return [turn.say("group_results.city_not_enough", city=city.name, minimum=group.min_group_size)]
     title = turn.t("combined.chart_city", city=city.name)
-    chart = coordination.picture_chart(turn.texts, turn.catalogue, group, title=title, moment=utcnow())
+    chart = coordination.group_chart(turn.texts, turn.catalogue, group, title=title, moment=utcnow())
     return [Reply(title, chart=chart)]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from conversations import outbox
 from conversations.flows.menu import shortcuts
 from conversations.messages import Attachment, Reply
 from conversations.storage import repository
+from conversations.storage.models import AssessmentKind
 from conversations.turn import Turn
 
 FORGET_FLOW = "forget"
@@ -24,6 +26,11 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
     rows = await repository.answer_rows(session, participant=participant)
     questions = await repository.questions_of(session, participant=participant)
     histories = await repository.answer_histories(session, participant=participant)
+    notes = await repository.participant_notes(session, participant=participant)
+    joined = await repository.memberships_of(session, participant=participant)
+    coordinated = await repository.coordinated_workshops(session, user_id=participant.user_id)
+    kept = await repository.kept_replies(session, user_id=participant.user_id)
+    grant = await repository.coordinator_grant(session, user_id=participant.user_id, username=turn.incoming.username)
     assessments: dict[int, dict[str, Any]] = {}
     for row in rows:
         entry = assessments.setdefault(
@@ -39,6 +46,7 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
             {
                 "action": row.answer.action_code,
                 "answer": row.answer.value,
+                "implied_by_checkin": row.assessment.kind == AssessmentKind.CHECKIN,
                 "answered_at": repository.as_utc(row.answer.answered_at),
                 "notes": list(row.notes),
                 "history": [
@@ -53,10 +61,53 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
         "language": participant.language,
         "city": city.name if city else None,
         "role": participant.role,
+        "pseudonym": participant.pseudonym,
+        "name_shown_to_coordinators": participant.share_name,
         "consented_at": repository.as_utc(participant.consented_at),
         "assessments": assessments,
+        "notes": [
+            {
+                "assessment": note.assessment_id,
+                "action": note.action_code,
+                "text": note.text,
+                "at": repository.as_utc(note.created_at),
+            }
+            for note in notes
+        ],
         "questions": [
             {"text": q.text, "matches": q.matches, "asked_at": repository.as_utc(q.asked_at)} for q in questions
+        ],
+        "reminders": [
+            {
+                "kind": str(r.kind),
+                "due_at": repository.as_utc(r.due_at),
+                "sent_at": repository.as_utc(r.sent_at),
+                "delivered_at": repository.as_utc(r.delivered_at),
+                "turned_off_at": repository.as_utc(r.off_at),
+                "next_round_every_months": r.months,
+            }
+            for r in await repository.reminders_of(session, participant=participant)
+        ],
+        "unreachable_since": repository.as_utc(participant.unreachable_at),
+        "workshops_joined": [
+            {"code": w.code, "name": w.name, "joined_at": repository.as_utc(m.joined_at)} for m, w in joined
+        ],
+        "workshops_coordinated": [{"code": w.code, "name": w.name} for w in coordinated],
+        "coordinator": None
+        if grant is None
+        else {
+            "granted_at": repository.as_utc(grant.granted_at),
+            "username": grant.username,
+            "all_cities": grant.all_cities,
+            "cities": [city.name for city in await repository.granted_cities(session, coordinator=grant)],
+        },
+        "replies_kept_for_sending": [
+            {
+                "update": update.update_id,
+                "at": repository.as_utc(update.processed_at),
+                "texts": [reply.text for reply in outbox.decode(update.replies or [], turn.catalogue)],
+            }
+            for update in kept
         ],
     }
     data = json.dumps(document, ensure_ascii=False, indent=2).encode()
@@ -67,6 +118,13 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
         assessments=len(assessments),
         answers=len(rows),
         questions=len(questions),
+    )
+    text += "\n" + turn.t(
+        "privacy_more.mydata",
+        pseudonym=participant.pseudonym,
+        notes=len(notes),
+        workshops=len(joined) + len(coordinated),
+        kept=len(kept),
     )
     return [Reply(text, attachment=Attachment(filename="citybot-mydata.json", data=data))]
 

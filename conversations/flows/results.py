@@ -6,8 +6,10 @@ they gave in any assessment (a check-in gives a baseline, the full assessment re
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from catalogue import Answer, AreaMaturity, city_maturity, next_actions
-from conversations import assessments
+from conversations import assessments, rounds
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows import combined
 from conversations.flows.answering import progress_bar
@@ -51,11 +53,21 @@ async def summary(turn: Turn) -> list[Reply]:
     city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
     city_name = city.name if city else ""
     lines = [turn.t("results.title", city=city_name), turn.t("results.scale", count=len(catalogue.stages))]
+    past = await rounds.history(turn.session, participant=turn.participant)
+    moves = rounds.changes(catalogue, past, answers)
+    if past.baseline is not None and moves:
+        lines.append(turn.t("rounds.compared", date=day(past.baseline.finished_at), number=past.baseline.number))
+    implied = await repository.implied_codes(
+        turn.session, participant=turn.participant, city_id=turn.participant.city_id
+    )
     buttons: list[Option] = []
     for domain in catalogue.domains:
         lines += ["", turn.t("results.domain", code=domain.code, name=domain.name)]
         for area in catalogue.areas_of(domain.code):
-            lines.append(area_line(turn, maturity[area.code], answers))
+            given = [a.code for a in catalogue.actions_of(area.code) if a.code in answers]
+            by_checkin = bool(given) and all(code in implied for code in given)  # a stage picked, not asked
+            change = change_words(turn, moves.get(area.code))
+            lines.append(area_line(turn, maturity[area.code], answers, implied=by_checkin, change=change))
         actions = recommended[domain.code]
         if not actions:
             lines.append(turn.t("results.domain_complete"))
@@ -72,6 +84,25 @@ async def summary(turn: Turn) -> list[Reply]:
         buttons.append(Option(turn.t("results.all_next"), navigation_choice(Prefix.SHORTCUT, "next")))
     chart = maturity_chart(turn, maturity, city=city_name, answers=answers)
     return [Reply("\n".join(lines), options=tuple(buttons), columns=1, chart=chart)]
+
+
+def day(moment: datetime) -> str:
+    """A round's date as results and charts show it (ISO, so it reads the same in every language)."""
+    return moment.date().isoformat()
+
+
+def choice_name(turn: Turn, choice: str) -> str:
+    """A round's choice for an area in words: a stage's name, "not started" or "not sure yet"."""
+    if choice == rounds.NOT_SURE:
+        return turn.t("results.not_sure")
+    return stage_name(turn, None if choice == rounds.NOT_STARTED else choice)
+
+
+def change_words(turn: Turn, change: rounds.AreaChange | None) -> str:
+    """What changed in an area since the baseline round ("  ▲ from Starting, 2026-06-03"), or nothing."""
+    if change is None:
+        return ""
+    return turn.t(f"rounds.{change.direction}", before=choice_name(turn, change.before), date=day(change.since))
 
 
 def action_button(turn: Turn, code: str) -> Option:
@@ -116,23 +147,31 @@ def stage_words(turn: Turn, state: AreaMaturity, answers: dict[str, Answer], *, 
     )
 
 
-def area_line(turn: Turn, state: AreaMaturity, answers: dict[str, Answer]) -> str:
-    """One area: a bar of the stage reached out of the model's stages, the same in words, missing stages named."""
+def area_line(
+    turn: Turn, state: AreaMaturity, answers: dict[str, Answer], *, implied: bool = False, change: str = ""
+) -> str:
+    """One area: a bar of the stage reached out of the model's stages, the same in words, missing stages named.
+
+    ``implied``: every answer of the area comes from a check-in's stage, and the line says so;
+    ``change``: what changed since the previous round (:func:`change_words`).
+    """
     catalogue = turn.catalogue
     positions = {stage.code: number for number, stage in enumerate(catalogue.stages, start=1)}
     reached = positions[state.stage_reached] if state.stage_reached else 0
-    line = turn.t(
-        "results.area",
-        area=state.area,
-        bar=progress_bar(turn, reached, len(catalogue.stages), len(catalogue.stages)),
-        stage=stage_words(turn, state, answers),
-    )
+    words = stage_words(turn, state, answers)
     own = {stage.code for stage in catalogue.stages_of(state.area)}
     missing = [stage.name for stage in catalogue.stages if stage.code not in own]
     if missing:
         names = ", ".join(missing[:-1]) + (turn.t("results.or") if len(missing) > 1 else "") + missing[-1]
-        line += turn.t("results.missing_stages", stages=names)
-    return line
+        words += turn.t("results.missing_stages", stages=names)
+    return turn.t(
+        "results.area",
+        area=state.area,
+        bar=progress_bar(turn, reached, len(catalogue.stages), len(catalogue.stages)),
+        stage=words,
+        implied=turn.t("implied.area") if implied else "",
+        change=change,
+    )
 
 
 def maturity_chart(

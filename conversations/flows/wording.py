@@ -34,3 +34,39 @@ def stage_summary(catalogue: Catalogue, area: str, stage: str) -> tuple[str, int
     """What a stage means in one area, told by its first action (shortened), and how many actions it has."""
     actions = catalogue.sorted_actions(catalogue.actions_of(area, stage))
     return shorten(actions[0].title, STAGE_SUMMARY), len(actions)
+
+
+LOOK_ALIKE = 0.6
+"""Two stage summaries look alike when their common start is this share of the shorter one."""
+LEAD_WORDS = 3
+"""Words of a common start kept before what differs ("Conduct training and… including volunteers")."""
+
+
+def stage_summaries(catalogue: Catalogue, area: str) -> dict[str, tuple[str, int]]:
+    """Each stage of an area told by its first action, as :func:`stage_summary`, and what differs where two look alike.
+
+    Stages whose first actions start the same way (P2's Starting and Moderate both "Conduct
+    training and arrange emergency drills…") would read identical once shortened; those keep a
+    few words of the common start and then say what differs.
+    """
+    firsts = {
+        stage.code: " ".join(catalogue.sorted_actions(catalogue.actions_of(area, stage.code))[0].title.split())
+        for stage in catalogue.stages_of(area)
+    }
+    summaries = {code: stage_summary(catalogue, area, code) for code in firsts}
+    for code, title in firsts.items():
+        for other, other_title in firsts.items():
+            if other == code:
+                continue
+            words, other_words = title.rstrip(".").split(), other_title.rstrip(".").split()
+            common = 0
+            while common < min(len(words), len(other_words)) and words[common] == other_words[common]:
+                common += 1
+            shared = len(" ".join(words[:common]))
+            shorter = min(len(summaries[code][0]), len(summaries[other][0]))
+            if common > LEAD_WORDS and common < len(words) and shared >= LOOK_ALIKE * shorter:
+                lead = " ".join(words[:LEAD_WORDS]).rstrip(",;:")
+                text = shorten(f"{lead}… {' '.join(words[common:])}", STAGE_SUMMARY)
+                summaries[code] = (text, summaries[code][1])
+                break
+    return summaries

@@ -2,28 +2,40 @@
 
 Every coordinator path checks the role here, in the engine: a command or a button (whatever its
 callback data) from anyone else gets the same polite refusal, which says nothing about whether a
-workshop or an answer exists. Joining (``/start ws_<code>``) is for everyone who has consented.
+workshop or an answer exists. Coordinators are scoped: each sees, closes and exports only the
+workshops they opened or were added to (``/workshop CODE add @colleague``) and those of the
+cities granted to them; any other code gets the sentence an unknown code gets. Joining
+(``/start ws_<code>``) is for everyone who has consented.
 """
 
 from __future__ import annotations
 
-from conversations import assessments, coordination
+import math
+from datetime import timedelta
+
+from conversations import assessments, coordination, group_results, report, screen
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
+from conversations.group_results import GroupResult
 from conversations.messages import AnswerExport, Invitation, Option, Reply
 from conversations.storage import repository
-from conversations.storage.models import Assessment, AssessmentKind, Workshop, WorkshopStatus, utcnow
+from conversations.storage.models import Assessment, AssessmentKind, City, Workshop, WorkshopStatus, utcnow
 from conversations.turn import Turn
 
 EXPORT_FORMATS = {"xlsx": "export.xlsx", "csv": "export.csv", "json": "export.json"}
 """The formats ``/export`` offers, most useful first (``bot.export`` writes the files)."""
+REPORT_FORMAT = "pdf"
+"""``/export CODE`` also offers the workshop's PDF report (``bot.report`` lays it out)."""
 LIST_LIMIT = 10
 COMMON_NEXT = 5
 """How many of the most common next steps the room view lists."""
 QUESTIONS = 5
 """How many of the latest questions the room view lists."""
 QUESTION_CHARS = 100
+JOIN_MISSES = 5
+JOIN_WINDOW = timedelta(minutes=1)
+"""Wrong workshop codes a person may try per minute; then a polite wait (31^6 codes cannot be guessed at 5/min)."""
 CHECKIN = "checkin"
 """Where joining leads: the quick check-in, which continues the one just linked to the workshop."""
 
@@ -31,6 +43,12 @@ CHECKIN = "checkin"
 async def is_coordinator(turn: Turn) -> bool:
     incoming = turn.incoming
     return await repository.is_coordinator(turn.session, user_id=incoming.user_id, username=incoming.username)
+
+
+async def scope_of(turn: Turn) -> repository.CoordinatorScope | None:
+    """What this coordinator may see (``None``: not a coordinator)."""
+    incoming = turn.incoming
+    return await repository.coordinator_scope(turn.session, user_id=incoming.user_id, username=incoming.username)
 
 
 def refusal(turn: Turn) -> list[Reply]:
@@ -52,24 +70,50 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
         return await create(turn, rest.strip())
     if not argument:
         return await overview(turn)
+    action, _, colleague = rest.strip().partition(" ")
+    if action.lower() == "add":
+        return await add_colleague(turn, verb, colleague.strip())
     workshop = await find(turn, argument)
     if workshop is None:
         return [turn.say("workshop.unknown", code=argument[:20])]
-    people = await coordination.workshop_answers(turn.session, workshop=workshop)
-    return [
-        *room_chart(turn, workshop, coordination.picture(turn.catalogue, people.values())),
-        await room(turn, workshop),
-    ]
+    results = await workshop_results(turn, workshop)
+    earlier = await earlier_results(turn, workshop)
+    return [*room_chart(turn, workshop, results, earlier=earlier), await room(turn, workshop, results=results)]
 
 
 async def find(turn: Turn, text: str) -> Workshop | None:
+    """The workshop with this code if this coordinator runs it (opened, added to, or of a city granted)."""
     code = coordination.parse_code(text)
-    return await repository.workshop_by_code(turn.session, code=code) if code else None
+    workshop = await repository.workshop_by_code(turn.session, code=code) if code else None
+    if workshop is None:
+        return None
+    scope = await scope_of(turn)
+    if scope is None or not await repository.runs_workshop(turn.session, scope=scope, workshop=workshop):
+        return None  # the same answer as an unknown code: a coordinator learns nothing of others' workshops
+    return workshop
+
+
+async def add_colleague(turn: Turn, code: str, who: str) -> list[Reply]:
+    """``/workshop CODE add @colleague``: a co-coordinator, who then sees, closes and exports it too."""
+    workshop = await find(turn, code)
+    if workshop is None:
+        return [turn.say("workshop.unknown", code=code[:20])]
+    username = coordination.parse_username(who)
+    if username is None:
+        return [turn.say("workshop_team.usage", code=workshop.code)]
+    added = await repository.add_workshop_coordinator(turn.session, workshop=workshop, username=username)
+    key = "workshop_team.added" if added else "workshop_team.already"
+    return [turn.say(key, username=username, name=workshop.name, code=workshop.code)]
 
 
 async def overview(turn: Turn) -> list[Reply]:
-    """The open workshops, each a button to its room view."""
-    workshops = await repository.workshops(turn.session, status=WorkshopStatus.OPEN)
+    """The open workshops this coordinator runs, each a button to its room view."""
+    scope = await scope_of(turn)
+    workshops = [
+        workshop
+        for workshop in await repository.workshops(turn.session, status=WorkshopStatus.OPEN)
+        if scope is not None and await repository.runs_workshop(turn.session, scope=scope, workshop=workshop)
+    ]
     if not workshops:
         return [turn.say("workshop.none_open"), turn.say("workshop.usage")]
     lines = [turn.t("workshop.list_title")]
@@ -90,7 +134,44 @@ async def create(turn: Turn, name: str) -> list[Reply]:
     workshop = await coordination.create_workshop(turn.session, name=name, city=city, created_by=turn.incoming.user_id)
     text = turn.t("workshop.created", name=workshop.name, code=workshop.code)
     invitation = Invitation(coordination.join_payload(workshop.code))
-    return [Reply(text, options=room_buttons(turn, workshop), columns=2, invitation=invitation)]
+    replies = [Reply(text, options=room_buttons(turn, workshop), columns=2, invitation=invitation)]
+    scope = await scope_of(turn)
+    earlier = [
+        w
+        for w in await repository.workshops(turn.session)
+        if w.id != workshop.id
+        and w.city_id == (city.id if city else None)
+        and scope is not None
+        and await repository.runs_workshop(turn.session, scope=scope, workshop=w)
+    ]
+    if earlier:  # the city's earlier workshops: this one may follow one up, to compare them area by area
+        options = tuple(
+            Option(f"↪️ {w.code} · {w.name}"[:40], navigation_choice(Prefix.FOLLOW_UP, f"{workshop.code}:{w.code}"))
+            for w in earlier[:FOLLOW_UP_OFFERS]
+        )
+        replies.append(turn.say("follow_up.offer", name=workshop.name, options=options))
+    return replies
+
+
+FOLLOW_UP_OFFERS = 5
+"""The city's latest earlier workshops a new one is offered to follow up."""
+
+
+async def follow_up(turn: Turn, value: str) -> list[Reply]:
+    """``wf:<new>:<earlier>``: the new workshop follows up the earlier one (its room shows both, area by area)."""
+    if not await is_coordinator(turn):
+        return refusal(turn)
+    code, _, earlier_code = value.partition(":")
+    workshop, earlier = await find(turn, code), await find(turn, earlier_code)
+    if workshop is None or earlier is None or workshop.id == earlier.id:
+        return [turn.say("workshop.unknown", code=(earlier_code or code)[:20])]
+    workshop.follows_id = earlier.id
+    turn.session.add(workshop)
+    return [
+        Reply(
+            turn.t("follow_up.set", name=workshop.name, earlier=earlier.name, code=earlier.code), replaces_previous=True
+        )
+    ]
 
 
 def room_buttons(turn: Turn, workshop: Workshop) -> tuple[Option, ...]:
@@ -100,56 +181,102 @@ def room_buttons(turn: Turn, workshop: Workshop) -> tuple[Option, ...]:
         Option(turn.t("workshop.export"), navigation_choice(Prefix.ROOM_EXPORT, workshop.code)),
     ]
     if workshop.status == WorkshopStatus.OPEN:
-        buttons.append(Option(turn.t("workshop.close"), navigation_choice(Prefix.CLOSE, workshop.code)))
+        hide = ("screen.reveal", "0") if workshop.results_hidden else ("screen.hide", "1")
+        buttons += [
+            Option(turn.t("screen.button"), navigation_choice(Prefix.SCREEN, workshop.code)),
+            Option(turn.t(hide[0]), navigation_choice(Prefix.HIDE, f"{workshop.code}:{hide[1]}")),
+            Option(turn.t("screen.poster"), navigation_choice(Prefix.POSTER, workshop.code)),
+            Option(turn.t("reminders.nudge_button"), navigation_choice(Prefix.NUDGE, workshop.code)),
+            Option(turn.t("workshop.close"), navigation_choice(Prefix.CLOSE, workshop.code)),
+        ]
     return tuple(buttons)
 
 
+async def workshop_results(turn: Turn, workshop: Workshop) -> GroupResult:
+    """The workshop's group results, under the engine's minimum group size."""
+    return await group_results.workshop_results(
+        turn.session, turn.catalogue, workshop=workshop, min_group_size=turn.min_group_size
+    )
+
+
 async def room(
-    turn: Turn,
-    workshop: Workshop,
-    *,
-    replaces_previous: bool = False,
-    people: dict[int, dict[str, str]] | None = None,
+    turn: Turn, workshop: Workshop, *, replaces_previous: bool = False, results: GroupResult | None = None
 ) -> Reply:
     """The room view: joined and finished, stage per area across participants, common next steps, questions.
 
-    ``people`` are the participants' answers as the workshop counts them, when already read.
+    Every figure comes from the group results (``results``, when already computed), and only
+    where the minimum group size allows it; questions only once that many have joined.
     """
     session, catalogue, texts = turn.session, turn.catalogue, turn.texts
-    joined, finished = await repository.workshop_counts(session, workshop=workshop)
+    group = results if results is not None else await workshop_results(turn, workshop)
+    joined, finished = group.joined or 0, group.finished or 0
     status = turn.t("workshop.status_open" if workshop.status == WorkshopStatus.OPEN else "workshop.status_closed")
     lines = [
         turn.t("workshop.room", name=workshop.name, code=workshop.code, status=status, joined=joined, finished=finished)
     ]
-    if people is None:
-        people = await coordination.workshop_answers(session, workshop=workshop)
-    group = coordination.picture(catalogue, people.values())
-    if group.respondents:
+    follows = await earlier_of(turn, workshop)
+    if follows is not None:
+        lines.append(turn.t("follow_up.room", name=follows.name, code=follows.code))
+    if group.people:
+        earlier = await workshop_results(turn, follows) if follows is not None else None
+        code = follows.code if follows is not None else ""
         lines += [
             "",
-            turn.t("workshop.room_areas"),
-            *coordination.area_lines(texts, catalogue, group, "workshop.room_area"),
+            turn.t("group_results.room_areas"),
+            *coordination.area_lines(texts, catalogue, group, earlier=earlier, code=code),
         ]
-        common = coordination.common_next(catalogue, people.values())[:COMMON_NEXT]
+        common = group.next_steps[:COMMON_NEXT]
         if common:
-            lines += ["", turn.t("workshop.room_next")]
-            lines += [turn.t("workshop.room_action", code=a.code, title=a.title, count=n) for a, n in common]
+            lines += ["", turn.t("group_results.room_next")]
+            lines += [
+                turn.t("workshop.room_action", code=s.action.code, title=s.action.title, count=s.count) for s in common
+            ]
     else:
         lines += ["", turn.t("workshop.room_no_answers")]
-    questions = await repository.workshop_questions(session, workshop=workshop, limit=QUESTIONS)
-    if questions:
-        lines += ["", turn.t("workshop.room_questions")]
-        lines += [turn.t("workshop.room_question", question=shorten(q.text, QUESTION_CHARS)) for q in questions]
+    if joined >= turn.min_group_size:
+        asked = await repository.workshop_questions(session, workshop=workshop, limit=QUESTIONS * 4)
+        questions = [q.text for q in asked if real_question(turn, q.text)][:QUESTIONS]
+        if questions:
+            lines += ["", turn.t("workshop.room_questions")]
+            lines += [turn.t("workshop.room_question", question=shorten(q, QUESTION_CHARS)) for q in questions]
+    if workshop.results_hidden and workshop.status == WorkshopStatus.OPEN:
+        lines += ["", turn.t("screen.room_hidden")]
     lines += ["", turn.t("workshop.room_updated", time=utcnow().strftime("%H:%M:%S"))]
     return Reply("\n".join(lines), options=room_buttons(turn, workshop), columns=2, replaces_previous=replaces_previous)
 
 
-def room_chart(turn: Turn, workshop: Workshop, group: coordination.Picture) -> list[Reply]:
-    if not group.respondents:
+def real_question(turn: Turn, text: str) -> bool:
+    """Whether a typed text is a question for the room (:func:`coordination.room_question`)."""
+    return coordination.room_question(turn.texts, turn.catalogue, text)
+
+
+def room_chart(
+    turn: Turn, workshop: Workshop, group: GroupResult, *, earlier: tuple[Workshop, GroupResult] | None = None
+) -> list[Reply]:
+    """The room's chart (its subtitle carries the moment and the room's counts), once an area may be shown.
+
+    A follow-up's chart marks where the ``earlier`` workshop's median stood, area by area.
+    """
+    if not group.shown:
         return []
     title = turn.t("workshop.chart_title", name=workshop.name, code=workshop.code)
-    chart = coordination.picture_chart(turn.texts, turn.catalogue, group, title=title, moment=utcnow())
+    before, code = (earlier[1], earlier[0].code) if earlier is not None else (None, "")
+    chart = coordination.group_chart(
+        turn.texts, turn.catalogue, group, title=title, moment=utcnow(), earlier=before, earlier_code=code
+    )
     return [Reply(title, chart=chart)]
+
+
+async def earlier_of(turn: Turn, workshop: Workshop) -> Workshop | None:
+    """The workshop this one follows up, if any (a coordinator of this one sees its figures beside)."""
+    if workshop.follows_id is None:
+        return None
+    return await repository.workshop_by_id(turn.session, workshop_id=workshop.follows_id)
+
+
+async def earlier_results(turn: Turn, workshop: Workshop) -> tuple[Workshop, GroupResult] | None:
+    follows = await earlier_of(turn, workshop)
+    return (follows, await workshop_results(turn, follows)) if follows is not None else None
 
 
 def shorten(text: str, limit: int) -> str:
@@ -177,8 +304,11 @@ async def chart(turn: Turn, value: str) -> list[Reply]:
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
-    group = await coordination.workshop_picture(turn.session, turn.catalogue, workshop=workshop)
-    return room_chart(turn, workshop, group) or [turn.say("workshop.room_no_answers")]
+    group = await workshop_results(turn, workshop)
+    earlier = await earlier_results(turn, workshop)
+    return room_chart(turn, workshop, group, earlier=earlier) or [
+        turn.say("group_results.chart_too_few", minimum=turn.min_group_size)
+    ]
 
 
 async def close(turn: Turn, value: str) -> list[Reply]:
@@ -204,15 +334,88 @@ async def close(turn: Turn, value: str) -> list[Reply]:
     ]
 
 
+# --- the big screen and the poster -----------------------------------------------------------
+
+
+async def big_screen(turn: Turn, value: str) -> list[Reply]:
+    """``wb:<code>``: a new secret link to the workshop's big screen (each press a new one; earlier ones still work)."""
+    if not await is_coordinator(turn):
+        return refusal(turn)
+    workshop = await find(turn, value)
+    if workshop is None:
+        return [turn.say("workshop.unknown", code=value[:20])]
+    settings = turn.screens
+    if settings.public_url is None:
+        return [turn.say("screen.unavailable")]
+    if workshop.status != WorkshopStatus.OPEN:
+        return [turn.say("screen.closed", name=workshop.name)]
+    token = await screen.issue_link(turn.session, workshop=workshop)
+    url = screen.screen_url(settings.public_url, token)
+    return [turn.say("screen.link", name=workshop.name, url=url, hours=settings.hours)]
+
+
+async def hide_results(turn: Turn, value: str) -> list[Reply]:
+    """``wh:<code>:1`` hides the results on the big screen (only counts), ``wh:<code>:0`` reveals them.
+
+    The room view is edited in place (its button now the other one), and a line says what the screen shows.
+    """
+    if not await is_coordinator(turn):
+        return refusal(turn)
+    code, _, flag = value.partition(":")
+    if flag not in ("0", "1"):
+        return [turn.say("errors.malformed_choice")]
+    workshop = await find(turn, code)
+    if workshop is None:
+        return [turn.say("workshop.unknown", code=code[:20])]
+    repository.set_results_hidden(turn.session, workshop=workshop, hidden=flag == "1")
+    key = "screen.hidden_now" if flag == "1" else "screen.revealed_now"
+    return [await room(turn, workshop, replaces_previous=True), turn.say(key, name=workshop.name)]
+
+
+async def poster(turn: Turn, value: str) -> list[Reply]:
+    """``wp:<code>``: an A4 poster to print, with the workshop's name, QR code, code and link (drawn by the adapter)."""
+    if not await is_coordinator(turn):
+        return refusal(turn)
+    workshop = await find(turn, value)
+    if workshop is None:
+        return [turn.say("workshop.unknown", code=value[:20])]
+    sheet = report.poster(turn.texts, workshop)
+    return [Reply(turn.t("screen.poster_ready", name=workshop.name), poster=sheet)]
+
+
 # --- /export ---------------------------------------------------------------------------------
 
 
 async def export(turn: Turn, argument: str) -> list[Reply]:
-    """``/export [CODE]``: the format buttons; the file comes with the next press (``routes`` guards it)."""
+    """``/export [CODE]``: the format buttons; the file comes with the next press (``routes`` guards it).
+
+    Without a code: the answers of the cities granted (every city's for a grant without one); a
+    coordinator without cities is offered the workshops they run instead.
+    """
     workshop = await find(turn, argument) if argument else None
     if argument and workshop is None:
         return [turn.say("workshop.unknown", code=argument[:20])]
-    return [format_question(turn, workshop)]
+    if workshop is None:
+        scope = await scope_of(turn)
+        if scope is not None and not scope.all_cities and not scope.city_ids:
+            return await own_workshops(turn)
+    return [await export_question(turn, workshop)]
+
+
+async def own_workshops(turn: Turn) -> list[Reply]:
+    """For a coordinator granted no city: the workshops they run, each a button to its export."""
+    scope = await scope_of(turn)
+    workshops = [
+        workshop
+        for workshop in await repository.workshops(turn.session)
+        if scope is not None and await repository.runs_workshop(turn.session, scope=scope, workshop=workshop)
+    ][:LIST_LIMIT]
+    if not workshops:
+        return [turn.say("workshop_team.no_scope")]
+    buttons = tuple(
+        Option(f"{w.code} · {w.name}"[:40], navigation_choice(Prefix.ROOM_EXPORT, w.code)) for w in workshops
+    )
+    return [turn.say("workshop_team.export_which", options=buttons)]
 
 
 async def export_workshop(turn: Turn, value: str) -> list[Reply]:
@@ -226,15 +429,45 @@ async def export_workshop(turn: Turn, value: str) -> list[Reply]:
 
 
 def format_question(turn: Turn, workshop: Workshop | None) -> Reply:
+    """The file formats of every answer, and for one workshop its PDF report too."""
     suffix = f":{workshop.code}" if workshop else ""
-    options = tuple(
+    options = [
         Option(turn.t(key), navigation_choice(Prefix.EXPORT, f"{fmt}{suffix}")) for fmt, key in EXPORT_FORMATS.items()
+    ]
+    if workshop is not None:
+        options.append(Option(turn.t("report.button"), navigation_choice(Prefix.EXPORT, f"{REPORT_FORMAT}{suffix}")))
+    return Reply(turn.t("export.choose", scope=scope(turn, workshop)), options=tuple(options), columns=3)
+
+
+async def export_question(turn: Turn, workshop: Workshop | None) -> Reply:
+    """The format buttons, saying which cities' answers an export without a workshop holds."""
+    question = format_question(turn, workshop)
+    if workshop is not None:
+        return question
+    cities = await granted_cities(turn)
+    if not cities:
+        return question
+    text = turn.t("export.choose", scope=scope(turn, None, [city.name for city in cities]))
+    return Reply(text, options=question.options, columns=3)
+
+
+def scope(turn: Turn, workshop: Workshop | None, cities: list[str] | None = None) -> str:
+    """The export's scope in words: one workshop, the cities granted, or (empty) every answer."""
+    if workshop:
+        return turn.t("export.scope_workshop", code=workshop.code)
+    return turn.t("workshop_team.scope_cities", cities=", ".join(cities)) if cities else ""
+
+
+async def granted_cities(turn: Turn) -> list[City] | None:
+    """The cities whose answers this coordinator may export; ``None`` for every city (or no coordinator: ``[]``)."""
+    grant = await repository.coordinator_grant(
+        turn.session, user_id=turn.incoming.user_id, username=turn.incoming.username
     )
-    return Reply(turn.t("export.choose", scope=scope(turn, workshop)), options=options, columns=3)
-
-
-def scope(turn: Turn, workshop: Workshop | None) -> str:
-    return turn.t("export.scope_workshop", code=workshop.code) if workshop else ""
+    if grant is None:
+        return []
+    if grant.all_cities:
+        return None
+    return await repository.granted_cities(turn.session, coordinator=grant)
 
 
 async def export_file(turn: Turn, value: str) -> list[Reply]:
@@ -242,25 +475,58 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
     if not await is_coordinator(turn):
         return refusal(turn)
     fmt, _, code = value.partition(":")
-    if fmt not in EXPORT_FORMATS:
+    if fmt not in EXPORT_FORMATS and not (fmt == REPORT_FORMAT and code):
         return [turn.say("errors.malformed_choice")]
     workshop = await find(turn, code) if code else None
     if code and workshop is None:
         return [turn.say("workshop.unknown", code=code[:20])]
-    rows = await coordination.export_rows(turn.session, turn.catalogue, workshop=workshop)
+    if fmt == REPORT_FORMAT and workshop is not None:
+        return [await report_reply(turn, workshop)]
+    names: list[str] = []
+    if workshop is not None:
+        rows = await coordination.export_rows(turn.session, turn.catalogue, workshop=workshop)
+    else:
+        cities = await granted_cities(turn)
+        if cities is None:  # a grant for every city
+            rows = await coordination.export_rows(turn.session, turn.catalogue)
+        elif not cities:
+            return await own_workshops(turn)
+        else:
+            names = [city.name for city in cities]
+            rows = []
+            for city in cities:
+                rows += await coordination.export_rows(turn.session, turn.catalogue, city=city)
+    where = scope(turn, workshop, names)
     if not rows:
-        return [turn.say("export.empty", scope=scope(turn, workshop))]
+        return [turn.say("export.empty", scope=where)]
     stamp = utcnow().strftime("%Y-%m-%d")
     filename = f"citybot-{workshop.code if workshop else 'answers'}-{stamp}.{fmt}"
-    text = turn.t("export.ready", count=len(rows), scope=scope(turn, workshop), format=turn.t(EXPORT_FORMATS[fmt]))
+    text = turn.t("export.ready", count=len(rows), scope=where, format=turn.t(EXPORT_FORMATS[fmt]))
+    earlier = await coordination.earlier_rows(turn.session, turn.catalogue, codes={str(r["workshop"]) for r in rows})
     document = AnswerExport(
         rows=tuple(rows),
         fmt=fmt,
         filename=filename,
         catalogue=turn.catalogue,
         not_started=turn.t("results.not_started"),
+        not_sure=turn.t("report.not_sure"),
+        earlier=tuple((code, tuple(earlier_rows)) for code, earlier_rows in earlier.items()),
     )
     return [Reply(text, export=document)]
+
+
+async def report_reply(turn: Turn, workshop: Workshop) -> Reply:
+    """The workshop's PDF report (laid out by the adapter, outside the transaction)."""
+    document = await report.workshop_report(
+        turn.session,
+        turn.catalogue,
+        turn.texts,
+        workshop=workshop,
+        min_group_size=turn.min_group_size,
+        moment=utcnow(),
+    )
+    questions = turn.t("report.ready_questions") if report.questions_told(turn.texts) else ""
+    return Reply(turn.t("report.ready", name=workshop.name, questions=questions), report=document)
 
 
 # --- joining ---------------------------------------------------------------------------------
@@ -278,13 +544,20 @@ async def join(turn: Turn, argument: str) -> list[Reply]:
     if not onboarded(turn):
         turn.hand_off("start", coordination.join_payload(code))
         return []
+    participant = turn.participant
+    assert participant is not None
+    now = utcnow()
+    since = now - JOIN_WINDOW
+    misses = await repository.join_misses(turn.session, participant=participant, since=since)
+    if len(misses) >= JOIN_MISSES:  # codes are not guessed: a polite wait, whatever the code this time
+        seconds = max(1, math.ceil((misses[-JOIN_MISSES] + JOIN_WINDOW - now).total_seconds()))
+        return [turn.say("join_limit.wait", seconds=seconds)]
     workshop = await repository.workshop_by_code(turn.session, code=code)
     if workshop is None:
+        await repository.record_join_miss(turn.session, participant=participant, older_than=since)
         return [turn.say("workshop.join_unknown", code=code, options=main_menu(turn), columns=2)]
     if workshop.status == WorkshopStatus.CLOSED:
         return [turn.say("workshop.join_closed", name=workshop.name, options=main_menu(turn), columns=2)]
-    participant = turn.participant
-    assert participant is not None
     new = await repository.join_workshop(turn.session, workshop=workshop, participant=participant)
     current = await assessments.unfinished(turn, AssessmentKind.CHECKIN)
     if current is None or current.workshop_id != workshop.id:
@@ -294,7 +567,10 @@ async def join(turn: Turn, argument: str) -> list[Reply]:
     share = Option(turn.t("workshop.share_name"), navigation_choice(Prefix.SHARE_NAME, "y"))
     turn.hand_off(CHECKIN)
     options = () if participant.share_name else (share,)
-    return [turn.say(key, name=workshop.name, pseudonym=participant.pseudonym, options=options)]
+    text = turn.t(key, name=workshop.name, pseudonym=participant.pseudonym)
+    if new:  # what the room shows of them, before they type anything
+        text += "\n" + turn.t("workshop_team.what_is_shown", minimum=turn.min_group_size)
+    return [Reply(text, options=options)]
 
 
 async def share_name(turn: Turn, value: str) -> list[Reply]:

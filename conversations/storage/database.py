@@ -15,7 +15,10 @@ a server that cannot be reached or refuses us) is raised as :class:`DatabaseErro
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import re
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +39,12 @@ REVISION = re.compile(r"""^revision\s*(?::[^=\n]*)?=\s*["']([^"']+)["']""", re.M
 DOWN_REVISION = re.compile(r"""^down_revision\s*(?::[^=\n]*)?=\s*(?:["']([^"']+)["']|(None))\s*$""", re.MULTILINE)
 BUSY_TIMEOUT_MS = 250
 """How long one statement waits for another process's write lock. Short, because SQLite statements run
-in the event loop's thread (``sqlite_inline``): the engine retries the update with pauses that let other
-chats run (``engine.STORAGE_PATIENCE``), instead of one long wait that would stall them all."""
+in the event loop's thread (``sqlite_inline``): the engine tries again with pauses (``engine.PROBE_PAUSES``),
+one update at a time, instead of one long wait that would stall every chat."""
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
+"""PostgreSQL connections per process: updates waiting their turn look at the inbox every few milliseconds, and
+an update's arrival must not wait behind them for a connection (SQLAlchemy's default, 5 + 10, made it wait)."""
 CONNECT_TIMEOUT_S = 10
 """How long to wait for a PostgreSQL server before saying it cannot be reached."""
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
@@ -53,21 +60,133 @@ RETRYABLE_SQLSTATES = frozenset({"23505", "40001", "40P01"})
 BUSY_SQLSTATES = frozenset({"55P03"})
 """lock_not_available: another session holds a lock we need (PostgreSQL)."""
 BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
+SQLITE_STORAGE_CODES = {
+    5: "busy",  # SQLITE_BUSY: another process holds the write lock
+    6: "busy",  # SQLITE_LOCKED
+    8: "read-only",  # SQLITE_READONLY
+    10: "I/O error",  # SQLITE_IOERR (and its extended codes)
+    11: "corrupt",  # SQLITE_CORRUPT
+    13: "full",  # SQLITE_FULL: database or disk is full
+    14: "cannot open",  # SQLITE_CANTOPEN
+    15: "busy",  # SQLITE_PROTOCOL: a lock race in WAL mode
+    26: "corrupt",  # SQLITE_NOTADB
+}
+"""SQLite's primary result codes that mean the file cannot take the write now, by what they mean."""
+SQLITE_STORAGE_MESSAGES = {
+    "database or disk is full": "full",
+    "disk i/o error": "I/O error",
+    "readonly database": "read-only",
+    "database disk image is malformed": "corrupt",
+    "file is not a database": "corrupt",
+    "unable to open database file": "cannot open",
+}
+"""The same, by message, for drivers that do not pass the code on."""
+POSTGRES_STORAGE_SQLSTATES = {
+    "53100": "full",  # disk_full
+    "53200": "out of memory",
+    "53300": "too many connections",
+    "57P01": "server shutting down",  # admin_shutdown
+    "57P02": "server crashed",  # crash_shutdown
+    "57P03": "server starting",  # cannot_connect_now
+    "58030": "I/O error",  # io_error
+    "25006": "read-only",  # read_only_sql_transaction (a standby)
+    "XX001": "corrupt",  # data_corrupted
+    "XX002": "corrupt",  # index_corrupted
+}
+"""PostgreSQL SQLSTATEs that mean the server cannot store anything now; class 08 (connection) counts too."""
+STORAGE_ERRNOS = {
+    errno.ENOSPC: "full",
+    errno.EDQUOT: "full",
+    errno.EIO: "I/O error",
+    errno.EROFS: "read-only",
+}
+"""File-system errors from the operating system."""
+LOST_CONNECTION_MESSAGES = ("connection is closed", "connection was closed", "closed the connection", "reset by peer")
 
 
-class StorageBusy(Exception):
-    """The database stayed busy (another process holding its write lock) for longer than citybot waits.
+class StorageUnavailable(Exception):
+    """The database could not store the update: nothing of it was stored; the transport should deliver it again.
 
-    Nothing of the update was stored; the transport should deliver it again later.
+    Disk full, an I/O error, a read-only or corrupt file, a lost connection, another process holding the write lock.
+
+    ``kind`` says which failure ("full", "busy", "lost connection"...); ``retry_after`` how many seconds until
+    the engine tries the database again, ``recovered`` an event set once it works again, and ``notice`` the one
+    message to show the user while it lasts (``None`` when the user was told already, or need not be yet).
     """
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str = "unavailable",
+        retry_after: float = 0.0,
+        recovered: asyncio.Event | None = None,
+        notice: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after = retry_after
+        self.recovered = recovered
+        self.notice = notice
 
-def is_busy(error: DBAPIError) -> bool:
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error, the driver's error it wraps (``orig``), and what caused those, without repeats."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop(0)
+        if current is None or any(current is known for known in seen) or len(seen) > 10:
+            continue
+        seen.append(current)
+        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
+    return seen
+
+
+def storage_failure(error: BaseException) -> str | None:
+    """What kind of storage failure ``error`` is ("full", "busy", "I/O error", "lost connection"...), or ``None``.
+
+    ``None`` means the database works and the error is something else (a bug in a flow, a constraint): such an
+    update is answered with an apology. A storage failure is never apologised for: it comes back once storage works.
+    """
+    if isinstance(error, StorageUnavailable):
+        return error.kind
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return "lost connection"
+    for cause in _causes(error):
+        if isinstance(cause, sqlite3.Error):
+            code = getattr(cause, "sqlite_errorcode", None)
+            if code is not None and code & 0xFF in SQLITE_STORAGE_CODES:
+                return SQLITE_STORAGE_CODES[code & 0xFF]
+            message = str(cause).lower()
+            if any(busy in message for busy in BUSY_MESSAGES):
+                return "busy"
+            for known, kind in SQLITE_STORAGE_MESSAGES.items():
+                if known in message:
+                    return kind
+            continue
+        sqlstate = getattr(cause, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate:
+            if sqlstate in BUSY_SQLSTATES:
+                return "busy"
+            if sqlstate in POSTGRES_STORAGE_SQLSTATES:
+                return POSTGRES_STORAGE_SQLSTATES[sqlstate]
+            if sqlstate.startswith("08"):
+                return "lost connection"
+        if isinstance(cause, OSError) and cause.errno in STORAGE_ERRNOS:
+            return STORAGE_ERRNOS[cause.errno]
+        if isinstance(cause, ConnectionError | TimeoutError):
+            return "lost connection"
+        if type(cause).__module__.startswith("asyncpg") or isinstance(cause, DBAPIError):
+            message = str(cause).lower()
+            if any(lost in message for lost in LOST_CONNECTION_MESSAGES):
+                return "lost connection"
+    return None
+
+
+def is_busy(error: BaseException) -> bool:
     """Whether the statement failed only because another connection holds the lock it needs."""
-    if getattr(error.orig, "sqlstate", None) in BUSY_SQLSTATES:
-        return True
-    message = str(error.orig).lower()
-    return any(busy in message for busy in BUSY_MESSAGES)
+    return storage_failure(error) == "busy"
 
 
 class DatabaseError(Exception):
@@ -180,7 +299,9 @@ def create_engine(url: str) -> AsyncEngine:
             if parsed.get_driver_name() == "asyncpg":  # libpq's URL options, in asyncpg's words
                 connect_args = {"timeout": CONNECT_TIMEOUT_S, **postgres_options(plain, parsed.query)}
                 url = parsed.set(query={}).render_as_string(hide_password=False)
-            return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args)
+            return create_async_engine(
+                url, pool_pre_ping=True, connect_args=connect_args, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+            )
         database = parsed.database
         if database and database != ":memory:":
             folder = Path(database).expanduser().parent
@@ -229,7 +350,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros, not left readable
     cursor.close()
+
+
+async def wipe_deleted(engine: AsyncEngine) -> None:
+    """After a deletion that must leave nothing readable (``/forget``): copy the WAL into the file and empty it.
+
+    With ``secure_delete`` on, the deleted rows are zeros in the pages written; the old pages
+    stay in the WAL until a checkpoint, which ``TRUNCATE`` makes complete and follows by
+    truncating the WAL to nothing. PostgreSQL needs nothing here (its VACUUM reclaims space).
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -256,6 +391,7 @@ async def migrate(engine: AsyncEngine) -> None:
             )
         if await connection.run_sync(_schema_is_current):
             return  # the usual start: no migration to run, and no need to import Alembic (a second on a busy machine)
+        await connection.run_sync(_refuse_newer_schema)
         await connection.run_sync(_upgrade)
 
 
@@ -284,6 +420,29 @@ def _schema_is_current(connection: Connection) -> bool:
         return False
     versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     return versions == [head]
+
+
+class SchemaTooNew(DatabaseError):
+    """The database was migrated by a newer citybot: this one does not know its schema, and changes nothing."""
+
+
+def known_revisions() -> set[str]:
+    """The ids of the migrations this citybot ships."""
+    found = (REVISION.search(script.read_text(encoding="utf-8")) for script in (MIGRATIONS / "versions").glob("*.py"))
+    return {match.group(1) for match in found if match is not None}
+
+
+def _refuse_newer_schema(connection: Connection) -> None:
+    """Stop, before any change, when the database is at a revision this citybot does not ship."""
+    if not inspect(connection).has_table("alembic_version"):
+        return
+    versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    unknown = sorted(set(versions) - known_revisions())
+    if unknown:
+        raise SchemaTooNew(
+            f"the database is at revision {', '.join(unknown)}, newer than this citybot, whose newest is "
+            f"{head_revision() or 'unknown'}: nothing was changed; run the citybot that upgraded it (or a newer one)"
+        )
 
 
 def _upgrade(connection: Connection) -> None:

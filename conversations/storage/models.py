@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, ForeignKey, Integer, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, ForeignKey, Integer, TypeDecorator, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
 
@@ -102,6 +102,8 @@ class Participant(SQLModel, table=True):
     pseudonym: str = Field(default_factory=new_pseudonym, unique=True, index=True)
     """How exports name the participant, unless ``share_name``: they chose to show their name to coordinators."""
     share_name: bool = False
+    unreachable_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    """When Telegram refused to deliver to them (they blocked the bot); cleared when they write again."""
     consented_at: datetime = _time()
     created_at: datetime = _time()
 
@@ -196,16 +198,52 @@ class AskedQuestion(SQLModel, table=True):
 
 
 class Coordinator(SQLModel, table=True):
-    """Someone allowed to run workshops and to see and export everyone's answers, granted on the server.
+    """Someone allowed to run workshops, granted on the server, for all cities or for the cities listed.
 
     Granted by user id (``telegram:42``) or by Telegram ``username`` (lower case, no ``@``): such a
     grant waits with no ``user_id`` until that user writes to the bot, and is then bound to them.
+    A coordinator sees, closes and exports the workshops they opened or were added to, and the
+    answers of the cities granted (:class:`CoordinatorCity`), or of every city with ``all_cities``.
     """
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: str | None = Field(default=None, unique=True, index=True)
     username: str | None = Field(default=None, index=True)
     granted_at: datetime = _time()
+    all_cities: bool = True
+
+
+class CoordinatorCity(SQLModel, table=True):
+    """A city whose answers a coordinator may see and export (``citybot coordinators add @x --city Gent``)."""
+
+    __tablename__ = "coordinator_city"
+    __table_args__ = (UniqueConstraint("coordinator_id", "city_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    coordinator_id: int = _owner("coordinator")
+    city_id: int = _owner("city")
+
+
+class WorkshopCoordinator(SQLModel, table=True):
+    """A colleague added to run a workshop too (``/workshop CODE add @name``), by user id or by username."""
+
+    __tablename__ = "workshop_coordinator"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = _owner("workshop")
+    user_id: str | None = Field(default=None, index=True)
+    username: str | None = Field(default=None, index=True)
+    added_at: datetime = _time()
+
+
+class JoinAttempt(SQLModel, table=True):
+    """A workshop code tried that does not exist: a few a minute per person, so codes cannot be guessed."""
+
+    __tablename__ = "join_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = _owner("participant")
+    tried_at: datetime = _time()
 
 
 class Workshop(SQLModel, table=True):
@@ -220,8 +258,29 @@ class Workshop(SQLModel, table=True):
     created_by: str | None = None
     """The user id of the coordinator who opened it in the chat (cleared by their ``/forget``)."""
     status: WorkshopStatus = Field(default=WorkshopStatus.OPEN, sa_type=StoredEnum(WorkshopStatus))
+    follows_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("workshop.id", ondelete="SET NULL"), nullable=True)
+    )
+    """The earlier workshop this one follows up (its figures shown beside this one's, area by area)."""
     created_at: datetime = _time()
     closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    results_hidden: bool = False
+    """The big screen shows only counts until the coordinator reveals the results (hide until reveal)."""
+
+
+class ScreenLink(SQLModel, table=True):
+    """A secret link to a workshop's big screen: only a hash of its token is stored, never the token.
+
+    Each link a coordinator asks for is a new row, so a screen already open keeps working; they all
+    stop working a while after the workshop closes (``bot.web`` decides), and go with the workshop.
+    """
+
+    __tablename__ = "screen_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = _owner("workshop")
+    token_hash: str = Field(unique=True, index=True)
+    created_at: datetime = _time()
 
 
 class Membership(SQLModel, table=True):
@@ -236,6 +295,43 @@ class Membership(SQLModel, table=True):
     joined_at: datetime = _time()
 
 
+class ReminderKind(StrEnum):
+    """Why citybot writes to someone unasked: a paused assessment, a next round due, a coordinator's nudge."""
+
+    PAUSED = "paused"
+    ROUND = "round"
+    NUDGE = "nudge"
+
+
+class Reminder(SQLModel, table=True):
+    """One message citybot sends once, unasked, when it is due; ``/forget`` deletes it with its person.
+
+    ``key`` makes "once" a constraint rather than a hope: ``paused:<assessment>``,
+    ``nudge:<workshop>:<participant>``, ``round:<assessment>``. A reminder is claimed by setting
+    ``sent_at`` (only where it is still empty, so one process wins), together with its replies
+    (its outbox); ``delivered_at`` is set and the replies emptied once Telegram has them.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    participant_id: int = _owner("participant")
+    kind: ReminderKind = Field(sa_type=StoredEnum(ReminderKind))
+    due_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    assessment_id: int | None = _owner("assessment", nullable=True)
+    workshop_id: int | None = _owner("workshop", nullable=True)
+    months: int | None = None
+    """A next round's rhythm (6, 12, 24 months), kept so the next round is reminded after as long."""
+    created_at: datetime = _time()
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    off_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    """Turned off by its person (``/reminders``), or made pointless (the round came first): never sent."""
+    undeliverable_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    """Telegram refused it (the person blocked the bot): not tried again."""
+    replies: list[Any] | None = Field(default=None, sa_type=JSON)
+    """Its outbox: the replies from the claim until they are delivered (``conversations.outbox``)."""
+
+
 class ProcessedUpdate(SQLModel, table=True):
     """A transport update already handled; a redelivery of it is ignored."""
 
@@ -243,5 +339,29 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: str = Field(primary_key=True)
     processed_at: datetime = _time()
+    user_id: str | None = Field(default=None, index=True)
+    """Whose update it was, so that ``/forget`` deletes its record and any reply kept for it."""
     replies: list[Any] | None = Field(default=None, sa_type=JSON)
     """The outbox: the update's replies (``conversations.outbox``) until the adapter has sent them."""
+    sender: str | None = None
+    """The process sending the replies (PostgreSQL, several processes): only it sends them, until ``sending_until``."""
+    sending_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update that has reached a process sharing a PostgreSQL database, waiting for its turn among its user's.
+
+    Whoever holds the user's lock processes the user's updates here in update-id order, whichever process
+    received them. ``incoming`` is ``None`` from the moment the update arrived until its process has read
+    it (a placeholder: later updates of the user wait for it); the row is deleted once the update is processed.
+    """
+
+    __tablename__ = "inbox"
+
+    update_id: str = Field(primary_key=True)
+    user_id: str = Field(index=True)
+    seq: int = Field(sa_type=BigInteger)
+    incoming: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    receiver: str | None = None
+    """The process that received it (its transport keeps its own arrivals in order)."""
+    arrived_at: datetime = _time()

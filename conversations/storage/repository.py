@@ -33,11 +33,18 @@ from conversations.storage.models import (
     City,
     Conversation,
     Coordinator,
+    CoordinatorCity,
+    InboxUpdate,
+    JoinAttempt,
     Membership,
     Note,
     Participant,
     ProcessedUpdate,
+    Reminder,
+    ReminderKind,
+    ScreenLink,
     Workshop,
+    WorkshopCoordinator,
     WorkshopStatus,
     utcnow,
 )
@@ -54,14 +61,31 @@ CITY_TYPO_SHORT = 5
 # --- processed updates -----------------------------------------------------------------------
 
 
-async def claim_update(session: AsyncSession, *, update_id: str, replies: list[Any] | None = None) -> bool:
+async def claim_update(
+    session: AsyncSession,
+    *,
+    update_id: str,
+    replies: list[Any] | None = None,
+    user_id: str | None = None,
+    sender: str | None = None,
+    sending_until: datetime | None = None,
+) -> bool:
     """Mark an update as processed, with its outbox (``replies``); ``False`` when it already was (a redelivery).
 
     One ``INSERT ... ON CONFLICT DO NOTHING``: no read first, and no error when another
     process claimed the same id a moment earlier (PostgreSQL makes this one wait for it).
+    ``user_id`` says whose update it was, so that ``/forget`` deletes the record and its outbox;
+    ``sender`` (PostgreSQL) names the process that will send the replies, until ``sending_until``.
     """
     statement = _claim_statement(session.get_bind().dialect.name)
-    params = {"b_update_id": update_id, "b_processed_at": utcnow(), "b_replies": replies}
+    params = {
+        "b_update_id": update_id,
+        "b_processed_at": utcnow(),
+        "b_replies": replies,
+        "b_user_id": user_id,
+        "b_sender": sender,
+        "b_sending_until": sending_until,
+    }
     result = await session.exec(statement, params=params)  # type: ignore[call-overload]
     return bool(result.rowcount == 1)
 
@@ -69,17 +93,103 @@ async def claim_update(session: AsyncSession, *, update_id: str, replies: list[A
 @functools.cache
 def _claim_statement(dialect: str) -> Any:
     """The claim as a Core statement on the table, built once: no ORM bulk-insert path, no new cache key per update."""
-    if dialect == "postgresql":  # imported here: loading the PostgreSQL dialect costs SQLite users 0.1 s at start
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
     table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
     values = {
         "update_id": bindparam("b_update_id"),
         "processed_at": bindparam("b_processed_at"),
         "replies": bindparam("b_replies", type_=JSON(none_as_null=True)),  # no outbox: NULL, as when emptied
+        "user_id": bindparam("b_user_id", type_=String()),
+        "sender": bindparam("b_sender", type_=String()),
+        "sending_until": bindparam("b_sending_until", type_=table.c.sending_until.type),
     }
-    return upsert(table).values(values).on_conflict_do_nothing()
+    return _upsert(dialect)(table).values(values).on_conflict_do_nothing()
+
+
+def _upsert(dialect: str) -> Any:
+    """The dialect's ``INSERT`` with ``ON CONFLICT`` clauses."""
+    if dialect == "postgresql":  # imported here: loading the PostgreSQL dialect costs SQLite users 0.1 s at start
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    return upsert
+
+
+async def is_processed(session: AsyncSession, *, update_id: str) -> bool:
+    """Whether the update has been processed (its id claimed)."""
+    query = select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id) == update_id)
+    return (await session.exec(query)).first() is not None
+
+
+async def take_sending(session: AsyncSession, *, update_id: str, sender: str, until: datetime) -> list[Any] | None:
+    """Become the one process to send an update's unsent replies: them, or ``None``.
+
+    ``None`` when none are unsent, or another process is sending them and its time to do so has not run out.
+    """
+    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    statement = (
+        table.update()
+        .where(
+            table.c.update_id == update_id,
+            table.c.replies.is_not(None),
+            (table.c.sender.is_(None)) | (table.c.sender == sender) | (table.c.sending_until < utcnow()),
+        )
+        .values(sender=sender, sending_until=until)
+        .returning(table.c.replies)
+    )
+    row = (await session.exec(statement)).first()  # type: ignore[call-overload]
+    return list(row[0]) if row is not None and row[0] is not None else None
+
+
+# --- the inbox (several processes on PostgreSQL) ------------------------------------------------
+
+
+async def arrive(session: AsyncSession, *, update_id: str, user_id: str, seq: int, receiver: str) -> None:
+    """Note that an update has reached a process: the user's later updates wait for it (a placeholder)."""
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    values = {"update_id": update_id, "user_id": user_id, "seq": seq, "receiver": receiver, "arrived_at": utcnow()}
+    await session.exec(_upsert(session.get_bind().dialect.name)(table).values(values).on_conflict_do_nothing())  # type: ignore[call-overload]
+
+
+async def hand_in(session: AsyncSession, *, update_id: str, user_id: str, seq: int, incoming: dict[str, Any]) -> None:
+    """Store the update in the inbox, ready to be processed in its turn (filling its placeholder, if any)."""
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    values = {"update_id": update_id, "user_id": user_id, "seq": seq, "incoming": incoming, "arrived_at": utcnow()}
+    insert_ = _upsert(session.get_bind().dialect.name)(table).values(values)
+    statement = insert_.on_conflict_do_update(
+        index_elements=[table.c.update_id],
+        set_={"incoming": insert_.excluded.incoming},
+        where=table.c.incoming.is_(None),
+    )
+    await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def inbox_of(session: AsyncSession, *, user_id: str, up_to: int) -> list[InboxUpdate]:
+    """The user's stored updates up to update id ``up_to``, lowest id first."""
+    query = (
+        select(InboxUpdate)
+        .where(col(InboxUpdate.user_id) == user_id, col(InboxUpdate.seq) <= up_to)
+        .order_by(col(InboxUpdate.seq))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def next_in_inbox(session: AsyncSession, *, user_id: str) -> InboxUpdate | None:
+    """The user's stored update with the lowest id that has been handed in."""
+    query = (
+        select(InboxUpdate)
+        .where(col(InboxUpdate.user_id) == user_id, col(InboxUpdate.incoming).is_not(None))
+        .order_by(col(InboxUpdate.seq))
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
+async def leave_inbox(session: AsyncSession, *, update_id: str, placeholder_only: bool = False) -> None:
+    """Remove an update from the inbox (processed; or, ``placeholder_only``, never handed in)."""
+    statement = delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id)
+    if placeholder_only:
+        statement = statement.where(col(InboxUpdate.incoming).is_(None))
+    await session.exec(statement)  # type: ignore[call-overload]
 
 
 async def unsent_replies(session: AsyncSession, *, update_id: str) -> list[Any]:
@@ -105,9 +215,10 @@ def _clear_statement() -> Any:
 
 
 async def prune_processed_updates(session: AsyncSession, *, older_than: timedelta) -> None:
-    """Forget update ids old enough that no transport will redeliver them."""
+    """Forget update ids old enough that no transport will redeliver them, and inbox entries nobody took up."""
     cutoff = utcnow() - older_than
     await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff))  # type: ignore[call-overload]
+    await session.exec(delete(InboxUpdate).where(col(InboxUpdate.arrived_at) < cutoff))  # type: ignore[call-overload]
 
 
 # --- participants and conversation state -----------------------------------------------------
@@ -225,7 +336,9 @@ def set_role(session: AsyncSession, *, participant: Participant, role: str) -> N
 async def delete_participant(session: AsyncSession, *, participant: Participant) -> None:
     """Delete a participant and, through the foreign keys' cascades, everything that is theirs.
 
-    Their workshop memberships go with them; a workshop they opened stays, without their id.
+    Their workshop memberships go with them; a workshop they opened stays, without their id. The
+    records of their updates go too, with any reply kept for sending (a failed send of ``/mydata``
+    holds everything), and so does their city when nothing else refers to it any more.
     """
     for instance in list(session):
         if not isinstance(instance, City):
@@ -233,6 +346,25 @@ async def delete_participant(session: AsyncSession, *, participant: Participant)
     await session.exec(delete(Participant).where(col(Participant.id) == participant.id))  # type: ignore[call-overload]
     opened = update(Workshop).where(col(Workshop.created_by) == participant.user_id).values(created_by=None)
     await session.exec(opened)  # type: ignore[call-overload]
+    await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.user_id) == participant.user_id))  # type: ignore[call-overload]
+    await session.exec(delete(WorkshopCoordinator).where(col(WorkshopCoordinator.user_id) == participant.user_id))  # type: ignore[call-overload]
+    if participant.city_id is not None:
+        await _drop_city_if_unused(session, city_id=participant.city_id)
+
+
+async def _drop_city_if_unused(session: AsyncSession, *, city_id: int) -> None:
+    """Delete a city no participant, assessment, workshop or grant refers to (its name alone could say who)."""
+    for model, column in (
+        (Participant, Participant.city_id),
+        (Assessment, Assessment.city_id),
+        (Workshop, Workshop.city_id),
+        (CoordinatorCity, CoordinatorCity.city_id),
+    ):
+        if (await session.exec(select(func.count()).select_from(model).where(col(column) == city_id))).one():
+            return
+    city = await session.get(City, city_id)
+    if city is not None:
+        await session.delete(city)
 
 
 # --- cities ----------------------------------------------------------------------------------
@@ -454,6 +586,35 @@ async def answer_histories(session: AsyncSession, *, participant: Participant) -
     return histories
 
 
+async def participant_notes(session: AsyncSession, *, participant: Participant) -> list[Note]:
+    """Every note of the participant, also those added to an action before (or without) answering it."""
+    query = (
+        select(Note)
+        .join(Assessment, col(Assessment.id) == col(Note.assessment_id))
+        .where(Assessment.participant_id == participant.id)
+        .order_by(col(Note.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def memberships_of(session: AsyncSession, *, participant: Participant) -> list[tuple[Membership, Workshop]]:
+    """The workshops the participant joined, with when, oldest first."""
+    query = (
+        select(Membership, Workshop)
+        .join(Workshop, col(Workshop.id) == col(Membership.workshop_id))
+        .where(Membership.participant_id == participant.id)
+        .order_by(col(Membership.id))
+    )
+    return [(membership, workshop) for membership, workshop in (await session.exec(query)).all()]
+
+
+async def kept_replies(session: AsyncSession, *, user_id: str) -> list[ProcessedUpdate]:
+    """The user's updates whose replies are still kept for sending (a send that failed, or not yet reported)."""
+    query = select(ProcessedUpdate).where(col(ProcessedUpdate.user_id) == user_id)
+    updates = (await session.exec(query.order_by(col(ProcessedUpdate.processed_at)))).all()
+    return [update for update in updates if update.replies]  # an emptied outbox may read back as JSON null
+
+
 async def current_answers(
     session: AsyncSession, *, participant: Participant
 ) -> dict[str, tuple[AnswerRecord, Assessment]]:
@@ -483,6 +644,18 @@ async def current_values(session: AsyncSession, *, participant: Participant) -> 
         .order_by(col(AnswerRecord.answered_at), col(AnswerRecord.id))
     )
     return {code: (value, city) for code, value, city in (await session.exec(query)).all()}
+
+
+async def implied_codes(session: AsyncSession, *, participant: Participant, city_id: int | None) -> set[str]:
+    """The actions whose most recent answer (for this city) a quick check-in implied rather than the person gave."""
+    query = (
+        select(AnswerRecord.action_code, Assessment.kind)
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.participant_id == participant.id, Assessment.city_id == city_id)
+        .order_by(col(AnswerRecord.answered_at), col(AnswerRecord.id))
+    )
+    kinds = {code: kind for code, kind in (await session.exec(query)).all()}
+    return {code for code, kind in kinds.items() if kind == AssessmentKind.CHECKIN}
 
 
 async def add_note(session: AsyncSession, *, assessment: Assessment, code: str, text: str) -> Note:
@@ -567,13 +740,44 @@ async def questions_of(session: AsyncSession, *, participant: Participant) -> li
 # --- coordinators ----------------------------------------------------------------------------
 
 
-async def grant_coordinator(session: AsyncSession, *, user_id: str | None = None, username: str | None = None) -> bool:
-    """Make someone a coordinator, by user id or by Telegram username; ``False`` if they already were."""
-    if (await _grants(session, user_id=user_id, username=username)) is not None:
-        return False
-    session.add(Coordinator(user_id=user_id, username=username))
-    await session.flush()
-    return True
+async def grant_coordinator(
+    session: AsyncSession, *, user_id: str | None = None, username: str | None = None, city: City | None = None
+) -> bool:
+    """Make someone a coordinator, by user id or by Telegram username; ``False`` if the grant was there already.
+
+    Without a city the grant is for every city; with one, that city is added to the grant (a
+    grant for every city stays one).
+    """
+    grant = await _grants(session, user_id=user_id, username=username)
+    new = grant is None
+    if grant is None:
+        grant = Coordinator(user_id=user_id, username=username, all_cities=city is None)
+        session.add(grant)
+        await session.flush()
+    elif city is None:
+        new = not grant.all_cities
+        grant.all_cities = True
+        session.add(grant)
+    if city is not None:
+        query = select(CoordinatorCity).where(
+            CoordinatorCity.coordinator_id == grant.id, CoordinatorCity.city_id == city.id
+        )
+        if (await session.exec(query)).first() is None:
+            session.add(CoordinatorCity(coordinator_id=grant.id or 0, city_id=city.id or 0))
+            await session.flush()
+            new = True
+    return new
+
+
+async def granted_cities(session: AsyncSession, *, coordinator: Coordinator) -> list[City]:
+    """The cities a coordinator's grant lists (by name), whatever ``all_cities`` says."""
+    query = (
+        select(City)
+        .join(CoordinatorCity, col(CoordinatorCity.city_id) == col(City.id))
+        .where(CoordinatorCity.coordinator_id == coordinator.id)
+        .order_by(col(City.name))
+    )
+    return list((await session.exec(query)).all())
 
 
 async def revoke_coordinator(session: AsyncSession, *, user_id: str | None = None, username: str | None = None) -> bool:
@@ -603,20 +807,105 @@ async def coordinators(session: AsyncSession) -> list[Coordinator]:
 
 async def is_coordinator(session: AsyncSession, *, user_id: str, username: str | None) -> bool:
     """Whether this user may coordinate; a pending grant to their username is bound to them on the way."""
+    return await coordinator_grant(session, user_id=user_id, username=username) is not None
+
+
+async def coordinator_grant(session: AsyncSession, *, user_id: str, username: str | None) -> Coordinator | None:
+    """This user's coordinator grant, if any; a pending grant to their username (any case) is bound to them."""
     query = select(Coordinator).where(col(Coordinator.user_id) == user_id)
     if username:
         query = select(Coordinator).where(
             (col(Coordinator.user_id) == user_id)
-            | (col(Coordinator.user_id).is_(None) & (col(Coordinator.username) == username))
+            | (col(Coordinator.user_id).is_(None) & (col(Coordinator.username) == username.lower()))
         )
     grants = list((await session.exec(query)).all())
     if not grants:
+        return None
+    bound = next((grant for grant in grants if grant.user_id == user_id), None)
+    if bound is None:
+        bound = grants[0]
+        bound.user_id = user_id
+        session.add(bound)
+    return bound
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinatorScope:
+    """What a coordinator may see: every city, or the cities granted, plus the workshops they run."""
+
+    user_id: str
+    username: str | None
+    all_cities: bool
+    city_ids: frozenset[int]
+
+
+async def coordinator_scope(session: AsyncSession, *, user_id: str, username: str | None) -> CoordinatorScope | None:
+    """The coordinator's scope; ``None`` for someone who is not a coordinator."""
+    grant = await coordinator_grant(session, user_id=user_id, username=username)
+    if grant is None:
+        return None
+    cities = frozenset(city.id or 0 for city in await granted_cities(session, coordinator=grant))
+    return CoordinatorScope(user_id, username.lower() if username else None, grant.all_cities, cities)
+
+
+async def runs_workshop(session: AsyncSession, *, scope: CoordinatorScope, workshop: Workshop) -> bool:
+    """Whether the coordinator may see, close and export this workshop: theirs, added to, or of a city granted."""
+    if scope.all_cities or workshop.created_by == scope.user_id:
+        return True
+    if workshop.city_id is not None and workshop.city_id in scope.city_ids:
+        return True
+    who = col(WorkshopCoordinator.user_id) == scope.user_id
+    if scope.username:
+        who = who | (col(WorkshopCoordinator.username) == scope.username)
+    query = select(WorkshopCoordinator.id).where(WorkshopCoordinator.workshop_id == workshop.id, who)
+    return (await session.exec(query)).first() is not None
+
+
+async def add_workshop_coordinator(
+    session: AsyncSession, *, workshop: Workshop, user_id: str | None = None, username: str | None = None
+) -> bool:
+    """Add a colleague to run a workshop (by user id or username); ``False`` if they were added before."""
+    column, value = (WorkshopCoordinator.user_id, user_id) if user_id else (WorkshopCoordinator.username, username)
+    query = select(WorkshopCoordinator.id).where(WorkshopCoordinator.workshop_id == workshop.id, col(column) == value)
+    if (await session.exec(query)).first() is not None:
         return False
-    if not any(grant.user_id == user_id for grant in grants):
-        grant = grants[0]
-        grant.user_id = user_id
-        session.add(grant)
+    session.add(WorkshopCoordinator(workshop_id=workshop.id or 0, user_id=user_id, username=username))
+    await session.flush()
     return True
+
+
+async def workshop_coordinators(session: AsyncSession, *, workshop: Workshop) -> list[WorkshopCoordinator]:
+    query = select(WorkshopCoordinator).where(WorkshopCoordinator.workshop_id == workshop.id)
+    return list((await session.exec(query.order_by(col(WorkshopCoordinator.id)))).all())
+
+
+async def coordinated_workshops(session: AsyncSession, *, user_id: str) -> list[Workshop]:
+    """The workshops someone opened or was added to by user id (for ``/mydata``)."""
+    added = select(WorkshopCoordinator.workshop_id).where(WorkshopCoordinator.user_id == user_id)
+    query = select(Workshop).where((col(Workshop.created_by) == user_id) | col(Workshop.id).in_(added))
+    return list((await session.exec(query.order_by(col(Workshop.id)))).all())
+
+
+# --- wrong join codes ---------------------------------------------------------------------------
+
+
+async def join_misses(session: AsyncSession, *, participant: Participant, since: datetime) -> list[datetime]:
+    """When this participant tried workshop codes that do not exist, from ``since`` on (oldest first)."""
+    query = (
+        select(JoinAttempt.tried_at)
+        .where(JoinAttempt.participant_id == participant.id, col(JoinAttempt.tried_at) >= since)
+        .order_by(col(JoinAttempt.tried_at))
+    )
+    return [aware(moment) for moment in (await session.exec(query)).all()]
+
+
+async def record_join_miss(session: AsyncSession, *, participant: Participant, older_than: datetime) -> None:
+    """Count a wrong code; the participant's misses before ``older_than`` are dropped on the way."""
+    stale = delete(JoinAttempt).where(
+        col(JoinAttempt.participant_id) == participant.id, col(JoinAttempt.tried_at) < older_than
+    )
+    await session.exec(stale)  # type: ignore[call-overload]
+    session.add(JoinAttempt(participant_id=participant.id or 0))
 
 
 # --- workshops -------------------------------------------------------------------------------
@@ -690,6 +979,41 @@ async def workshop_questions(session: AsyncSession, *, workshop: Workshop, limit
     if workshop.closed_at is not None:
         query = query.where(col(AskedQuestion.asked_at) <= workshop.closed_at)
     return list((await session.exec(query)).all())
+
+
+def set_results_hidden(session: AsyncSession, *, workshop: Workshop, hidden: bool) -> None:
+    workshop.results_hidden = hidden
+    session.add(workshop)
+
+
+async def add_screen_link(session: AsyncSession, *, workshop: Workshop, token_hash: str) -> None:
+    session.add(ScreenLink(workshop_id=workshop.id, token_hash=token_hash))
+    await session.flush()
+
+
+async def answers_version(session: AsyncSession, *, workshop: Workshop) -> tuple[Any, ...]:
+    """What changes whenever an answer counted for the workshop is given, changed or deleted: one cheap query.
+
+    The number of its answers, the highest answer id and the latest answer time (a change updates it).
+    """
+    query = (
+        select(
+            func.count(col(AnswerRecord.id)), func.max(col(AnswerRecord.id)), func.max(col(AnswerRecord.answered_at))
+        )
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.workshop_id == workshop.id)
+    )
+    return tuple((await session.exec(query)).one())
+
+
+async def workshop_by_screen_link(session: AsyncSession, *, token_hash: str) -> Workshop | None:
+    """The workshop a big-screen link opens, by the hash of its token."""
+    query = (
+        select(Workshop)
+        .join(ScreenLink, col(ScreenLink.workshop_id) == col(Workshop.id))
+        .where(ScreenLink.token_hash == token_hash)
+    )
+    return (await session.exec(query)).first()
 
 
 def set_share_name(session: AsyncSession, *, participant: Participant, share: bool) -> None:
@@ -807,3 +1131,245 @@ def as_utc(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.replace(tzinfo=moment.tzinfo or UTC).isoformat(timespec="seconds")
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+async def finished_assessments(
+    session: AsyncSession, *, participant: Participant, city_id: int | None
+) -> list[Assessment]:
+    """The participant's finished check-ins and assessments of one city, first finished first: their rounds."""
+    query = (
+        select(Assessment)
+        .where(
+            Assessment.participant_id == participant.id,
+            Assessment.city_id == city_id,
+            Assessment.status == AssessmentStatus.FINISHED,
+            col(Assessment.finished_at).is_not(None),
+        )
+        .order_by(col(Assessment.finished_at), col(Assessment.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def answer_timeline(
+    session: AsyncSession, *, participant: Participant, city_id: int | None
+) -> list[tuple[str, str, datetime]]:
+    """Every value the participant gave any action for one city, with when: ``(code, value, at)``, oldest first."""
+    query = (
+        select(AnswerRecord.action_code, AnswerChange.value, AnswerChange.changed_at)
+        .join(AnswerRecord, col(AnswerRecord.id) == col(AnswerChange.answer_id))
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.participant_id == participant.id, Assessment.city_id == city_id)
+        .order_by(col(AnswerChange.changed_at), col(AnswerChange.id))
+    )
+    return [(code, value, aware(at)) for code, value, at in (await session.exec(query)).all()]
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+
+def _upsert(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    return upsert
+
+
+async def add_reminder(session: AsyncSession, *, values: Mapping[str, Any]) -> bool:
+    """Store a reminder unless one with its ``key`` exists; ``False`` then (another process may have just made it).
+
+    ``values`` are the :class:`Reminder` columns; with ``sent_at`` and ``replies`` in them the
+    reminder is stored already claimed, in the same statement.
+    """
+    upsert = _upsert(session.get_bind().dialect.name)
+    table = Reminder.__table__  # type: ignore[attr-defined]
+    row = {"created_at": utcnow(), **values}
+    if "replies" in row:
+        statement = upsert(table).values({**row, "replies": bindparam("b_replies", type_=JSON(none_as_null=True))})
+        result = await session.exec(  # type: ignore[call-overload]
+            statement.on_conflict_do_nothing(index_elements=["key"]), params={"b_replies": row["replies"]}
+        )
+    else:
+        result = await session.exec(upsert(table).values(row).on_conflict_do_nothing(index_elements=["key"]))  # type: ignore[call-overload]
+    return bool(result.rowcount == 1)
+
+
+async def claim_reminder(
+    session: AsyncSession, *, reminder_id: int, replies: list[Any], stale_before: datetime | None = None
+) -> bool:
+    """Take a reminder to send, with its replies: ``True`` for the one process whose UPDATE found it unclaimed.
+
+    With ``stale_before`` it re-claims a reminder claimed before then but never delivered (its
+    sender stopped after the claim); the UPDATE moves ``sent_at`` to now, so only one process does.
+    """
+    table = Reminder.__table__  # type: ignore[attr-defined]
+    statement = table.update().where(
+        table.c.id == reminder_id,
+        table.c.off_at.is_(None),
+        table.c.delivered_at.is_(None),
+        table.c.undeliverable_at.is_(None),
+        table.c.sent_at.is_(None) if stale_before is None else table.c.sent_at < stale_before,
+    )
+    statement = statement.values(sent_at=utcnow(), replies=bindparam("b_replies", type_=JSON(none_as_null=True)))
+    result = await session.exec(statement, params={"b_replies": replies})  # type: ignore[call-overload]
+    return bool(result.rowcount == 1)
+
+
+def turn_off_reminder(session: AsyncSession, *, reminder: Reminder) -> None:
+    """Never send this reminder (its person turned it off, or it no longer has a point)."""
+    reminder.off_at = utcnow()
+    session.add(reminder)
+
+
+async def due_reminders(
+    session: AsyncSession, *, now: datetime, user_prefix: str | None, user_id: str | None
+) -> list[tuple[Reminder, Participant]]:
+    """Stored reminders due and not yet sent, of people Telegram can reach (of one transport, or one person)."""
+    query = (
+        select(Reminder, Participant)
+        .join(Participant, col(Participant.id) == col(Reminder.participant_id))
+        .where(
+            col(Reminder.sent_at).is_(None),
+            col(Reminder.off_at).is_(None),
+            col(Reminder.due_at) <= now,
+            col(Participant.unreachable_at).is_(None),
+        )
+        .order_by(col(Reminder.due_at), col(Reminder.id))
+    )
+    return list((await session.exec(_of_people(query, user_prefix, user_id))).all())
+
+
+def _of_people(query: Any, user_prefix: str | None, user_id: str | None) -> Any:
+    if user_id is not None:
+        query = query.where(Participant.user_id == user_id)
+    elif user_prefix is not None:
+        query = query.where(col(Participant.user_id).startswith(user_prefix))
+    return query
+
+
+async def stranded_reminders(
+    session: AsyncSession, *, claimed_before: datetime, user_prefix: str | None, user_id: str | None
+) -> list[tuple[Reminder, Participant]]:
+    """Reminders claimed before ``claimed_before`` whose replies never went out (their sender stopped)."""
+    query = (
+        select(Reminder, Participant)
+        .join(Participant, col(Participant.id) == col(Reminder.participant_id))
+        .where(
+            col(Reminder.sent_at) < claimed_before,
+            col(Reminder.delivered_at).is_(None),
+            col(Reminder.undeliverable_at).is_(None),
+            col(Reminder.replies).is_not(None),
+            col(Participant.unreachable_at).is_(None),
+        )
+    )
+    return list((await session.exec(_of_people(query, user_prefix, user_id))).all())
+
+
+async def paused_assessments(
+    session: AsyncSession, *, idle_since: datetime, user_prefix: str | None, user_id: str | None
+) -> list[tuple[Assessment, Participant]]:
+    """Full assessments left unfinished since before ``idle_since`` and not yet reminded (nor turned off)."""
+    reminded = select(Reminder.id).where(
+        col(Reminder.assessment_id) == col(Assessment.id), Reminder.kind == ReminderKind.PAUSED
+    )
+    query = (
+        select(Assessment, Participant)
+        .join(Participant, col(Participant.id) == col(Assessment.participant_id))
+        .where(
+            Assessment.kind == AssessmentKind.FULL,
+            col(Assessment.status).in_([AssessmentStatus.OPEN, AssessmentStatus.PAUSED]),
+            col(Assessment.updated_at) <= idle_since,
+            col(Assessment.city_id) == col(Participant.city_id),
+            col(Participant.unreachable_at).is_(None),
+            ~reminded.exists(),
+        )
+    )
+    return list((await session.exec(_of_people(query, user_prefix, user_id))).all())
+
+
+async def mark_reminder(session: AsyncSession, *, reminder_id: int, delivered: bool) -> None:
+    """The reminder's replies went out (``delivered``), or Telegram refused them for good: its outbox is emptied."""
+    table = Reminder.__table__  # type: ignore[attr-defined]
+    column = "delivered_at" if delivered else "undeliverable_at"
+    await session.exec(table.update().where(table.c.id == reminder_id).values({column: utcnow(), "replies": None}))  # type: ignore[call-overload]
+
+
+async def reminder_by_id(session: AsyncSession, *, reminder_id: int) -> Reminder | None:
+    return await session.get(Reminder, reminder_id)
+
+
+async def reminders_of(session: AsyncSession, *, participant: Participant) -> list[Reminder]:
+    """The participant's stored reminders, soonest first."""
+    query = select(Reminder).where(Reminder.participant_id == participant.id).order_by(col(Reminder.due_at))
+    return list((await session.exec(query)).all())
+
+
+async def all_reminders(session: AsyncSession) -> list[Reminder]:
+    """Every stored reminder, soonest first (for operators)."""
+    return list((await session.exec(select(Reminder).order_by(col(Reminder.due_at), col(Reminder.id)))).all())
+
+
+async def set_unreachable(session: AsyncSession, *, participant_id: int, unreachable: bool) -> None:
+    """Telegram refused to deliver to this person (they blocked the bot), or they wrote again."""
+    table = Participant.__table__  # type: ignore[attr-defined]
+    value = utcnow() if unreachable else None
+    await session.exec(table.update().where(table.c.id == participant_id).values(unreachable_at=value))  # type: ignore[call-overload]
+
+
+async def unfinished_members(session: AsyncSession, *, workshop: Workshop) -> list[Participant]:
+    """The workshop's members without a finished check-in or assessment of it."""
+    finished = select(Assessment.id).where(
+        col(Assessment.participant_id) == col(Membership.participant_id),
+        Assessment.workshop_id == workshop.id,
+        Assessment.status == AssessmentStatus.FINISHED,
+    )
+    query = (
+        select(Participant)
+        .join(Membership, col(Membership.participant_id) == col(Participant.id))
+        .where(Membership.workshop_id == workshop.id, ~finished.exists())
+        .order_by(col(Membership.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def reminder_by_key(session: AsyncSession, *, key: str) -> Reminder | None:
+    return (await session.exec(select(Reminder).where(Reminder.key == key))).first()
+
+
+async def round_numbers(session: AsyncSession, *, participant_ids: Iterable[int]) -> dict[int, int]:
+    """Each finished assessment's round: its number among its person's finished ones for its city (1 the first).
+
+    Unfinished assessments have none (they are not a round yet).
+    """
+    ids = list(participant_ids)
+    if not ids:
+        return {}
+    query = (
+        select(Assessment.id, Assessment.participant_id, Assessment.city_id)
+        .where(col(Assessment.participant_id).in_(ids), Assessment.status == AssessmentStatus.FINISHED)
+        .order_by(col(Assessment.finished_at), col(Assessment.id))
+    )
+    counted: dict[tuple[int, int | None], int] = {}
+    numbers: dict[int, int] = {}
+    for assessment_id, participant_id, city_id in (await session.exec(query)).all():
+        counted[participant_id, city_id] = counted.get((participant_id, city_id), 0) + 1
+        numbers[assessment_id] = counted[participant_id, city_id]
+    return numbers
+
+
+async def city_answers_at(session: AsyncSession, *, city: City, moment: datetime) -> dict[int, dict[str, str]]:
+    """Each participant's answer per action for this city as it stood at ``moment`` (from the answers' history)."""
+    query = (
+        select(Assessment.participant_id, AnswerRecord.action_code, AnswerChange.value)
+        .join(AnswerRecord, col(AnswerRecord.id) == col(AnswerChange.answer_id))
+        .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
+        .where(Assessment.city_id == city.id, col(AnswerChange.changed_at) <= moment)
+        .order_by(col(AnswerChange.changed_at), col(AnswerChange.id))
+    )
+    people: dict[int, dict[str, str]] = {}
+    for participant_id, code, value in (await session.exec(query)).all():
+        people.setdefault(participant_id, {})[code] = value
+    return people

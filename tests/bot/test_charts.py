@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 from matplotlib.image import imread
@@ -130,11 +131,10 @@ def test_a_groups_chart_shows_the_spread(catalogue: Catalogue) -> None:
 
 
 def test_one_respondent_has_no_whisker(catalogue: Catalogue) -> None:
-    plain = make_chart(catalogue, {"L1": 2})
-    alone = make_chart(catalogue, {"L1": 2}, spread={"L1": (2, 2, 1)})
-    assert maturity_chart_png(alone) == maturity_chart_png(
-        MaturityChart(plain.title, plain.stages, plain.domains, plain.legend_reached, plain.legend_next, alone.subtitle)
-    )
+    alone = make_chart(catalogue, {"L1": 2}, spread={"L1": (2, 2, 1), "P1": (0, 0, 0)})
+    apart = make_chart(catalogue, {"L1": 2}, spread={"L1": (1, 3, 1), "P1": (0, 0, 0)})  # a spread of one: none
+    whisker = make_chart(catalogue, {"L1": 2}, spread={"L1": (1, 3, 2), "P1": (0, 0, 0)})
+    assert maturity_chart_png(alone) == maturity_chart_png(apart) != maturity_chart_png(whisker)
 
 
 @pytest.mark.parametrize("code", ["L1", "I2", "C1"])
@@ -168,3 +168,18 @@ def test_the_smr_chart_keeps_800_by_600_and_wordier_catalogues_grow_taller(catal
 @pytest.mark.parametrize("title", ["$\\undefinedmacro$ city", "50% of $x$ & {braces}", "Ünïcode · Ελλάδα ✓"])
 def test_words_on_the_chart_are_plain_text_never_math(catalogue: Catalogue, title: str) -> None:
     assert pixels(maturity_chart_png(make_chart(catalogue, {"L1": 1}, title=title))).shape[0] > 0
+
+
+def test_a_groups_figures_are_never_cut_at_the_right_edge(catalogue: Catalogue) -> None:
+    spread = {code: (1, 5, 12) for code in ("L1", "P1", "I1", "C2")}  # whiskers reaching verTebrate
+    chart = make_chart(catalogue, {"L1": 2, "P1": 3, "I1": 1, "C2": 2}, spread=spread)
+    domains = tuple(
+        ChartDomain(d.code, d.name, tuple(replace(a, stage=f"{a.stage} · 12 · 3 not sure") for a in d.areas))
+        for d in chart.domains
+    )
+    image = pixels(maturity_chart_png(replace(chart, domains=domains)))
+    width = image.shape[1]
+    assert width <= 1000
+    ink = image[..., :3].mean(axis=2) < 0.6
+    assert not ink[:, -6:].any(), "a label runs into the right edge"
+    assert ink[:, int(width * 0.72) :].any()  # the figures' column is drawn, right of the stages

@@ -51,6 +51,15 @@ def test_ask_json_gives_matches_best_first() -> None:
     assert data["matches"][0]["why"]  # the words that matched, e.g. "emergency drills"
 
 
+def test_ask_says_which_hazard_it_read() -> None:
+    result = runner.invoke(app, ["ask", "what", "should", "we", "do", "about", "floods?", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["hazard"] == "floods"
+    plain = runner.invoke(app, ["ask", "what", "should", "we", "do", "about", "floods?"])
+    assert "hazard read: floods" in plain.output
+    assert json.loads(runner.invoke(app, ["ask", "stakeholder mapping", "--json"]).output)["hazard"] == ""
+
+
 def test_ask_says_so_when_nothing_matches() -> None:
     result = runner.invoke(app, ["ask", "tell me a joke"])
     assert result.exit_code == 0

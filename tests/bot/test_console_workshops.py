@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
-from bot.console import ConsoleChat
+from pypdf import PdfReader
+
+from bot.console import ConsoleChat, run_console
 from catalogue import Catalogue
 from conversations import Engine, Texts
 
@@ -20,6 +23,7 @@ async def say(chat: ConsoleChat, *lines: str) -> None:
 async def test_a_workshop_in_the_console_from_the_join_command_to_forget(
     engine: Engine, catalogue: Catalogue, tmp_path: Path
 ) -> None:
+    engine.min_group_size = 1  # one participant, and still a group chart to save
     t = Texts.load().get
     out: list[str] = []
     charts = tmp_path / "charts"
@@ -44,3 +48,19 @@ async def test_a_workshop_in_the_console_from_the_join_command_to_forget(
     assert not (charts / "results-ana.png").exists()
     assert not group_chart.exists()  # a group chart counted Ana: it goes too, and is drawn afresh when asked
     assert json.loads(json.dumps(await engine.export_answers())) == []
+
+
+async def test_a_console_coordinator_saves_the_poster_and_the_pdf_report(
+    engine: Engine, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    await engine.coordination.grant("console:cora")
+    info = await engine.coordination.create_workshop("Day one", city="Gent")
+    typed = io.StringIO(f"1\nGent\n1\n/workshop {info.code}\n🖨 Poster\n/export {info.code}\n📄 PDF report\n")
+    shown = io.StringIO()
+    await run_console(
+        engine, user="cora", stdin=typed, stdout=shown, chart_folder=tmp_path / "charts", bot_username="gent_bot"
+    )
+    files = sorted(path.name for path in (tmp_path / "files").iterdir())
+    assert files[0].startswith(f"citybot-{info.code}-poster") and files[1].startswith(f"citybot-{info.code}-report")
+    poster = PdfReader(tmp_path / "files" / files[0]).pages[0].extract_text()
+    assert f"https://t.me/gent_bot?start=ws_{info.code}" in poster and "Day one" in poster

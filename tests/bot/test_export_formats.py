@@ -24,7 +24,7 @@ from bot.export import (
     summary_rows,
     xlsx_bytes,
 )
-from catalogue import Answer, Catalogue, answers_for_stage, combined_maturity
+from catalogue import Answer, Catalogue, answers_for_stage
 
 START = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
 
@@ -41,6 +41,7 @@ def row(catalogue: Catalogue, code: str, answer: str = "done", **fields: Any) ->
         "workshop_name": "",
         "assessment": 1,
         "assessment_kind": "full",
+        "round": 1,
         "domain": action.domain,
         "area": action.area,
         "area_title": catalogue.area(action.area).title,
@@ -130,10 +131,10 @@ def test_xlsx_answers_sheet_has_typed_cells_a_frozen_header_and_filters(
     catalogue: Catalogue, rows: list[dict[str, Any]]
 ) -> None:
     workbook = load_workbook(io.BytesIO(xlsx_bytes(rows, catalogue=catalogue)))
-    assert workbook.sheetnames == ["Answers", "Summary", "Catalogue"]
+    assert workbook.sheetnames == ["Answers", "Summary", "Stages", "Catalogue"]
     sheet = workbook["Answers"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:S{len(rows) + 1}"
+    assert sheet.auto_filter.ref == f"A1:T{len(rows) + 1}"
     header = [cell.value for cell in sheet[1]]
     assert header == list(ANSWER_FIELDS)
     assert all(cell.font.bold for cell in sheet[1])
@@ -184,8 +185,9 @@ def test_the_summary_combines_each_city_and_workshop(catalogue: Catalogue) -> No
     assert (workshop["respondents"], workshop["median_stage"], workshop["highest_stage"]) == (2, "Starting", "Moderate")
     assert by_group[("city", "Gent", "P1")]["respondents"] == 0
     assert by_group[("city", "Gent", "P1")]["median_stage"] == ""
-    expected = combined_maturity(catalogue, [answers_for_stage(catalogue, "L1", s) for s in people.values()])["L1"]
-    assert gent["next_actions"] == " ".join(a.code for a in expected.next_actions)
+    # each next step counted among L1's respondents: Starting has Moderate's five next, Moderate Advanced's two...
+    assert gent["next_actions"] == "L1M1 (1), L1M2 (1), L1M3 (1), L1M4 (1), L1M5 (1), L1A1 (1), L1A2 (1), L1R1 (1)"
+    assert gent["unsure"] == 0
     assert [r["group"] for r in summary] == ["city"] * 10 + ["workshop"] * 10  # cities first
 
 

@@ -68,6 +68,8 @@ def test_secrets_stay_out_of_the_repr(monkeypatch: pytest.MonkeyPatch) -> None:
         ("TELEGRAM_API_BASE_URL", "localhost:8081", "TELEGRAM_API_BASE_URL must be an http(s) URL"),
         ("WEBHOOK_SECRET", "has spaces", "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, '_' or '-'"),
         ("TELEGRAM_BOT_TOKEN", "12345", "TELEGRAM_BOT_TOKEN is malformed: it should look like 123456789:AAH..."),
+        ("CITYBOT_MIN_GROUP_SIZE", "0", "CITYBOT_MIN_GROUP_SIZE must be a whole number of people between 1 and 1000"),
+        ("CITYBOT_MIN_GROUP_SIZE", "two", "CITYBOT_MIN_GROUP_SIZE must be a whole number of people"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(
@@ -136,3 +138,12 @@ def test_an_option_overrides_the_setting(tmp_path: Path, monkeypatch: pytest.Mon
     result = runner.invoke(app, ["export", "--database-url", other, "--catalogue", str(default_path())])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "other.db").exists()
+
+
+def test_the_minimum_group_size_reaches_the_telegram_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.telegram.config import telegram_settings
+
+    assert load_settings().citybot_min_group_size == 3
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("CITYBOT_MIN_GROUP_SIZE", "5")
+    assert telegram_settings(load_settings()).min_group_size == 5

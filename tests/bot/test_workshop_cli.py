@@ -74,8 +74,12 @@ def workshop(database_url: str, catalogue: Catalogue) -> str:
 
 def test_coordinators_add_list_and_remove(database_url: str) -> None:
     assert citybot(database_url, "coordinators", "list")[1].startswith("no coordinators yet")
-    assert citybot(database_url, "coordinators", "add", "42")[:2] == (0, "42 is now a coordinator\n")
-    assert citybot(database_url, "coordinators", "add", "telegram:42")[1] == "telegram:42 is already a coordinator\n"
+    everywhere = " for all cities (give --city NAME to limit a grant to one city)\n"
+    assert citybot(database_url, "coordinators", "add", "42")[:2] == (0, "42 is now a coordinator" + everywhere)
+    assert (
+        citybot(database_url, "coordinators", "add", "telegram:42")[1]
+        == "telegram:42 is already a coordinator" + everywhere
+    )
     assert citybot(database_url, "coordinators", "add", "@Gent_Coordinator")[0] == 0
     status, listing, _ = citybot(database_url, "coordinators", "list")
     assert status == 0 and listing.splitlines()[0].startswith("telegram:42")
@@ -85,6 +89,17 @@ def test_coordinators_add_list_and_remove(database_url: str) -> None:
     assert (status, error) == (2, "error: 42 is not a coordinator\n")
     status, _, error = citybot(database_url, "coordinators", "add", "not a user")
     assert status == 2 and error.startswith("error: ") and len(error.splitlines()) == 1
+
+
+def test_a_grant_for_one_city_says_so_and_lists_it(database_url: str) -> None:
+    assert citybot(database_url, "coordinators", "add", "@x_gent", "--city", "Gent")[1] == (
+        "@x_gent is now a coordinator for Gent\n"
+    )
+    assert citybot(database_url, "coordinators", "add", "@x_gent", "--city", "Brugge")[0] == 0
+    listing = citybot(database_url, "coordinators", "list")[1]
+    assert "Brugge, Gent" in listing and "all cities" not in listing
+    assert citybot(database_url, "coordinators", "add", "@x_gent")[1].startswith("@x_gent is now a coordinator for all")
+    assert "all cities" in citybot(database_url, "coordinators", "list")[1]
 
 
 def test_workshop_create_prints_the_link_and_writes_a_qr_code(database_url: str, tmp_path: Path) -> None:
@@ -207,19 +222,24 @@ def test_the_xlsx_summary_combines_the_workshop_and_the_cities(
     assert (l1["respondents"], l1["lowest_stage"], l1["highest_stage"]) == (2, "Starting", "Advanced")
     assert l1["median_stage"] == "Starting"  # the lower median of two
     assert summary[("city", "Gent", "L1")]["respondents"] == 2
-    assert summary[("city", "Torino", "L1")]["respondents"] == 1
+    assert summary[("city", "Torino", "L1")]["respondents"] == 0  # Dora did one action of Starting: no stage given yet
     expected = answers_for_stage(catalogue, "L1", "S")
     assert expected  # the Summary is computed with the same rules as the engine's (see tests/catalogue)
 
 
-def test_report_draws_a_city_or_a_workshop(database_url: str, workshop: str, tmp_path: Path) -> None:
-    for filters in (("--city", "Gent"), ("--workshop", workshop)):
+def test_report_draws_a_city_or_a_workshop(
+    database_url: str, workshop: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status, _, error = citybot(database_url, "report", "--city", "Gent", "-o", str(tmp_path / "few.png"))
+    assert status == 2 and "no area of Gent has 3 or more people" in error  # two officials: too few to draw
+    monkeypatch.setenv("CITYBOT_MIN_GROUP_SIZE", "2")
+    for filters, counts in ((("--city", "Gent"), "2 officials"), (("--workshop", workshop), "Joined 2 · finished 2")):
         target = tmp_path / f"{filters[0][2:]}.png"
         status, out, err = citybot(database_url, "report", *filters, "-o", str(target))
         assert status == 0, err
-        assert out.startswith(f"{target}: ") and "2 respondent" in out
+        assert out.startswith(f"{target}: ") and counts in out
         image = imread(io.BytesIO(target.read_bytes()), format="png")
-        assert image.shape[1] == 800 and image.shape[0] >= 600
+        assert image.shape[1] == 962 and image.shape[0] >= 600
     for filters, message in [
         (("--city", "Gent", "--workshop", workshop), "either --city NAME or --workshop CODE"),
         ((), "either --city NAME or --workshop CODE"),
@@ -228,4 +248,4 @@ def test_report_draws_a_city_or_a_workshop(database_url: str, workshop: str, tmp
         status, _, error = citybot(database_url, "report", *filters, "-o", str(tmp_path / "x.png"))
         assert status == 2 and message in error, error
     status, _, error = citybot(database_url, "report", "--city", "Gent", "-o", str(tmp_path / "x.jpg"))
-    assert status == 2 and "should end in .png" in error
+    assert status == 2 and "should end in .pdf or .png" in error

@@ -166,6 +166,15 @@ def test_examples_and_a_concepts_file_are_read(tmp_path: Path) -> None:
     assert catalogue.search("crew")[0].action.code == "L1S1"
 
 
+def test_a_concept_may_be_a_hazard_and_imply_others(tmp_path: Path) -> None:
+    text = VALID + CONCEPTS + "  - name: flood\n    hazard: true\n    implies: [team]\n    words: [flood, floods]\n"
+    catalogue = Catalogue.load(write(tmp_path, text))
+    flood = catalogue.concepts[-1]
+    assert flood.hazard and flood.implies == ("team",) and not catalogue.concepts[0].hazard
+    best = catalogue.search("floods")[0]
+    assert best.action.code == "L1S1" and best.hazard == "floods"  # reached only through what a flood implies
+
+
 def test_concepts_can_be_a_section_of_the_catalogue(tmp_path: Path) -> None:
     catalogue = Catalogue.load(write(tmp_path, VALID + CONCEPTS))
     assert [c.name for c in catalogue.concepts] == ["team"]
@@ -183,6 +192,10 @@ BROKEN_NEW_FIELDS = [
     pytest.param(VALID + "concepts:\n  - name: team\n    words: [crew]\n  - name: team\n    words: [squad]\n", 33,
                  "duplicate concept 'team'", id="duplicate-concept"),
     pytest.param(VALID + "concepts:\n  - words: [crew]\n", 31, "concepts[0]: missing field 'name'", id="no-name"),
+    pytest.param(VALID + "concepts:\n  - name: team\n    words: [crew]\n    implies: [money]\n", 33,
+                 "concept 'team': implies unknown concept 'money'", id="implies-unknown"),
+    pytest.param(VALID + "concepts:\n  - name: flood\n    words: [flood]\n    hazard: maybe\n", 33,
+                 "concept 'flood': field 'hazard' must be true or false", id="hazard-not-a-flag"),
     pytest.param(VALID.replace("  source: written for the tests\n", "  source: t\n  concepts: nope.yaml\n"), 6,
                  "catalogue: concepts file 'nope.yaml' not found next to the catalogue", id="no-concepts-file"),
 ]  # fmt: skip

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
+import yaml
 
 import catalogue.search as search_module
 from catalogue import Catalogue, Match
@@ -382,3 +383,130 @@ def test_the_index_needs_the_catalogue_data_not_the_catalogue_class() -> None:
 @pytest.mark.parametrize(("fields", "text"), [(ENGLISH, "tell me a joke"), (ENGLISH, "hello"), (GERMAN, "xyzzy")])
 def test_tiny_catalogue_rejects_chatter(tmp_path: Path, fields: dict[str, str], text: str) -> None:
     assert not any(match.confident for match in tiny(tmp_path, fields).search(text))
+
+
+# --- evidence that means something (issue 19) -------------------------------------------------------
+
+OWN_QUESTIONS = Path(__file__).resolve().parents[2] / "benchmarks" / "questions" / "own.yaml"
+
+
+@pytest.fixture(scope="module")
+def index() -> search_module.SearchIndex:
+    return search_module.SearchIndex(read_catalogue())
+
+
+def own_questions() -> list[str]:
+    return [str(item["q"]) for item in yaml.safe_load(OWN_QUESTIONS.read_text(encoding="utf-8"))["questions"]]
+
+
+def asked(reason: str) -> str:
+    """The question's own word of a reason ("cash ~ funding" -> "cash")."""
+    return reason.partition("~")[0].strip()
+
+
+def test_why_never_lists_only_generic_words_over_the_whole_own_set(index: search_module.SearchIndex) -> None:
+    generic = search_module.GENERIC_SPECIFICITY
+    confident = 0
+    for question in own_questions():
+        for match in index.search(question):
+            if not match.confident:
+                continue
+            confident += 1
+            strengths = [index.word_specificity(asked(reason)) for reason in match.why]
+            assert strengths[0] >= generic, (question, match.action.code, match.why, strengths)
+    assert confident > 150  # the set is mostly answerable: the check ran on real answers
+
+
+def test_which_words_are_everyday_is_learned_from_data(index: search_module.SearchIndex) -> None:
+    # Common in ordinary text or spread over the catalogue: everyday; rare and concentrated: the field's.
+    specificity = {word: index.word_specificity(word) for word in ("plan", "city", "flood", "stakeholder")}
+    assert max(specificity["plan"], specificity["city"]) < search_module.GENERIC_SPECIFICITY
+    assert min(specificity["flood"], specificity["stakeholder"]) >= search_module.GENERIC_SPECIFICITY
+    ordinary = search_module._ordinary_frequency("en")
+    assert ordinary["citi"] > ordinary["flood"] > ordinary.get("stakehold", 0.0)
+
+
+def test_the_catalogues_own_everyday_words_never_make_a_match_confident(index: search_module.SearchIndex) -> None:
+    # The commonest words of the catalogue that the data rates generic, alone or together: never confident.
+    frequency: dict[str, int] = {}
+    for action in index.actions:
+        for text in (action.title, *action.keywords, *action.examples):
+            for word in text.lower().split():
+                if word.isalpha() and index.word_specificity(word) < search_module.GENERIC_SPECIFICITY:
+                    frequency[word] = frequency.get(word, 0) + 1
+    everyday = sorted(frequency, key=lambda word: (-frequency[word], word))[:60]
+    assert {"plan", "city"} <= set(everyday)
+    # Three at a time, apart (an unknown word between them), so no phrase of the field forms.
+    queries = everyday + [" zzq ".join(everyday[i : i + 3]) for i in range(0, len(everyday), 3)]
+    confident = [query for query in queries if any(match.confident for match in index.search(query))]
+    assert confident == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can someone help me plan the team barbecue",
+        "the council meeting starts at ten",
+        "our network printer needs a new cartridge",
+        "good luck with the new job",
+        "where do I book a training room",
+        "we want to start a book group",
+    ],
+)
+def test_office_messages_made_of_the_catalogues_words_are_not_answered(smr: Catalogue, text: str) -> None:
+    assert not any(match.confident for match in smr.search(text))
+
+
+CONTEXT = (
+    "Last spring we ran a big exercise with the fire brigade and many volunteers, and the sirens worked well. "
+    "The schools took part too and the press was positive. "
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How do we get households to insure themselves against damage?", {"I2R2", "I2T2"}),
+        ("Where do we find the funding to pay for all of this?", {"I2S1", "I2M1"}),
+    ],
+)
+def test_the_question_of_a_long_message_leads_and_its_context_follows(
+    smr: Catalogue, question: str, expected: set[str]
+) -> None:
+    for text in (CONTEXT + question, question + " " + CONTEXT):
+        best = smr.search(text)[0]
+        assert best.action.code in expected and best.confident, (text, best)
+    assert smr.question_of(CONTEXT + question) == question
+
+
+def test_a_short_message_is_weighed_whole(smr: Catalogue) -> None:
+    assert smr.question_of("flood drills... in schools?") is None
+    assert smr.question_of("how do we start a resilience plan") is None
+
+
+GOVERNANCE = {"P1S1", "P1A1", "P1S3", "L4M1", "L1M3", "I1M4", "I1S3", "I1S2", "C1S2"}
+"""Planning, risk assessment, warning and continuity actions: what a question about a hazard implies."""
+
+
+@pytest.mark.parametrize(
+    "hazard",
+    ["storms", "an earthquake", "drought", "a cyber attack", "a pandemic", "power cuts", "a heatwave", "floods"],
+)
+def test_a_hazard_leads_to_the_governance_it_implies_and_is_named(smr: Catalogue, hazard: str) -> None:
+    matches = smr.search(f"what should we do about {hazard}?")
+    assert GOVERNANCE & set(codes(matches)), codes(matches)
+    named = hazard.removeprefix("a ").removeprefix("an ")
+    assert all(match.hazard == named for match in matches)
+    assert not any(match.confident and match.action.code not in GOVERNANCE for match in matches[:1])
+
+
+def test_no_hazard_is_read_where_none_is_named(smr: Catalogue) -> None:
+    assert all(match.hazard == "" for match in smr.search("stakeholder mapping"))
+
+
+@pytest.mark.parametrize(
+    "text", ["how can we persuade our leaders to back resilience", "we need political support for this work"]
+)
+def test_convincing_a_leader_finds_the_governance_that_builds_commitment(smr: Catalogue, text: str) -> None:
+    best = smr.search(text)[0]
+    assert best.action.code in {"L1S1", "L1S2", "L1M1"} and best.confident, best

@@ -111,3 +111,47 @@ async def test_english_with_a_foreign_name_is_still_english(engine: Engine, ques
     chat = Chat(engine)
     await chat.say(question)
     assert not chat.said("ask.other_language_named") and not chat.said("ask.other_language")
+
+
+async def test_a_question_naming_a_hazard_is_told_which_hazard_was_read(engine: Engine, catalogue: Catalogue) -> None:
+    question = "what should we do about floods?"
+    best = next(match for match in catalogue.search(question) if match.confident)
+    chat = Chat(engine)
+    await chat.say(question)
+    assert chat.said("search.hazard", hazard="floods") and chat.said("ask.intro")
+    assert best.action.code in chat.text
+
+
+async def test_no_hazard_line_where_none_is_named(engine: Engine) -> None:
+    chat = Chat(engine)
+    await chat.say("how do we start a resilience plan")
+    assert chat.said("ask.intro") and not chat.said("search.hazard")
+
+
+async def test_the_honest_no_offers_the_officials_own_next_steps(engine: Engine, catalogue: Catalogue) -> None:
+    chat = await checked_in(engine, catalogue, {"L1": "S", "P2": "M"})
+    await chat.say("can someone help me plan the team barbecue")
+    assert chat.said("ask.no_match", model=catalogue.name) and chat.said("search.no_match_next")
+    assert not chat.said("ask.intro")
+    await chat.press("menu.next")
+    assert "L1M1" in chat.text  # their own next steps, one tap away
+
+
+async def test_the_honest_no_before_any_answer_offers_the_checkin(engine: Engine, catalogue: Catalogue) -> None:
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.say("our network printer needs a new cartridge")
+    assert chat.said("ask.no_match", model=catalogue.name) and chat.said("search.no_match_checkin")
+    assert chat.pressable("menu.checkin") and chat.pressable("menu.areas")
+
+
+async def test_line_breaks_end_sentences_so_the_question_on_the_last_line_leads(engine: Engine) -> None:
+    message = (
+        "Our sirens were tested last week and the fire brigade drill went well\n"
+        "Many volunteers from the neighbourhood joined the exercise\n"
+        "How do we get households to insure themselves against damage"
+    )
+    chat = Chat(engine)
+    await chat.say(message)
+    shown = [option.choice.removeprefix("x:") for option in chat.last.options]
+    assert shown and shown[0] in {"I2R2", "I2T2"}, shown  # insurance, not the drills of the context

@@ -108,4 +108,4 @@ async def test_check_in_back_changes_the_previous_area(engine: Engine, catalogue
     await chat.press("checkin.not_started")
     assert chat.said("progress.line", index=2, count=10)
     records = {r.action_code: r.value for r in await rows(engine, AnswerRecord)}
-    assert records["L1S1"] == "not_yet"
+    assert records["L1S1"] == "open"  # not started: open, not asked (never a "Not yet" nobody gave)

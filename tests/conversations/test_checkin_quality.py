@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from catalogue import Catalogue
 from conversations import Engine
-from conversations.flows.wording import stage_summary
+from conversations.flows.wording import stage_summaries
 from tests.helpers.chat import Chat
 
 PHONE_SCREEN = 560
@@ -24,8 +24,9 @@ async def test_each_area_describes_its_stages_by_its_own_actions(engine: Engine,
     for area in catalogue.areas:
         question = chat.last.text
         assert len(question) <= PHONE_SCREEN, (area.code, len(question))
+        summaries = stage_summaries(catalogue, area.code)  # by the first action; look-alikes say what differs
         for stage in catalogue.stages_of(area.code):
-            first, count = stage_summary(catalogue, area.code, stage.code)
+            first, count = summaries[stage.code]
             more = chat.t("checkin.stage_more", count=count - 1) if count > 1 else ""
             assert chat.said("checkin.stage_line", stage=stage.name, description=first + more)
             assert stage.description not in question  # not the model's generic line

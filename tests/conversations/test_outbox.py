@@ -11,12 +11,15 @@ from conversations import (
     ChartArea,
     ChartDomain,
     Engine,
+    GroupReport,
     Incoming,
     Invitation,
     Kind,
     MaturityChart,
     Option,
+    Poster,
     Reply,
+    ReportSection,
     outbox,
 )
 
@@ -58,5 +61,22 @@ def test_every_kind_of_reply_survives_the_round_trip_through_json(catalogue: Cat
         Reply("join", invitation=Invitation("ws_ab12")),
         Reply("export", export=export),
         Reply("bye", forgotten=True),
+        Reply("poster", poster=Poster("Día", "ab12cd", "ws_ab12cd", "Join", "Scan", "Code: ab12cd", "/join", "p.pdf")),
+        Reply(
+            "report",
+            report=GroupReport(
+                "r.pdf",
+                "Report",
+                ("Gent",),
+                chart,
+                "Chart",
+                "Table",
+                ("Area", "Median"),
+                (("L · Leadership",), ("L1 Plan", "Starting")),
+                "note",
+                (ReportSection("Next", ("L1S1 Plan (3)",), "how many"), ReportSection("Catalogue", bullets=False)),
+                "Page {page}",
+            ),
+        ),
     ]
     assert outbox.decode(outbox.encode(replies), catalogue) == replies

@@ -30,8 +30,10 @@ async def test_mydata_sends_everything_stored(engine: Engine) -> None:
 
 
 async def test_forget_deletes_after_confirmation(engine: Engine, catalogue: Catalogue) -> None:
+    colleague = Chat(engine, "bob", "Bob")
+    await colleague.onboard("Rotterdam")
     chat = Chat(engine)
-    await chat.onboard()
+    await chat.onboard("Rotterdam")
     await chat.command("/checkin")
     await chat.choose(catalogue.stage("S").name)
     await chat.say("how do we start a resilience plan")
@@ -39,14 +41,15 @@ async def test_forget_deletes_after_confirmation(engine: Engine, catalogue: Cata
     assert chat.said("privacy.forget_question", whole=True)
     await chat.press("privacy.forget_no")
     assert chat.said("privacy.forget_kept", reply=0, whole=True)
-    assert await count(engine, Participant) == 1
+    assert await count(engine, Participant) == 2
     await chat.command("/forget")
     stale = chat.options
     await chat.press("privacy.forget_yes")
     assert chat.said("privacy.forgotten", whole=True)
-    for model in (Participant, Assessment, AnswerRecord, AnswerChange, AskedQuestion):
+    for model in (Assessment, AnswerRecord, AnswerChange, AskedQuestion):
         assert await count(engine, model) == 0
-    assert await count(engine, City) == 1  # cities are shared
+    assert await count(engine, Participant) == 1  # Bob
+    assert await count(engine, City) == 1  # cities are shared: Bob's Rotterdam stays
     chat.options = stale
     await chat.press("privacy.forget_yes")
     assert chat.said("errors.stale_choice", whole=True)

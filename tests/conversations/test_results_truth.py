@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from catalogue import Answer, Catalogue, answers_for_stage, next_actions
 from conversations import Engine
 from conversations.flows.wording import button_title
@@ -42,7 +44,8 @@ async def test_progress_inside_the_next_stage_is_said_in_words(engine: Engine, c
     words = chat.t(
         "results.next_progress", stage=stage(catalogue, "M"), next_stage=stage(catalogue, "A"), done=1, total=2
     )
-    assert chat.said("results.area", area="L1", bar=chat.bar(2), stage=words)
+    same = chat.t("rounds.same", date=datetime.now(UTC).date().isoformat())  # changed since the check-in's round
+    assert chat.said("results.area", area="L1", bar=chat.bar(2), stage=words, change=same)
     [l1] = [area for area in chat.last.chart.areas if area.code == "L1"] if chat.last.chart else []
     assert (l1.reached, l1.next_stage, l1.share_next, l1.stage) == (2, 3, 0.5, stage(catalogue, "M"))
 

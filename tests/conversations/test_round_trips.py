@@ -91,14 +91,14 @@ async def test_a_free_text_question_takes_five_statements(engine: Engine) -> Non
 async def test_replies_reported_sent_are_cleared_with_the_next_update_not_in_a_commit_of_their_own(
     engine: Engine,
 ) -> None:
-    chat = Chat(engine, outbox=True)
+    chat = Chat(engine, outbox=True)  # ids that are not numbers: on PostgreSQL, not through the inbox (test_inbox.py)
     await chat.onboard()
-    await chat.command("/help", update_id="7")
-    await engine.replies_sent("7")
+    await chat.command("/help", update_id="u7")
+    await engine.replies_sent("u7")
     with statements(engine) as redelivery:
-        assert await chat.command("/help", update_id="7") == []  # a redelivery from now on: nothing again
+        assert await chat.command("/help", update_id="u7") == []  # a redelivery from now on: nothing again
     with statements(engine) as following:
-        await chat.command("/help", update_id="8")
+        await chat.command("/help", update_id="u8")
     assert locked(engine, redelivery) == [*state_read(engine), "INSERT"]  # claim refused: rolled back
     # after a rollback the state is read again; 7's outbox is emptied with this update's commit
     assert locked(engine, following) == ["SELECT", "INSERT", "UPDATE", "COMMIT"]
@@ -128,10 +128,10 @@ async def test_after_a_failed_update_the_next_one_sees_the_database_not_what_the
 async def test_a_redelivered_update_changes_nothing(engine: Engine) -> None:
     chat = Chat(engine)
     await chat.onboard()
-    await chat.command("/assess", update_id="7")
-    await chat.press("answers.done", update_id="8")
+    await chat.command("/assess", update_id="u7")  # not numbers: not through PostgreSQL's inbox (test_inbox.py)
+    await chat.press("answers.done", update_id="u8")
     with statements(engine) as sent:
-        assert await chat.press("answers.done", update_id="8") == []
+        assert await chat.press("answers.done", update_id="u8") == []
     assert "COMMIT" not in sent
     [answer] = await rows(engine, AnswerRecord)
     assert answer.value == "done" and len(await rows(engine, AnswerChange)) == 1
@@ -183,5 +183,5 @@ async def test_check_in_again_on_an_area_records_what_changed(engine: Engine, ca
     assert {code for code, value in values.items() if value == "done"} == starting
     changes = [(c.previous, c.value) for c in await rows(engine, AnswerChange)]
     moderate_only = len(catalogue.actions_of("L1", "M"))
-    assert changes.count(("done", "not_yet")) == moderate_only  # the Moderate actions, and only they, changed back
+    assert changes.count(("done", "open")) == moderate_only  # the Moderate actions, and only they, changed back
     assert len(changes) == len(catalogue.actions_of("L1")) + moderate_only

@@ -148,12 +148,13 @@ async def test_a_newcomer_joins_by_link_and_the_room_counts_them(engine: Engine,
     await ana.answer_check_in(catalogue, {"L1": "M"})
     await coord.command(f"/workshop {code}")
     assert coord.said("workshop.room", name="Spring day", code=code, joined=1, finished=1)
-    moderate, none = catalogue.stage("M").name, coord.t("results.not_started")
-    assert coord.said("workshop.room_area", area="L1", stage=moderate, low=moderate, high=moderate, count=1)
-    assert coord.said("workshop.room_area", area="P1", stage=none, low=none, high=none, count=1)
-    chart, room = coord.replies
-    assert chart.chart is not None and [a.respondents for a in chart.chart.areas] == [1] * len(catalogue.areas)
+    # one participant: below the minimum group size, the room shows nothing that is Ana's answer
+    assert coord.said("group_results.area", area="L1", figures=coord.t("group_results.figures_few", minimum=3))
+    assert catalogue.stage("M").name not in coord.text
+    [room] = coord.replies  # no chart either
     assert room.options and not room.replaces_previous
+    await coord.press("workshop.chart")
+    assert coord.said("group_results.chart_too_few", minimum=3)
 
 
 async def test_an_official_already_set_up_joins_with_one_tap(engine: Engine, catalogue: Catalogue) -> None:
@@ -195,19 +196,24 @@ async def test_the_room_shows_median_spread_and_counts(engine: Engine, catalogue
     await coord.command(f"/workshop {code}")
     starting, moderate, advanced = (catalogue.stage(s).name for s in "SMA")
     assert coord.said("workshop.room", joined=4, finished=4)
-    assert coord.said("workshop.room_area", area="L1", stage=moderate, low=starting, high=advanced, count=4)
-    assert coord.said("workshop.room_area", area="P1", stage=starting, low=starting, high=starting, count=4)
+    l1_words = coord.t("group_results.figures", stage=moderate, low=starting, high=advanced, count=4, unsure="")
+    p1_words = coord.t("group_results.figures", stage=starting, low=starting, high=starting, count=4, unsure="")
+    assert coord.said("group_results.area", area="L1", figures=l1_words)
+    assert coord.said("group_results.area", area="P1", figures=p1_words)
     assert coord.said("workshop.room_question", question="how do we fund flood defences")
     assert coord.said("workshop.room_action", count=4)  # an action next for all four (e.g. of P1's Moderate)
     chart = coord.replies[0].chart
     l1 = next(area for area in chart.areas if area.code == "L1")
     assert (l1.reached, l1.low, l1.high, l1.respondents) == (2, 1, 3, 4)
-    assert "4" in chart.subtitle
+    assert chart.subtitle.startswith(
+        coord.t("group_results.chart_workshop", joined=4, finished=4, time="").split(" · ")[0]
+    )
     refreshed = await coord.choose_id(f"wr:{code}")
     assert refreshed[0].replaces_previous and coord.said("workshop.room", joined=4)
 
 
 async def test_closing_keeps_late_answers_out_of_the_workshop(engine: Engine, catalogue: Catalogue) -> None:
+    engine.min_group_size = 1  # two participants: every figure shown, to see which answers count
     coord = await coordinator(engine)
     code = await open_workshop(coord)
     await join(engine, catalogue, code, "ana", {"L1": "S"})
@@ -229,8 +235,14 @@ async def test_closing_keeps_late_answers_out_of_the_workshop(engine: Engine, ca
     await coord.command(f"/workshop {code}")
     assert coord.said("workshop.room", status=coord.t("workshop.status_closed"), joined=2)
     robust = catalogue.stage("R").name
-    assert coord.said("workshop.room_area", area="L1", high=robust, count=2)
-    assert coord.said("workshop.room_area", area="L2", count=1)  # Ben's later L2 answer stays out
+    starting = catalogue.stage("S").name
+    l1 = coord.t("group_results.figures", stage=starting, low=starting, high=robust, count=2, unsure="")
+    assert coord.said("group_results.area", area="L1", figures=l1)
+    l2 = coord.t("group_results.figures", stage=coord.t("results.not_started"), low=coord.t("results.not_started"),
+                 high=coord.t("results.not_started"), count=1, unsure="")  # fmt: skip
+    assert coord.said(
+        "group_results.area", area="L2", figures=l2
+    )  # Ana's "not started"; Ben's later L2 answer stays out
     rows_ = await engine.export_answers(workshop=code)
     assert {row["area"] for row in rows_ if row["participant"] != rows_[0]["participant"]} == {"L1"}
     everything = await engine.export_answers()
@@ -263,7 +275,8 @@ async def test_results_show_my_answers_and_my_citys_combined_view(engine: Engine
     starting, moderate, advanced = (catalogue.stage(s).name for s in "SMA")
     assert ana.said("results.title", city="Gent")
     assert ana.said("combined.city_title", city="Gent", respondents=3)
-    assert ana.said("combined.city_area", area="L1", stage=moderate, low=starting, high=advanced, count=3)
+    l1 = ana.t("group_results.figures", stage=moderate, low=starting, high=advanced, count=3, unsure="")
+    assert ana.said("group_results.area", area="L1", figures=l1)
     assert "Ben" not in ana.text and "Cleo" not in ana.text  # aggregates only
     own_chart = ana.replies[0].chart
     assert own_chart is not None and ana.t("combined.chart_subtitle", respondents=1, date="") in own_chart.subtitle + ""
@@ -314,19 +327,22 @@ async def test_a_participant_may_show_their_name(engine: Engine, catalogue: Cata
 async def test_forget_removes_the_person_from_workshops_aggregates_and_exports(
     engine: Engine, catalogue: Catalogue
 ) -> None:
+    engine.min_group_size = 1  # two participants: every figure shown, to see Ana's go
     coord = await coordinator(engine)
     code = await open_workshop(coord)
     ana = await join(engine, catalogue, code, "ana", {"L1": "A"})
     await join(engine, catalogue, code, "ben", {"L1": "S"})
     await coord.command(f"/workshop {code}")
     advanced, starting = catalogue.stage("A").name, catalogue.stage("S").name
-    assert coord.said("workshop.room", joined=2) and coord.said("workshop.room_area", area="L1", high=advanced)
+    l1 = coord.t("group_results.figures", stage=starting, low=starting, high=advanced, count=2, unsure="")
+    assert coord.said("workshop.room", joined=2) and coord.said("group_results.area", area="L1", figures=l1)
     await ana.command("/forget")
     await ana.press("privacy.forget_yes")
     assert ana.replies[0].forgotten
     await coord.command(f"/workshop {code}")
     assert coord.said("workshop.room", joined=1, finished=1)
-    assert coord.said("workshop.room_area", area="L1", stage=starting, low=starting, high=starting, count=1)
+    l1 = coord.t("group_results.figures", stage=starting, low=starting, high=starting, count=1, unsure="")
+    assert coord.said("group_results.area", area="L1", figures=l1)
     exported = await engine.export_answers()
     assert len({row["participant"] for row in exported}) == 1 and len(exported) == len(catalogue.actions)
     assert await count(engine, Membership) == 1

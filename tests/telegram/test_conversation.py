@@ -34,7 +34,16 @@ async def test_start_up_fills_the_command_menu_from_the_engine_texts(
 ) -> None:
     [call] = api.calls_to("setMyCommands")
     commands = [(command["command"], command["description"]) for command in call.params["commands"]]
-    assert [name for name, _ in commands] == ["start", "assess", "checkin", "results", "ask", "areas", "help"]
+    assert [name for name, _ in commands] == [
+        "start",
+        "assess",
+        "checkin",
+        "results",
+        "progress",
+        "ask",
+        "areas",
+        "help",
+    ]
     assert all(description == engine.texts.get(f"commands.{name}") for name, description in commands)
 
 
@@ -86,9 +95,10 @@ async def test_quick_checkin_by_buttons_ends_in_recommendations(chat: TelegramCh
         )
         assert not_started in step[1].labels  # the next area's buttons, in the same message
     step = await chat.press("checkin.not_started")
-    assert methods(step) == ["answerCallbackQuery", "editMessageText", "sendMessage", "sendPhoto"]
+    assert methods(step) == ["answerCallbackQuery", "editMessageText", "sendMessage", "sendMessage", "sendPhoto"]
     assert chat.shows_joined(step[1], Key("checkin.answered", stage=not_started), Key("checkin.finished"))
     assert step[1].buttons == []  # the last question keeps no buttons; the results come as new messages
+    assert chat.shows(step[2], "reminders.rhythm_question")  # when to remind the next round, before the results
     results, chart = step[-2:]  # the results are too long for a caption: text first, then the chart
     assert (results.method, chart.method) == ("sendMessage", "sendPhoto")
     assert chat.shows(results, "results.title", city="Torino") and chat.shows(results, "results.next")
@@ -105,7 +115,7 @@ async def test_results_of_a_complete_check_in_come_as_a_photo_with_caption(chat:
     robust, transformative = engine.catalogue.stage("R").name, engine.catalogue.stage("T").name
     for area in range(CHECKIN_AREAS):
         step = await chat.press(robust if area == 3 else transformative)  # L4, the fourth area, ends at Robust
-    assert methods(step) == ["answerCallbackQuery", "editMessageText", "sendPhoto"]
+    assert methods(step) == ["answerCallbackQuery", "editMessageText", "sendMessage", "sendPhoto"]
     photo = step[-1]
     assert chat.shows_joined(step[1], Key("checkin.answered"), Key("checkin.finished"))
     assert chat.shows(photo, "results.title", city="Torino") and chat.shows(photo, "results.domain_complete")

@@ -97,3 +97,24 @@ def test_a_press_without_its_message_queues_with_the_rest_of_its_private_chat() 
     assert chat_key(make_message_update("hi", user_id=77)) == 77
     assert chat_key(make_message_update("hi", user_id=77, chat_id=-100)) == -100
     assert chat_key(object()) is None
+
+
+async def test_an_update_arriving_late_goes_ahead_of_its_chats_later_updates_still_waiting() -> None:
+    """A webhook may receive a chat's updates out of order (several connections, a redelivery): ids decide."""
+    release = asyncio.Event()
+    started: list[int] = []
+
+    async def step(update_id: int) -> None:
+        started.append(update_id)
+        if update_id == 101:
+            await release.wait()
+
+    async with PerChatUpdateProcessor(4) as processor:
+        tasks = []
+        for update_id in (101, 104, 103, 102):  # 101 runs; 104 and 103 wait; 102 arrives last
+            update = make_message_update(f"m{update_id}", chat_id=61, user_id=61, update_id=update_id)
+            tasks.append(asyncio.create_task(processor.process_update(update, step(update_id))))
+            await asyncio.sleep(0.01)
+        release.set()
+        await asyncio.gather(*tasks)
+    assert started == [101, 102, 103, 104]

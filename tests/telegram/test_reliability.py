@@ -272,24 +272,85 @@ async def test_the_webhook_answers_200_only_after_the_update_is_processed(
     assert len(replies_to(api, 711)) == 1
 
 
-async def test_the_webhook_asks_for_an_update_again_when_it_was_not_stored(
-    served: tuple[Application, dict[int, Gate]], webhook: tuple[WebhookServer, str], api: FakeBotApi
+async def test_the_webhook_asks_for_an_update_again_when_it_was_not_stored_and_holds_its_chat_behind_it(
+    served: tuple[Application, dict[int, Gate]],
+    webhook: tuple[WebhookServer, str],
+    api: FakeBotApi,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr("bot.telegram.webhook.PATIENCE", 0.2)
     _, gates = served
     _, url = webhook
+    ran: list[int] = []
 
     async def busy(update: Update) -> None:
         raise DeliverAgain("database is locked")
 
+    async def record(update: Update) -> None:
+        ran.append(update.update_id)
+
     update = make_command_update("/help", user_id=712)
+    later = make_command_update("/help", user_id=712)
+    other_chat = make_command_update("/help", user_id=713)
     gates[update.update_id] = busy
+    gates[later.update_id] = gates[other_chat.update_id] = record
     assert await asyncio.to_thread(post, url, json.dumps(update.to_dict()).encode()) == 503
+    assert await asyncio.to_thread(post, url, json.dumps(later.to_dict()).encode()) == 503  # held behind it
+    assert await asyncio.to_thread(post, url, json.dumps(other_chat.to_dict()).encode()) == 200  # others run
+    assert ran == [other_chat.update_id] and replies_to(api, 712) == []
     del gates[update.update_id]
     assert await asyncio.to_thread(post, url, json.dumps(update.to_dict()).encode()) == 200
-    assert len(replies_to(api, 712)) == 1
+    assert await asyncio.to_thread(post, url, json.dumps(later.to_dict()).encode()) == 200
+    assert ran == [other_chat.update_id, later.update_id]
+    assert len(replies_to(api, 712)) == 2
 
 
+async def test_a_polled_update_that_was_not_stored_holds_its_chat_and_runs_again_in_its_place(
+    served: tuple[Application, dict[int, Gate]], poller: Poller, api: FakeBotApi
+) -> None:
+    _, gates = served
+    ran: list[int] = []
+    failing = asyncio.Event()
+    failing.set()
+    recovered = asyncio.Event()
+
+    async def storage_down(update: Update) -> None:
+        ran.append(update.update_id)
+        if failing.is_set():
+            raise DeliverAgain("database or disk is full", retry_after=30, recovered=recovered)
+
+    async def record(update: Update) -> None:
+        ran.append(update.update_id)
+
+    first = api.push_update(make_command_update("/help", user_id=714).to_dict())
+    gates[first] = storage_down
+    later = [api.push_update(make_command_update("/help", user_id=714).to_dict()) for _ in range(3)]
+    other = api.push_update(make_command_update("/help", user_id=715).to_dict())
+    for update_id in [*later, other]:
+        gates[update_id] = record
+    await wait_until(lambda: len(replies_to(api, 715)) == 1)
+    await asyncio.sleep(0.2)
+    assert ran == [first, other] and replies_to(api, 714) == []  # its chat waits behind it; the other chat does not
+    assert all(offset is None or offset <= first for offset in offsets(api))
+    failing.clear()
+    recovered.set()  # storage works again: no need to wait the 30 s
+    await wait_until(lambda: len(replies_to(api, 714)) == 4, timeout=3)
+    assert ran == [first, other, first, *later]
+    await wait_until(lambda: (offsets(api)[-1] or 0) == other + 1)
+
+
+DEEP = b'{"update_id": 1, "message": ' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_001
 REFUSED = [
+    (DEEP, "s3cret", "application/json", 400),
+    (b"[" * 50_000 + b"]" * 50_000, "s3cret", "application/json", 400),
+    (b"\xff\xfe not utf-8", "s3cret", "application/json", 400),
+    (b'"just a string"', "s3cret", "application/json", 400),
+    (b"12", "s3cret", "application/json", 400),
+    (b"null", "s3cret", "application/json", 400),
+    (b'{"update_id": "seven"}', "s3cret", "application/json", 400),
+    (b'{"update_id": 5, "message": "not a message"}', "s3cret", "application/json", 400),
+    (b'{"update_id": 5, "message": {"chat": []}}', "s3cret", "application/json", 400),
+    (b'{"update_id": 5, "callback_query": {"id": 1}}', "s3cret", "application/json", 400),
     (b"{}", "wrong", "application/json", 403),
     (b"{}", None, "application/json", 403),
     (b"{}", "s3cret", "text/plain", 403),

@@ -8,6 +8,7 @@ import numpy as np
 import zxingcpp
 from matplotlib.image import imread
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from telegram.ext import Application
 
 from bot.export import ANSWER_FIELDS
@@ -16,6 +17,7 @@ from conversations import Engine
 from tests.helpers.fake_telegram import BOT_USERNAME, Call, FakeBotApi, methods
 from tests.helpers.telegram_chat import TelegramChat
 from tests.helpers.telegram_updates import USER_ID, make_callback_update
+from tests.helpers.workshops import join_and_check_in
 
 PARTICIPANT = 777
 
@@ -36,6 +38,7 @@ async def onboard(chat: TelegramChat, city: str = "Gent") -> None:
 async def test_a_workshop_from_its_qr_code_to_the_exported_workbook(
     application: Application, api: FakeBotApi, engine: Engine, catalogue: Catalogue, chat: TelegramChat
 ) -> None:
+    engine.min_group_size = 1  # one participant, and the room still shows its figures and chart
     await engine.coordination.grant(f"telegram:{USER_ID}")
     await onboard(chat)
     [card] = await chat.send("/workshop new Spring day")
@@ -56,14 +59,15 @@ async def test_a_workshop_from_its_qr_code_to_the_exported_workbook(
     assert methods(shown) == ["sendPhoto", "sendMessage"]  # the chart, then the room view with its buttons
     chart, room = shown
     room_id = chat.messages_with_buttons()[0]["message_id"]
-    assert imread(io.BytesIO(chart.files["photo"][1]), format="png").shape[1] == 800
+    assert imread(io.BytesIO(chart.files["photo"][1]), format="png").shape[1] == 962  # a group chart: wider
     assert chat.shows(room, "workshop.room", name="Spring day", code=code, joined=1, finished=1)
     refreshed = await chat.press("workshop.refresh")
     assert methods(refreshed) == ["answerCallbackQuery", "editMessageText"]  # edited in place
     assert refreshed[1].params["message_id"] == room_id
 
     offered = await chat.press("workshop.export")
-    assert chat.labels == [chat.label("export.xlsx"), chat.label("export.csv"), chat.label("export.json")]
+    formats = ("export.xlsx", "export.csv", "export.json", "report.button")
+    assert chat.labels == [chat.label(key) for key in formats]
     sent = await chat.press("export.xlsx")
     [document] = [call for call in sent if call.method == "sendDocument"]
     name, data = document.files["document"]
@@ -98,3 +102,61 @@ async def test_forged_buttons_from_an_official_get_the_refusal_and_nothing_else(
     assert not api.calls_to("sendDocument", "sendPhoto")[before:]
     [workshop] = await engine.coordination.workshops()
     assert workshop.status == "open"
+
+
+async def test_the_pdf_report_and_the_poster_arrive_as_documents(
+    application: Application, api: FakeBotApi, engine: Engine, catalogue: Catalogue, chat: TelegramChat
+) -> None:
+    await engine.coordination.grant(f"telegram:{USER_ID}")
+    await onboard(chat)
+    info = await engine.coordination.create_workshop("Łódź spring day", city="Gent")
+    for user, stage in (("ana", "S"), ("ben", "M"), ("carla", "A")):
+        await join_and_check_in(engine, catalogue, info.code, user, {"L1": stage})
+    await chat.send(f"/workshop {info.code}")
+    sent = await chat.press("screen.poster")
+    [poster] = [call for call in sent if call.method == "sendDocument"]
+    name, data = poster.files["document"]
+    assert name == f"citybot-{info.code}-poster.pdf" and chat.shows(
+        poster, "screen.poster_ready", name="Łódź spring day"
+    )
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    link = f"https://t.me/{BOT_USERNAME}?start=ws_{info.code}"
+    assert "Łódź spring day" in page.extract_text() and link in page.extract_text()
+    [image] = page.images
+    assert [barcode.text for barcode in zxingcpp.read_barcodes(image.image)] == [link]
+
+    await chat.send(f"/export {info.code}")
+    sent = await chat.press("report.button")
+    [report] = [call for call in sent if call.method == "sendDocument"]
+    name, data = report.files["document"]
+    assert name.startswith(f"citybot-{info.code}-report-") and name.endswith(".pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert "Łódź spring day" in text and catalogue.version in text
+
+
+async def test_a_coordinator_of_one_city_is_refused_another_citys_export(
+    application: Application, api: FakeBotApi, engine: Engine, catalogue: Catalogue, chat: TelegramChat
+) -> None:
+    await engine.coordination.grant(f"telegram:{USER_ID}", city="Gent")
+    await onboard(chat, "Gent")
+    await chat.send("/workshop new Gent day")
+    antwerp = await engine.coordination.create_workshop("Antwerp day", city="Antwerpen")  # opened on the server
+    participant = TelegramChat(application, api, user_id=PARTICIPANT)
+    await participant.send(f"/start ws_{antwerp.code}")
+    await participant.press("onboarding.agree")
+    await participant.send("Antwerpen")
+    await participant.press("onboarding.roles.resilience")
+    await participant.press(catalogue.stage("M").name)
+
+    [refusal] = await chat.send(f"/export {antwerp.code}")
+    assert chat.shows(refusal, "workshop.unknown", code=antwerp.code, whole=True)
+    for data in (f"ex:xlsx:{antwerp.code}", f"we:{antwerp.code}", f"wr:{antwerp.code}"):
+        update = make_callback_update(data, message=chat.messages_with_buttons()[0], bot=application.bot)
+        pressed = await chat.deliver(update)
+        sent = [call for call in pressed if call.method in ("sendMessage", "editMessageText")]
+        assert not any(call.method == "sendDocument" for call in pressed), data
+        assert sent and chat.shows(sent[-1], "workshop.unknown", code=antwerp.code, whole=True), data
+    await chat.send("/export")  # the answers of the city granted (none yet), nothing of Antwerp's
+    sent = await chat.press("export.json")
+    assert not any(call.method == "sendDocument" for call in sent)
+    assert chat.shows(sent[-1], "export.empty", scope=chat.t("workshop_team.scope_cities", cities="Gent"))

@@ -1,0 +1,206 @@
+"""Reminders in the chat: ``/reminders``, the next round's rhythm, and a coordinator's nudge.
+
+``/reminders`` lists a person's and turns each off; the next round's rhythm is picked at the end
+of a round; a coordinator nudges a workshop's unfinished participants.
+
+The sending is not here: :mod:`conversations.reminders` claims what is due and the adapter sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from conversations import assessments
+from conversations import reminders as schedule
+from conversations.choices import Prefix, navigation_choice
+from conversations.flows import workshop as rooms
+from conversations.messages import Option, Reply
+from conversations.storage import repository
+from conversations.storage.models import Assessment, AssessmentKind, Reminder, ReminderKind, WorkshopStatus, utcnow
+from conversations.turn import Turn
+
+NEVER = 0
+PAUSED = "p"
+"""``rf:p<assessment>`` turns off the reminder an unfinished assessment would get (it has no row yet)."""
+
+
+def day(moment: datetime) -> str:
+    return repository.aware(moment).date().isoformat()
+
+
+# --- /reminders ------------------------------------------------------------------------------
+
+
+async def start(turn: Turn, argument: str) -> list[Reply]:
+    """``/reminders``: every reminder waiting for this person, each with a button to turn it off."""
+    return [await overview(turn)]
+
+
+async def overview(turn: Turn, *, replaces_previous: bool = False) -> Reply:
+    assert turn.participant is not None
+    stored = await repository.reminders_of(turn.session, participant=turn.participant)
+    lines = [turn.t("reminders.title")]
+    buttons: list[Option] = []
+    paused_rows = {r.assessment_id for r in stored if r.kind == ReminderKind.PAUSED}
+    unfinished = await assessments.unfinished(turn, AssessmentKind.FULL)
+    if unfinished is not None and unfinished.id not in paused_rows:
+        due = repository.aware(unfinished.updated_at) + turn.reminder_times.paused_after
+        lines.append(turn.t("reminders.line_paused", date=day(due)))
+        buttons.append(
+            Option(turn.t("reminders.off_paused"), navigation_choice(Prefix.REMINDER_OFF, f"{PAUSED}{unfinished.id}"))
+        )
+    waiting = [r for r in stored if r.sent_at is None and r.off_at is None]
+    for reminder in waiting:
+        lines.append(await line(turn, reminder))
+        buttons.append(
+            Option(turn.t(f"reminders.off_{reminder.kind}"), navigation_choice(Prefix.REMINDER_OFF, str(reminder.id)))
+        )
+    if len(lines) == 1:
+        lines.append(turn.t("reminders.none"))
+    if not any(r.kind == ReminderKind.ROUND for r in waiting):  # no next round planned: offer the rhythms here too
+        latest = await assessments.latest_finished(turn)
+        if latest is not None:
+            lines.append(turn.t("reminders.rhythm_question"))
+            buttons += rhythm_buttons(turn, latest, None)
+    sent = sum(1 for r in stored if r.delivered_at is not None)
+    if sent:
+        lines.append(turn.t("reminders.sent", count=sent))
+    return Reply("\n".join(lines), options=tuple(buttons), replaces_previous=replaces_previous)
+
+
+async def line(turn: Turn, reminder: Reminder) -> str:
+    if reminder.kind == ReminderKind.ROUND:
+        return turn.t("reminders.line_round", date=day(reminder.due_at), months=reminder.months or 0)
+    if reminder.kind == ReminderKind.NUDGE and reminder.workshop_id is not None:
+        workshop = await repository.workshop_by_id(turn.session, workshop_id=reminder.workshop_id)
+        return turn.t("reminders.line_nudge", name=workshop.name if workshop else "")
+    return turn.t("reminders.line_paused", date=day(reminder.due_at))
+
+
+async def turn_off(turn: Turn, value: str) -> list[Reply] | None:
+    """``rf:<id>`` (a stored reminder) or ``rf:p<assessment>`` (an unfinished assessment's): never send it."""
+    if turn.participant is None:
+        return None
+    if value.startswith(PAUSED) and value[1:].isdigit():
+        assessment = await repository.get_assessment(
+            turn.session, assessment_id=int(value[1:]), participant=turn.participant
+        )
+        if assessment is None:
+            return None
+        values = schedule.paused_values(assessment, turn.participant, turn.reminder_times) | {"off_at": utcnow()}
+        await repository.add_reminder(turn.session, values=values)
+    elif value.isdigit():
+        reminder = await repository.reminder_by_id(turn.session, reminder_id=int(value))
+        if reminder is None or reminder.participant_id != turn.participant.id:
+            return None
+        if reminder.sent_at is None:
+            repository.turn_off_reminder(turn.session, reminder=reminder)
+    else:
+        return None
+    return [await overview(turn, replaces_previous=True)]
+
+
+# --- the next round's rhythm -----------------------------------------------------------------
+
+
+async def rhythm_offer(turn: Turn, assessment: Assessment) -> list[Reply]:
+    """At the end of a round: when to be reminded of the next one (a rhythm picked before carries on)."""
+    assert turn.participant is not None and assessment.id is not None
+    stored = await repository.reminders_of(turn.session, participant=turn.participant)
+    earlier = [r for r in stored if r.kind == ReminderKind.ROUND and r.sent_at is None and r.off_at is None]
+    months = next((r.months for r in reversed(earlier) if r.months), None)
+    for reminder in earlier:
+        repository.turn_off_reminder(turn.session, reminder=reminder)  # this round came first
+    if months is not None:
+        due = await set_rhythm(turn, assessment, months)
+        text = turn.t("reminders.rhythm_kept", months=months, date=day(due))
+    else:
+        text = turn.t("reminders.rhythm_question")
+    return [Reply(text, options=rhythm_buttons(turn, assessment, months), columns=2)]
+
+
+def rhythm_buttons(turn: Turn, assessment: Assessment, current: int | None) -> tuple[Option, ...]:
+    buttons = []
+    for months in (*schedule.RHYTHMS, NEVER):
+        label = turn.t("reminders.never") if months == NEVER else turn.t("reminders.months", months=months)
+        if current == months:
+            label = turn.t("checkin.chosen", label=label)
+        buttons.append(Option(label, navigation_choice(Prefix.RHYTHM, f"{assessment.id}.{months}")))
+    return tuple(buttons)
+
+
+async def set_rhythm(turn: Turn, assessment: Assessment, months: int) -> datetime:
+    """The next round's reminder ``months`` after this round (replacing one set for it before)."""
+    assert turn.participant is not None and assessment.finished_at is not None
+    due = schedule.months_later(repository.aware(assessment.finished_at), months, turn.reminder_times)
+    key = f"round:{assessment.id}"
+    existing = await repository.reminder_by_key(turn.session, key=key)
+    if existing is None:
+        values = {
+            "key": key,
+            "participant_id": turn.participant.id,
+            "kind": ReminderKind.ROUND,
+            "due_at": due,
+            "assessment_id": assessment.id,
+            "months": months,
+        }
+        await repository.add_reminder(turn.session, values=values)
+    elif existing.sent_at is None:
+        existing.due_at, existing.months, existing.off_at = due, months, None
+        turn.session.add(existing)
+    return due
+
+
+async def pick_rhythm(turn: Turn, value: str) -> list[Reply] | None:
+    """``rr:<assessment>.<months>``: remind the next round after that many months, or never (``0``)."""
+    if turn.participant is None:
+        return None
+    assessment_id, _, months_text = value.partition(".")
+    if not (assessment_id.isdigit() and months_text.isdigit()):
+        return None
+    months = int(months_text)
+    if months not in (*schedule.RHYTHMS, NEVER):
+        return None
+    assessment = await repository.get_assessment(
+        turn.session, assessment_id=int(assessment_id), participant=turn.participant
+    )
+    if assessment is None or not assessments.is_finished(assessment):
+        return None
+    stored = await repository.reminders_of(turn.session, participant=turn.participant)
+    for reminder in stored:
+        if reminder.kind == ReminderKind.ROUND and reminder.sent_at is None and reminder.off_at is None:
+            repository.turn_off_reminder(turn.session, reminder=reminder)
+    if months == NEVER:
+        text = turn.t("reminders.rhythm_never")
+    else:
+        due = await set_rhythm(turn, assessment, months)
+        text = turn.t("reminders.rhythm_set", months=months, date=day(due))
+    return [Reply(text, options=rhythm_buttons(turn, assessment, months), columns=2, replaces_previous=True)]
+
+
+# --- a coordinator's nudge -------------------------------------------------------------------
+
+
+async def nudge(turn: Turn, value: str) -> list[Reply] | None:
+    """``wn:<code>``: one reminder to each participant of the open workshop who has not finished (once each)."""
+    if not await rooms.is_coordinator(turn):
+        return rooms.refusal(turn)
+    workshop = await rooms.find(turn, value)
+    if workshop is None:
+        return [turn.say("workshop.unknown", code=value[:20])]
+    if workshop.status != WorkshopStatus.OPEN:
+        return [turn.say("workshop.already_closed", name=workshop.name)]
+    unfinished = await repository.unfinished_members(turn.session, workshop=workshop)
+    if not unfinished:
+        return [turn.say("reminders.nudge_nobody", name=workshop.name)]
+    new = 0
+    for person in unfinished:
+        values = {
+            "key": f"nudge:{workshop.id}:{person.id}",
+            "participant_id": person.id,
+            "kind": ReminderKind.NUDGE,
+            "due_at": utcnow(),
+            "workshop_id": workshop.id,
+        }
+        new += await repository.add_reminder(turn.session, values=values)
+    return [turn.say("reminders.nudged", name=workshop.name, count=new, before=len(unfinished) - new)]

@@ -1,0 +1,159 @@
+"""Several processes on one PostgreSQL: each chat's updates processed in update-id order, and answered once.
+
+Two engines on one database stand for two webhook processes (each its own pool and locks). Each
+process's transport is simulated as citybot's is: an update arrives (``Engine.arrived``), waits
+for the updates of its chat that arrived at that process before it (PTB's per-chat order), is
+handled, its replies "sent" and reported (``replies_sent``), and the transport is done with it
+(``Engine.left``). Bursts of questions per chat go to either process at random, 15% to both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import random
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from catalogue import Catalogue
+from conversations import Engine, Incoming, Kind, NotYourTurn, RepliesInFlight, open_engine
+from conversations.storage.models import AskedQuestion, InboxUpdate, Participant
+from tests.helpers.chat import Chat, count
+from tests.helpers.postgres import ENV, SKIP_REASON, admin_url, fresh_database
+
+if not os.environ.get(ENV, "").strip():
+    pytest.skip(SKIP_REASON, allow_module_level=True)
+
+CHATS = 12
+BURST = 5
+BOTH = 0.15
+SEED = int(os.environ.get("CITYBOT_INBOX_SEED", "20261203"))
+QUESTIONS = ("flood drills in schools", "money for resilience", "a resilience plan", "heat waves", "our partners")
+
+
+@pytest.fixture
+async def two(catalogue: Catalogue) -> AsyncIterator[tuple[Engine, Engine]]:
+    async with fresh_database(admin_url()) as url:
+        first, second = await asyncio.gather(open_engine(url, catalogue), open_engine(url, catalogue))
+        async with first, second:
+            yield first, second
+
+
+class Process:
+    """One bot process's transport: per-chat order of arrival, then handle, send, report sent."""
+
+    def __init__(self, name: str, engine: Engine, rng: random.Random) -> None:
+        self.name = name
+        self.engine = engine
+        self.rng = rng
+        self.chains: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)  # FIFO: arrival order per chat
+        self.sent: list[tuple[str, int]] = []  # (update id, replies) as they went out
+
+    async def receive(self, incoming: Incoming) -> asyncio.Task[None]:
+        assert incoming.update_id is not None
+        await self.engine.arrived(incoming.update_id, incoming.user_id)
+        chain = self.chains[incoming.chat_id]
+        ready = asyncio.Event()
+
+        async def run() -> None:
+            async with chain:
+                ready.set()
+                await asyncio.sleep(self.rng.uniform(0, 0.02))  # parsing, the handler, the network: jitter
+                while True:
+                    try:
+                        replies = await self.engine.handle(incoming)
+                        break
+                    except RepliesInFlight:  # the webhook's 503 and Telegram's retry, in short
+                        await asyncio.sleep(0.05)
+                if replies:
+                    self.sent.append((incoming.update_id, len(replies)))
+                    await asyncio.sleep(self.rng.uniform(0, 0.01))  # the Bot API calls
+                    await self.engine.replies_sent(incoming.update_id)
+            await self.engine.left(incoming.update_id)
+
+        task = asyncio.create_task(run())
+        await asyncio.sleep(0)  # the task queues on its chain now, in arrival order
+        return task
+
+
+async def stored_order(engine: Engine) -> dict[str, list[str]]:
+    async with AsyncSession(engine.db) as session:
+        query = select(Participant.user_id, AskedQuestion.text).join(Participant).order_by(AskedQuestion.id)  # type: ignore[arg-type]
+        rows = (await session.exec(query)).all()
+    order: dict[str, list[str]] = defaultdict(list)
+    for user_id, text in rows:
+        order[user_id].append(text)
+    return order
+
+
+async def test_bursts_to_two_processes_are_processed_in_order_and_answered_once(two: tuple[Engine, Engine]) -> None:
+    rng = random.Random(SEED)
+    a, b = two
+    users = [f"telegram:{5000 + n}" for n in range(CHATS)]
+    for n, user in enumerate(users):
+        chat = Chat(a if n % 2 else b, str(n))
+        chat.user_id = user
+        await chat.onboard()
+    processes = [Process("a", a, rng), Process("b", b, rng)]
+    update_ids = itertools.count(10_000)
+    sent_order: dict[str, list[str]] = defaultdict(list)
+    to_both = 0
+    tasks: list[asyncio.Task[None]] = []
+    bursts = [(user, n) for user in users for n in range(BURST)]  # chat after chat, each a burst of five
+    for user, n in bursts:
+        text = f"{QUESTIONS[n]} #{n} ({user})"
+        incoming = Incoming(
+            user_id=user, chat_id=user, kind=Kind.TEXT, payload=text, language="en",
+            update_id=str(next(update_ids)), outbox=True,
+        )  # fmt: skip
+        sent_order[user].append(text)
+        receivers = processes if rng.random() < BOTH else [rng.choice(processes)]
+        to_both += len(receivers) == 2
+        for process in rng.sample(receivers, len(receivers)):
+            tasks.append(await process.receive(incoming))
+        await asyncio.sleep(rng.uniform(0, 0.002))
+    await asyncio.wait_for(asyncio.gather(*tasks), 120)
+
+    stored = await stored_order(a)
+    out_of_order = sum(stored[user] != sent_order[user] for user in users)
+    answered = Counter(update_id for process in processes for update_id, _ in process.sent)
+    twice = sum(1 for times in answered.values() if times > 1)
+    print(
+        f"\ninbox: {len(bursts)} updates in {CHATS} bursts of {BURST}, {to_both} delivered to both processes; "
+        f"bursts out of order {out_of_order}, answered twice {twice}, answered {len(answered)}"
+    )
+    assert to_both > 0
+    assert {user: sorted(stored[user]) for user in users} == {user: sorted(sent_order[user]) for user in users}
+    assert out_of_order == 0
+    assert twice == 0 and len(answered) == len(bursts)  # every update answered, by one process, once
+    assert await count(a, InboxUpdate) == 0  # nothing left waiting
+
+
+async def test_an_earlier_update_arriving_at_the_same_process_goes_first_and_is_not_taken_for_a_failure(
+    two: tuple[Engine, Engine],
+) -> None:
+    a, _ = two
+    chat = Chat(a, "late")
+    chat.user_id = "telegram:5999"
+    await chat.onboard()
+
+    def question(update_id: str, text: str) -> Incoming:
+        return Incoming(user_id=chat.user_id, chat_id=chat.user_id, kind=Kind.TEXT, payload=text, language="en",
+                        update_id=update_id, outbox=True)  # fmt: skip
+
+    await a.arrived("2002", chat.user_id)  # 2002 has begun here when 2001 arrives here too
+    await a.arrived("2001", chat.user_id)
+    with pytest.raises(NotYourTurn):
+        await a.handle(question("2002", "heat waves in the city"))
+    first = await a.handle(question("2001", "flood drills in schools"))
+    second = await a.handle(question("2002", "heat waves in the city"))
+    assert first and second and a.texts.get("errors.internal") not in [r.text for r in first + second]
+    assert (await stored_order(a))[chat.user_id] == ["flood drills in schools", "heat waves in the city"]
+    await a.left("2001")
+    await a.left("2002")
+    assert await count(a, InboxUpdate) == 0
