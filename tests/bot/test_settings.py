@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.settings import ENV_VARS, ConfigError, Settings, load_settings
+from bot.settings import ConfigError, load_settings
 from catalogue import Catalogue, default_path
 from tests.helpers.cli import clear_settings, run_citybot
 from tests.helpers.fake_telegram import TOKEN
@@ -25,13 +25,6 @@ def no_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def write_env(folder: Path, **values: str) -> None:
     (folder / ".env").write_text("".join(f"{name}={value}\n" for name, value in values.items()), encoding="utf-8")
-
-
-def test_every_variable_of_the_readme_is_a_setting() -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    documented = {line.split("`")[1] for line in configuration.splitlines() if line.startswith("| `")}
-    assert documented == set(ENV_VARS) == {name.upper() for name in Settings.model_fields}
 
 
 def test_defaults_without_any_setting() -> None:

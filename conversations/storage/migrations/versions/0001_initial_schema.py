@@ -8,8 +8,8 @@ Create Date: 2026-11-23 14:09:08.285139
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -22,8 +22,8 @@ def upgrade() -> None:
     op.create_table(
         "city",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("name", AutoString(), nullable=False),
+        sa.Column("key", AutoString(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -32,17 +32,17 @@ def upgrade() -> None:
 
     op.create_table(
         "processed_update",
-        sa.Column("update_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("update_id", AutoString(), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("update_id"),
     )
     op.create_table(
         "participant",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("user_id", AutoString(), nullable=False),
+        sa.Column("name", AutoString(), nullable=False),
+        sa.Column("language", AutoString(), nullable=True),
+        sa.Column("role", AutoString(), nullable=True),
         sa.Column("city_id", sa.Integer(), nullable=True),
         sa.Column("consented_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -56,8 +56,8 @@ def upgrade() -> None:
         "asked_question",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("participant_id", sa.Integer(), nullable=False),
-        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("matches", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("text", AutoString(), nullable=False),
+        sa.Column("matches", AutoString(), nullable=False),
         sa.Column("confident", sa.Boolean(), nullable=False),
         sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["participant_id"], ["participant.id"], ondelete="CASCADE"),
@@ -71,10 +71,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("participant_id", sa.Integer(), nullable=False),
         sa.Column("city_id", sa.Integer(), nullable=True),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("catalogue", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("cursor", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("kind", AutoString(), nullable=False),
+        sa.Column("status", AutoString(), nullable=False),
+        sa.Column("catalogue", AutoString(), nullable=False),
+        sa.Column("cursor", AutoString(), nullable=True),
         sa.Column("trail", sa.JSON(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -89,8 +89,8 @@ def upgrade() -> None:
     op.create_table(
         "conversation",
         sa.Column("participant_id", sa.Integer(), nullable=False),
-        sa.Column("flow", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("step", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("flow", AutoString(), nullable=True),
+        sa.Column("step", AutoString(), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -101,8 +101,8 @@ def upgrade() -> None:
         "answer",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("assessment_id", sa.Integer(), nullable=False),
-        sa.Column("action_code", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("action_code", AutoString(), nullable=False),
+        sa.Column("value", AutoString(), nullable=False),
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["assessment_id"], ["assessment.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -115,8 +115,8 @@ def upgrade() -> None:
         "note",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("assessment_id", sa.Integer(), nullable=False),
-        sa.Column("action_code", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("action_code", AutoString(), nullable=False),
+        sa.Column("text", AutoString(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["assessment_id"], ["assessment.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -128,8 +128,8 @@ def upgrade() -> None:
         "answer_change",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("answer_id", sa.Integer(), nullable=False),
-        sa.Column("previous", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("previous", AutoString(), nullable=True),
+        sa.Column("value", AutoString(), nullable=False),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["answer_id"], ["answer.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),

@@ -14,8 +14,8 @@ import secrets
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -29,8 +29,8 @@ def upgrade() -> None:
     op.create_table(
         "coordinator",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("username", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("user_id", AutoString(), nullable=True),
+        sa.Column("username", AutoString(), nullable=True),
         sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -41,11 +41,11 @@ def upgrade() -> None:
     op.create_table(
         "workshop",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("code", AutoString(), nullable=False),
+        sa.Column("name", AutoString(), nullable=False),
         sa.Column("city_id", sa.Integer(), nullable=True),
-        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("created_by", AutoString(), nullable=True),
+        sa.Column("status", AutoString(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["city_id"], ["city.id"], ondelete="SET NULL"),
@@ -80,7 +80,7 @@ def upgrade() -> None:
         )
     op.create_index(op.f("ix_assessment_workshop_id"), "assessment", ["workshop_id"], unique=False)
 
-    op.add_column("participant", sa.Column("pseudonym", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.add_column("participant", sa.Column("pseudonym", AutoString(), nullable=True))
     op.add_column("participant", sa.Column("share_name", sa.Boolean(), nullable=False, server_default=sa.false()))
     participant = sa.table("participant", sa.column("id", sa.Integer), sa.column("pseudonym", sa.String))
     connection = op.get_bind()
