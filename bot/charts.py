@@ -188,7 +188,7 @@ def _draw_frame(figure: Figure, axes: Axes, chart: MaturityChart, labels: dict[s
 
     stages = len(chart.stages)
     label_x = blended_transform_factory(axes.transAxes, axes.transData)
-    plain = {"usetex": False, "parse_math": False}
+    plain: dict[str, Any] = {"usetex": False, "parse_math": False}
     positions: dict[str, float] = {}
     ticks: list[str] = []
     y = 0.0
@@ -282,7 +282,7 @@ def _draw_bars(axes: Axes, chart: MaturityChart, positions: dict[str, float]) ->
             bottom = y - BAR_HEIGHT / 2
             reached = _clamp(area.reached, 0, stages)
             ahead = (_clamp(area.next_stage, reached, stages) - reached) * _clamp(area.share_next, 0.0, 1.0)
-            solid = {"facecolor": colour, "edgecolor": "none"}  # as barh draws them: no outline
+            solid: dict[str, Any] = {"facecolor": colour, "edgecolor": "none"}  # as barh draws them: no outline
             artists.append(Rectangle((0, bottom), reached, BAR_HEIGHT, **solid))
             artists.append(Rectangle((reached, bottom), ahead, BAR_HEIGHT, alpha=NEXT_ALPHA, linewidth=0, **solid))
             end = reached + ahead

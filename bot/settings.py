@@ -234,7 +234,7 @@ ENV_VARS: dict[str, str] = {name.upper(): field.description or "" for name, fiel
 def load_settings(env_file: Path | None = ENV_FILE) -> Settings:
     """The settings from the environment over ``env_file``; :class:`ConfigError` (one line) if a value is wrong."""
     try:
-        return Settings(_env_file=env_file)
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]  # pydantic-settings' init argument, not a field
     except ValidationError as error:
         raise ConfigError("; ".join(describe(problem) for problem in error.errors())) from None
 

@@ -360,7 +360,7 @@ class Engine:
             step = await self._process_next(incoming.user_id, up_to=seq, mine=incoming.update_id)
             if step is None:
                 break
-            if step == WAIT:
+            if isinstance(step, str):  # WAIT
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, INBOX_POLL_MAX)  # a busy process should not be made busier by the waiting
                 continue

@@ -95,8 +95,8 @@ async def compose(
         return [Reply(texts.get("reminders.paused", date=day), options=(continuing, mine))]
     if kind == ReminderKind.ROUND:
         day = since.date().isoformat() if since else ""
-        options = (_button(texts, "menu.checkin", "checkin"), _button(texts, "menu.assess", "assess"), mine)
-        return [Reply(texts.get("reminders.round", date=day), options=options, columns=2)]
+        choices = (_button(texts, "menu.checkin", "checkin"), _button(texts, "menu.assess", "assess"), mine)
+        return [Reply(texts.get("reminders.round", date=day), options=choices, columns=2)]
     assert reminder is not None and reminder.workshop_id is not None
     workshop = await repository.workshop_by_id(session, workshop_id=reminder.workshop_id)
     if workshop is None or workshop.status != WorkshopStatus.OPEN:
@@ -131,8 +131,8 @@ async def claim_due(
         if await repository.claim_reminder(
             session, reminder_id=reminder.id, replies=list(reminder.replies or []), stale_before=now - times.retry_after
         ):
-            replies = outbox.decode(reminder.replies or [], catalogue)
-            claimed.append(DueReminder(reminder.id, person.user_id, reminder.kind, tuple(replies)))
+            kept = outbox.decode(reminder.replies or [], catalogue)
+            claimed.append(DueReminder(reminder.id, person.user_id, reminder.kind, tuple(kept)))
     for reminder, person in (await repository.due_reminders(session, now=now, **people))[:BATCH]:
         assert reminder.id is not None
         texts = texts_for(person.language)

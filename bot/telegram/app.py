@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -12,7 +13,6 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
@@ -26,6 +26,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.telegram import handlers
 from bot.telegram.config import ConfigError, TelegramSettings
 from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.types import CitybotApplication
 from bot.telegram.updater import Poller, UpdateSource, serve
 from catalogue import Catalogue
 from conversations import Engine, open_engine
@@ -41,8 +42,8 @@ PRIVATE = filters.ChatType.PRIVATE
 NEW_MESSAGE = filters.UpdateType.MESSAGE
 PREPARE_SEARCH_AFTER_S = 0.1
 """How long after polling starts the search index is built (in a thread: it competes with the loop for the GIL)."""
-HTTP_CLIENT = {"connection_pool_size": 256}
-HTTP_POLL_CLIENT = {"connection_pool_size": 1}
+HTTP_CLIENT: dict[str, Any] = {"connection_pool_size": 256}
+HTTP_POLL_CLIENT: dict[str, Any] = {"connection_pool_size": 1}
 """PTB's own defaults for its two HTTP clients (`ApplicationBuilder._build_request`): calls, and getUpdates."""
 
 
@@ -61,7 +62,7 @@ def build_application(
     rate_limited: bool = True,
     update_processor: BaseUpdateProcessor | None = None,
     reminders_every: float | None = None,
-) -> Application:
+) -> CitybotApplication:
     """Wire the engine into a PTB Application: handlers, defaults, rate limits, per-chat ordering.
 
     `base_url` is the root of another Bot API server (calls go to `<base>/bot<token>/<method>`,
@@ -88,7 +89,8 @@ def build_application(
         builder = builder.request(HTTPXRequest(**HTTP_CLIENT, httpx_kwargs=(shared := tls_kwargs())))
         builder = builder.get_updates_request(HTTPXRequest(**HTTP_POLL_CLIENT, httpx_kwargs=shared))
     if rate_limited:
-        builder = builder.rate_limiter(AIORateLimiter())
+        # PTB types the builder's limiter as BaseRateLimiter[None]; AIORateLimiter takes its own retry count
+        builder = builder.rate_limiter(AIORateLimiter())  # type: ignore[arg-type]
     application = builder.build()
     application.bot_data[handlers.ENGINE_KEY] = engine
 
@@ -120,7 +122,7 @@ def build_application(
     return application
 
 
-async def announce_commands(application: Application) -> None:
+async def announce_commands(application: CitybotApplication) -> None:
     """Fill the clients' command menu from the engine's routing table, so it matches /help and the language."""
     commands = application.bot_data[handlers.ENGINE_KEY].menu_commands()
     await application.bot.set_my_commands([BotCommand(name, description) for name, description in commands])
@@ -162,7 +164,7 @@ def run_bot(settings: TelegramSettings) -> None:
         reminders_every=settings.reminders_every.total_seconds(),
     )
 
-    async def close_engine(_: Application) -> None:
+    async def close_engine(_: CitybotApplication) -> None:
         await engine.close()
 
     application.post_shutdown = close_engine
@@ -243,7 +245,7 @@ def prepare_search(catalogue: Catalogue) -> None:
         logger.exception("could not build the catalogue's search index ahead of the first question")
 
 
-async def check_connection(application: Application, settings: TelegramSettings) -> None:
+async def check_connection(application: CitybotApplication, settings: TelegramSettings) -> None:
     """Say the bot's name to Telegram (getMe) before serving, turning the usual set-up mistakes into one line."""
     try:
         await application.bot.initialize()  # PTB's own initialize() later finds the bot ready and skips it

@@ -39,7 +39,8 @@ class CitybotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
     @property
     def engine(self) -> Engine:
         """The conversation engine injected by `build_application`."""
-        return self.bot_data[ENGINE_KEY]
+        engine: Engine = self.bot_data[ENGINE_KEY]
+        return engine
 
 
 async def converse(
@@ -226,7 +227,7 @@ def command_text(message: Message | None, bot_username: str | None, *, private: 
     """
     if message is None or not message.text:
         return None
-    head, separator, rest = COMMAND_HEAD.match(message.text).groups()  # type: ignore[union-attr]
+    head, separator, rest = COMMAND_HEAD.match(message.text).groups()  # type: ignore[union-attr]  # COMMAND_HEAD matches any text
     if addressed := ADDRESSED_COMMAND.match(head):
         name, addressee = addressed.groups()
         if not private and bot_username and addressee.lower() != bot_username.lower():

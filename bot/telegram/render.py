@@ -169,6 +169,7 @@ async def render_one(bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInacces
     """Send (or edit into place) one reply: text chunks, keyboard on the last one, attachment or chart if any."""
     markup = keyboard(reply.options, reply.columns)
     text = reply.text
+    attachment: Attachment | None
     if reply.invitation is not None:
         attachment, text = _join_card(bot, reply.invitation, text)
     elif reply.chart is not None and utf16_length(escape(text)) > CAPTION_LIMIT:

@@ -37,10 +37,10 @@ from typing import Protocol
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application
 
 from bot.telegram.config import ConfigError
 from bot.telegram.ordering import chat_key
+from bot.telegram.types import CitybotApplication
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class Delivery:
         self.failed = asyncio.Event()
         self.stopping = asyncio.Event()
 
-    async def process(self, application: Application, update: Update, *, patience: float | None = None) -> bool:
+    async def process(self, application: CitybotApplication, update: Update, *, patience: float | None = None) -> bool:
         """Run the update through the Application's processor and handlers; True if it may be confirmed.
 
         While it must come back it is run again, in its chat's turn, until it is in; after ``patience``
@@ -141,7 +141,9 @@ class Delivery:
             logger.exception("update %s could not be processed", update.update_id)
         return bool(done)
 
-    async def _run_until_in(self, application: Application, update: Update, patience: float | None) -> bool | None:
+    async def _run_until_in(
+        self, application: CitybotApplication, update: Update, patience: float | None
+    ) -> bool | None:
         chat = chat_key(update)
         started = time.monotonic()
         failures = 0
@@ -199,9 +201,10 @@ class Delivery:
         self.failed.set()
 
 
-def delivery_of(application: Application) -> Delivery | None:
+def delivery_of(application: CitybotApplication) -> Delivery | None:
     """The Delivery of a served application (None when a test calls `process_update` itself)."""
-    return application.bot_data.get(DELIVERY_KEY)
+    delivery: Delivery | None = application.bot_data.get(DELIVERY_KEY)
+    return delivery
 
 
 def fatal_error(error: BaseException) -> FatalTelegramError | None:
@@ -284,7 +287,7 @@ class Poller:
 
     def __init__(
         self,
-        application: Application,
+        application: CitybotApplication,
         *,
         allowed_updates: Sequence[str] | None = None,
         timeout: int = POLL_TIMEOUT,
@@ -333,7 +336,7 @@ class Poller:
                     offset=self.confirmations.offset, timeout=self.timeout, allowed_updates=self.allowed_updates
                 )
             except (InvalidToken, Conflict) as error:
-                self.delivery.fatal(fatal_error(error))  # type: ignore[arg-type]
+                self.delivery.fatal(fatal_error(error))
                 return
             except RetryAfter as error:
                 delay = error.retry_after
@@ -341,10 +344,10 @@ class Poller:
                 continue
             except (TimedOut, NetworkError, TelegramError) as error:
                 failures += 1
-                delay = retry_delay(failures)
-                if failures == 1 or delay == RETRY_DELAYS[-1]:
-                    logger.warning("fetching updates failed (%s); trying again in %ss", error, delay)
-                await asyncio.sleep(delay)
+                pause = retry_delay(failures)
+                if failures == 1 or pause == RETRY_DELAYS[-1]:
+                    logger.warning("fetching updates failed (%s); trying again in %ss", error, pause)
+                await asyncio.sleep(pause)
                 continue
             except Exception:  # e.g. an update PTB cannot parse: say so, do not spin
                 failures += 1
@@ -373,7 +376,7 @@ class Poller:
             logger.info("update %s not done; it will be fetched and processed again", update.update_id)
 
 
-async def serve(application: Application, source: UpdateSource) -> None:
+async def serve(application: CitybotApplication, source: UpdateSource) -> None:
     """Serve Telegram until SIGINT/SIGTERM or a fatal Telegram error; the latter is raised once all is shut down.
 
     The order of PTB's `run_polling`: initialise, `post_init`, start the Application, start

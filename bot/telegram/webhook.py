@@ -23,10 +23,10 @@ from typing import Any
 import tornado.web
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from bot.telegram.handlers import ENGINE_KEY, sender_key
+from bot.telegram.types import CitybotApplication
 from bot.telegram.updater import DELIVERY_KEY, Delivery, FatalTelegramError, fatal_error
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class WebhookServer:
 
     def __init__(
         self,
-        application: Application,
+        application: CitybotApplication,
         *,
         listen: str,
         port: int,
@@ -138,7 +138,7 @@ class QuietApplication(tornado.web.Application):
 class WebhookHandler(tornado.web.RequestHandler):
     """POST <path>: one update from Telegram."""
 
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
     def initialize(self, server: WebhookServer) -> None:
         self.server = server

@@ -187,7 +187,8 @@ class Handler(RequestHandler):
 
     @property
     def web(self) -> ScreenApp:
-        return self.application.settings["screen_app"]
+        web: ScreenApp = self.application.settings["screen_app"]
+        return web
 
 
 class NotFoundHandler(Handler):

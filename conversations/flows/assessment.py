@@ -388,8 +388,8 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         return None
     state = await known(turn, assessment)
     if END in assessment.trail:  # going over the skipped and "Not sure" ones
-        following = await revisit_codes(turn, assessment, after=cursor)
-        return await move(turn, assessment, following[0] if following else None, echo)
+        to_revisit = await revisit_codes(turn, assessment, after=cursor)
+        return await move(turn, assessment, to_revisit[0] if to_revisit else None, echo)
     skip = state.skip(checking_area=action.area if checking else None) - {cursor}
     return await move(turn, assessment, next_cursor(catalogue, cursor, state.merged, skip), echo)
 

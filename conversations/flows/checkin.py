@@ -9,6 +9,7 @@ Each area's stages are told by that area's own actions; "Not sure" marks the are
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from catalogue import Answer, answers_for_stage
 from conversations import assessments, rounds
@@ -38,7 +39,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     return [intro(turn), *await render(turn)]
 
 
-async def last_round(turn: Turn) -> dict[str, object]:
+async def last_round(turn: Turn) -> dict[str, Any]:
     """The flow data that offers the last round's answers: each area's choice then, and its date.
 
     Read once when the check-in starts (or resumes), so showing a question needs no query for it.

@@ -11,7 +11,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, ForeignKey, Integer, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    Table,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import AutoString, Field, SQLModel
 
 
@@ -52,6 +63,11 @@ class StoredEnum(TypeDecorator[StrEnum]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
         return None if value is None else self.enum(value)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's Core table, for Core statements (SQLModel does not declare ``__table__`` to type checkers)."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]  # set by SQLAlchemy's declarative mapping
 
 
 def utcnow() -> datetime:

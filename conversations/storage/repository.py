@@ -46,6 +46,7 @@ from conversations.storage.models import (
     Workshop,
     WorkshopCoordinator,
     WorkshopStatus,
+    table_of,
     utcnow,
 )
 
@@ -86,14 +87,14 @@ async def claim_update(
         "b_sender": sender,
         "b_sending_until": sending_until,
     }
-    result = await session.exec(statement, params=params)  # type: ignore[call-overload]
+    result = await session.exec(statement, params=params)
     return bool(result.rowcount == 1)
 
 
 @functools.cache
 def _claim_statement(dialect: str) -> Any:
     """The claim as a Core statement on the table, built once: no ORM bulk-insert path, no new cache key per update."""
-    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(ProcessedUpdate)
     values = {
         "update_id": bindparam("b_update_id"),
         "processed_at": bindparam("b_processed_at"),
@@ -108,10 +109,12 @@ def _claim_statement(dialect: str) -> Any:
 def _upsert(dialect: str) -> Any:
     """The dialect's ``INSERT`` with ``ON CONFLICT`` clauses."""
     if dialect == "postgresql":  # imported here: loading the PostgreSQL dialect costs SQLite users 0.1 s at start
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    return upsert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 async def is_processed(session: AsyncSession, *, update_id: str) -> bool:
@@ -125,7 +128,7 @@ async def take_sending(session: AsyncSession, *, update_id: str, sender: str, un
 
     ``None`` when none are unsent, or another process is sending them and its time to do so has not run out.
     """
-    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(ProcessedUpdate)
     statement = (
         table.update()
         .where(
@@ -136,7 +139,7 @@ async def take_sending(session: AsyncSession, *, update_id: str, sender: str, un
         .values(sender=sender, sending_until=until)
         .returning(table.c.replies)
     )
-    row = (await session.exec(statement)).first()  # type: ignore[call-overload]
+    row = (await session.exec(statement)).first()
     return list(row[0]) if row is not None and row[0] is not None else None
 
 
@@ -145,14 +148,14 @@ async def take_sending(session: AsyncSession, *, update_id: str, sender: str, un
 
 async def arrive(session: AsyncSession, *, update_id: str, user_id: str, seq: int, receiver: str) -> None:
     """Note that an update has reached a process: the user's later updates wait for it (a placeholder)."""
-    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(InboxUpdate)
     values = {"update_id": update_id, "user_id": user_id, "seq": seq, "receiver": receiver, "arrived_at": utcnow()}
-    await session.exec(_upsert(session.get_bind().dialect.name)(table).values(values).on_conflict_do_nothing())  # type: ignore[call-overload]
+    await session.exec(_upsert(session.get_bind().dialect.name)(table).values(values).on_conflict_do_nothing())
 
 
 async def hand_in(session: AsyncSession, *, update_id: str, user_id: str, seq: int, incoming: dict[str, Any]) -> None:
     """Store the update in the inbox, ready to be processed in its turn (filling its placeholder, if any)."""
-    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(InboxUpdate)
     values = {"update_id": update_id, "user_id": user_id, "seq": seq, "incoming": incoming, "arrived_at": utcnow()}
     insert_ = _upsert(session.get_bind().dialect.name)(table).values(values)
     statement = insert_.on_conflict_do_update(
@@ -160,7 +163,7 @@ async def hand_in(session: AsyncSession, *, update_id: str, user_id: str, seq: i
         set_={"incoming": insert_.excluded.incoming},
         where=table.c.incoming.is_(None),
     )
-    await session.exec(statement)  # type: ignore[call-overload]
+    await session.exec(statement)
 
 
 async def inbox_of(session: AsyncSession, *, user_id: str, up_to: int) -> list[InboxUpdate]:
@@ -189,7 +192,7 @@ async def leave_inbox(session: AsyncSession, *, update_id: str, placeholder_only
     statement = delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id)
     if placeholder_only:
         statement = statement.where(col(InboxUpdate.incoming).is_(None))
-    await session.exec(statement)  # type: ignore[call-overload]
+    await session.exec(statement)
 
 
 async def unsent_replies(session: AsyncSession, *, update_id: str) -> list[Any]:
@@ -200,7 +203,7 @@ async def unsent_replies(session: AsyncSession, *, update_id: str) -> list[Any]:
 
 async def clear_replies(session: AsyncSession, *, update_ids: Iterable[str]) -> None:
     """Empty these updates' outboxes: their replies went out."""
-    await session.exec(_clear_statement(), params={"b_update_ids": list(update_ids)})  # type: ignore[call-overload]
+    await session.exec(_clear_statement(), params={"b_update_ids": list(update_ids)})
 
 
 @functools.cache
@@ -210,15 +213,15 @@ def _clear_statement() -> Any:
     An ORM-enabled UPDATE would first look for the rows among the session's objects to keep them
     in step (none are ever loaded), at several times the cost of the statement itself.
     """
-    table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(ProcessedUpdate)
     return table.update().where(table.c.update_id.in_(bindparam("b_update_ids", expanding=True))).values(replies=None)
 
 
 async def prune_processed_updates(session: AsyncSession, *, older_than: timedelta) -> None:
     """Forget update ids old enough that no transport will redeliver them, and inbox entries nobody took up."""
     cutoff = utcnow() - older_than
-    await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff))  # type: ignore[call-overload]
-    await session.exec(delete(InboxUpdate).where(col(InboxUpdate.arrived_at) < cutoff))  # type: ignore[call-overload]
+    await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff))
+    await session.exec(delete(InboxUpdate).where(col(InboxUpdate.arrived_at) < cutoff))
 
 
 # --- participants and conversation state -----------------------------------------------------
@@ -254,8 +257,8 @@ def _state_query(dialect: str) -> Select[Any]:
     answers_object = func.json_object_agg if dialect == "postgresql" else func.json_group_object
     answers = select(answers_object(col(AnswerRecord.action_code), col(AnswerRecord.value), type_=JSON))
     notes = select(func.count(col(Note.id))).where(col(Note.assessment_id) == col(Assessment.id))
-    return (
-        select(
+    query: Select[Any] = (
+        select(  # type: ignore[call-overload]  # SQLModel's select is typed for up to 4 columns
             Participant,
             Conversation,
             Assessment,
@@ -272,6 +275,7 @@ def _state_query(dialect: str) -> Select[Any]:
         .join(City, col(City.id) == col(Participant.city_id), isouter=True)
         .where(col(Participant.user_id) == bindparam("user_id"))
     )
+    return query
 
 
 async def participant_state(session: AsyncSession, *, user_id: str) -> ParticipantState:
@@ -283,7 +287,7 @@ async def participant_state(session: AsyncSession, *, user_id: str) -> Participa
     row gets an empty one.
     """
     query = _state_query(session.get_bind().dialect.name)
-    row = (await session.exec(query, params={"user_id": user_id})).first()  # type: ignore[call-overload]
+    row = (await session.exec(query, params={"user_id": user_id})).first()  # type: ignore[call-overload]  # SQLModel types exec() without params=
     if row is None:
         return ParticipantState(None, None, None, None)
     participant, conversation, assessment, city, answers, notes = row
@@ -343,11 +347,11 @@ async def delete_participant(session: AsyncSession, *, participant: Participant)
     for instance in list(session):
         if not isinstance(instance, City):
             session.expunge(instance)
-    await session.exec(delete(Participant).where(col(Participant.id) == participant.id))  # type: ignore[call-overload]
+    await session.exec(delete(Participant).where(col(Participant.id) == participant.id))
     opened = update(Workshop).where(col(Workshop.created_by) == participant.user_id).values(created_by=None)
-    await session.exec(opened)  # type: ignore[call-overload]
-    await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.user_id) == participant.user_id))  # type: ignore[call-overload]
-    await session.exec(delete(WorkshopCoordinator).where(col(WorkshopCoordinator.user_id) == participant.user_id))  # type: ignore[call-overload]
+    await session.exec(opened)
+    await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.user_id) == participant.user_id))
+    await session.exec(delete(WorkshopCoordinator).where(col(WorkshopCoordinator.user_id) == participant.user_id))
     if participant.city_id is not None:
         await _drop_city_if_unused(session, city_id=participant.city_id)
 
@@ -425,7 +429,7 @@ async def create_assessment(
 ) -> Assessment:
     """A new assessment of the participant's city, starting at ``cursor``."""
     assessment = Assessment(
-        participant_id=participant.id,
+        participant_id=stored_id(participant),
         city_id=participant.city_id,
         kind=kind,
         catalogue=catalogue,
@@ -491,7 +495,7 @@ def set_status(session: AsyncSession, *, assessment: Assessment, status: Assessm
 async def answers_of(session: AsyncSession, *, assessment: Assessment) -> AnswerSheet:
     """The assessment's answers and its number of notes, in one query (as :func:`participant_state` reads them)."""
     query = _sheet_query(session.get_bind().dialect.name)
-    answers, notes = (await session.exec(query, params={"b_assessment": assessment.id})).one()  # type: ignore[call-overload]
+    answers, notes = (await session.exec(query, params={"b_assessment": assessment.id})).one()  # type: ignore[call-overload]  # SQLModel types exec() without params=
     return AnswerSheet(dict(answers or {}), notes)
 
 
@@ -532,10 +536,10 @@ async def set_answers(
         return previous
     statements = _answer_statements()
     if inserts:
-        await session.exec(statements.insert, params=inserts)  # type: ignore[call-overload]
+        await session.exec(statements.insert, params=inserts)
     if updates:
-        await session.exec(statements.update, params=updates)  # type: ignore[call-overload]
-    await session.exec(statements.history, params=[*inserts, *updates])  # type: ignore[call-overload]
+        await session.exec(statements.update, params=updates)
+    await session.exec(statements.history, params=[*inserts, *updates])
     _touch(session, assessment)
     return previous
 
@@ -550,9 +554,9 @@ class _AnswerStatements:
 @functools.cache
 def _answer_statements() -> _AnswerStatements:
     """:func:`set_answers`' three statements, built once (each update only binds its rows)."""
-    answer, change = AnswerRecord.__table__, AnswerChange.__table__  # type: ignore[attr-defined]
+    answer, change = table_of(AnswerRecord), table_of(AnswerChange)
     this_answer = and_(answer.c.assessment_id == bindparam("b_assessment"), answer.c.action_code == bindparam("b_code"))
-    new_answer = {
+    new_answer: dict[str, Any] = {
         "assessment_id": bindparam("b_assessment"),
         "action_code": bindparam("b_code"),
         "value": bindparam("b_value"),
@@ -659,7 +663,7 @@ async def implied_codes(session: AsyncSession, *, participant: Participant, city
 
 
 async def add_note(session: AsyncSession, *, assessment: Assessment, code: str, text: str) -> Note:
-    note = Note(assessment_id=assessment.id, action_code=code, text=text)
+    note = Note(assessment_id=stored_id(assessment), action_code=code, text=text)
     session.add(note)
     _touch(session, assessment)
     await session.flush()
@@ -679,7 +683,9 @@ async def notes_of(session: AsyncSession, *, assessment: Assessment, code: str |
 async def record_question(
     session: AsyncSession, *, participant: Participant, text: str, matches: Iterable[str], confident: bool
 ) -> None:
-    session.add(AskedQuestion(participant_id=participant.id, text=text, matches=",".join(matches), confident=confident))
+    session.add(
+        AskedQuestion(participant_id=stored_id(participant), text=text, matches=",".join(matches), confident=confident)
+    )
 
 
 # --- reading everything out: /mydata and exports ---------------------------------------------
@@ -904,7 +910,7 @@ async def record_join_miss(session: AsyncSession, *, participant: Participant, o
     stale = delete(JoinAttempt).where(
         col(JoinAttempt.participant_id) == participant.id, col(JoinAttempt.tried_at) < older_than
     )
-    await session.exec(stale)  # type: ignore[call-overload]
+    await session.exec(stale)
     session.add(JoinAttempt(participant_id=participant.id or 0))
 
 
@@ -947,7 +953,7 @@ async def join_workshop(session: AsyncSession, *, workshop: Workshop, participan
     query = select(Membership).where(Membership.workshop_id == workshop.id, Membership.participant_id == participant.id)
     if (await session.exec(query)).first() is not None:
         return False
-    session.add(Membership(workshop_id=workshop.id, participant_id=participant.id))
+    session.add(Membership(workshop_id=stored_id(workshop), participant_id=stored_id(participant)))
     await session.flush()
     return True
 
@@ -987,7 +993,7 @@ def set_results_hidden(session: AsyncSession, *, workshop: Workshop, hidden: boo
 
 
 async def add_screen_link(session: AsyncSession, *, workshop: Workshop, token_hash: str) -> None:
-    session.add(ScreenLink(workshop_id=workshop.id, token_hash=token_hash))
+    session.add(ScreenLink(workshop_id=stored_id(workshop), token_hash=token_hash))
     await session.flush()
 
 
@@ -1056,7 +1062,7 @@ async def answer_facts(
     ``since`` keeps the answers given from that moment on.
     """
     query = (
-        select(AnswerRecord, Assessment, Participant, City, Workshop)
+        select(AnswerRecord, Assessment, Participant, City, Workshop)  # type: ignore[call-overload]  # SQLModel types up to 4
         .join(Assessment, col(Assessment.id) == col(AnswerRecord.assessment_id))
         .join(Participant, col(Participant.id) == col(Assessment.participant_id))
         .join(City, col(City.id) == col(Assessment.city_id), isouter=True)
@@ -1121,6 +1127,13 @@ async def notes_by_answer(session: AsyncSession, *, assessment_ids: Iterable[int
     return notes
 
 
+def stored_id(row: Any) -> int:
+    """A stored row's primary key: typed ``int | None`` on the model, it is set once the row was flushed."""
+    key = row.id
+    assert isinstance(key, int), f"{type(row).__name__} not stored yet"
+    return key
+
+
 def aware(moment: datetime) -> datetime:
     """A stored time with its zone: SQLite hands datetimes back without it, and they are UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -1170,14 +1183,6 @@ async def answer_timeline(
 # --- reminders -------------------------------------------------------------------------------
 
 
-def _upsert(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    return upsert
-
-
 async def add_reminder(session: AsyncSession, *, values: Mapping[str, Any]) -> bool:
     """Store a reminder unless one with its ``key`` exists; ``False`` then (another process may have just made it).
 
@@ -1185,15 +1190,15 @@ async def add_reminder(session: AsyncSession, *, values: Mapping[str, Any]) -> b
     reminder is stored already claimed, in the same statement.
     """
     upsert = _upsert(session.get_bind().dialect.name)
-    table = Reminder.__table__  # type: ignore[attr-defined]
+    table = table_of(Reminder)
     row = {"created_at": utcnow(), **values}
     if "replies" in row:
         statement = upsert(table).values({**row, "replies": bindparam("b_replies", type_=JSON(none_as_null=True))})
-        result = await session.exec(  # type: ignore[call-overload]
+        result = await session.exec(
             statement.on_conflict_do_nothing(index_elements=["key"]), params={"b_replies": row["replies"]}
         )
     else:
-        result = await session.exec(upsert(table).values(row).on_conflict_do_nothing(index_elements=["key"]))  # type: ignore[call-overload]
+        result = await session.exec(upsert(table).values(row).on_conflict_do_nothing(index_elements=["key"]))
     return bool(result.rowcount == 1)
 
 
@@ -1205,7 +1210,7 @@ async def claim_reminder(
     With ``stale_before`` it re-claims a reminder claimed before then but never delivered (its
     sender stopped after the claim); the UPDATE moves ``sent_at`` to now, so only one process does.
     """
-    table = Reminder.__table__  # type: ignore[attr-defined]
+    table = table_of(Reminder)
     statement = table.update().where(
         table.c.id == reminder_id,
         table.c.off_at.is_(None),
@@ -1214,7 +1219,7 @@ async def claim_reminder(
         table.c.sent_at.is_(None) if stale_before is None else table.c.sent_at < stale_before,
     )
     statement = statement.values(sent_at=utcnow(), replies=bindparam("b_replies", type_=JSON(none_as_null=True)))
-    result = await session.exec(statement, params={"b_replies": replies})  # type: ignore[call-overload]
+    result = await session.exec(statement, params={"b_replies": replies})
     return bool(result.rowcount == 1)
 
 
@@ -1292,9 +1297,9 @@ async def paused_assessments(
 
 async def mark_reminder(session: AsyncSession, *, reminder_id: int, delivered: bool) -> None:
     """The reminder's replies went out (``delivered``), or Telegram refused them for good: its outbox is emptied."""
-    table = Reminder.__table__  # type: ignore[attr-defined]
+    table = table_of(Reminder)
     column = "delivered_at" if delivered else "undeliverable_at"
-    await session.exec(table.update().where(table.c.id == reminder_id).values({column: utcnow(), "replies": None}))  # type: ignore[call-overload]
+    await session.exec(table.update().where(table.c.id == reminder_id).values({column: utcnow(), "replies": None}))
 
 
 async def reminder_by_id(session: AsyncSession, *, reminder_id: int) -> Reminder | None:
@@ -1314,9 +1319,9 @@ async def all_reminders(session: AsyncSession) -> list[Reminder]:
 
 async def set_unreachable(session: AsyncSession, *, participant_id: int, unreachable: bool) -> None:
     """Telegram refused to deliver to this person (they blocked the bot), or they wrote again."""
-    table = Participant.__table__  # type: ignore[attr-defined]
+    table = table_of(Participant)
     value = utcnow() if unreachable else None
-    await session.exec(table.update().where(table.c.id == participant_id).values(unreachable_at=value))  # type: ignore[call-overload]
+    await session.exec(table.update().where(table.c.id == participant_id).values(unreachable_at=value))
 
 
 async def unfinished_members(session: AsyncSession, *, workshop: Workshop) -> list[Participant]:
@@ -1355,6 +1360,7 @@ async def round_numbers(session: AsyncSession, *, participant_ids: Iterable[int]
     counted: dict[tuple[int, int | None], int] = {}
     numbers: dict[int, int] = {}
     for assessment_id, participant_id, city_id in (await session.exec(query)).all():
+        assert assessment_id is not None  # a stored row's key
         counted[participant_id, city_id] = counted.get((participant_id, city_id), 0) + 1
         numbers[assessment_id] = counted[participant_id, city_id]
     return numbers

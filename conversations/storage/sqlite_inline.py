@@ -145,7 +145,8 @@ if AVAILABLE:
 
         @property
         def isolation_level(self) -> str | None:
-            return self._connection.isolation_level
+            level: str | None = self._connection.isolation_level
+            return level
 
         @isolation_level.setter
         def isolation_level(self, value: str | None) -> None:
@@ -165,7 +166,8 @@ if AVAILABLE:
             kwargs.pop("async_creator_fn", None)
             kwargs.setdefault("check_same_thread", False)  # opened in the loop's thread; closed by the pool
             connection = sqlite3.connect(*args, **kwargs)
-            return AsyncAdapt_inline_connection(self, await_(_opened(connection)))
+            # InlineConnection offers the awaitable methods the adapter calls, without being aiosqlite's class
+            return AsyncAdapt_inline_connection(self, await_(_opened(connection)))  # type: ignore[arg-type]
 
     class SQLiteDialect_inline(SQLiteDialect_aiosqlite):
         """``sqlite+citybot_inline``: the aiosqlite dialect, its statements run in the loop's thread."""
@@ -174,7 +176,7 @@ if AVAILABLE:
         supports_statement_cache = True
 
         @classmethod
-        def import_dbapi(cls) -> InlineDBAPI:  # type: ignore[override]
+        def import_dbapi(cls) -> InlineDBAPI:
             import aiosqlite
 
             return InlineDBAPI(aiosqlite, sqlite3)

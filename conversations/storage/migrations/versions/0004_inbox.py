@@ -8,8 +8,8 @@ Create Date: 2026-12-03 10:00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -20,17 +20,17 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "inbox",
-        sa.Column("update_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("update_id", AutoString(), nullable=False),
+        sa.Column("user_id", AutoString(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("incoming", sa.JSON(), nullable=True),
-        sa.Column("receiver", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("receiver", AutoString(), nullable=True),
         sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("update_id"),
     )
     op.create_index(op.f("ix_inbox_user_id"), "inbox", ["user_id"], unique=False)
     with op.batch_alter_table("processed_update", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sender", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        batch_op.add_column(sa.Column("sender", AutoString(), nullable=True))
         batch_op.add_column(sa.Column("sending_until", sa.DateTime(timezone=True), nullable=True))
 
 

@@ -14,8 +14,8 @@ Create Date: 2026-12-03 09:30:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -26,7 +26,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Plain ADD COLUMN, never a batch "copy and move" (on SQLite that would re-create the tables).
     op.add_column("coordinator", sa.Column("all_cities", sa.Boolean(), nullable=False, server_default=sa.true()))
-    op.add_column("processed_update", sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.add_column("processed_update", sa.Column("user_id", AutoString(), nullable=True))
     op.create_index(op.f("ix_processed_update_user_id"), "processed_update", ["user_id"], unique=False)
 
     op.create_table(
@@ -46,8 +46,8 @@ def upgrade() -> None:
         "workshop_coordinator",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workshop_id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("username", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("user_id", AutoString(), nullable=True),
+        sa.Column("username", AutoString(), nullable=True),
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["workshop_id"], ["workshop.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),

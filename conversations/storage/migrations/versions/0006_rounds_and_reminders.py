@@ -10,8 +10,8 @@ Create Date: 2026-12-03 10:00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -23,9 +23,9 @@ def upgrade() -> None:
     op.create_table(
         "reminder",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("key", AutoString(), nullable=False),
         sa.Column("participant_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("kind", AutoString(), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("assessment_id", sa.Integer(), nullable=True),
         sa.Column("workshop_id", sa.Integer(), nullable=True),

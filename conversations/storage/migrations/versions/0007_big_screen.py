@@ -8,8 +8,8 @@ Create Date: 2026-12-03 09:30:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -24,7 +24,7 @@ def upgrade() -> None:
         "screen_link",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workshop_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("token_hash", AutoString(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["workshop_id"], ["workshop.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
