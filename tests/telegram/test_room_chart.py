@@ -23,7 +23,7 @@ from conversations import Engine, MaturityChart, ProgressChart
 from conversations.flows import workshop as workshop_flow
 from tests.helpers.fake_telegram import TOKEN, FakeBotApi, FakeTelegramRequest, methods
 from tests.helpers.telegram_chat import TelegramChat
-from tests.helpers.telegram_updates import USER_ID
+from tests.helpers.telegram_updates import USER_ID, make_callback_update
 from tests.helpers.workshops import join_and_check_in
 
 PARTICIPANTS = (("ana", "S"), ("ben", "M"), ("carla", "A"))
@@ -204,3 +204,31 @@ async def test_after_a_restart_refresh_sends_the_chart_anew_and_then_replaces_th
     again = await after_restart.press("workshop.refresh")
     assert methods(again) == ["answerCallbackQuery", "editMessageMedia", "editMessageText"]
     assert again[1].params["message_id"] == new["message_id"] and counts(chat, drawn[-1], 5, 5)
+
+
+async def test_a_refresh_cut_off_by_the_network_is_shown_from_the_outbox_when_telegram_delivers_it_again(
+    application: Application,
+    api: FakeBotApi,
+    engine: Engine,
+    catalogue: Catalogue,
+    chat: TelegramChat,
+    drawn: list[MaturityChart | ProgressChart],
+) -> None:
+    code = await open_room(engine, catalogue, chat)
+    await chat.send(f"/workshop {code}")
+    [chart] = photos(chat)
+    await join_and_check_in(engine, catalogue, code, "dan", {"L1": "R"})
+    message, button = chat.find_button("workshop.refresh")
+    update = make_callback_update(button["callback_data"], message=message, user_id=USER_ID, bot=application.bot)
+
+    api.fail_next("editMessageMedia", "Bad Gateway", 502)
+    cut_off = await chat.deliver(update)
+    assert methods(cut_off) == ["answerCallbackQuery", "editMessageMedia"]  # nothing more: the update is not done
+    await join_and_check_in(engine, catalogue, code, "eva", {"L1": "M"})  # meanwhile, a fifth finishes
+
+    again = await chat.deliver(update)  # Telegram delivers it again: the stored replies, as they were
+    assert methods(again) == ["answerCallbackQuery", "editMessageMedia", "editMessageText"]
+    assert again[1].params["message_id"] == chart["message_id"] and counts(chat, drawn[-1], 4, 4)
+    assert chat.shows(again[2], "workshop.room", joined=4, finished=4)  # the room and its chart: the same moment
+    assert [photo["message_id"] for photo in photos(chat)] == [chart["message_id"]]
+    assert methods(await chat.deliver(update)) == ["answerCallbackQuery"]  # sent: a third delivery shows nothing
