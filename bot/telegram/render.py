@@ -77,6 +77,10 @@ class RoomCharts:
             self._shown.move_to_end(key)
         return self._shown.get(key)
 
+    def forget(self, chat_id: int, room_id: int) -> ShownChart | None:
+        """No longer keep this room message's chart; the chart it had, if known."""
+        return self._shown.pop((chat_id, room_id), None)
+
     def remember(self, chat_id: int, room_id: int, chart: ShownChart) -> None:
         self._shown[(chat_id, room_id)] = chart
         self._shown.move_to_end((chat_id, room_id))
@@ -173,17 +177,22 @@ async def render(
     out one by one as before.
 
     A room's chart (``Reply.room_chart``) pressed in its room replaces the photo `room_charts` knows
-    for the pressed message, and is remembered for the message that then shows the room.
+    for the pressed message, and is remembered for the message that then shows the room. A room
+    edited in place without one (too few answers to draw it now) loses its earlier chart.
     """
     replies = list(replies)
+    room = pressed  # the pressed message: a room view, if `room_charts` knows a chart of it
+    replaced = False  # whether the pressed message now shows something else
     if pressed is not None and len(replies) > 1 and (joined := _joined(replies[0], replies[1])) is not None:
-        if await _edit(bot, pressed, *joined):
+        if replaced := await _edit(bot, pressed, *joined):
             replies = replies[2:]
         pressed = None  # replaced, or refused: then the replies are sent anew, none of them lost
     chart_photo: ShownChart | None = None  # a room's chart, waiting for the room message it belongs to
+    charted = False
     for reply in replies:
         if reply.room_chart and reply.chart is not None and room_charts is not None:
             chart_photo = await _room_chart(bot, chat_id, reply, room=pressed, room_charts=room_charts)
+            charted = True
             continue
         editable = pressed if reply.replaces_previous and _plain(reply) else None
         shown = await render_one(bot, chat_id, reply, edit=editable)
@@ -191,7 +200,25 @@ async def render(
             room_charts.remember(chat_id, shown.message_id, chart_photo)
         chart_photo = None
         if editable is not None:
+            replaced = replaced or shown is editable
             pressed = None  # one message can only be replaced once
+    if room is not None and replaced and not charted and room_charts is not None:
+        await _drop_room_chart(bot, chat_id, room.message_id, room_charts)
+
+
+async def _drop_room_chart(bot: Bot, chat_id: int, room_id: int, room_charts: RoomCharts) -> None:
+    """Delete the chart shown with a room message that no longer has one, so no figures stay that its room hides."""
+    stale = room_charts.forget(chat_id, room_id)
+    if stale is not None:
+        await _delete_chart(bot, chat_id, stale)
+
+
+async def _delete_chart(bot: Bot, chat_id: int, chart: ShownChart) -> None:
+    """Delete a room's earlier chart; one already gone (or too old to delete) is left to the user."""
+    try:
+        await bot.delete_message(chat_id, chart.message_id)
+    except TelegramError as error:
+        logger.info("could not delete the room's old chart %s (%s)", chart.message_id, error.message)
 
 
 async def _room_chart(
@@ -228,10 +255,7 @@ async def _room_chart(
         chat_id, InputFile(chart.data, filename=chart.filename), caption=caption, parse_mode=ParseMode.HTML
     )
     if known is not None:
-        try:
-            await bot.delete_message(chat_id, known.message_id)
-        except TelegramError as error:  # already gone, or too old to delete: the new chart is out anyway
-            logger.info("could not delete the room's old chart %s (%s)", known.message_id, error.message)
+        await _delete_chart(bot, chat_id, known)
     return ShownChart(sent.message_id, digest)
 
 

@@ -21,6 +21,7 @@ from bot.telegram import build_application, render
 from catalogue import Catalogue
 from conversations import Engine, MaturityChart, ProgressChart
 from conversations.flows import workshop as workshop_flow
+from tests.helpers.chat import Chat
 from tests.helpers.fake_telegram import TOKEN, FakeBotApi, FakeTelegramRequest, methods
 from tests.helpers.telegram_chat import TelegramChat
 from tests.helpers.telegram_updates import USER_ID, make_callback_update
@@ -232,3 +233,19 @@ async def test_a_refresh_cut_off_by_the_network_is_shown_from_the_outbox_when_te
     assert chat.shows(again[2], "workshop.room", joined=4, finished=4)  # the room and its chart: the same moment
     assert [photo["message_id"] for photo in photos(chat)] == [chart["message_id"]]
     assert methods(await chat.deliver(update)) == ["answerCallbackQuery"]  # sent: a third delivery shows nothing
+
+
+async def test_a_room_fallen_below_the_minimum_group_size_loses_its_chart_on_refresh(
+    application: Application, api: FakeBotApi, engine: Engine, catalogue: Catalogue, chat: TelegramChat
+) -> None:
+    code = await open_room(engine, catalogue, chat)
+    await chat.send(f"/workshop {code}")
+    [chart] = photos(chat)
+    ana = Chat(engine, "ana", "Ana")  # a participant asks to be forgotten: two are left, fewer than three
+    await ana.command("/forget")
+    await ana.press("privacy.forget_yes")
+
+    refreshed = await chat.press("workshop.refresh")
+    assert methods(refreshed) == ["answerCallbackQuery", "editMessageText", "deleteMessage"]
+    assert chat.shows(refreshed[1], "workshop.room", joined=2, finished=2)
+    assert refreshed[2].params["message_id"] == chart["message_id"] and photos(chat) == []  # no figures left up
