@@ -15,13 +15,17 @@ from typing import Any
 
 import pytest
 from matplotlib.image import imread
+from telegram import Bot, InputFile, InputMediaPhoto, Message
+from telegram.error import BadRequest
 from telegram.ext import Application
 
+from bot.qr import qr_png
 from bot.telegram import build_application, render
 from catalogue import Catalogue
 from conversations import Engine, MaturityChart, ProgressChart
 from conversations.flows import workshop as workshop_flow
 from tests.helpers.chat import Chat
+from tests.helpers.fake_bot_api_server import FakeBotApiServer
 from tests.helpers.fake_telegram import TOKEN, FakeBotApi, FakeTelegramRequest, methods
 from tests.helpers.telegram_chat import TelegramChat
 from tests.helpers.telegram_updates import USER_ID, make_callback_update
@@ -29,6 +33,7 @@ from tests.helpers.workshops import join_and_check_in
 
 PARTICIPANTS = (("ana", "S"), ("ben", "M"), ("carla", "A"))
 GROUP_CHART_WIDTH = 962
+CHAT = 4242
 
 
 @pytest.fixture
@@ -249,3 +254,21 @@ async def test_a_room_fallen_below_the_minimum_group_size_loses_its_chart_on_ref
     assert methods(refreshed) == ["answerCallbackQuery", "editMessageText", "deleteMessage"]
     assert chat.shows(refreshed[1], "workshop.room", joined=2, finished=2)
     assert refreshed[2].params["message_id"] == chart["message_id"] and photos(chat) == []  # no figures left up
+
+
+async def test_the_fake_bot_api_over_http_edits_a_photo_and_refuses_text_and_unknown_messages() -> None:
+    """What a bot in another process sees (tests/helpers/fake_bot_api_server.py): Telegram's answers."""
+    first, second = qr_png("https://t.me/one"), qr_png("https://t.me/two")
+    with FakeBotApiServer() as server:
+        async with Bot(TOKEN, base_url=f"{server.base_url}/bot") as bot:
+            photo = await bot.send_photo(CHAT, InputFile(first, filename="a.png"), caption="before")
+            text = await bot.send_message(CHAT, "the room")
+            edited = await bot.edit_message_media(
+                InputMediaPhoto(second, filename="b.png", caption="after"), chat_id=CHAT, message_id=photo.message_id
+            )
+            assert isinstance(edited, Message) and edited.caption == "after"
+            assert server.api.photo(CHAT, photo.message_id) == second
+            for message_id, refusal in ((text.message_id, "no media"), (99999, "not found")):
+                with pytest.raises(BadRequest, match=refusal):
+                    await bot.edit_message_media(InputMediaPhoto(first), chat_id=CHAT, message_id=message_id)
+            assert server.api.photo(CHAT, photo.message_id) == second  # refused: nothing changed
