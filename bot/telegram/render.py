@@ -197,6 +197,8 @@ async def render(
         editable = pressed if reply.replaces_previous and _plain(reply) else None
         shown = await render_one(bot, chat_id, reply, edit=editable)
         if chart_photo is not None and shown is not None and room_charts is not None:
+            if room is not None and shown.message_id != room.message_id:
+                room_charts.forget(chat_id, room.message_id)  # the room moved to a new message: the chart with it
             room_charts.remember(chat_id, shown.message_id, chart_photo)
         chart_photo = None
         if editable is not None:

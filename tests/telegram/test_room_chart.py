@@ -272,3 +272,29 @@ async def test_the_fake_bot_api_over_http_edits_a_photo_and_refuses_text_and_unk
                 with pytest.raises(BadRequest, match=refusal):
                     await bot.edit_message_media(InputMediaPhoto(first), chat_id=CHAT, message_id=message_id)
             assert server.api.photo(CHAT, photo.message_id) == second  # refused: nothing changed
+
+
+async def test_a_room_that_had_to_be_sent_anew_keeps_its_chart(
+    application: Application,
+    api: FakeBotApi,
+    engine: Engine,
+    catalogue: Catalogue,
+    chat: TelegramChat,
+    drawn: list[MaturityChart | ProgressChart],
+) -> None:
+    code = await open_room(engine, catalogue, chat)
+    await chat.send(f"/workshop {code}")
+    [chart] = photos(chat)
+    old_room = chat.messages_with_buttons()[0]
+    await join_and_check_in(engine, catalogue, code, "dan", {"L1": "R"})
+    api.fail_next("editMessageText", "Bad Request: message can't be edited")
+    refreshed = await chat.press("workshop.refresh")
+    assert methods(refreshed) == ["answerCallbackQuery", "editMessageMedia", "editMessageText", "sendMessage"]
+    new_room = chat.messages_with_buttons()[0]
+    assert new_room["message_id"] != old_room["message_id"] and chat.shows(new_room["text"], "workshop.room", joined=4)
+
+    await join_and_check_in(engine, catalogue, code, "eva", {"L1": "M"})
+    again = await chat.press("workshop.refresh")  # in the new room message: the same chart, replaced again
+    assert methods(again) == ["answerCallbackQuery", "editMessageMedia", "editMessageText"]
+    assert again[1].params["message_id"] == chart["message_id"] and counts(chat, drawn[-1], 5, 5)
+    assert again[2].params["message_id"] == new_room["message_id"]
