@@ -247,6 +247,9 @@ class Reply:
     ``poster`` and ``report`` to lay out a PDF and send it as a document.
     ``forgotten`` says the user's data was just deleted: the adapter deletes what it keeps of them
     (e.g. chart files saved for them).
+    ``room_chart`` marks a workshop room's chart: it belongs to the room message that follows it
+    (on a press in the room: the one pressed), and the adapter replaces that room's earlier chart
+    with it rather than adding another, so the room's chart and text show the same figures.
     """
 
     text: str
@@ -260,3 +263,4 @@ class Reply:
     forgotten: bool = False
     poster: Poster | None = None
     report: GroupReport | None = None
+    room_chart: bool = False

@@ -20,6 +20,7 @@ from conversations import Engine, Incoming, Kind, NotYourTurn, RepliesInFlight, 
 logger = logging.getLogger(__name__)
 
 ENGINE_KEY = "engine"
+ROOM_CHARTS_KEY = "room_charts"
 TRANSPORT = "telegram"
 DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 COMMAND_HEAD = re.compile(r"^(\S*)(\s*)(.*)$", re.DOTALL)
@@ -41,6 +42,11 @@ class CitybotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
         """The conversation engine injected by `build_application`."""
         engine: Engine = self.bot_data[ENGINE_KEY]
         return engine
+
+    @property
+    def room_charts(self) -> render.RoomCharts:
+        """Which photo shows which workshop room's chart, so 🔄 Refresh can replace it (see `render.RoomCharts`)."""
+        return self.bot_data.setdefault(ROOM_CHARTS_KEY, render.RoomCharts())
 
 
 async def converse(
@@ -79,7 +85,7 @@ async def converse(
     except RepliesInFlight as sending:  # stored; another process is sending its replies: answered once it has
         raise updater.DeliverAgain(str(sending), retry_after=sending.retry_after) from sending
     try:
-        await render.render(context.bot, chat_id, replies, pressed=pressed)
+        await render.render(context.bot, chat_id, replies, pressed=pressed, room_charts=context.room_charts)
     except (NetworkError, RetryAfter) as failure:
         if isinstance(failure, BadRequest):
             raise  # Telegram refused the message itself: sending it again would not help

@@ -7,21 +7,25 @@ catalogue contains can break formatting or inject markup. Nothing here decides *
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaPhoto,
     MaybeInaccessibleMessage,
     Message,
     ReplyParameters,
 )
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.helpers import create_deep_linked_url
 
 from bot.chart_workers import chart_png
@@ -40,6 +44,48 @@ PHONE_ROW_CHARS = 36
 """Roughly what fits across one keyboard row on a phone; wider rows get fewer columns."""
 CHART_FILENAME = "citybot-results.png"
 QR_FILENAME = "citybot-join-{payload}.png"
+ROOM_CHARTS_KEPT = 2000
+"""Workshop rooms whose chart message the renderer remembers (a few bytes each); the oldest are forgotten first."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShownChart:
+    """A room's chart as shown: its photo's message id and a digest of its picture and caption."""
+
+    message_id: int
+    digest: str
+
+
+class RoomCharts:
+    """Which photo shows the chart of which room message: ``(chat id, room message id)`` → :class:`ShownChart`.
+
+    A room view is a chart photo with the room's text (and buttons) under it; 🔄 Refresh edits the
+    text in place and, found here, the photo too (not at all when the new chart is the same picture).
+    Kept in memory, the most recently used rooms first: after a restart, or for a room forgotten
+    here, Refresh sends the chart anew (under the room's text) and remembers that one, leaving the
+    earlier chart, which carries its own time and counts in its subtitle, where it was.
+    """
+
+    def __init__(self, kept: int = ROOM_CHARTS_KEPT) -> None:
+        self.kept = kept
+        self._shown: OrderedDict[tuple[int, int], ShownChart] = OrderedDict()
+
+    def chart_of(self, chat_id: int, room_id: int) -> ShownChart | None:
+        """The chart shown with this room message, if known."""
+        key = (chat_id, room_id)
+        if key in self._shown:
+            self._shown.move_to_end(key)
+        return self._shown.get(key)
+
+    def forget(self, chat_id: int, room_id: int) -> ShownChart | None:
+        """No longer keep this room message's chart; the chart it had, if known."""
+        return self._shown.pop((chat_id, room_id), None)
+
+    def remember(self, chat_id: int, room_id: int, chart: ShownChart) -> None:
+        self._shown[(chat_id, room_id)] = chart
+        self._shown.move_to_end((chat_id, room_id))
+        while len(self._shown) > self.kept:
+            self._shown.popitem(last=False)
 
 
 def escape(text: str) -> str:
@@ -115,7 +161,12 @@ def keyboard(options: Sequence[Option], columns: int = 1) -> InlineKeyboardMarku
 
 
 async def render(
-    bot: Bot, chat_id: int, replies: Sequence[Reply], *, pressed: MaybeInaccessibleMessage | None = None
+    bot: Bot,
+    chat_id: int,
+    replies: Sequence[Reply],
+    *,
+    pressed: MaybeInaccessibleMessage | None = None,
+    room_charts: RoomCharts | None = None,
 ) -> None:
     """Show replies in order; the first `replaces_previous` reply edits the message whose button was pressed.
 
@@ -124,17 +175,90 @@ async def render(
     them: a press costs one edit instead of an edit and a new message, and the question stays under
     the official's thumb. If they would not fit one message, or Telegram refuses the edit, they go
     out one by one as before.
+
+    A room's chart (``Reply.room_chart``) pressed in its room replaces the photo `room_charts` knows
+    for the pressed message, and is remembered for the message that then shows the room. A room
+    edited in place without one (too few answers to draw it now) loses its earlier chart.
     """
     replies = list(replies)
+    room = pressed  # the pressed message: a room view, if `room_charts` knows a chart of it
+    replaced = False  # whether the pressed message now shows something else
     if pressed is not None and len(replies) > 1 and (joined := _joined(replies[0], replies[1])) is not None:
-        if await _edit(bot, pressed, *joined):
+        if replaced := await _edit(bot, pressed, *joined):
             replies = replies[2:]
         pressed = None  # replaced, or refused: then the replies are sent anew, none of them lost
+    chart_photo: ShownChart | None = None  # a room's chart, waiting for the room message it belongs to
+    charted = False
     for reply in replies:
+        if reply.room_chart and reply.chart is not None and room_charts is not None:
+            chart_photo = await _room_chart(bot, chat_id, reply, room=pressed, room_charts=room_charts)
+            charted = True
+            continue
         editable = pressed if reply.replaces_previous and _plain(reply) else None
-        await render_one(bot, chat_id, reply, edit=editable)
+        shown = await render_one(bot, chat_id, reply, edit=editable)
+        if chart_photo is not None and shown is not None and room_charts is not None:
+            if room is not None and shown.message_id != room.message_id:
+                room_charts.forget(chat_id, room.message_id)  # the room moved to a new message: the chart with it
+            room_charts.remember(chat_id, shown.message_id, chart_photo)
+        chart_photo = None
         if editable is not None:
+            replaced = replaced or shown is editable
             pressed = None  # one message can only be replaced once
+    if room is not None and replaced and not charted and room_charts is not None:
+        await _drop_room_chart(bot, chat_id, room.message_id, room_charts)
+
+
+async def _drop_room_chart(bot: Bot, chat_id: int, room_id: int, room_charts: RoomCharts) -> None:
+    """Delete the chart shown with a room message that no longer has one, so no figures stay that its room hides."""
+    stale = room_charts.forget(chat_id, room_id)
+    if stale is not None:
+        await _delete_chart(bot, chat_id, stale)
+
+
+async def _delete_chart(bot: Bot, chat_id: int, chart: ShownChart) -> None:
+    """Delete a room's earlier chart; one already gone (or too old to delete) is left to the user."""
+    try:
+        await bot.delete_message(chat_id, chart.message_id)
+    except TelegramError as error:
+        logger.info("could not delete the room's old chart %s (%s)", chart.message_id, error.message)
+
+
+async def _room_chart(
+    bot: Bot, chat_id: int, reply: Reply, *, room: MaybeInaccessibleMessage | None, room_charts: RoomCharts
+) -> ShownChart | None:
+    """Show a room's chart: edited into the photo of the pressed room's chart when known, else sent.
+
+    The same picture and caption as shown already cost no call. When Telegram refuses the edit
+    (the photo was deleted, say) a new photo goes out and the old one, if still there, is deleted,
+    so no chart with other figures than the room's stays beside it.
+    """
+    known = room_charts.chart_of(chat_id, room.message_id) if room is not None else None
+    chart = await _chart(reply)
+    if chart is None:
+        return known  # not drawn: the room's text still goes out, the chart stays as it was
+    caption = escape(reply.text) if utf16_length(escape(reply.text)) <= CAPTION_LIMIT else None
+    digest = hashlib.sha256(chart.data + (caption or "").encode()).hexdigest()
+    if known is not None:
+        if known.digest == digest:
+            return known
+        # Bytes, not an InputFile: only then does PTB upload them as the attachment the media names.
+        media = InputMediaPhoto(chart.data, filename=chart.filename, caption=caption, parse_mode=ParseMode.HTML)
+        try:
+            await bot.edit_message_media(media, chat_id=chat_id, message_id=known.message_id)
+        except BadRequest as error:
+            if "not modified" in error.message.lower():
+                return ShownChart(known.message_id, digest)  # the very same picture: nothing to change
+            logger.info(
+                "could not replace the room's chart %s (%s); sending a new one", known.message_id, error.message
+            )
+        else:
+            return ShownChart(known.message_id, digest)
+    sent = await bot.send_photo(
+        chat_id, InputFile(chart.data, filename=chart.filename), caption=caption, parse_mode=ParseMode.HTML
+    )
+    if known is not None:
+        await _delete_chart(bot, chat_id, known)
+    return ShownChart(sent.message_id, digest)
 
 
 def _plain(reply: Reply) -> bool:
@@ -165,8 +289,13 @@ def _joined(first: Reply, second: Reply) -> tuple[str, InlineKeyboardMarkup | No
     return chunks[0], keyboard(second.options, second.columns)
 
 
-async def render_one(bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInaccessibleMessage | None = None) -> None:
-    """Send (or edit into place) one reply: text chunks, keyboard on the last one, attachment or chart if any."""
+async def render_one(
+    bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInaccessibleMessage | None = None
+) -> MaybeInaccessibleMessage | None:
+    """Send (or edit into place) one reply: text chunks, keyboard on the last one, attachment or chart if any.
+
+    Returns the message that shows the reply's end (its buttons), or ``None`` if nothing was shown.
+    """
     markup = keyboard(reply.options, reply.columns)
     text = reply.text
     attachment: Attachment | None
@@ -178,10 +307,10 @@ async def render_one(bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInacces
         sent = [await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML) for chunk in split_text(text)]
         chart = await _chart(reply)
         if chart is not None:
-            await bot.send_photo(chat_id, InputFile(chart.data, filename=chart.filename), reply_markup=markup)
-        elif markup is not None:  # no chart after all: the buttons go under the text
+            return await bot.send_photo(chat_id, InputFile(chart.data, filename=chart.filename), reply_markup=markup)
+        if markup is not None:  # no chart after all: the buttons go under the text
             await bot.edit_message_reply_markup(chat_id, sent[-1].message_id, reply_markup=markup)
-        return
+        return sent[-1]
     else:
         attachment = (
             await _chart(reply)
@@ -190,14 +319,16 @@ async def render_one(bot: Bot, chat_id: int, reply: Reply, *, edit: MaybeInacces
             or reply.attachment
         )
     if attachment is not None:
-        await _send_attachment(bot, chat_id, text, attachment, markup)
-        return
+        return await _send_attachment(bot, chat_id, text, attachment, markup)
     chunks = split_text(reply.text)
+    shown: MaybeInaccessibleMessage | None = None
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
         if index == 0 and edit is not None and await _edit(bot, edit, chunk, markup if last else None):
+            shown = edit
             continue
-        await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
+        shown = await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None)
+    return shown
 
 
 async def _edit(bot: Bot, message: MaybeInaccessibleMessage, text: str, markup: InlineKeyboardMarkup | None) -> bool:
@@ -269,7 +400,7 @@ async def _document(bot: Bot, report: GroupReport | None, poster: Poster | None)
 
 async def _send_attachment(
     bot: Bot, chat_id: int, text: str, attachment: Attachment, markup: InlineKeyboardMarkup | None
-) -> None:
+) -> Message:
     """Images go as photos (shown inline), anything else as a document; long text goes ahead as messages."""
     caption: str | None = escape(text) or None
     if caption is not None and utf16_length(caption) > CAPTION_LIMIT:
@@ -278,9 +409,8 @@ async def _send_attachment(
         caption = None
     upload = InputFile(attachment.data, filename=attachment.filename)
     if attachment.is_image:
-        await bot.send_photo(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
-    else:
-        await bot.send_document(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
+        return await bot.send_photo(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
+    return await bot.send_document(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 async def notice(bot: Bot, chat_id: int, text: str) -> None:

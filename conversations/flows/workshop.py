@@ -76,9 +76,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     workshop = await find(turn, argument)
     if workshop is None:
         return [turn.say("workshop.unknown", code=argument[:20])]
-    results = await workshop_results(turn, workshop)
-    earlier = await earlier_results(turn, workshop)
-    return [*room_chart(turn, workshop, results, earlier=earlier), await room(turn, workshop, results=results)]
+    return await room_view(turn, workshop)
 
 
 async def find(turn: Turn, text: str) -> Workshop | None:
@@ -251,11 +249,17 @@ def real_question(turn: Turn, text: str) -> bool:
 
 
 def room_chart(
-    turn: Turn, workshop: Workshop, group: GroupResult, *, earlier: tuple[Workshop, GroupResult] | None = None
+    turn: Turn,
+    workshop: Workshop,
+    group: GroupResult,
+    *,
+    earlier: tuple[Workshop, GroupResult] | None = None,
+    in_room: bool = False,
 ) -> list[Reply]:
     """The room's chart (its subtitle carries the moment and the room's counts), once an area may be shown.
 
-    A follow-up's chart marks where the ``earlier`` workshop's median stood, area by area.
+    A follow-up's chart marks where the ``earlier`` workshop's median stood, area by area. ``in_room``:
+    the chart goes with the room view, replacing the room's earlier chart (📊 Chart sends one more).
     """
     if not group.shown:
         return []
@@ -264,7 +268,21 @@ def room_chart(
     chart = coordination.group_chart(
         turn.texts, turn.catalogue, group, title=title, moment=utcnow(), earlier=before, earlier_code=code
     )
-    return [Reply(title, chart=chart)]
+    return [Reply(title, chart=chart, room_chart=in_room)]
+
+
+async def room_view(turn: Turn, workshop: Workshop, *, replaces_previous: bool = False) -> list[Reply]:
+    """The room's chart and text from one computation of its results, so both show the same figures.
+
+    On a press in the room (``replaces_previous``) the text is edited in place and the chart
+    replaces the room's earlier one (``Reply.room_chart``).
+    """
+    results = await workshop_results(turn, workshop)
+    earlier = await earlier_results(turn, workshop)
+    return [
+        *room_chart(turn, workshop, results, earlier=earlier, in_room=True),
+        await room(turn, workshop, replaces_previous=replaces_previous, results=results),
+    ]
 
 
 async def earlier_of(turn: Turn, workshop: Workshop) -> Workshop | None:
@@ -288,13 +306,13 @@ def shorten(text: str, limit: int) -> str:
 
 
 async def refresh(turn: Turn, value: str) -> list[Reply]:
-    """``wr:<code>``: the room view again, edited into the message whose button was pressed."""
+    """``wr:<code>``: the room view again, edited into the message whose button was pressed, its chart replaced."""
     if not await is_coordinator(turn):
         return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
-    return [await room(turn, workshop, replaces_previous=True)]
+    return await room_view(turn, workshop, replaces_previous=True)
 
 
 async def chart(turn: Turn, value: str) -> list[Reply]:
@@ -369,7 +387,7 @@ async def hide_results(turn: Turn, value: str) -> list[Reply]:
         return [turn.say("workshop.unknown", code=code[:20])]
     repository.set_results_hidden(turn.session, workshop=workshop, hidden=flag == "1")
     key = "screen.hidden_now" if flag == "1" else "screen.revealed_now"
-    return [await room(turn, workshop, replaces_previous=True), turn.say(key, name=workshop.name)]
+    return [*await room_view(turn, workshop, replaces_previous=True), turn.say(key, name=workshop.name)]
 
 
 async def poster(turn: Turn, value: str) -> list[Reply]:

@@ -57,6 +57,7 @@ def test_every_kind_of_reply_survives_the_round_trip_through_json(catalogue: Cat
         Reply("a <b>question</b>", (Option("Done", "q1:L1S1:d"), Option("Back", "q1:L1S1:b")), columns=2),
         Reply("done", replaces_previous=True),
         Reply("chart", chart=chart),
+        Reply("the room's chart", chart=chart, room_chart=True),
         Reply("file", attachment=Attachment("data.json", b"\x00\xff{}", is_image=False)),
         Reply("join", invitation=Invitation("ws_ab12")),
         Reply("export", export=export),

@@ -208,8 +208,15 @@ async def test_the_room_shows_median_spread_and_counts(engine: Engine, catalogue
     assert chart.subtitle.startswith(
         coord.t("group_results.chart_workshop", joined=4, finished=4, time="").split(" · ")[0]
     )
-    refreshed = await coord.choose_id(f"wr:{code}")
-    assert refreshed[0].replaces_previous and coord.said("workshop.room", joined=4)
+    assert coord.replies[0].room_chart  # the room's own chart, which Refresh replaces
+    await join(engine, catalogue, code, "eli", {"L1": "R"})
+    chart_now, room_now = await coord.choose_id(f"wr:{code}")  # 🔄 Refresh: the chart again, then the room
+    assert room_now.replaces_previous and coord.said("workshop.room", joined=5, finished=5)
+    assert chart_now.room_chart and not chart_now.replaces_previous and chart_now.chart is not None
+    assert coord.expected.whole(chart_now.chart.subtitle, "group_results.chart_workshop", joined=5, finished=5)
+    assert next(a for a in chart_now.chart.areas if a.code == "L1").respondents == 5
+    [extra] = await coord.choose_id(f"wg:{code}")  # 📊 Chart: one more chart, not the room's
+    assert extra.chart is not None and not extra.room_chart
 
 
 async def test_closing_keeps_late_answers_out_of_the_workshop(engine: Engine, catalogue: Catalogue) -> None:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import random
@@ -86,6 +87,8 @@ class FakeBotApi:
         }
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], JsonDict] = {}
+        self.files: dict[str, bytes] = {}
+        """What each photo's ``file_id`` holds, as uploaded: what a chat shows, for tests to read back."""
         self.webhook: JsonDict = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         self._pending: list[JsonDict] = []
         self._failures: dict[str, list[TelegramFailure]] = {}
@@ -98,6 +101,8 @@ class FakeBotApi:
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_reply_markup,
             "sendPhoto": self._send_photo,
+            "editMessageMedia": self._edit_message_media,
+            "deleteMessage": self._delete_message,
             "sendDocument": self._send_document,
             "getUpdates": self._get_updates,
             "setWebhook": self._set_webhook,
@@ -105,7 +110,7 @@ class FakeBotApi:
             "getWebhookInfo": lambda p, f: self.webhook,
         }
         for method in ("answerCallbackQuery", "setMyCommands", "deleteMyCommands", "sendChatAction",
-                       "deleteMessage", "close", "logOut"):  # fmt: skip
+                       "close", "logOut"):  # fmt: skip
             self._methods[method] = lambda p, f: True
 
     # --- what tests use -------------------------------------------------------------------------
@@ -124,6 +129,11 @@ class FakeBotApi:
             self._pending.append(update)
             self._lock.notify_all()
             return int(update["update_id"])
+
+    def photo(self, chat_id: int, message_id: int) -> bytes:
+        """The picture a photo message in a chat shows now (after any edits)."""
+        with self._lock:
+            return self.files[self.messages[(chat_id, message_id)]["photo"][-1]["file_id"]]
 
     def calls_to(self, *methods: str, chat_id: int | None = None) -> list[Call]:
         with self._lock:
@@ -233,10 +243,54 @@ class FakeBotApi:
         if "photo" not in files and not params.get("photo"):
             raise TelegramFailure(400, "Bad Request: there is no photo in the request")
         data = files["photo"][1] if "photo" in files else b""
+        return self._new_message(params, photo=self._photo_sizes(data), **_caption(params))
+
+    def _photo_sizes(self, data: bytes) -> list[JsonDict]:
+        """A photo's PhotoSize list (one size); the same bytes get the same file id, as on Telegram."""
         width, height = _png_size(data) or (640, 480)
-        size = len(data)
-        photo = [{"file_id": f"photo{size}", "file_unique_id": f"u{size}", "width": width, "height": height}]
-        return self._new_message(params, photo=photo, **_caption(params))
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        self.files[f"photo{digest}"] = data
+        return [{"file_id": f"photo{digest}", "file_unique_id": f"u{digest}", "width": width, "height": height}]
+
+    def _edit_message_media(self, params: JsonDict, files: dict[str, tuple[str, bytes]]) -> JsonDict:
+        """Replace a photo message's picture (and caption, and buttons); only photos here, as citybot edits no other."""
+        message = self._stored(params)
+        media = _as_json(params.get("media")) or {}
+        if "photo" not in message:
+            raise TelegramFailure(400, "Bad Request: there is no media in the message to edit")
+        if media.get("type") != "photo":
+            raise TelegramFailure(400, "Bad Request: can't parse InputMedia: media type is not supported here")
+        source = str(media.get("media", ""))
+        if source.startswith("attach://") and source.removeprefix("attach://") in files:
+            photo = self._photo_sizes(files[source.removeprefix("attach://")][1])
+        elif source in self.files:
+            photo = self._photo_sizes(self.files[source])  # an earlier upload's file id
+        else:
+            raise TelegramFailure(400, "Bad Request: can't parse InputMedia: media not found")
+        caption = _caption(media)
+        markup = _as_json(params["reply_markup"]) if params.get("reply_markup") else None
+        if (
+            photo == message["photo"]
+            and caption.get("caption") == message.get("caption")
+            and (markup == message.get("reply_markup"))
+        ):
+            raise TelegramFailure(400, "Bad Request: message is not modified: specified new message content and "
+                                       "reply markup are exactly the same as a current content and reply markup "
+                                       "of the message")  # fmt: skip
+        message["photo"] = photo
+        message.pop("caption", None)
+        message.update(caption)
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        message["edit_date"] = int(time.time())
+        return message
+
+    def _delete_message(self, params: JsonDict, files: Any) -> bool:
+        key = (int(params.get("chat_id", 0)), int(params.get("message_id", 0)))
+        if self.messages.pop(key, None) is None:
+            raise TelegramFailure(400, "Bad Request: message to delete not found")
+        return True
 
     def _send_document(self, params: JsonDict, files: dict[str, tuple[str, bytes]]) -> JsonDict:
         name, data = files.get("document", ("file", b""))
