@@ -46,7 +46,8 @@ class CitybotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any
     @property
     def room_charts(self) -> render.RoomCharts:
         """Which photo shows which workshop room's chart, so 🔄 Refresh can replace it (see `render.RoomCharts`)."""
-        return self.bot_data.setdefault(ROOM_CHARTS_KEY, render.RoomCharts())
+        charts: render.RoomCharts = self.bot_data.setdefault(ROOM_CHARTS_KEY, render.RoomCharts())
+        return charts
 
 
 async def converse(
