@@ -12,7 +12,8 @@ lexical search engine rather than one string similarity:
    commonest word winning a tie: "emergancy" -> "emergency"), else split into two known
    words ("schoolchildren"); a corrected word counts a little less. A word of ordinary text
    is spelt right and never corrected. In a long message, the sentences that ask lead and
-   the context weighs at most as much as they do (:data:`CONTEXT_WEIGHT`).
+   the context weighs at most as much as they do (:data:`CONTEXT_WEIGHT`), unless they name
+   nothing of the field ("What should we do first?"): then the context says what it is about.
 3. **Score** with BM25F: each action is one document with weighted fields (title >
    keywords/synonyms > area title and area keywords), rare terms weigh more than common
    ones (IDF), repeated terms saturate, and long keyword lists are length-normalised.
@@ -110,11 +111,13 @@ CONFIDENCE_EVERYDAY_WEIGHT = 0.4
 #: rank but cannot outvote a short question.
 LONG_MESSAGE_WORDS = 10
 CONTEXT_WEIGHT = 1.0
-GENERIC_QUESTION_CONTEXT = True
+#: A confident match explains at least this share of the question's words of the field (each weighed by its
+#: specificity; a word matched through its concept counts CONCEPT_COVERAGE): an action that explains one of the
+#: four things a question names ranks, but is no confident answer to it.
 FIELD_COVERAGE = 0.3
-STAGE_PRIOR = 0.0
-IMPLIED_FOCUS = True
-IMPLIED_FLOOR = 0.0
+#: Officials ask how to start: a later stage's score is discounted by up to this share (the last stage fully, the
+#: first not at all), so when two actions' evidence ties the earlier stage comes first; an exact tie goes to it too.
+STAGE_PRIOR = 0.005
 #: A hazard word matches another hazard's words at this share of its weight (other concepts: CONCEPT_WEIGHT).
 HAZARD_BRIDGE_WEIGHT = 0.3
 #: A concept's implied concepts (a hazard's risk assessment, warning, continuity) count this share of its word.
@@ -751,7 +754,7 @@ class SearchIndex:
                 implying = max(implying, evidence)
             elif self.specificity(source) >= GENERIC_SPECIFICITY:
                 other += evidence
-        focus = 1.0 if not IMPLIED_FOCUS or not implying else max(IMPLIED_FLOOR, implying / (implying + other))
+        focus = implying / (implying + other) if implying else 1.0
         for source in sources:
             weight, shown = terms[source]
             specificity = self.specificity(source)
@@ -781,7 +784,7 @@ class SearchIndex:
         if all(emphasis == 1.0 for _, emphasis in sentences):
             return sentences
         asked = (word for sentence, emphasis in sentences if emphasis == 1.0 for word in self._analyzer.words(sentence))
-        if GENERIC_QUESTION_CONTEXT and not any(self.specificity(self._analyzer.stem(word)) > 0.0 for word in asked):
+        if not any(self.specificity(self._analyzer.stem(word)) > 0.0 for word in asked):
             return [(sentence, 1.0) for sentence, _ in sentences]
         return sentences
 
@@ -808,7 +811,7 @@ class SearchIndex:
                 raw[index] += weight * _weight_in(postings, index)
         checks = self._checks(query)
         assessed = {index: self._assess(index, raw[index], checks, query.words) for index in pool}
-        ranked = sorted(pool, key=lambda index: (-assessed[index][0], index))
+        ranked = sorted(pool, key=lambda index: (-assessed[index][0], self._lateness[index], index))
         return [self._match(index, *assessed[index], query) for index in ranked[:limit]]
 
     def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> tuple[dict[int, float], list[str]]:
@@ -893,7 +896,8 @@ class SearchIndex:
         return checks
 
     def _assess(self, index: int, raw: float, checks: list[_Check], words: int) -> tuple[float, float, float, float]:
-        """The calibrated 0-100 score, the evidence of the field behind it, and its most specific term's specificity.
+        """The calibrated 0-100 score, the evidence of the field behind it, its most specific term's specificity,
+        and the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
 
         The score: evidence saturates, then is discounted by query coverage, the share of the
         query's distinct words (at most :data:`COVERAGE_WORDS`) the action explains; a word
