@@ -742,7 +742,8 @@ class SearchIndex:
                 sources.append(pair)
         hazard = (0.0, "")
         # What a concept implies leads only as far as the question names nothing else of the field: "what to do
-        # about floods?" reaches planning and warning, "how do we keep the pumps maintained before a flood?" maintenance.
+        # about floods?" reaches planning and warning, "how do we keep the pumps maintained before a flood?"
+        # maintenance.
         implying = other = 0.0
         for source in sources:
             weight, _ = terms[source]
@@ -775,7 +776,7 @@ class SearchIndex:
         return query
 
     def _sentences(self, text: str) -> list[tuple[str, float]]:
-        """The text's sentences with their weights (see :meth:`_Analyzer.sentences`), the question first if it names a topic.
+        """The text's sentences and weights (see :meth:`_Analyzer.sentences`): the question first if it names a topic.
 
         A question that names nothing of the field ("What should we do first?", "Is there an action
         for that?") leaves it to the context to say what the message is about: then it is weighed whole.
@@ -896,8 +897,9 @@ class SearchIndex:
         return checks
 
     def _assess(self, index: int, raw: float, checks: list[_Check], words: int) -> tuple[float, float, float, float]:
-        """The calibrated 0-100 score, the evidence of the field behind it, its most specific term's specificity,
-        and the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
+        """The calibrated 0-100 score, its field evidence, its most specific term's specificity, its field coverage.
+
+        Field coverage: the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
 
         The score: evidence saturates, then is discounted by query coverage, the share of the
         query's distinct words (at most :data:`COVERAGE_WORDS`) the action explains; a word
