@@ -12,7 +12,8 @@ lexical search engine rather than one string similarity:
    commonest word winning a tie: "emergancy" -> "emergency"), else split into two known
    words ("schoolchildren"); a corrected word counts a little less. A word of ordinary text
    is spelt right and never corrected. In a long message, the sentences that ask lead and
-   the context weighs at most as much as they do (:data:`CONTEXT_WEIGHT`).
+   the context weighs at most as much as they do (:data:`CONTEXT_WEIGHT`), unless they name
+   nothing of the field ("What should we do first?"): then the context says what it is about.
 3. **Score** with BM25F: each action is one document with weighted fields (title >
    keywords/synonyms > area title and area keywords), rare terms weigh more than common
    ones (IDF), repeated terms saturate, and long keyword lists are length-normalised.
@@ -110,6 +111,13 @@ CONFIDENCE_EVERYDAY_WEIGHT = 0.4
 #: rank but cannot outvote a short question.
 LONG_MESSAGE_WORDS = 10
 CONTEXT_WEIGHT = 1.0
+#: A confident match explains at least this share of the question's words of the field (each weighed by its
+#: specificity; a word matched through its concept counts CONCEPT_COVERAGE): an action that explains one of the
+#: four things a question names ranks, but is no confident answer to it.
+FIELD_COVERAGE = 0.3
+#: Officials ask how to start: a later stage's score is discounted by up to this share (the last stage fully, the
+#: first not at all), so when two actions' evidence ties the earlier stage comes first; an exact tie goes to it too.
+STAGE_PRIOR = 0.005
 #: A hazard word matches another hazard's words at this share of its weight (other concepts: CONCEPT_WEIGHT).
 HAZARD_BRIDGE_WEIGHT = 0.3
 #: A concept's implied concepts (a hazard's risk assessment, warning, continuity) count this share of its word.
@@ -397,7 +405,9 @@ def _deletions(word: str) -> set[str]:
 
 
 #: Per query term, what scoring a candidate looks up (see ``SearchIndex._checks``).
-_Check = tuple[float, _Postings, _Postings, float, float, bool, list[_Postings], list[_Postings]]
+_Check = tuple[float, _Postings, _Postings, float, float, int, list[_Postings], list[_Postings]]
+#: What a query term is, in a :data:`_Check`: a concept it brought in, one of its words, or a pair of its words.
+_CONCEPT, _WORD, _PHRASE = 0, 1, 2
 
 
 class _Query:
@@ -465,6 +475,10 @@ class SearchIndex:
         )
         area_index = {code: index for index, code in enumerate(self._area_codes)}
         self._area_of = [area_index.get(action.area, -1) for action in self.actions]
+        orders = {stage.code: stage.order for stage in data.stages}
+        last = max(orders.values(), default=0) or 1
+        #: Per action, how far along the stages it is, 0 (first stage) to 1 (last): see :data:`STAGE_PRIOR`.
+        self._lateness = [orders.get(action.stage, 0) / last for action in self.actions]
         self._actions_of_area: list[list[int]] = [[] for _ in self._area_codes]
         for index, area in enumerate(self._area_of):
             if area >= 0:
@@ -695,7 +709,7 @@ class SearchIndex:
         sequence: list[str] = []  # the stems in query order; "" for an unknown word, which breaks a phrase
         distinct: set[str] = set()
         full = False
-        for sentence, emphasis in self._analyzer.sentences(text[:MAX_QUERY_CHARS]):
+        for sentence, emphasis in self._sentences(text[:MAX_QUERY_CHARS]):
             sequence.append("")  # no phrase across sentences
             for word in self._analyzer.words(sentence):
                 stem = self._analyzer.stem(word)
@@ -727,6 +741,21 @@ class SearchIndex:
                 terms[pair] = (min(terms[a][0], terms[b][0]), f"{terms[a][1]} {terms[b][1]}")
                 sources.append(pair)
         hazard = (0.0, "")
+        # What a concept implies leads only as far as the question names nothing else of the field: "what to do
+        # about floods?" reaches planning and warning, "how do we keep the pumps maintained before a flood?"
+        # maintenance.
+        implying = other = 0.0
+        for source in sources:
+            weight, _ = terms[source]
+            if " " in source:
+                continue
+            concepts = self._concepts_of.get(source, ())
+            evidence = weight * self.specificity(source)
+            if any(concept in self._implies for concept in concepts):
+                implying = max(implying, evidence)
+            elif self.specificity(source) >= GENERIC_SPECIFICITY:
+                other += evidence
+        focus = implying / (implying + other) if implying else 1.0
         for source in sources:
             weight, shown = terms[source]
             specificity = self.specificity(source)
@@ -740,14 +769,32 @@ class SearchIndex:
                 if concept in self._hazards and weight > hazard[0]:
                     hazard = (weight, shown)
                 for implied in self._implies.get(concept, ()):
-                    if IMPLIED_WEIGHT * CONCEPT_WEIGHT * weight > terms.get(implied, (0.0, ""))[0]:
-                        terms[implied] = (IMPLIED_WEIGHT * CONCEPT_WEIGHT * weight, shown)
+                    if focus * IMPLIED_WEIGHT * CONCEPT_WEIGHT * weight > terms.get(implied, (0.0, ""))[0]:
+                        terms[implied] = (focus * IMPLIED_WEIGHT * CONCEPT_WEIGHT * weight, shown)
                         query.specificity[implied] = specificity
         query.hazard = hazard[1]
         return query
 
+    def _sentences(self, text: str) -> list[tuple[str, float]]:
+        """The text's sentences and weights (see :meth:`_Analyzer.sentences`): the question first if it names a topic.
+
+        A question that names nothing of the field ("What should we do first?", "Is there an action
+        for that?") leaves it to the context to say what the message is about: then it is weighed whole.
+        """
+        sentences = self._analyzer.sentences(text)
+        if all(emphasis == 1.0 for _, emphasis in sentences):
+            return sentences
+        asked = (word for sentence, emphasis in sentences if emphasis == 1.0 for word in self._analyzer.words(sentence))
+        if not any(self.specificity(self._analyzer.stem(word)) > 0.0 for word in asked):
+            return [(sentence, 1.0) for sentence, _ in sentences]
+        return sentences
+
     def question_of(self, text: str) -> str | None:
-        """The sentences of a long message that ask, as the search weighs them (``None`` when it weighs all alike)."""
+        """The sentences of a long message that ask (``None`` for a short message, or one where all or none ask).
+
+        The search weighs these first when they name a topic of the field; when they do not ("What should we
+        do first?"), the caller can tell a generic question from this, and the search ranks by the whole message.
+        """
         sentences = self._analyzer.sentences(text[:MAX_QUERY_CHARS])
         asking = [sentence.strip() for sentence, emphasis in sentences if emphasis == 1.0]
         return " ".join(asking) if len(asking) < len(sentences) else None
@@ -765,7 +812,7 @@ class SearchIndex:
                 raw[index] += weight * _weight_in(postings, index)
         checks = self._checks(query)
         assessed = {index: self._assess(index, raw[index], checks, query.words) for index in pool}
-        ranked = sorted(pool, key=lambda index: (-assessed[index][0], index))
+        ranked = sorted(pool, key=lambda index: (-assessed[index][0], self._lateness[index], index))
         return [self._match(index, *assessed[index], query) for index in ranked[:limit]]
 
     def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> tuple[dict[int, float], list[str]]:
@@ -819,14 +866,14 @@ class SearchIndex:
 
         Per query term: its weight, its postings in actions and in areas, how much it is evidence
         of the field (its specificity), how much it counts towards confidence (an everyday word
-        :data:`CONFIDENCE_EVERYDAY_WEIGHT`), whether it is a word (not a phrase or a concept), and
+        :data:`CONFIDENCE_EVERYDAY_WEIGHT`), whether it is a word, a phrase or a concept, and
         its concepts' postings.
         """
         empty: _Postings = {}
         checks = []
         for term, (weight, _) in query.terms.items():
-            word = " " not in term and not term.startswith(CONCEPT_PREFIX)
-            concepts = query.concepts_of.get(term, ()) if word else ()
+            kind = _CONCEPT if term.startswith(CONCEPT_PREFIX) else _PHRASE if " " in term else _WORD
+            concepts = query.concepts_of.get(term, ()) if kind == _WORD else ()
             own, area = self._postings.get(term, empty), self._area_postings.get(term, empty)
             if not (own or area or concepts):
                 continue
@@ -842,15 +889,17 @@ class SearchIndex:
                     area,
                     evidence,
                     CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * ordinary,
-                    word,
+                    kind,
                     [self._postings[c] for c in concepts if c in self._postings],
                     [self._area_postings[c] for c in concepts if c in self._area_postings],
                 )
             )
         return checks
 
-    def _assess(self, index: int, raw: float, checks: list[_Check], words: int) -> tuple[float, float, float]:
-        """The calibrated 0-100 score, the evidence of the field behind it, and its most specific term's specificity.
+    def _assess(self, index: int, raw: float, checks: list[_Check], words: int) -> tuple[float, float, float, float]:
+        """The calibrated 0-100 score, its field evidence, its most specific term's specificity, its field coverage.
+
+        Field coverage: the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
 
         The score: evidence saturates, then is discounted by query coverage, the share of the
         query's distinct words (at most :data:`COVERAGE_WORDS`) the action explains; a word
@@ -860,8 +909,8 @@ class SearchIndex:
         :meth:`_evidence_terms`), each weighed by its specificity (see :data:`EVERYDAY_ZIPF`).
         """
         area = self._area_of[index]
-        covered = evidence = strongest = plain = specific = 0.0
-        for weight, own_postings, area_postings, is_evidence, counts, word, concepts, area_concepts in checks:
+        covered = evidence = strongest = plain = specific = field = explained = 0.0
+        for weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts in checks:
             own = own_postings.get(index, 0.0)
             in_area = area_postings.get(area, 0.0)
             value = weight * (own + AREA_WEIGHT * in_area)
@@ -870,21 +919,29 @@ class SearchIndex:
             if is_evidence and value:
                 evidence += is_evidence * value
                 strongest = max(strongest, is_evidence)
-            if not word:
+            if kind == _CONCEPT:
                 continue
+            share = 0.0
             if own:
-                covered += weight
+                share = 1.0
             elif any(index in postings for postings in concepts):
-                covered += weight * CONCEPT_COVERAGE
+                share = CONCEPT_COVERAGE
             elif in_area or any(area in postings for postings in area_concepts):
-                covered += weight * AREA_WEIGHT
+                share = AREA_WEIGHT
+            field += weight * is_evidence
+            explained += weight * is_evidence * share
+            if kind == _WORD:
+                covered += weight * share
         coverage = min(covered / max(min(words, COVERAGE_WORDS), 1), 1.0)
-        score = round(100.0 * raw / (raw + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT, 1)
+        prior = 1.0 - STAGE_PRIOR * self._lateness[index]
+        score = round(100.0 * raw / (raw + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT * prior, 1)
         sure = raw * specific / plain if plain else raw
         sure_score = 100.0 * sure / (sure + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT
-        return score, evidence if sure_score >= CONFIDENT_SCORE else 0.0, strongest
+        return score, evidence if sure_score >= CONFIDENT_SCORE else 0.0, strongest, explained / field if field else 0.0
 
-    def _match(self, index: int, score: float, evidence: float, strongest: float, query: _Query) -> Match:
+    def _match(
+        self, index: int, score: float, evidence: float, strongest: float, explained: float, query: _Query
+    ) -> Match:
         """A :class:`Match` that says why: the matching words, strongest first.
 
         A matched phrase stands in for its two words; a concept is shown as the query's word and
@@ -924,7 +981,10 @@ class SearchIndex:
         return Match(
             action=self.actions[index],
             score=score,
-            confident=score >= CONFIDENT_SCORE and evidence >= MIN_EVIDENCE and strongest >= GENERIC_SPECIFICITY,
+            confident=score >= CONFIDENT_SCORE
+            and evidence >= MIN_EVIDENCE
+            and strongest >= GENERIC_SPECIFICITY
+            and explained >= FIELD_COVERAGE,
             terms=tuple(dict.fromkeys(terms)),
             why=tuple(dict.fromkeys(why))[:MAX_WHY],
             hazard=query.hazard,

@@ -510,3 +510,37 @@ def test_no_hazard_is_read_where_none_is_named(smr: Catalogue) -> None:
 def test_convincing_a_leader_finds_the_governance_that_builds_commitment(smr: Catalogue, text: str) -> None:
     best = smr.search(text)[0]
     assert best.action.code in {"L1S1", "L1S2", "L1M1"} and best.confident, best
+
+
+# --- calibration and context (issue 19, second round) ------------------------------------------------
+
+
+def test_a_question_that_names_nothing_leaves_the_ranking_to_its_context(smr: Catalogue) -> None:
+    # "Is there an action for that?" says nothing of the field: the sentences before it say what it is about.
+    text = (
+        "We run a volunteer network of 200 people. Our neighbourhoods keep asking about home insurance "
+        "for households. Is there an action for that?"
+    )
+    best = smr.search(text)[0]
+    assert best.action.code in {"I2R2", "I2T2"} and best.confident, best
+    assert smr.question_of(text) == "Is there an action for that?"  # the flow still sees the generic question
+
+
+def test_a_question_that_names_a_topic_still_leads_its_context(smr: Catalogue) -> None:
+    text = "We run a volunteer network of 200 people and the sirens work. How do households insure their homes?"
+    assert smr.search(text)[0].action.code in {"I2R2", "I2T2"}
+
+
+def test_a_hazard_question_with_a_topic_of_its_own_leads_with_that_topic(smr: Catalogue) -> None:
+    # The flood's implications (planning, warning, continuity) rank below what the question itself asks for.
+    best = smr.search("how do we keep the pumps and sewers maintained before the floods come")[0]
+    assert best.action.code == "I1M2" and best.confident and best.hazard == "floods", best
+
+
+def test_when_evidence_ties_the_earlier_stage_comes_first(tmp_path: Path) -> None:
+    # Two actions say the same words: the one of the earlier stage (B) leads, though the later one (W1G1)
+    # comes first in the catalogue. Officials mostly ask how to start.
+    same = tiny(tmp_path, {**ENGLISH, "a3": ENGLISH["a2"], "k3": ENGLISH["k2"]})
+    matches = same.search("smart meters to find burst pipes")
+    assert codes(matches)[:2] == ["F1B1", "W1G1"]
+    assert matches[0].score >= matches[1].score
