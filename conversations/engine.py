@@ -31,12 +31,13 @@ import socket
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
@@ -73,7 +74,10 @@ SENDING_LEASE = timedelta(seconds=60)
 PostgreSQL); a redelivery to another process meanwhile waits, and takes them over after, should it have died."""
 PLACEHOLDER_PATIENCE = timedelta(seconds=15)
 """How long an update received by a process, but not yet handed to its engine, holds the user's later updates
-back (that process may have died)."""
+back when nobody can take it over (no copy of it was kept, or no transport here can take it)."""
+LIVENESS_AFTER = timedelta(seconds=0.25)
+"""How old another process's placeholder is before the waiting look whether that process still lives: one that
+lives hands its update in within milliseconds, or says it is done with it."""
 INBOX_POLL = 0.02
 INBOX_POLL_MAX = 0.25
 """Seconds between looks at the inbox while an earlier update of the user is on its way (doubling up to the max)."""
@@ -102,8 +106,16 @@ class Engine:
         serialise: bool = True,
         min_group_size: int = MIN_GROUP_SIZE,
         reminder_times: reminders.ReminderTimes | None = None,
+        arrivals: AsyncEngine | None = None,
     ) -> None:
         self.db = db
+        self._arrivals = arrivals or db
+        """Connections kept for noting arrivals (PostgreSQL), so that processing never makes an arrival wait."""
+        self._liveness: AsyncConnection | None = None
+        self._liveness_guard = asyncio.Lock()
+        self.take_over: Callable[[dict[str, Any]], None] | None = None
+        """Set by a transport that can process an update from its raw form (Telegram's JSON): given the update of
+        a process that died after it arrived there, it processes it here as if received (in its turn)."""
         self.catalogue = catalogue
         self.min_group_size = min_group_size
         """The fewest people a group figure may come from (``CITYBOT_MIN_GROUP_SIZE``)."""
@@ -147,6 +159,12 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._clearing
         await self._clear_sent()
+        if self._liveness is not None:
+            with contextlib.suppress(Exception):
+                await self._liveness.close()
+            self._liveness = None
+        if self._arrivals is not self.db:
+            await self._arrivals.dispose()
         await self.db.dispose()
 
     def texts_for(self, language: str | None) -> Texts:
@@ -309,19 +327,23 @@ class Engine:
         """Whether the update goes through the inbox: on PostgreSQL, for transports with numbered updates."""
         return self._writer is None and incoming.update_id is not None and incoming.update_id.isdigit()
 
-    async def arrived(self, update_id: str, user_id: str) -> None:
+    async def arrived(self, update_id: str, user_id: str, raw: dict[str, Any] | None = None) -> None:
         """The transport has just received this update: the user's later updates wait for it (PostgreSQL).
 
-        Whichever process receives those. Call :meth:`left` when done with it, whatever happened.
+        Whichever process receives those. ``raw``, the update as received, lets another process take it
+        over should this one die before handing it in. Call :meth:`left` when done with it, whatever happened.
+        The transport calls this first, before any other work for the update: one INSERT, on a connection
+        kept for arrivals.
         """
         if self._writer is not None or not update_id.isdigit():
             return  # SQLite: one process, whose transport keeps each chat in order
         try:
-            async with self._sessions() as session:
+            if self._liveness is None:
+                await self._hold_liveness()
+            async with self._arrivals.begin() as connection:
                 await repository.arrive(
-                    session, update_id=update_id, user_id=user_id, seq=int(update_id), receiver=self.process
+                    connection, update_id=update_id, user_id=user_id, seq=int(update_id), receiver=self.process, raw=raw
                 )
-                await session.commit()
         except Exception as error:
             if database.storage_failure(error) is None:
                 raise
@@ -332,13 +354,26 @@ class Engine:
         if self._writer is not None or not update_id.isdigit():
             return
         try:
-            async with self._sessions() as session:
+            async with AsyncSession(self._arrivals) as session:
                 await repository.leave_inbox(session, update_id=update_id, placeholder_only=True)
                 await session.commit()
         except Exception as error:
             if database.storage_failure(error) is None:
                 raise
             log.debug("could not remove the placeholder of update %s: %s", update_id, first_line(error))
+
+    async def _hold_liveness(self) -> None:
+        """Take this process's liveness lock, before its first arrival is noted: the others see it die."""
+        async with self._liveness_guard:
+            if self._liveness is not None:
+                return
+            connection = await self._arrivals.connect()
+            try:
+                await database.hold_process_lock(connection, self.process)
+            except BaseException:
+                await connection.close()
+                raise
+            self._liveness = connection
 
     async def _handle_in_order(self, incoming: Incoming) -> list[Reply]:
         """Store the update in the inbox, then process the user's stored updates in id order up to it.
@@ -446,9 +481,18 @@ class Engine:
                 return entry
             if await repository.is_processed(session, update_id=entry.update_id):
                 continue
-            if utcnow() - entry.arrived_at <= PLACEHOLDER_PATIENCE:
-                if entry.receiver == self.process:  # queued behind this very update here: let it go first
-                    raise NotYourTurn(f"update {entry.update_id} arrived here before it was processed")
+            age = utcnow() - entry.arrived_at
+            if entry.receiver == self.process and age <= PLACEHOLDER_PATIENCE:  # queued behind this very update here
+                raise NotYourTurn(f"update {entry.update_id} arrived here before it was processed")
+            if entry.receiver != self.process and age > LIVENESS_AFTER and entry.receiver is not None:
+                if await database.process_gone(session, entry.receiver):
+                    if not stale_ok:
+                        return None  # taken over (or given up on) under the user's lock
+                    if await self._take_over(session, entry):
+                        return WAIT
+                elif age <= PLACEHOLDER_PATIENCE * 4:  # it lives: it hands the update in, or says it is done
+                    return WAIT
+            if age <= PLACEHOLDER_PATIENCE:
                 return WAIT  # on its way in another process
             if not stale_ok:
                 return None  # given up on under the user's lock
@@ -457,6 +501,17 @@ class Engine:
             await session.commit()  # ends the transaction, and the user's lock with it: look again
             return WAIT
         return None
+
+    async def _take_over(self, session: AsyncSession, entry: InboxUpdate) -> bool:
+        """Process here an update whose receiver died before handing it in, from the copy kept on its arrival."""
+        if entry.raw is None or self.take_over is None or entry.receiver is None:
+            return False
+        if not await repository.take_over(session, update_id=entry.update_id, receiver=entry.receiver, by=self.process):
+            return False
+        await session.commit()  # ends the transaction and the user's lock: the update queues here in its turn
+        log.warning("update %s arrived at %s, which has stopped; processing it here", entry.update_id, entry.receiver)
+        self.take_over(entry.raw)
+        return True
 
     async def _failed_in_order(self, user_id: str, *, mine: str) -> tuple[str, list[Reply] | None] | None:
         """The user's lowest stored update made a flow fail: claim it with an apology as its outbox, and go on."""
@@ -725,12 +780,15 @@ async def open_engine(
         if problem is not None:
             raise problem from error
         raise
+    sqlite = database.is_sqlite(url)
+    arrivals = None if sqlite else database.create_engine(url, pool_size=database.ARRIVAL_POOL_SIZE, max_overflow=1)
     return Engine(
         db,
         catalogue or Catalogue.load(),
-        serialise=database.is_sqlite(url),
+        serialise=sqlite,
         min_group_size=min_group_size,
         reminder_times=reminder_times,
+        arrivals=arrivals,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 from sqlalchemy import JSON, Select, String, and_, bindparam, delete, func, insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -143,11 +144,41 @@ async def take_sending(session: AsyncSession, *, update_id: str, sender: str, un
 # --- the inbox (several processes on PostgreSQL) ------------------------------------------------
 
 
-async def arrive(session: AsyncSession, *, update_id: str, user_id: str, seq: int, receiver: str) -> None:
-    """Note that an update has reached a process: the user's later updates wait for it (a placeholder)."""
+async def arrive(
+    connection: AsyncConnection,
+    *,
+    update_id: str,
+    user_id: str,
+    seq: int,
+    receiver: str,
+    raw: dict[str, Any] | None = None,
+) -> None:
+    """Note that an update has reached a process: the user's later updates wait for it (a placeholder).
+
+    One statement on a bare connection (no ORM session): it is the first thing done for each update.
+    """
     table = InboxUpdate.__table__  # type: ignore[attr-defined]
-    values = {"update_id": update_id, "user_id": user_id, "seq": seq, "receiver": receiver, "arrived_at": utcnow()}
-    await session.exec(_upsert(session.get_bind().dialect.name)(table).values(values).on_conflict_do_nothing())  # type: ignore[call-overload]
+    values = {
+        "update_id": update_id,
+        "user_id": user_id,
+        "seq": seq,
+        "receiver": receiver,
+        "raw": raw,
+        "arrived_at": utcnow(),
+    }
+    await connection.execute(_upsert(connection.dialect.name)(table).values(values).on_conflict_do_nothing())
+
+
+async def take_over(session: AsyncSession, *, update_id: str, receiver: str, by: str) -> bool:
+    """Make ``by`` the receiver of a dead process's placeholder; ``False`` if it was handed in or taken meanwhile."""
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    statement = (
+        table.update()
+        .where(table.c.update_id == update_id, table.c.receiver == receiver, table.c.incoming.is_(None))
+        .values(receiver=by, arrived_at=utcnow())
+    )
+    result = await session.exec(statement)  # type: ignore[call-overload]
+    return bool(result.rowcount)
 
 
 async def hand_in(session: AsyncSession, *, update_id: str, user_id: str, seq: int, incoming: dict[str, Any]) -> None:
