@@ -85,15 +85,19 @@ def start(url: str, server: FakeBotApiServer, port: int, log: Path) -> subproces
 
 LAUNCH = (  # `citybot run`, with the webhook's DEBUG line saying when each update reached the process
     "import logging, runpy; logging.getLogger('bot.telegram.webhook').setLevel(logging.DEBUG); "
+    "logging.getLogger('conversations.engine').setLevel(logging.DEBUG); "
     "runpy.run_module('bot', run_name='__main__')"
 )
 REACHED = re.compile(r"update (\d+) reached citybot at ([0-9.]+)")
+DECIDED = re.compile(r"update (\d+) processed, its turn decided at ([0-9.]+)")
 
 
-def reached(log: Path) -> dict[int, float]:
-    """When each update first reached a process (its webhook handler started, its body read)."""
+def logged(log: Path, pattern: re.Pattern[str]) -> dict[int, float]:
+    """The first moment the processes logged for each update: when it reached a process (its webhook handler
+    started, its body read), or when its processing took its user's lock and looked at the inbox (the server's
+    clock: every arrival committed before then is seen)."""
     first: dict[int, float] = {}
-    for match in REACHED.finditer(log.read_text(errors="replace")):
+    for match in pattern.finditer(log.read_text(errors="replace")):
         update, at = int(match.group(1)), float(match.group(2))
         first[update] = min(first.get(update, at), at)
     return first
@@ -232,10 +236,12 @@ def main(argv: list[str] | None = None) -> int:
         order, stored_at = asyncio.run(stored(url, catalogue))
     finally:
         asyncio.run(postgres.drop_database(url))
-    arrivals = reached(log)
+    arrivals, decisions = logged(log, REACHED), logged(log, DECIDED)
     reached_at = {text: arrivals.get(update, float("inf")) for text, update in update_of.items()}
+    decided_at = {text: decisions.get(update, stored_at.get(text, 0.0)) for text, update in update_of.items()}
     out_of_order = overtaken = overtaken_posted = 0
     gaps: list[float] = []
+    overtaking: list[list[int]] = []
     for (user, _), texts in bursts.items():
         positions = [order[user].index(text) for text in texts if text in order[user]]
         out_of_order += positions != sorted(positions)
@@ -245,14 +251,12 @@ def main(argv: list[str] | None = None) -> int:
             for later in texts[i + 1 :]
             if earlier in order[user] and later in order[user] and order[user].index(later) < order[user].index(earlier)
         ]
-        # the issue's measure: an update stored after a later one of its chat, though it had reached citybot before
-        pairs = [
-            stored_at[later] - reached_at[earlier]
-            for earlier, later in inverted
-            if reached_at[earlier] < stored_at[later]
-        ]
-        overtaken += bool(pairs)
-        gaps += pairs
+        # the issue's measure: an update processed after a later one of its chat, though it had reached citybot
+        # before that one's processing began (took the user's lock and looked at the inbox)
+        late = [(earlier, later) for earlier, later in inverted if reached_at[earlier] < decided_at[later]]
+        overtaken += bool(late)
+        gaps += [decided_at[later] - reached_at[earlier] for earlier, later in late]
+        overtaking += [[update_of[earlier], update_of[later]] for earlier, later in late]
         overtaken_posted += any(posted_at[earlier] < stored_at[later] for earlier, later in inverted)
     questions = sum(len(texts) for texts in sent.values())
     per_chat_messages = Counter(chat for (chat, _), n in messages.items() for _ in range(n))
@@ -263,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         "posted_to_both": to_both,
         "killed_one_process_after_bursts": killed_at,
         "bursts_out_of_order": overtaken,
-        "out_of_order_reached_ms_before_the_later_was_stored": sorted(round(gap * 1000, 1) for gap in gaps),
+        "out_of_order_reached_ms_before_the_later_began": sorted(round(gap * 1000, 1) for gap in gaps),
+        "out_of_order_update_ids": sorted(overtaking),
         "bursts_out_of_order_by_posting_time": overtaken_posted,
         "bursts_stored_in_other_than_id_order": out_of_order,
         "updates_whose_arrival_was_not_logged": sum(1 for at in reached_at.values() if at == float("inf")),

@@ -31,13 +31,13 @@ import socket
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
@@ -52,6 +52,7 @@ from conversations.report import Reports
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.screen import Screens, ScreenSettings
 from conversations.storage import database, repository
+from conversations.storage.arrivals import ArrivalNotes
 from conversations.storage.database import StorageUnavailable
 from conversations.storage.models import InboxUpdate, utcnow
 from conversations.texts import Texts
@@ -106,13 +107,12 @@ class Engine:
         serialise: bool = True,
         min_group_size: int = MIN_GROUP_SIZE,
         reminder_times: reminders.ReminderTimes | None = None,
-        arrivals: AsyncEngine | None = None,
+        arrivals_url: str | None = None,
     ) -> None:
         self.db = db
-        self._arrivals = arrivals or db
-        """Connections kept for noting arrivals (PostgreSQL), so that processing never makes an arrival wait."""
-        self._liveness: AsyncConnection | None = None
-        self._liveness_guard = asyncio.Lock()
+        self._arrivals_url = arrivals_url
+        self._notes: ArrivalNotes | None = None
+        """Arrivals are noted from a thread of their own (PostgreSQL), started with the first."""
         self.take_over: Callable[[dict[str, Any]], None] | None = None
         """Set by a transport that can process an update from its raw form (Telegram's JSON): given the update of
         a process that died after it arrived there, it processes it here as if received (in its turn)."""
@@ -159,12 +159,9 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._clearing
         await self._clear_sent()
-        if self._liveness is not None:
-            with contextlib.suppress(Exception):
-                await self._liveness.close()
-            self._liveness = None
-        if self._arrivals is not self.db:
-            await self._arrivals.dispose()
+        if self._notes is not None:
+            notes, self._notes = self._notes, None
+            await notes.close()
         await self.db.dispose()
 
     def texts_for(self, language: str | None) -> Texts:
@@ -327,53 +324,36 @@ class Engine:
         """Whether the update goes through the inbox: on PostgreSQL, for transports with numbered updates."""
         return self._writer is None and incoming.update_id is not None and incoming.update_id.isdigit()
 
-    async def arrived(self, update_id: str, user_id: str, raw: dict[str, Any] | None = None) -> None:
+    def arrived(self, update_id: str, user_id: str, raw: dict[str, Any] | None = None) -> Awaitable[None]:
         """The transport has just received this update: the user's later updates wait for it (PostgreSQL).
 
-        Whichever process receives those. ``raw``, the update as received, lets another process take it
-        over should this one die before handing it in. Call :meth:`left` when done with it, whatever happened.
-        The transport calls this first, before any other work for the update: one INSERT, on a connection
-        kept for arrivals.
+        Whichever process receives those. The note is sent before this returns, from a thread of its own
+        (:mod:`conversations.storage.arrivals`), so the transport calls it first, before any other work for the
+        update, and need not wait: await the result to know it is committed (a storage failure is only logged).
+        ``raw``, the update as received, lets another process take it over should this one die before handing
+        it in. Call :meth:`left` when done with it, whatever happened.
         """
-        if self._writer is not None or not update_id.isdigit():
-            return  # SQLite: one process, whose transport keeps each chat in order
-        try:
-            if self._liveness is None:
-                await self._hold_liveness()
-            async with self._arrivals.begin() as connection:
-                await repository.arrive(
-                    connection, update_id=update_id, user_id=user_id, seq=int(update_id), receiver=self.process, raw=raw
-                )
-        except Exception as error:
-            if database.storage_failure(error) is None:
-                raise
-            log.debug("could not note the arrival of update %s: %s", update_id, first_line(error))
+        if self._writer is not None or not update_id.isdigit() or self._arrivals_url is None:
+            return _done()  # SQLite: one process, whose transport keeps each chat in order
+        if self._notes is None:
+            self._notes = ArrivalNotes(self._arrivals_url, self.process)
+        noted = self._notes.note(update_id=update_id, user_id=user_id, seq=int(update_id), raw=raw)
+        return self._unless_storage_fails(asyncio.wrap_future(noted), f"note the arrival of update {update_id}")
 
     async def left(self, update_id: str) -> None:
         """The transport is done with the update: if it never reached :meth:`handle`, nobody waits for it any more."""
-        if self._writer is not None or not update_id.isdigit():
+        if self._notes is None or not update_id.isdigit():
             return
+        await self._unless_storage_fails(asyncio.wrap_future(self._notes.leave(update_id)), f"leave {update_id}")
+
+    @staticmethod
+    async def _unless_storage_fails(step: Awaitable[None], what: str) -> None:
         try:
-            async with AsyncSession(self._arrivals) as session:
-                await repository.leave_inbox(session, update_id=update_id, placeholder_only=True)
-                await session.commit()
+            await step
         except Exception as error:
             if database.storage_failure(error) is None:
                 raise
-            log.debug("could not remove the placeholder of update %s: %s", update_id, first_line(error))
-
-    async def _hold_liveness(self) -> None:
-        """Take this process's liveness lock, before its first arrival is noted: the others see it die."""
-        async with self._liveness_guard:
-            if self._liveness is not None:
-                return
-            connection = await self._arrivals.connect()
-            try:
-                await database.hold_process_lock(connection, self.process)
-            except BaseException:
-                await connection.close()
-                raise
-            self._liveness = connection
+            log.debug("could not %s: %s", what, first_line(error))
 
     async def _handle_in_order(self, incoming: Incoming) -> list[Reply]:
         """Store the update in the inbox, then process the user's stored updates in id order up to it.
@@ -435,13 +415,15 @@ class Engine:
                 if ahead == WAIT:
                     return WAIT
         async with self._sessions() as session:
-            await database.lock_user(session, user_id)
+            decided = await database.lock_user(session, user_id)  # every arrival committed by then is seen below
             entries = await repository.inbox_of(session, user_id=user_id, up_to=up_to)
             if not any(entry.update_id == mine for entry in entries):
                 return None  # this update is in (processed by another process, or by this one for another)
             entry = await self._next_handed_in(session, entries)
             if entry is None or isinstance(entry, str):
                 return entry
+            if decided is not None and log.isEnabledFor(logging.DEBUG):  # what benchmarks/two_processes.py checks
+                log.debug("update %s processed, its turn decided at %.6f", entry.update_id, decided.timestamp())
             assert entry.incoming is not None
             incoming = from_inbox_entry(entry.incoming)
             if await repository.is_processed(session, update_id=entry.update_id):  # a redelivery, stored again
@@ -691,6 +673,13 @@ class RepliesInFlight(Exception):
     retry_after = 0.2
 
 
+def _done() -> asyncio.Future[None]:
+    """An awaitable that is done already."""
+    done = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done
+
+
 def inbox_entry(incoming: Incoming) -> dict[str, Any]:
     """An update as the inbox keeps it (JSON)."""
     return {field.name: getattr(incoming, field.name) for field in dataclasses.fields(incoming)}
@@ -781,14 +770,13 @@ async def open_engine(
             raise problem from error
         raise
     sqlite = database.is_sqlite(url)
-    arrivals = None if sqlite else database.create_engine(url, pool_size=database.ARRIVAL_POOL_SIZE, max_overflow=1)
     return Engine(
         db,
         catalogue or Catalogue.load(),
         serialise=sqlite,
         min_group_size=min_group_size,
         reminder_times=reminder_times,
-        arrivals=arrivals,
+        arrivals_url=None if sqlite else url,
     )
 
 

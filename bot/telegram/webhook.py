@@ -104,21 +104,22 @@ class WebhookServer:
     async def process(self, data: Any) -> HTTPStatus:
         """Process one update's JSON; the status to answer Telegram with.
 
-        The first thing done is noting its arrival (PostgreSQL): from then on its chat's later updates wait
-        for it, in whichever process they arrive. Nothing else is done for it before.
+        The first thing done is noting its arrival (PostgreSQL, sent from the engine's arrivals thread before
+        ``arrived`` returns): from then on its chat's later updates wait for it, in whichever process they arrive.
+        In this process it then takes its place in its chat's queue before anything is awaited.
         """
-        self.in_flight += 1
-        self.idle.clear()
         engine = self.application.bot_data.get(ENGINE_KEY)
         arrival = arrival_of(data) if engine is not None else None
+        noted = engine.arrived(*arrival, raw=data) if arrival is not None else None
+        self.in_flight += 1
+        self.idle.clear()
         try:
-            if arrival is not None:
-                await engine.arrived(*arrival, raw=data)
             try:
                 return await self._process(data)
             finally:
-                if arrival is not None:
+                if noted is not None:
                     with contextlib.suppress(Exception):
+                        await noted  # before leaving: the placeholder must not be noted after it was removed
                         await engine.left(arrival[0])
         finally:
             self.in_flight -= 1

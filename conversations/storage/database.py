@@ -20,6 +20,7 @@ import errno
 import re
 import sqlite3
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -480,15 +481,20 @@ async def process_gone(session: AsyncSession, process: str) -> bool:
     return bool(free)
 
 
-async def lock_user(session: AsyncSession, user_id: str) -> None:
+async def lock_user(session: AsyncSession, user_id: str) -> datetime | None:
     """Hold this user's lock until the session's transaction ends (PostgreSQL; SQLite has one writer anyway).
 
     Two bot processes sharing a database may each get an update of the same user (a double tap, a
     redelivery); the second waits for the first to commit and then sees its writes, as in one process.
+    Returns the server's clock once the lock is held (PostgreSQL): the session's next statement sees
+    everything committed before then.
     """
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:user_id))"),
+        return await connection.scalar(
+            text(
+                "SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock(:namespace, hashtext(:user_id))) AS locked"
+            ),
             {"namespace": LOCK_NAMESPACE_USERS, "user_id": user_id},
         )
+    return None

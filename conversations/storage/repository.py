@@ -169,6 +169,12 @@ async def arrive(
     await connection.execute(_upsert(connection.dialect.name)(table).values(values).on_conflict_do_nothing())
 
 
+async def leave_placeholder(connection: AsyncConnection, *, update_id: str) -> None:
+    """Remove an update's placeholder, unless it was handed in: the transport is done with it (a bare connection)."""
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    await connection.execute(table.delete().where(table.c.update_id == update_id, table.c.incoming.is_(None)))
+
+
 async def take_over(session: AsyncSession, *, update_id: str, receiver: str, by: str) -> bool:
     """Make ``by`` the receiver of a dead process's placeholder; ``False`` if it was handed in or taken meanwhile."""
     table = InboxUpdate.__table__  # type: ignore[attr-defined]
