@@ -340,6 +340,17 @@ class Engine:
         noted = self._notes.note(update_id=update_id, user_id=user_id, seq=int(update_id), raw=raw)
         return self._unless_storage_fails(asyncio.wrap_future(noted), f"note the arrival of update {update_id}")
 
+    async def ready_for_arrivals(self) -> None:
+        """Start the arrivals thread now (PostgreSQL), rather than with the first arrival, which would wait for it.
+
+        Raises what keeps it from starting (the database cannot be reached).
+        """
+        if self._writer is not None or self._arrivals_url is None:
+            return
+        if self._notes is None:
+            self._notes = ArrivalNotes(self._arrivals_url, self.process)
+        await self._notes.ready()
+
     async def left(self, update_id: str) -> None:
         """The transport is done with the update: if it never reached :meth:`handle`, nobody waits for it any more."""
         if self._notes is None or not update_id.isdigit():
@@ -423,7 +434,12 @@ class Engine:
             if entry is None or isinstance(entry, str):
                 return entry
             if decided is not None and log.isEnabledFor(logging.DEBUG):  # what benchmarks/two_processes.py checks
-                log.debug("update %s processed, its turn decided at %.6f", entry.update_id, decided.timestamp())
+                log.debug(
+                    "update %s processed, its turn decided at %.6f (%s)",
+                    entry.update_id,
+                    decided.timestamp(),
+                    self.process,
+                )
             assert entry.incoming is not None
             incoming = from_inbox_entry(entry.incoming)
             if await repository.is_processed(session, update_id=entry.update_id):  # a redelivery, stored again
@@ -466,6 +482,9 @@ class Engine:
             age = utcnow() - entry.arrived_at
             if entry.receiver == self.process and age <= PLACEHOLDER_PATIENCE:  # queued behind this very update here
                 raise NotYourTurn(f"update {entry.update_id} arrived here before it was processed")
+            if age > timedelta(seconds=5) and log.isEnabledFor(logging.DEBUG):
+                log.debug("%s waits for update %s, %.1f s old, received by %s", self.process, entry.update_id,
+                          age.total_seconds(), entry.receiver)  # fmt: skip
             if entry.receiver != self.process and age > LIVENESS_AFTER and entry.receiver is not None:
                 if await database.process_gone(session, entry.receiver):
                     if not stale_ok:

@@ -16,6 +16,7 @@ import contextlib
 import hmac
 import json
 import logging
+import os
 import time
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -75,7 +76,14 @@ class WebhookServer:
         self._http = HTTPServer(QuietApplication(routes))
 
     async def start(self) -> None:
-        """Listen first (Telegram may call at once), then register the URL and the secret with Telegram."""
+        """Listen first (Telegram may call at once), then register the URL and the secret with Telegram.
+
+        Arrivals are ready to be noted before the first call (PostgreSQL: the arrivals thread, its connections and
+        this process's liveness lock), so that the first update counts from when it arrives too.
+        """
+        engine = self.application.bot_data.get(ENGINE_KEY)
+        if engine is not None:
+            await engine.ready_for_arrivals()
         self._http.listen(self.port, address=self.listen)
         try:
             await self.application.bot.set_webhook(
@@ -193,7 +201,7 @@ class WebhookHandler(tornado.web.RequestHandler):
             self.send_error(HTTPStatus.BAD_REQUEST)
             return
         if logger.isEnabledFor(logging.DEBUG) and isinstance(data, dict):
-            logger.debug("update %s reached citybot at %.6f", data.get("update_id"), received)
+            logger.debug("update %s reached citybot at %.6f (pid %d)", data.get("update_id"), received, os.getpid())
         status = await self.server.process(data)
         self.set_status(status)
         self.finish()

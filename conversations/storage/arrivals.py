@@ -7,6 +7,7 @@ tasks (each a flow taking milliseconds), and the note went out up to seconds aft
 had come in, while another process went ahead with a later update of the user. Here the note is
 sent at once from a thread running its own event loop and connections (autocommit, one INSERT);
 it waits for nothing but the interpreter's lock (switched every few milliseconds) and the server.
+Arrivals that come while one is on its way are sent together in the next INSERT.
 
 The same thread holds the process's liveness lock, on a connection of its own for the process's
 lifetime: when the process dies the lock goes with its connection, and the others can take over
@@ -40,6 +41,10 @@ class ArrivalNotes:
         self._url = url
         self._db: AsyncEngine | None = None
         self._liveness: AsyncConnection | None = None
+        self._guard = threading.Lock()
+        self._pending: list[tuple[dict[str, Any], concurrent.futures.Future[None]]] = []
+        self._flushing = False
+        self._tasks: set[asyncio.Task[None]] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="citybot-arrivals", daemon=True)
         self._thread.start()
@@ -59,25 +64,60 @@ class ArrivalNotes:
             raise
         self._liveness = connection
 
+    async def ready(self) -> None:
+        """Wait until the thread's connections are open and the liveness lock is held."""
+        await asyncio.wrap_future(self._started)
+
     def note(
         self, *, update_id: str, user_id: str, seq: int, raw: dict[str, Any] | None
-    ) -> concurrent.futures.Future[Any]:
-        """Send the arrival's INSERT now (from the thread); the future is done once it is committed."""
-        return self._submit(self._note(update_id=update_id, user_id=user_id, seq=seq, raw=raw))
+    ) -> concurrent.futures.Future[None]:
+        """Queue the arrival for the thread, which sends it at once; the future is done once it is committed.
+
+        Arrivals that come while a note is on its way go together in the next INSERT: a burst of updates costs
+        a few round trips, not one each (nor one connection each).
+        """
+        noted: concurrent.futures.Future[None] = concurrent.futures.Future()
+        row = repository.arrival(update_id=update_id, user_id=user_id, seq=seq, receiver=self.process, raw=raw)
+        with self._guard:
+            self._pending.append((row, noted))
+            wake, self._flushing = not self._flushing, True
+        if wake:
+            self._loop.call_soon_threadsafe(self._flush_soon)
+        return noted
 
     def leave(self, update_id: str) -> concurrent.futures.Future[Any]:
         """Remove the update's placeholder, if it was never handed in (the transport is done with it)."""
         return self._submit(self._leave(update_id))
 
-    async def _note(self, *, update_id: str, user_id: str, seq: int, raw: dict[str, Any] | None) -> None:
+    def _flush_soon(self) -> None:
+        task = self._loop.create_task(self._flush())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _flush(self) -> None:
+        """Send the queued arrivals, one INSERT at a time, until none is left."""
+        while True:
+            with self._guard:
+                batch, self._pending = self._pending, []
+                if not batch:
+                    self._flushing = False
+                    return
+            try:
+                await self._insert([row for row, _ in batch])
+            except Exception as error:
+                for _, noted in batch:
+                    noted.set_exception(error)
+            else:
+                for _, noted in batch:
+                    noted.set_result(None)
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> None:
         await asyncio.wrap_future(self._started)
         assert self._db is not None
         for attempt in range(1, NOTE_ATTEMPTS + 1):
             try:
                 async with self._db.connect() as connection:
-                    await repository.arrive(
-                        connection, update_id=update_id, user_id=user_id, seq=seq, receiver=self.process, raw=raw
-                    )
+                    await repository.arrive(connection, rows)
                 return
             except Exception as error:
                 if attempt >= NOTE_ATTEMPTS or database.storage_failure(error) is None:

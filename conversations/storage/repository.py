@@ -144,21 +144,9 @@ async def take_sending(session: AsyncSession, *, update_id: str, sender: str, un
 # --- the inbox (several processes on PostgreSQL) ------------------------------------------------
 
 
-async def arrive(
-    connection: AsyncConnection,
-    *,
-    update_id: str,
-    user_id: str,
-    seq: int,
-    receiver: str,
-    raw: dict[str, Any] | None = None,
-) -> None:
-    """Note that an update has reached a process: the user's later updates wait for it (a placeholder).
-
-    One statement on a bare connection (no ORM session): it is the first thing done for each update.
-    """
-    table = InboxUpdate.__table__  # type: ignore[attr-defined]
-    values = {
+def arrival(*, update_id: str, user_id: str, seq: int, receiver: str, raw: dict[str, Any] | None) -> dict[str, Any]:
+    """An update's placeholder in the inbox, as :func:`arrive` notes it: received now, not handed in yet."""
+    return {
         "update_id": update_id,
         "user_id": user_id,
         "seq": seq,
@@ -166,7 +154,15 @@ async def arrive(
         "raw": raw,
         "arrived_at": utcnow(),
     }
-    await connection.execute(_upsert(connection.dialect.name)(table).values(values).on_conflict_do_nothing())
+
+
+async def arrive(connection: AsyncConnection, arrivals: list[dict[str, Any]]) -> None:
+    """Note that updates have reached a process: their users' later updates wait for them (placeholders).
+
+    One statement for all of them, on a bare connection (no ORM session): it is the first thing done for each update.
+    """
+    table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    await connection.execute(_upsert(connection.dialect.name)(table).values(arrivals).on_conflict_do_nothing())
 
 
 async def leave_placeholder(connection: AsyncConnection, *, update_id: str) -> None:
