@@ -76,6 +76,10 @@ PostgreSQL); a redelivery to another process meanwhile waits, and takes them ove
 PLACEHOLDER_PATIENCE = timedelta(seconds=15)
 """How long an update received by a process, but not yet handed to its engine, holds the user's later updates
 back when nobody can take it over (no copy of it was kept, or no transport here can take it)."""
+NOTE_WAIT = 0.02
+"""Seconds the transport's thread blocks for an arrival's note to be committed (about a millisecond on a local
+server): blocking lets the arrivals thread run at once, where a busy event loop would keep it waiting for the
+interpreter's lock; past this the update goes on and the note follows (never while storage fails)."""
 LIVENESS_AFTER = timedelta(seconds=0.25)
 """How old another process's placeholder is before the waiting look whether that process still lives: one that
 lives hands its update in within milliseconds, or says it is done with it."""
@@ -338,6 +342,9 @@ class Engine:
         if self._notes is None:
             self._notes = ArrivalNotes(self._arrivals_url, self.process)
         noted = self._notes.note(update_id=update_id, user_id=user_id, seq=int(update_id), raw=raw)
+        if self.outage is None:  # wait here, briefly: the thread gets the interpreter's lock at once, and the
+            with contextlib.suppress(Exception):  # update is in the inbox before this process does anything else
+                noted.result(timeout=NOTE_WAIT)
         return self._unless_storage_fails(asyncio.wrap_future(noted), f"note the arrival of update {update_id}")
 
     async def ready_for_arrivals(self) -> None:

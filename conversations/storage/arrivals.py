@@ -59,10 +59,19 @@ class ArrivalNotes:
         connection = await self._db.connect()
         try:
             await database.hold_process_lock(connection, self.process)
+            await self._warm_up()
         except BaseException:
             await connection.close()
             raise
         self._liveness = connection
+
+    async def _warm_up(self) -> None:
+        """Note and remove an arrival of nobody, so that the first real one finds its statements compiled."""
+        assert self._db is not None
+        row = repository.arrival(update_id=f"warm-up {self.process}", user_id="", seq=0, receiver=self.process, raw={})
+        async with self._db.connect() as connection:
+            await repository.arrive(connection, [row])
+            await repository.leave_placeholder(connection, update_id=row["update_id"])
 
     async def ready(self) -> None:
         """Wait until the thread's connections are open and the liveness lock is held."""
