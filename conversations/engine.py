@@ -479,19 +479,22 @@ class Engine:
 
         Passed over: placeholders of updates already processed (a copy that arrived late). One of this process's
         own raises :class:`NotYourTurn`: it arrived after the update being handled had begun and waits behind it
-        in this process's queue. A placeholder older than :data:`PLACEHOLDER_PATIENCE` is given up on.
+        in this process's queue; it is looked for past another process's placeholders too, since that process
+        may be waiting for it (two processes each holding back the other's chat queue would wait until one gave
+        up). One of a process that died is taken over (:meth:`_take_over`). A placeholder older than
+        :data:`PLACEHOLDER_PATIENCE` (of a live process, four times that) is given up on.
         """
+        waiting = False
         for entry in entries:
             if entry.incoming is not None:
-                return entry
+                return WAIT if waiting else entry
             if await repository.is_processed(session, update_id=entry.update_id):
                 continue
             age = utcnow() - entry.arrived_at
             if entry.receiver == self.process and age <= PLACEHOLDER_PATIENCE:  # queued behind this very update here
                 raise NotYourTurn(f"update {entry.update_id} arrived here before it was processed")
-            if age > timedelta(seconds=5) and log.isEnabledFor(logging.DEBUG):
-                log.debug("%s waits for update %s, %.1f s old, received by %s", self.process, entry.update_id,
-                          age.total_seconds(), entry.receiver)  # fmt: skip
+            if waiting:
+                continue  # only this process's own placeholders matter past the first one still on its way
             if entry.receiver != self.process and age > LIVENESS_AFTER and entry.receiver is not None:
                 if await database.process_gone(session, entry.receiver):
                     if not stale_ok:
@@ -499,16 +502,18 @@ class Engine:
                     if await self._take_over(session, entry):
                         return WAIT
                 elif age <= PLACEHOLDER_PATIENCE * 4:  # it lives: it hands the update in, or says it is done
-                    return WAIT
+                    waiting = True
+                    continue
             if age <= PLACEHOLDER_PATIENCE:
-                return WAIT  # on its way in another process
+                waiting = True  # on its way in another process
+                continue
             if not stale_ok:
                 return None  # given up on under the user's lock
             log.warning("update %s arrived but was never handed in; %s goes on", entry.update_id, entry.user_id)
             await repository.leave_inbox(session, update_id=entry.update_id, placeholder_only=True)
             await session.commit()  # ends the transaction, and the user's lock with it: look again
             return WAIT
-        return None
+        return WAIT if waiting else None
 
     async def _take_over(self, session: AsyncSession, entry: InboxUpdate) -> bool:
         """Process here an update whose receiver died before handing it in, from the copy kept on its arrival."""

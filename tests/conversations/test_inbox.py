@@ -257,3 +257,29 @@ async def test_a_placeholder_of_a_live_process_is_not_taken_over(two: tuple[Engi
     assert (await stored_order(a))[user] == ["flood drills in schools", "heat waves in the city"]
     await a.left("3301")
     await b.left("3302")
+
+
+async def test_an_update_steps_back_for_its_own_process_earlier_update_even_behind_another_process(
+    two: tuple[Engine, Engine],
+) -> None:
+    """4001 reached b, 4002 then reached a while a was handling 4003: 4003 steps back for 4002 at once.
+
+    Were it to wait for 4001 first, and b's chat queue wait for a's 4002, each would hold the other back.
+    """
+    a, b = two
+    user = await onboarded(a, "telegram:5805")
+    await b.arrived("4001", user)
+    await a.arrived("4002", user)
+    await a.arrived("4003", user)
+    with pytest.raises(NotYourTurn):
+        await asyncio.wait_for(a.handle(question_of(user, "4003", "our partners")), 5)
+    later = asyncio.create_task(a.handle(question_of(user, "4002", "heat waves in the city")))
+    await asyncio.sleep(0.3)
+    assert not later.done()  # 4002 waits for 4001, which reached b first
+    assert await b.handle(question_of(user, "4001", "flood drills in schools"))
+    assert await asyncio.wait_for(later, 10)
+    assert await a.handle(question_of(user, "4003", "our partners"))
+    assert (await stored_order(a))[user] == ["flood drills in schools", "heat waves in the city", "our partners"]
+    for engine, update in ((b, "4001"), (a, "4002"), (a, "4003")):
+        await engine.left(update)
+    assert await count(a, InboxUpdate) == 0
