@@ -553,7 +553,8 @@ class Engine:
         """The replies of an update processed before, or by another process: to send, if no one else is sending them.
 
         Raises :class:`RepliesInFlight` while another process is sending them: this delivery comes back
-        and finds them sent (``[]``), or, should that process have died, takes them over once its time is up.
+        and finds them sent (``[]``), or, should that process have died, takes them over at once (it no longer
+        holds its liveness lock), or once its time is up.
         """
         assert incoming.update_id is not None
         if not incoming.outbox or incoming.update_id in self._sent:
@@ -565,6 +566,18 @@ class Engine:
             await session.commit()
             if taken:
                 return outbox.decode(taken, self.catalogue)
+            sender = await repository.sender_of(session, update_id=incoming.update_id)
+            if sender is not None and await database.process_gone(session, sender):  # it died before sending them
+                taken = await repository.take_sending(
+                    session,
+                    update_id=incoming.update_id,
+                    sender=self.process,
+                    until=utcnow() + SENDING_LEASE,
+                    from_gone=sender,
+                )
+                await session.commit()
+                if taken:
+                    return outbox.decode(taken, self.catalogue)
             if await repository.unsent_replies(session, update_id=incoming.update_id):
                 raise RepliesInFlight(f"another process is sending the replies of update {incoming.update_id}")
         return []

@@ -121,10 +121,13 @@ async def is_processed(session: AsyncSession, *, update_id: str) -> bool:
     return (await session.exec(query)).first() is not None
 
 
-async def take_sending(session: AsyncSession, *, update_id: str, sender: str, until: datetime) -> list[Any] | None:
+async def take_sending(
+    session: AsyncSession, *, update_id: str, sender: str, until: datetime, from_gone: str | None = None
+) -> list[Any] | None:
     """Become the one process to send an update's unsent replies: them, or ``None``.
 
-    ``None`` when none are unsent, or another process is sending them and its time to do so has not run out.
+    ``None`` when none are unsent, or another process is sending them and its time to do so has not run out
+    (unless it is ``from_gone``, a process known to have died).
     """
     table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
     statement = (
@@ -132,7 +135,10 @@ async def take_sending(session: AsyncSession, *, update_id: str, sender: str, un
         .where(
             table.c.update_id == update_id,
             table.c.replies.is_not(None),
-            (table.c.sender.is_(None)) | (table.c.sender == sender) | (table.c.sending_until < utcnow()),
+            (table.c.sender.is_(None))
+            | (table.c.sender == sender)
+            | (table.c.sending_until < utcnow())
+            | (table.c.sender == from_gone),
         )
         .values(sender=sender, sending_until=until)
         .returning(table.c.replies)
@@ -223,6 +229,12 @@ async def leave_inbox(session: AsyncSession, *, update_id: str, placeholder_only
     if placeholder_only:
         statement = statement.where(col(InboxUpdate.incoming).is_(None))
     await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def sender_of(session: AsyncSession, *, update_id: str) -> str | None:
+    """The process sending (or that last took) an update's replies, if any."""
+    query = select(ProcessedUpdate.sender).where(col(ProcessedUpdate.update_id) == update_id)
+    return (await session.exec(query)).first()
 
 
 async def unsent_replies(session: AsyncSession, *, update_id: str) -> list[Any]:

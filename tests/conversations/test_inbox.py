@@ -283,3 +283,20 @@ async def test_an_update_steps_back_for_its_own_process_earlier_update_even_behi
     for engine, update in ((b, "4001"), (a, "4002"), (a, "4003")):
         await engine.left(update)
     assert await count(a, InboxUpdate) == 0
+
+
+async def test_the_replies_of_a_process_that_died_before_sending_them_are_sent_by_the_next_delivery(
+    two: tuple[Engine, Engine],
+) -> None:
+    """a processed 4101 and was to send its replies, then died: Telegram's redelivery to b gets them at once,
+    not after the 60 s lease (meanwhile the chat's later updates would wait behind it)."""
+    a, b = two
+    await a.ready_for_arrivals()  # as a webhook process does on start: its liveness lock held
+    user = await onboarded(a, "telegram:5806")
+    await a.arrived("4101", user)
+    replies = await a.handle(question_of(user, "4101", "flood drills in schools"))
+    assert replies  # a has them to send...
+    await a.close()  # ...and dies before reporting them sent
+    again = await asyncio.wait_for(b.handle(question_of(user, "4101", "flood drills in schools")), 5)
+    assert [reply.text for reply in again] == [reply.text for reply in replies]
+    assert (await stored_order(b))[user] == ["flood drills in schools"]  # stored once
