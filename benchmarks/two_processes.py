@@ -9,12 +9,14 @@ retrying, or Telegram redelivering, would; any answer but 200 is posted again 0.
 Telegram does. Counted: bursts whose questions were stored out of the order sent (the stored
 order of a chat's questions against the order of their update ids), questions lost, stored
 twice, and messages beyond the one each question gets (a question answered twice). A burst is
-out of order when a question was stored after a later one of its chat although it had *reached
-citybot* before that one was stored: reached = the moment a process's webhook handler starts on
-the request, its body read in full (each process logs it at DEBUG, ``update N reached citybot at T``,
-which this script switches on and reads back). Also reported: the same count by the moment the
-request was *posted* (a request may wait in the kernel's socket queue while a process is busy:
-not yet received by citybot), and any inversion of the id order at all.
+out of order when a question was processed after a later one of its chat although it had *reached
+citybot* before that one's processing began: reached = the moment a process's webhook handler
+starts on the request, its body read in full (logged at DEBUG, ``update N reached citybot at T``);
+processing began = the moment its processing held the user's lock and read the inbox (the server's
+clock, logged at DEBUG, ``update N processed, its turn decided at T``). This script switches both
+lines on in the processes it starts and reads them back. Also reported: the same count by the
+moment the request was *posted* (a request may wait in the kernel's socket queue of a busy or dead
+process: not yet received by citybot), and any inversion of the id order at all.
 With ``--kill``, one process is killed
 with SIGKILL in the middle of the traffic and started again (the figures then allow a reply sent
 twice by the crash). The database is a fresh one next to ``CITYBOT_TEST_POSTGRES_URL``'s, dropped after.
