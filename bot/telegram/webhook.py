@@ -125,9 +125,10 @@ class WebhookServer:
             try:
                 return await self._process(data)
             finally:
-                if noted is not None:
+                if noted is not None and arrival is not None:
                     with contextlib.suppress(Exception):
                         await noted  # before leaving: the placeholder must not be noted after it was removed
+                    with contextlib.suppress(Exception):
                         await engine.left(arrival[0])
         finally:
             self.in_flight -= 1

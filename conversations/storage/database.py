@@ -491,10 +491,11 @@ async def lock_user(session: AsyncSession, user_id: str) -> datetime | None:
     """
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        return await connection.scalar(
+        locked: datetime | None = await connection.scalar(
             text(
                 "SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock(:namespace, hashtext(:user_id))) AS locked"
             ),
             {"namespace": LOCK_NAMESPACE_USERS, "user_id": user_id},
         )
+        return locked
     return None
