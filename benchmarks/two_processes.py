@@ -9,9 +9,14 @@ retrying, or Telegram redelivering, would; any answer but 200 is posted again 0.
 Telegram does. Counted: bursts whose questions were stored out of the order sent (the stored
 order of a chat's questions against the order of their update ids), questions lost, stored
 twice, and messages beyond the one each question gets (a question answered twice). A burst is
-out of order when a question was stored after a later one of its chat although it had been
-posted before that one was stored (what citybot could have kept in order); any inversion of the
-id order is reported too (requests posted a moment apart may reach the processes the other way round).
+out of order when a question was processed after a later one of its chat although it had *reached
+citybot* before that one's processing began: reached = the moment a process's webhook handler
+starts on the request, its body read in full (logged at DEBUG, ``update N reached citybot at T``);
+processing began = the moment its processing held the user's lock and read the inbox (the server's
+clock, logged at DEBUG, ``update N processed, its turn decided at T``). This script switches both
+lines on in the processes it starts and reads them back. Also reported: the same count by the
+moment the request was *posted* (a request may wait in the kernel's socket queue of a busy or dead
+process: not yet received by citybot), and any inversion of the id order at all.
 With ``--kill``, one process is killed
 with SIGKILL in the middle of the traffic and started again (the figures then allow a reply sent
 twice by the crash). The database is a fresh one next to ``CITYBOT_TEST_POSTGRES_URL``'s, dropped after.
@@ -26,6 +31,7 @@ import itertools
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -76,7 +82,27 @@ def start(url: str, server: FakeBotApiServer, port: int, log: Path) -> subproces
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }
     with log.open("a") as out:
-        return subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=out, stderr=out)
+        return subprocess.Popen([sys.executable, "-c", LAUNCH, "run"], env=env, stdout=out, stderr=out)
+
+
+LAUNCH = (  # `citybot run`, with the webhook's DEBUG line saying when each update reached the process
+    "import logging, runpy; logging.getLogger('bot.telegram.webhook').setLevel(logging.DEBUG); "
+    "logging.getLogger('conversations.engine').setLevel(logging.DEBUG); "
+    "runpy.run_module('bot', run_name='__main__')"
+)
+REACHED = re.compile(r"update (\d+) reached citybot at ([0-9.]+)")
+DECIDED = re.compile(r"update (\d+) processed, its turn decided at ([0-9.]+)")
+
+
+def logged(log: Path, pattern: re.Pattern[str]) -> dict[int, float]:
+    """The first moment the processes logged for each update: when it reached a process (its webhook handler
+    started, its body read), or when its processing took its user's lock and looked at the inbox (the server's
+    clock: every arrival committed before then is seen)."""
+    first: dict[int, float] = {}
+    for match in pattern.finditer(log.read_text(errors="replace")):
+        update, at = int(match.group(1)), float(match.group(2))
+        first[update] = min(first.get(update, at), at)
+    return first
 
 
 def wait_for_port(port: int, timeout: float = 30) -> None:
@@ -172,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             bursts: dict[tuple[int, int], list[str]] = {}
             statuses: list[int] = []
             posted_at: dict[str, float] = {}
+            update_of: dict[str, int] = {}
             to_both = 0
             killed_at = None
             plan = [(user, burst) for burst in range(arguments.bursts) for user in users]
@@ -188,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                     for n in range(arguments.burst):
                         text = f"{QUESTIONS[n % len(QUESTIONS)]} #{burst}.{n} ({user})"
                         update = make_message_update(text, user_id=user, update_id=next(update_ids)).to_dict()
+                        update_of[text] = update["update_id"]
                         sent[user].append(text)
                         bursts.setdefault((user, burst), []).append(text)
                         targets = ports if rng.random() < arguments.both else [rng.choice(ports)]
@@ -210,21 +238,28 @@ def main(argv: list[str] | None = None) -> int:
         order, stored_at = asyncio.run(stored(url, catalogue))
     finally:
         asyncio.run(postgres.drop_database(url))
-    out_of_order = overtaken = 0
+    arrivals, decisions = logged(log, REACHED), logged(log, DECIDED)
+    reached_at = {text: arrivals.get(update, float("inf")) for text, update in update_of.items()}
+    decided_at = {text: decisions.get(update, stored_at.get(text, 0.0)) for text, update in update_of.items()}
+    out_of_order = overtaken = overtaken_posted = 0
     gaps: list[float] = []
+    overtaking: list[list[int]] = []
     for (user, _), texts in bursts.items():
         positions = [order[user].index(text) for text in texts if text in order[user]]
         out_of_order += positions != sorted(positions)
-        # the issue's measure: an update stored after a later one of its chat that was stored only after it was posted
-        pairs = [
-            stored_at[later] - posted_at[earlier]
+        inverted = [
+            (earlier, later)
             for i, earlier in enumerate(texts)
             for later in texts[i + 1 :]
-            if earlier in order[user] and later in order[user]
-            if order[user].index(later) < order[user].index(earlier) and posted_at[earlier] < stored_at[later]
+            if earlier in order[user] and later in order[user] and order[user].index(later) < order[user].index(earlier)
         ]
-        overtaken += bool(pairs)
-        gaps += pairs
+        # the issue's measure: an update processed after a later one of its chat, though it had reached citybot
+        # before that one's processing began (took the user's lock and looked at the inbox)
+        late = [(earlier, later) for earlier, later in inverted if reached_at[earlier] < decided_at[later]]
+        overtaken += bool(late)
+        gaps += [decided_at[later] - reached_at[earlier] for earlier, later in late]
+        overtaking += [[update_of[earlier], update_of[later]] for earlier, later in late]
+        overtaken_posted += any(posted_at[earlier] < stored_at[later] for earlier, later in inverted)
     questions = sum(len(texts) for texts in sent.values())
     per_chat_messages = Counter(chat for (chat, _), n in messages.items() for _ in range(n))
     report = {
@@ -234,8 +269,11 @@ def main(argv: list[str] | None = None) -> int:
         "posted_to_both": to_both,
         "killed_one_process_after_bursts": killed_at,
         "bursts_out_of_order": overtaken,
+        "out_of_order_reached_ms_before_the_later_began": sorted(round(gap * 1000, 1) for gap in gaps),
+        "out_of_order_update_ids": sorted(overtaking),
+        "bursts_out_of_order_by_posting_time": overtaken_posted,
         "bursts_stored_in_other_than_id_order": out_of_order,
-        "out_of_order_posted_ms_before_the_later_was_stored": sorted(round(gap * 1000, 1) for gap in gaps),
+        "updates_whose_arrival_was_not_logged": sum(1 for at in reached_at.values() if at == float("inf")),
         "questions_lost": sum(len(set(sent[u]) - set(order[u])) for u in users),
         "questions_stored_twice": sum(len(order[u]) - len(set(order[u])) for u in users),
         "messages_sent": sum(per_chat_messages.values()),

@@ -31,6 +31,7 @@ import socket
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -51,6 +52,7 @@ from conversations.report import Reports
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.screen import Screens, ScreenSettings
 from conversations.storage import database, repository
+from conversations.storage.arrivals import ArrivalNotes
 from conversations.storage.database import StorageUnavailable
 from conversations.storage.models import InboxUpdate, utcnow
 from conversations.texts import Texts
@@ -73,7 +75,14 @@ SENDING_LEASE = timedelta(seconds=60)
 PostgreSQL); a redelivery to another process meanwhile waits, and takes them over after, should it have died."""
 PLACEHOLDER_PATIENCE = timedelta(seconds=15)
 """How long an update received by a process, but not yet handed to its engine, holds the user's later updates
-back (that process may have died)."""
+back when nobody can take it over (no copy of it was kept, or no transport here can take it)."""
+NOTE_WAIT = 0.02
+"""Seconds the transport's thread blocks for an arrival's note to be committed (about a millisecond on a local
+server): blocking lets the arrivals thread run at once, where a busy event loop would keep it waiting for the
+interpreter's lock; past this the update goes on and the note follows (never while storage fails)."""
+LIVENESS_AFTER = timedelta(seconds=0.25)
+"""How old another process's placeholder is before the waiting look whether that process still lives: one that
+lives hands its update in within milliseconds, or says it is done with it."""
 INBOX_POLL = 0.02
 INBOX_POLL_MAX = 0.25
 """Seconds between looks at the inbox while an earlier update of the user is on its way (doubling up to the max)."""
@@ -102,8 +111,15 @@ class Engine:
         serialise: bool = True,
         min_group_size: int = MIN_GROUP_SIZE,
         reminder_times: reminders.ReminderTimes | None = None,
+        arrivals_url: str | None = None,
     ) -> None:
         self.db = db
+        self._arrivals_url = arrivals_url
+        self._notes: ArrivalNotes | None = None
+        """Arrivals are noted from a thread of their own (PostgreSQL), started with the first."""
+        self.take_over: Callable[[dict[str, Any]], None] | None = None
+        """Set by a transport that can process an update from its raw form (Telegram's JSON): given the update of
+        a process that died after it arrived there, it processes it here as if received (in its turn)."""
         self.catalogue = catalogue
         self.min_group_size = min_group_size
         """The fewest people a group figure may come from (``CITYBOT_MIN_GROUP_SIZE``)."""
@@ -147,6 +163,9 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._clearing
         await self._clear_sent()
+        if self._notes is not None:
+            notes, self._notes = self._notes, None
+            await notes.close()
         await self.db.dispose()
 
     def texts_for(self, language: str | None) -> Texts:
@@ -309,36 +328,50 @@ class Engine:
         """Whether the update goes through the inbox: on PostgreSQL, for transports with numbered updates."""
         return self._writer is None and incoming.update_id is not None and incoming.update_id.isdigit()
 
-    async def arrived(self, update_id: str, user_id: str) -> None:
+    def arrived(self, update_id: str, user_id: str, raw: dict[str, Any] | None = None) -> Awaitable[None]:
         """The transport has just received this update: the user's later updates wait for it (PostgreSQL).
 
-        Whichever process receives those. Call :meth:`left` when done with it, whatever happened.
+        Whichever process receives those. The note is sent before this returns, from a thread of its own
+        (:mod:`conversations.storage.arrivals`), so the transport calls it first, before any other work for the
+        update, and need not wait: await the result to know it is committed (a storage failure is only logged).
+        ``raw``, the update as received, lets another process take it over should this one die before handing
+        it in. Call :meth:`left` when done with it, whatever happened.
         """
-        if self._writer is not None or not update_id.isdigit():
-            return  # SQLite: one process, whose transport keeps each chat in order
-        try:
-            async with self._sessions() as session:
-                await repository.arrive(
-                    session, update_id=update_id, user_id=user_id, seq=int(update_id), receiver=self.process
-                )
-                await session.commit()
-        except Exception as error:
-            if database.storage_failure(error) is None:
-                raise
-            log.debug("could not note the arrival of update %s: %s", update_id, first_line(error))
+        if self._writer is not None or not update_id.isdigit() or self._arrivals_url is None:
+            return _done()  # SQLite: one process, whose transport keeps each chat in order
+        if self._notes is None:
+            self._notes = ArrivalNotes(self._arrivals_url, self.process)
+        noted = self._notes.note(update_id=update_id, user_id=user_id, seq=int(update_id), raw=raw)
+        if self.outage is None:  # wait here, briefly: the thread gets the interpreter's lock at once, and the
+            with contextlib.suppress(Exception):  # update is in the inbox before this process does anything else
+                noted.result(timeout=NOTE_WAIT)
+        return self._unless_storage_fails(asyncio.wrap_future(noted), f"note the arrival of update {update_id}")
+
+    async def ready_for_arrivals(self) -> None:
+        """Start the arrivals thread now (PostgreSQL), rather than with the first arrival, which would wait for it.
+
+        Raises what keeps it from starting (the database cannot be reached).
+        """
+        if self._writer is not None or self._arrivals_url is None:
+            return
+        if self._notes is None:
+            self._notes = ArrivalNotes(self._arrivals_url, self.process)
+        await self._notes.ready()
 
     async def left(self, update_id: str) -> None:
         """The transport is done with the update: if it never reached :meth:`handle`, nobody waits for it any more."""
-        if self._writer is not None or not update_id.isdigit():
+        if self._notes is None or not update_id.isdigit():
             return
+        await self._unless_storage_fails(asyncio.wrap_future(self._notes.leave(update_id)), f"leave {update_id}")
+
+    @staticmethod
+    async def _unless_storage_fails(step: Awaitable[None], what: str) -> None:
         try:
-            async with self._sessions() as session:
-                await repository.leave_inbox(session, update_id=update_id, placeholder_only=True)
-                await session.commit()
+            await step
         except Exception as error:
             if database.storage_failure(error) is None:
                 raise
-            log.debug("could not remove the placeholder of update %s: %s", update_id, first_line(error))
+            log.debug("could not %s: %s", what, first_line(error))
 
     async def _handle_in_order(self, incoming: Incoming) -> list[Reply]:
         """Store the update in the inbox, then process the user's stored updates in id order up to it.
@@ -400,13 +433,20 @@ class Engine:
                 if ahead == WAIT:
                     return WAIT
         async with self._sessions() as session:
-            await database.lock_user(session, user_id)
+            decided = await database.lock_user(session, user_id)  # every arrival committed by then is seen below
             entries = await repository.inbox_of(session, user_id=user_id, up_to=up_to)
             if not any(entry.update_id == mine for entry in entries):
                 return None  # this update is in (processed by another process, or by this one for another)
             entry = await self._next_handed_in(session, entries)
             if entry is None or isinstance(entry, str):
                 return entry
+            if decided is not None and log.isEnabledFor(logging.DEBUG):  # what benchmarks/two_processes.py checks
+                log.debug(
+                    "update %s processed, its turn decided at %.6f (%s)",
+                    entry.update_id,
+                    decided.timestamp(),
+                    self.process,
+                )
             assert entry.incoming is not None
             incoming = from_inbox_entry(entry.incoming)
             if await repository.is_processed(session, update_id=entry.update_id):  # a redelivery, stored again
@@ -439,24 +479,52 @@ class Engine:
 
         Passed over: placeholders of updates already processed (a copy that arrived late). One of this process's
         own raises :class:`NotYourTurn`: it arrived after the update being handled had begun and waits behind it
-        in this process's queue. A placeholder older than :data:`PLACEHOLDER_PATIENCE` is given up on.
+        in this process's queue; it is looked for past another process's placeholders too, since that process
+        may be waiting for it (two processes each holding back the other's chat queue would wait until one gave
+        up). One of a process that died is taken over (:meth:`_take_over`). A placeholder older than
+        :data:`PLACEHOLDER_PATIENCE` (of a live process, four times that) is given up on.
         """
+        waiting = False
         for entry in entries:
             if entry.incoming is not None:
-                return entry
+                return WAIT if waiting else entry
             if await repository.is_processed(session, update_id=entry.update_id):
                 continue
-            if utcnow() - entry.arrived_at <= PLACEHOLDER_PATIENCE:
-                if entry.receiver == self.process:  # queued behind this very update here: let it go first
-                    raise NotYourTurn(f"update {entry.update_id} arrived here before it was processed")
-                return WAIT  # on its way in another process
+            age = utcnow() - entry.arrived_at
+            if entry.receiver == self.process and age <= PLACEHOLDER_PATIENCE:  # queued behind this very update here
+                raise NotYourTurn(f"update {entry.update_id} arrived here before it was processed")
+            if waiting:
+                continue  # only this process's own placeholders matter past the first one still on its way
+            if entry.receiver != self.process and age > LIVENESS_AFTER and entry.receiver is not None:
+                if await database.process_gone(session, entry.receiver):
+                    if not stale_ok:
+                        return None  # taken over (or given up on) under the user's lock
+                    if await self._take_over(session, entry):
+                        return WAIT
+                elif age <= PLACEHOLDER_PATIENCE * 4:  # it lives: it hands the update in, or says it is done
+                    waiting = True
+                    continue
+            if age <= PLACEHOLDER_PATIENCE:
+                waiting = True  # on its way in another process
+                continue
             if not stale_ok:
                 return None  # given up on under the user's lock
             log.warning("update %s arrived but was never handed in; %s goes on", entry.update_id, entry.user_id)
             await repository.leave_inbox(session, update_id=entry.update_id, placeholder_only=True)
             await session.commit()  # ends the transaction, and the user's lock with it: look again
             return WAIT
-        return None
+        return WAIT if waiting else None
+
+    async def _take_over(self, session: AsyncSession, entry: InboxUpdate) -> bool:
+        """Process here an update whose receiver died before handing it in, from the copy kept on its arrival."""
+        if entry.raw is None or self.take_over is None or entry.receiver is None:
+            return False
+        if not await repository.take_over(session, update_id=entry.update_id, receiver=entry.receiver, by=self.process):
+            return False
+        await session.commit()  # ends the transaction and the user's lock: the update queues here in its turn
+        log.warning("update %s arrived at %s, which has stopped; processing it here", entry.update_id, entry.receiver)
+        self.take_over(entry.raw)
+        return True
 
     async def _failed_in_order(self, user_id: str, *, mine: str) -> tuple[str, list[Reply] | None] | None:
         """The user's lowest stored update made a flow fail: claim it with an apology as its outbox, and go on."""
@@ -485,7 +553,8 @@ class Engine:
         """The replies of an update processed before, or by another process: to send, if no one else is sending them.
 
         Raises :class:`RepliesInFlight` while another process is sending them: this delivery comes back
-        and finds them sent (``[]``), or, should that process have died, takes them over once its time is up.
+        and finds them sent (``[]``), or, should that process have died, takes them over at once (it no longer
+        holds its liveness lock), or once its time is up.
         """
         assert incoming.update_id is not None
         if not incoming.outbox or incoming.update_id in self._sent:
@@ -497,6 +566,18 @@ class Engine:
             await session.commit()
             if taken:
                 return outbox.decode(taken, self.catalogue)
+            sender = await repository.sender_of(session, update_id=incoming.update_id)
+            if sender is not None and await database.process_gone(session, sender):  # it died before sending them
+                taken = await repository.take_sending(
+                    session,
+                    update_id=incoming.update_id,
+                    sender=self.process,
+                    until=utcnow() + SENDING_LEASE,
+                    from_gone=sender,
+                )
+                await session.commit()
+                if taken:
+                    return outbox.decode(taken, self.catalogue)
             if await repository.unsent_replies(session, update_id=incoming.update_id):
                 raise RepliesInFlight(f"another process is sending the replies of update {incoming.update_id}")
         return []
@@ -636,6 +717,13 @@ class RepliesInFlight(Exception):
     retry_after = 0.2
 
 
+def _done() -> asyncio.Future[None]:
+    """An awaitable that is done already."""
+    done = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done
+
+
 def inbox_entry(incoming: Incoming) -> dict[str, Any]:
     """An update as the inbox keeps it (JSON)."""
     return {field.name: getattr(incoming, field.name) for field in dataclasses.fields(incoming)}
@@ -725,12 +813,14 @@ async def open_engine(
         if problem is not None:
             raise problem from error
         raise
+    sqlite = database.is_sqlite(url)
     return Engine(
         db,
         catalogue or Catalogue.load(),
-        serialise=database.is_sqlite(url),
+        serialise=sqlite,
         min_group_size=min_group_size,
         reminder_times=reminder_times,
+        arrivals_url=None if sqlite else url,
     )
 
 

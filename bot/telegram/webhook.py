@@ -16,6 +16,8 @@ import contextlib
 import hmac
 import json
 import logging
+import os
+import time
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -25,7 +27,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from tornado.httpserver import HTTPServer
 
-from bot.telegram.handlers import ENGINE_KEY, sender_key
+from bot.telegram.handlers import ENGINE_KEY, TRANSPORT
 from bot.telegram.types import CitybotApplication
 from bot.telegram.updater import DELIVERY_KEY, Delivery, FatalTelegramError, fatal_error
 
@@ -66,11 +68,22 @@ class WebhookServer:
         self.in_flight = 0
         self.idle = asyncio.Event()
         self.idle.set()
+        self._taken_over: set[asyncio.Future[HTTPStatus]] = set()
+        engine = application.bot_data.get(ENGINE_KEY)
+        if engine is not None:
+            engine.take_over = self.take_over
         routes = [(rf"{self.url_path.rstrip('/')}/?", WebhookHandler, {"server": self})]
         self._http = HTTPServer(QuietApplication(routes))
 
     async def start(self) -> None:
-        """Listen first (Telegram may call at once), then register the URL and the secret with Telegram."""
+        """Listen first (Telegram may call at once), then register the URL and the secret with Telegram.
+
+        Arrivals are ready to be noted before the first call (PostgreSQL: the arrivals thread, its connections and
+        this process's liveness lock), so that the first update counts from when it arrives too.
+        """
+        engine = self.application.bot_data.get(ENGINE_KEY)
+        if engine is not None:
+            await engine.ready_for_arrivals()
         self._http.listen(self.port, address=self.listen)
         try:
             await self.application.bot.set_webhook(
@@ -97,7 +110,38 @@ class WebhookServer:
         return secret is not None and hmac.compare_digest(secret.encode(), self.secret_token.encode())
 
     async def process(self, data: Any) -> HTTPStatus:
-        """Process one update's JSON; the status to answer Telegram with."""
+        """Process one update's JSON; the status to answer Telegram with.
+
+        The first thing done is noting its arrival (PostgreSQL, sent from the engine's arrivals thread before
+        ``arrived`` returns): from then on its chat's later updates wait for it, in whichever process they arrive.
+        In this process it then takes its place in its chat's queue before anything is awaited.
+        """
+        engine = self.application.bot_data.get(ENGINE_KEY)
+        arrival = arrival_of(data) if engine is not None else None
+        noted = engine.arrived(*arrival, raw=data) if arrival is not None else None
+        self.in_flight += 1
+        self.idle.clear()
+        try:
+            try:
+                return await self._process(data)
+            finally:
+                if noted is not None and arrival is not None:
+                    with contextlib.suppress(Exception):
+                        await noted  # before leaving: the placeholder must not be noted after it was removed
+                    with contextlib.suppress(Exception):
+                        await engine.left(arrival[0])
+        finally:
+            self.in_flight -= 1
+            if not self.in_flight:
+                self.idle.set()
+
+    def take_over(self, data: dict[str, Any]) -> None:
+        """Process here an update another process received and died with (the engine found it waiting)."""
+        task = asyncio.ensure_future(self.process(data))
+        self._taken_over.add(task)
+        task.add_done_callback(self._taken_over.discard)
+
+    async def _process(self, data: Any) -> HTTPStatus:
         try:
             update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
             if update is None or not isinstance(update.update_id, int):
@@ -105,27 +149,27 @@ class WebhookServer:
         except Exception:  # not an update (RecursionError included): Telegram never sends that, so do not ask again
             logger.warning("webhook call with a body that is not an update")
             return HTTPStatus.BAD_REQUEST
-        self.in_flight += 1
-        self.idle.clear()
-        engine = self.application.bot_data.get(ENGINE_KEY)
-        sender = sender_key(update)
-        arrival = None
-        if engine is not None and sender is not None:  # on PostgreSQL, the sender's later updates wait for it...
-            arrival = asyncio.ensure_future(engine.arrived(str(update.update_id), sender))
-        try:  # ...and in this process it takes its place in its chat's queue at once, before anything is awaited
-            stored = await self.delivery.process(self.application, update, patience=PATIENCE)
-        finally:
-            if arrival is not None:
-                with contextlib.suppress(Exception):
-                    await arrival
-                await engine.left(str(update.update_id))
-            self.in_flight -= 1
-            if not self.in_flight:
-                self.idle.set()
+        stored = await self.delivery.process(self.application, update, patience=PATIENCE)
         if not stored:
             logger.info("update %s not done; answered 503, Telegram will send it again", update.update_id)
             return HTTPStatus.SERVICE_UNAVAILABLE
         return HTTPStatus.OK
+
+
+def arrival_of(data: Any) -> tuple[str, str] | None:
+    """The update id and the engine's id of its sender, read straight from the JSON (as :func:`sender_key` names it).
+
+    Cheap on purpose: it runs before the update is parsed. Every kind of update with a sender carries it
+    in its one field as ``from`` (``user`` for reactions and poll answers).
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return None
+    for field, value in data.items():
+        if field != "update_id" and isinstance(value, dict):
+            sender = value.get("from") or value.get("user")
+            if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+                return str(data["update_id"]), f"{TRANSPORT}:{sender['id']}"
+    return None
 
 
 class QuietApplication(tornado.web.Application):
@@ -145,6 +189,7 @@ class WebhookHandler(tornado.web.RequestHandler):
 
     async def post(self) -> None:
         """Check the call, process the update, then answer."""
+        received = time.time()  # tornado calls this once the whole body has been read: the update has reached us
         if self.request.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
             self.send_error(HTTPStatus.FORBIDDEN)
             return
@@ -156,6 +201,8 @@ class WebhookHandler(tornado.web.RequestHandler):
         except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than Python parses
             self.send_error(HTTPStatus.BAD_REQUEST)
             return
+        if logger.isEnabledFor(logging.DEBUG) and isinstance(data, dict):
+            logger.debug("update %s reached citybot at %.6f (pid %d)", data.get("update_id"), received, os.getpid())
         status = await self.server.process(data)
         self.set_status(status)
         self.finish()

@@ -20,13 +20,14 @@ import errno
 import re
 import sqlite3
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuchModuleError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 from conversations.storage import sqlite_inline
@@ -45,6 +46,9 @@ POOL_SIZE = 20
 POOL_OVERFLOW = 10
 """PostgreSQL connections per process: updates waiting their turn look at the inbox every few milliseconds, and
 an update's arrival must not wait behind them for a connection (SQLAlchemy's default, 5 + 10, made it wait)."""
+ARRIVAL_POOL_SIZE = 4
+"""PostgreSQL connections per process kept for noting arrivals only (one short INSERT each), so that an update's
+arrival never waits behind processing for a connection; one more holds the process's liveness lock."""
 CONNECT_TIMEOUT_S = 10
 """How long to wait for a PostgreSQL server before saying it cannot be reached."""
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
@@ -52,6 +56,7 @@ SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 URL_FORMS = "sqlite:///path/to/file.db or postgresql://user:password@host/dbname"
 LOCK_NAMESPACE_MIGRATIONS = 0x63620001
 LOCK_NAMESPACE_USERS = 0x63620002
+LOCK_NAMESPACE_PROCESSES = 0x63620003
 """First keys of PostgreSQL advisory locks (the two-int form); the second is 0 or a hash of the user id."""
 RETRYABLE_SQLSTATES = frozenset({"23505", "40001", "40P01"})
 """unique_violation (two processes inserting the same new row), serialization_failure, deadlock_detected."""
@@ -276,7 +281,7 @@ def is_sqlite(url: str) -> bool:
     return parse_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = POOL_SIZE, max_overflow: int = POOL_OVERFLOW) -> AsyncEngine:
     """An async SQLAlchemy engine; for SQLite with pragmas set on every connection and one connection only.
 
     Raises :class:`DatabaseError` for a malformed URL, a database other than SQLite or PostgreSQL,
@@ -300,7 +305,7 @@ def create_engine(url: str) -> AsyncEngine:
                 connect_args = {"timeout": CONNECT_TIMEOUT_S, **postgres_options(plain, parsed.query)}
                 url = parsed.set(query={}).render_as_string(hide_password=False)
             return create_async_engine(
-                url, pool_pre_ping=True, connect_args=connect_args, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+                url, pool_pre_ping=True, connect_args=connect_args, pool_size=pool_size, max_overflow=max_overflow
             )
         database = parsed.database
         if database and database != ":memory:":
@@ -451,15 +456,46 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
-async def lock_user(session: AsyncSession, user_id: str) -> None:
+async def hold_process_lock(connection: AsyncConnection, process: str) -> None:
+    """Take this process's liveness lock on a connection kept open for its lifetime (PostgreSQL).
+
+    A session-level advisory lock: PostgreSQL lets it go the moment the connection ends, so when the
+    process dies (``kill -9`` included, the kernel closes its sockets) the others know at once.
+    """
+    await connection.execute(
+        text("SELECT pg_advisory_lock(:namespace, hashtext(:process))"),
+        {"namespace": LOCK_NAMESPACE_PROCESSES, "process": process},
+    )
+    await connection.commit()
+
+
+async def process_gone(session: AsyncSession, process: str) -> bool:
+    """Whether the named process no longer holds its liveness lock (it died, or stopped), PostgreSQL only."""
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        return False
+    free = await connection.scalar(
+        text("SELECT pg_try_advisory_xact_lock_shared(:namespace, hashtext(:process))"),
+        {"namespace": LOCK_NAMESPACE_PROCESSES, "process": process},
+    )
+    return bool(free)
+
+
+async def lock_user(session: AsyncSession, user_id: str) -> datetime | None:
     """Hold this user's lock until the session's transaction ends (PostgreSQL; SQLite has one writer anyway).
 
     Two bot processes sharing a database may each get an update of the same user (a double tap, a
     redelivery); the second waits for the first to commit and then sees its writes, as in one process.
+    Returns the server's clock once the lock is held (PostgreSQL): the session's next statement sees
+    everything committed before then.
     """
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(:namespace, hashtext(:user_id))"),
+        locked: datetime | None = await connection.scalar(
+            text(
+                "SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock(:namespace, hashtext(:user_id))) AS locked"
+            ),
             {"namespace": LOCK_NAMESPACE_USERS, "user_id": user_id},
         )
+        return locked
+    return None

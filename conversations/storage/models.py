@@ -380,4 +380,7 @@ class InboxUpdate(SQLModel, table=True):
     incoming: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     receiver: str | None = None
     """The process that received it (its transport keeps its own arrivals in order)."""
+    raw: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    """The update as the transport received it (Telegram's JSON), noted with its arrival: should its receiver die
+    before handing it in, another process takes it over and processes it in its turn."""
     arrived_at: datetime = _time()

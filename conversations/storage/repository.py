@@ -19,6 +19,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 from rapidfuzz.distance import OSA
 from sqlalchemy import JSON, Select, String, and_, bindparam, delete, func, insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -123,10 +124,13 @@ async def is_processed(session: AsyncSession, *, update_id: str) -> bool:
     return (await session.exec(query)).first() is not None
 
 
-async def take_sending(session: AsyncSession, *, update_id: str, sender: str, until: datetime) -> list[Any] | None:
+async def take_sending(
+    session: AsyncSession, *, update_id: str, sender: str, until: datetime, from_gone: str | None = None
+) -> list[Any] | None:
     """Become the one process to send an update's unsent replies: them, or ``None``.
 
-    ``None`` when none are unsent, or another process is sending them and its time to do so has not run out.
+    ``None`` when none are unsent, or another process is sending them and its time to do so has not run out
+    (unless it is ``from_gone``, a process known to have died).
     """
     table = table_of(ProcessedUpdate)
     statement = (
@@ -134,7 +138,10 @@ async def take_sending(session: AsyncSession, *, update_id: str, sender: str, un
         .where(
             table.c.update_id == update_id,
             table.c.replies.is_not(None),
-            (table.c.sender.is_(None)) | (table.c.sender == sender) | (table.c.sending_until < utcnow()),
+            (table.c.sender.is_(None))
+            | (table.c.sender == sender)
+            | (table.c.sending_until < utcnow())
+            | (table.c.sender == from_gone),
         )
         .values(sender=sender, sending_until=until)
         .returning(table.c.replies)
@@ -146,11 +153,43 @@ async def take_sending(session: AsyncSession, *, update_id: str, sender: str, un
 # --- the inbox (several processes on PostgreSQL) ------------------------------------------------
 
 
-async def arrive(session: AsyncSession, *, update_id: str, user_id: str, seq: int, receiver: str) -> None:
-    """Note that an update has reached a process: the user's later updates wait for it (a placeholder)."""
+def arrival(*, update_id: str, user_id: str, seq: int, receiver: str, raw: dict[str, Any] | None) -> dict[str, Any]:
+    """An update's placeholder in the inbox, as :func:`arrive` notes it: received now, not handed in yet."""
+    return {
+        "update_id": update_id,
+        "user_id": user_id,
+        "seq": seq,
+        "receiver": receiver,
+        "raw": raw,
+        "arrived_at": utcnow(),
+    }
+
+
+async def arrive(connection: AsyncConnection, arrivals: list[dict[str, Any]]) -> None:
+    """Note that updates have reached a process: their users' later updates wait for them (placeholders).
+
+    One statement for all of them, on a bare connection (no ORM session): it is the first thing done for each update.
+    """
     table = table_of(InboxUpdate)
-    values = {"update_id": update_id, "user_id": user_id, "seq": seq, "receiver": receiver, "arrived_at": utcnow()}
-    await session.exec(_upsert(session.get_bind().dialect.name)(table).values(values).on_conflict_do_nothing())
+    await connection.execute(_upsert(connection.dialect.name)(table).values(arrivals).on_conflict_do_nothing())
+
+
+async def leave_placeholder(connection: AsyncConnection, *, update_id: str) -> None:
+    """Remove an update's placeholder, unless it was handed in: the transport is done with it (a bare connection)."""
+    table = table_of(InboxUpdate)
+    await connection.execute(table.delete().where(table.c.update_id == update_id, table.c.incoming.is_(None)))
+
+
+async def take_over(session: AsyncSession, *, update_id: str, receiver: str, by: str) -> bool:
+    """Make ``by`` the receiver of a dead process's placeholder; ``False`` if it was handed in or taken meanwhile."""
+    table = table_of(InboxUpdate)
+    statement = (
+        table.update()
+        .where(table.c.update_id == update_id, table.c.receiver == receiver, table.c.incoming.is_(None))
+        .values(receiver=by, arrived_at=utcnow())
+    )
+    result = await session.exec(statement)
+    return bool(result.rowcount)
 
 
 async def hand_in(session: AsyncSession, *, update_id: str, user_id: str, seq: int, incoming: dict[str, Any]) -> None:
@@ -193,6 +232,12 @@ async def leave_inbox(session: AsyncSession, *, update_id: str, placeholder_only
     if placeholder_only:
         statement = statement.where(col(InboxUpdate.incoming).is_(None))
     await session.exec(statement)
+
+
+async def sender_of(session: AsyncSession, *, update_id: str) -> str | None:
+    """The process sending (or that last took) an update's replies, if any."""
+    query = select(ProcessedUpdate.sender).where(col(ProcessedUpdate.update_id) == update_id)
+    return (await session.exec(query)).first()
 
 
 async def unsent_replies(session: AsyncSession, *, update_id: str) -> list[Any]:

@@ -13,15 +13,19 @@ import asyncio
 import itertools
 import os
 import random
+import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import Engine, Incoming, Kind, NotYourTurn, RepliesInFlight, open_engine
+from conversations import Engine, Incoming, Kind, NotYourTurn, RepliesInFlight, Reply, open_engine
+from conversations.engine import LIVENESS_AFTER, PLACEHOLDER_PATIENCE
+from conversations.storage import database
 from conversations.storage.models import AskedQuestion, InboxUpdate, Participant
 from tests.helpers.chat import Chat, count
 from tests.helpers.postgres import ENV, SKIP_REASON, admin_url, fresh_database
@@ -157,3 +161,142 @@ async def test_an_earlier_update_arriving_at_the_same_process_goes_first_and_is_
     await a.left("2001")
     await a.left("2002")
     assert await count(a, InboxUpdate) == 0
+
+
+def question_of(user_id: str, update_id: str, text: str) -> Incoming:
+    return Incoming(user_id=user_id, chat_id=user_id, kind=Kind.TEXT, payload=text, language="en",
+                    update_id=update_id, outbox=True)  # fmt: skip
+
+
+async def onboarded(engine: Engine, user_id: str) -> str:
+    chat = Chat(engine, user_id.split(":")[1])
+    chat.user_id = user_id
+    await chat.onboard()
+    return user_id
+
+
+async def test_an_update_that_reached_another_process_first_is_processed_first(two: tuple[Engine, Engine]) -> None:
+    """3001 reaches process a, 3002 process b; b gets to 3002 first: it waits until a has processed 3001."""
+    a, b = two
+    user = await onboarded(a, "telegram:5801")
+    await a.arrived("3001", user)
+    await b.arrived("3002", user)
+    later = asyncio.create_task(b.handle(question_of(user, "3002", "heat waves in the city")))
+    await asyncio.sleep(0.5)
+    assert not later.done()  # held back by 3001, which has reached citybot but is not processed yet
+    assert (await stored_order(a)).get(user, []) == []
+    first = await a.handle(question_of(user, "3001", "flood drills in schools"))
+    second = await asyncio.wait_for(later, 10)
+    assert first and second
+    assert (await stored_order(a))[user] == ["flood drills in schools", "heat waves in the city"]
+    await a.left("3001")
+    await b.left("3002")
+    assert await count(a, InboxUpdate) == 0
+
+
+async def test_arrivals_are_noted_while_processing_holds_every_connection(two: tuple[Engine, Engine]) -> None:
+    """Arrivals have connections of their own: a process whose pool is taken by processing still notes them."""
+    a, _ = two
+    user = await onboarded(a, "telegram:5802")
+    held = [await a.db.connect() for _ in range(database.POOL_SIZE + database.POOL_OVERFLOW)]
+    try:
+        await asyncio.wait_for(a.arrived("3101", user), 5)
+    finally:
+        for connection in held:
+            await connection.close()
+    async with AsyncSession(a.db) as session:
+        entry = await session.get(InboxUpdate, "3101")
+    assert entry is not None and entry.user_id == user and entry.incoming is None
+    await a.left("3101")
+    assert await count(a, InboxUpdate) == 0
+
+
+async def test_the_update_of_a_process_that_died_is_taken_over_and_processed_in_its_turn(
+    two: tuple[Engine, Engine],
+) -> None:
+    """3201 reaches process a, which dies before handing it in; b, at 3202, takes 3201 over from its copy, in order."""
+    a, b = two
+    user = await onboarded(b, "telegram:5803")
+    raw = {"update_id": 3201, "text": "flood drills in schools"}  # what the transport kept: its own form
+    await a.arrived("3201", user, raw=raw)
+    await a.close()  # the process dies: its connections end, and its liveness lock with them
+    taken: list[asyncio.Task[list[Reply]]] = []
+
+    def take_over(copy: dict[str, Any]) -> None:  # the transport processes the copy as if it had received it
+        assert copy == raw
+        taken.append(asyncio.create_task(b.handle(question_of(user, str(copy["update_id"]), copy["text"]))))
+
+    b.take_over = take_over
+    began = time.monotonic()
+    await b.arrived("3202", user)
+    with pytest.raises(NotYourTurn):  # 3201 is this process's now, and earlier: the transport puts 3202 behind it
+        await b.handle(question_of(user, "3202", "heat waves in the city"))
+    assert len(taken) == 1
+    first = await asyncio.wait_for(taken[0], 10)
+    second = await b.handle(question_of(user, "3202", "heat waves in the city"))
+    waited = time.monotonic() - began
+    assert first and second
+    assert (await stored_order(b))[user] == ["flood drills in schools", "heat waves in the city"]
+    assert waited < PLACEHOLDER_PATIENCE.total_seconds() / 3  # not held back until the placeholder is given up on
+    await b.left("3202")
+    assert await count(b, InboxUpdate) == 0
+
+
+async def test_a_placeholder_of_a_live_process_is_not_taken_over(two: tuple[Engine, Engine]) -> None:
+    """A process that is slow to hand an update in, but alive, keeps it: nobody else processes it."""
+    a, b = two
+    user = await onboarded(a, "telegram:5804")
+    await a.arrived("3301", user, raw={"update_id": 3301})
+    b.take_over = lambda copy: pytest.fail("took over the update of a live process")
+    await b.arrived("3302", user)
+    later = asyncio.create_task(b.handle(question_of(user, "3302", "heat waves in the city")))
+    await asyncio.sleep(LIVENESS_AFTER.total_seconds() + 0.75)
+    assert not later.done()
+    await a.handle(question_of(user, "3301", "flood drills in schools"))
+    assert await asyncio.wait_for(later, 10)
+    assert (await stored_order(a))[user] == ["flood drills in schools", "heat waves in the city"]
+    await a.left("3301")
+    await b.left("3302")
+
+
+async def test_an_update_steps_back_for_its_own_process_earlier_update_even_behind_another_process(
+    two: tuple[Engine, Engine],
+) -> None:
+    """4001 reached b, 4002 then reached a while a was handling 4003: 4003 steps back for 4002 at once.
+
+    Were it to wait for 4001 first, and b's chat queue wait for a's 4002, each would hold the other back.
+    """
+    a, b = two
+    user = await onboarded(a, "telegram:5805")
+    await b.arrived("4001", user)
+    await a.arrived("4002", user)
+    await a.arrived("4003", user)
+    with pytest.raises(NotYourTurn):
+        await asyncio.wait_for(a.handle(question_of(user, "4003", "our partners")), 5)
+    later = asyncio.create_task(a.handle(question_of(user, "4002", "heat waves in the city")))
+    await asyncio.sleep(0.3)
+    assert not later.done()  # 4002 waits for 4001, which reached b first
+    assert await b.handle(question_of(user, "4001", "flood drills in schools"))
+    assert await asyncio.wait_for(later, 10)
+    assert await a.handle(question_of(user, "4003", "our partners"))
+    assert (await stored_order(a))[user] == ["flood drills in schools", "heat waves in the city", "our partners"]
+    for engine, update in ((b, "4001"), (a, "4002"), (a, "4003")):
+        await engine.left(update)
+    assert await count(a, InboxUpdate) == 0
+
+
+async def test_the_replies_of_a_process_that_died_before_sending_them_are_sent_by_the_next_delivery(
+    two: tuple[Engine, Engine],
+) -> None:
+    """a processed 4101 and was to send its replies, then died: Telegram's redelivery to b gets them at once,
+    not after the 60 s lease (meanwhile the chat's later updates would wait behind it)."""
+    a, b = two
+    await a.ready_for_arrivals()  # as a webhook process does on start: its liveness lock held
+    user = await onboarded(a, "telegram:5806")
+    await a.arrived("4101", user)
+    replies = await a.handle(question_of(user, "4101", "flood drills in schools"))
+    assert replies  # a has them to send...
+    await a.close()  # ...and dies before reporting them sent
+    again = await asyncio.wait_for(b.handle(question_of(user, "4101", "flood drills in schools")), 5)
+    assert [reply.text for reply in again] == [reply.text for reply in replies]
+    assert (await stored_order(b))[user] == ["flood drills in schools"]  # stored once
