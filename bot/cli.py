@@ -290,7 +290,7 @@ def start_console(
     settings = read_settings()
 
     async def chat() -> None:
-        times = reminder_times(read_settings())
+        times = reminder_times(settings)
         async with await open_engine(
             database_url, catalogue, min_group_size=min_group_size, reminder_times=times
         ) as engine:
