@@ -14,7 +14,7 @@ import math
 from datetime import timedelta
 
 from conversations import assessments, coordination, group_results, report, screen
-from conversations.choices import Prefix, navigation_choice
+from conversations.choices import Close, Export, FollowUp, Hide, Prefix, navigation_choice
 from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
 from conversations.group_results import GroupResult
@@ -144,7 +144,7 @@ async def create(turn: Turn, name: str) -> list[Reply]:
     ]
     if earlier:  # the city's earlier workshops: this one may follow one up, to compare them area by area
         options = tuple(
-            Option(f"↪️ {w.code} · {w.name}"[:40], navigation_choice(Prefix.FOLLOW_UP, f"{workshop.code}:{w.code}"))
+            Option(f"↪️ {w.code} · {w.name}"[:40], FollowUp(workshop.code, w.code).pack())
             for w in earlier[:FOLLOW_UP_OFFERS]
         )
         replies.append(turn.say("follow_up.offer", name=workshop.name, options=options))
@@ -159,7 +159,8 @@ async def follow_up(turn: Turn, value: str) -> list[Reply]:
     """``wf:<new>:<earlier>``: the new workshop follows up the earlier one (its room shows both, area by area)."""
     if not await is_coordinator(turn):
         return refusal(turn)
-    code, _, earlier_code = value.partition(":")
+    choice = FollowUp.parse(value)
+    code, earlier_code = choice.code, choice.earlier
     workshop, earlier = await find(turn, code), await find(turn, earlier_code)
     if workshop is None or earlier is None or workshop.id == earlier.id:
         return [turn.say("workshop.unknown", code=(earlier_code or code)[:20])]
@@ -179,13 +180,13 @@ def room_buttons(turn: Turn, workshop: Workshop) -> tuple[Option, ...]:
         Option(turn.t("workshop.export"), navigation_choice(Prefix.ROOM_EXPORT, workshop.code)),
     ]
     if workshop.status == WorkshopStatus.OPEN:
-        hide = ("screen.reveal", "0") if workshop.results_hidden else ("screen.hide", "1")
+        hide = "screen.reveal" if workshop.results_hidden else "screen.hide"
         buttons += [
             Option(turn.t("screen.button"), navigation_choice(Prefix.SCREEN, workshop.code)),
-            Option(turn.t(hide[0]), navigation_choice(Prefix.HIDE, f"{workshop.code}:{hide[1]}")),
+            Option(turn.t(hide), Hide(workshop.code, hidden=not workshop.results_hidden).pack()),
             Option(turn.t("screen.poster"), navigation_choice(Prefix.POSTER, workshop.code)),
             Option(turn.t("reminders.nudge_button"), navigation_choice(Prefix.NUDGE, workshop.code)),
-            Option(turn.t("workshop.close"), navigation_choice(Prefix.CLOSE, workshop.code)),
+            Option(turn.t("workshop.close"), Close(workshop.code).pack()),
         ]
     return tuple(buttons)
 
@@ -333,15 +334,16 @@ async def close(turn: Turn, value: str) -> list[Reply]:
     """``wc:<code>`` asks for confirmation, ``wc:<code>:y`` closes the workshop."""
     if not await is_coordinator(turn):
         return refusal(turn)
-    code, _, confirmed = value.partition(":")
+    choice = Close.parse(value)
+    code = choice.code
     workshop = await find(turn, code)
     if workshop is None:
         return [turn.say("workshop.unknown", code=code[:20])]
     if workshop.status == WorkshopStatus.CLOSED:
         return [turn.say("workshop.already_closed", name=workshop.name)]
-    if confirmed != "y":
+    if not choice.confirmed:
         options = (
-            Option(turn.t("workshop.close_yes"), navigation_choice(Prefix.CLOSE, f"{workshop.code}:y")),
+            Option(turn.t("workshop.close_yes"), Close(workshop.code, confirmed=True).pack()),
             Option(turn.t("workshop.close_no"), navigation_choice(Prefix.ROOM, workshop.code)),
         )
         return [turn.say("workshop.close_confirm", name=workshop.name, options=options, columns=2)]
@@ -379,14 +381,14 @@ async def hide_results(turn: Turn, value: str) -> list[Reply]:
     """
     if not await is_coordinator(turn):
         return refusal(turn)
-    code, _, flag = value.partition(":")
-    if flag not in ("0", "1"):
+    choice = Hide.parse(value)
+    if choice is None:
         return [turn.say("errors.malformed_choice")]
-    workshop = await find(turn, code)
+    workshop = await find(turn, choice.code)
     if workshop is None:
-        return [turn.say("workshop.unknown", code=code[:20])]
-    repository.set_results_hidden(turn.session, workshop=workshop, hidden=flag == "1")
-    key = "screen.hidden_now" if flag == "1" else "screen.revealed_now"
+        return [turn.say("workshop.unknown", code=choice.code[:20])]
+    repository.set_results_hidden(turn.session, workshop=workshop, hidden=choice.hidden)
+    key = "screen.hidden_now" if choice.hidden else "screen.revealed_now"
     return [*await room_view(turn, workshop, replaces_previous=True), turn.say(key, name=workshop.name)]
 
 
@@ -448,12 +450,10 @@ async def export_workshop(turn: Turn, value: str) -> list[Reply]:
 
 def format_question(turn: Turn, workshop: Workshop | None) -> Reply:
     """The file formats of every answer, and for one workshop its PDF report too."""
-    suffix = f":{workshop.code}" if workshop else ""
-    options = [
-        Option(turn.t(key), navigation_choice(Prefix.EXPORT, f"{fmt}{suffix}")) for fmt, key in EXPORT_FORMATS.items()
-    ]
+    code = workshop.code if workshop else ""
+    options = [Option(turn.t(key), Export(fmt, code).pack()) for fmt, key in EXPORT_FORMATS.items()]
     if workshop is not None:
-        options.append(Option(turn.t("report.button"), navigation_choice(Prefix.EXPORT, f"{REPORT_FORMAT}{suffix}")))
+        options.append(Option(turn.t("report.button"), Export(REPORT_FORMAT, code).pack()))
     return Reply(turn.t("export.choose", scope=scope(turn, workshop)), options=tuple(options), columns=3)
 
 
@@ -492,7 +492,8 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
     """``ex:<format>[:<code>]``: every answer (of one workshop) as a file, drawn by the adapter."""
     if not await is_coordinator(turn):
         return refusal(turn)
-    fmt, _, code = value.partition(":")
+    choice = Export.parse(value)
+    fmt, code = choice.fmt, choice.code
     if fmt not in EXPORT_FORMATS and not (fmt == REPORT_FORMAT and code):
         return [turn.say("errors.malformed_choice")]
     workshop = await find(turn, code) if code else None
