@@ -183,8 +183,6 @@ async def pick_rhythm(turn: Turn, value: str) -> list[Reply] | None:
 
 async def nudge(turn: Turn, value: str) -> list[Reply] | None:
     """``wn:<code>``: one reminder to each participant of the open workshop who has not finished (once each)."""
-    if not await rooms.is_coordinator(turn):
-        return rooms.refusal(turn)
     workshop = await rooms.find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]

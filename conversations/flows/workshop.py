@@ -1,7 +1,8 @@
 """Workshops and exports in the chat: ``/workshop``, ``/export``, the room view, joining by link.
 
-Every coordinator path checks the role here, in the engine: a command or a button (whatever its
-callback data) from anyone else gets the same polite refusal, which says nothing about whether a
+Every coordinator path checks the role in the engine, by :func:`coordinators_only`, the guard
+``conversations/routes.py`` puts on each of their commands and buttons: a command or a button
+(whatever its callback data) from anyone else gets the same polite refusal, which says nothing about whether a
 workshop or an answer exists. Coordinators are scoped: each sees, closes and exports only the
 workshops they opened or were added to (``/workshop CODE add @colleague``) and those of the
 cities granted to them; any other code gets the sentence an unknown code gets. Joining
@@ -56,7 +57,7 @@ def refusal(turn: Turn) -> list[Reply]:
 
 
 async def coordinators_only(turn: Turn) -> list[Reply] | None:
-    """The guard of the coordinators' commands: the polite refusal for anyone else."""
+    """The guard of the coordinators' commands and buttons: the polite refusal for anyone else."""
     return None if await is_coordinator(turn) else refusal(turn)
 
 
@@ -157,8 +158,6 @@ FOLLOW_UP_OFFERS = 5
 
 async def follow_up(turn: Turn, value: str) -> list[Reply]:
     """``wf:<new>:<earlier>``: the new workshop follows up the earlier one (its room shows both, area by area)."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     choice = FollowUp.parse(value)
     code, earlier_code = choice.code, choice.earlier
     workshop, earlier = await find(turn, code), await find(turn, earlier_code)
@@ -308,8 +307,6 @@ def shorten(text: str, limit: int) -> str:
 
 async def refresh(turn: Turn, value: str) -> list[Reply]:
     """``wr:<code>``: the room view again, edited into the message whose button was pressed, its chart replaced."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
@@ -318,8 +315,6 @@ async def refresh(turn: Turn, value: str) -> list[Reply]:
 
 async def chart(turn: Turn, value: str) -> list[Reply]:
     """``wg:<code>``: the workshop's chart now."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
@@ -332,8 +327,6 @@ async def chart(turn: Turn, value: str) -> list[Reply]:
 
 async def close(turn: Turn, value: str) -> list[Reply]:
     """``wc:<code>`` asks for confirmation, ``wc:<code>:y`` closes the workshop."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     choice = Close.parse(value)
     code = choice.code
     workshop = await find(turn, code)
@@ -359,8 +352,6 @@ async def close(turn: Turn, value: str) -> list[Reply]:
 
 async def big_screen(turn: Turn, value: str) -> list[Reply]:
     """``wb:<code>``: a new secret link to the workshop's big screen (each press a new one; earlier ones still work)."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
@@ -379,8 +370,6 @@ async def hide_results(turn: Turn, value: str) -> list[Reply]:
 
     The room view is edited in place (its button now the other one), and a line says what the screen shows.
     """
-    if not await is_coordinator(turn):
-        return refusal(turn)
     choice = Hide.parse(value)
     if choice is None:
         return [turn.say("errors.malformed_choice")]
@@ -394,8 +383,6 @@ async def hide_results(turn: Turn, value: str) -> list[Reply]:
 
 async def poster(turn: Turn, value: str) -> list[Reply]:
     """``wp:<code>``: an A4 poster to print, with the workshop's name, QR code, code and link (drawn by the adapter)."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
@@ -440,8 +427,6 @@ async def own_workshops(turn: Turn) -> list[Reply]:
 
 async def export_workshop(turn: Turn, value: str) -> list[Reply]:
     """``we:<code>``: the format buttons for one workshop's answers."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
@@ -490,8 +475,6 @@ async def granted_cities(turn: Turn) -> list[City] | None:
 
 async def export_file(turn: Turn, value: str) -> list[Reply]:
     """``ex:<format>[:<code>]``: every answer (of one workshop) as a file, drawn by the adapter."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     choice = Export.parse(value)
     fmt, code = choice.fmt, choice.code
     if fmt not in EXPORT_FORMATS and not (fmt == REPORT_FORMAT and code):
