@@ -10,7 +10,8 @@ Two families:
   validated on use. ``conversations/routes.py`` says what handles each prefix.
 
 Every button whose value has parts is a small declared type here (:class:`Pick`, :class:`Gate`,
-:class:`FollowUp`, :class:`Hide`, :class:`Close`, :class:`Export`): ``pack()`` makes the value and
+:class:`FollowUp`, :class:`Hide`, :class:`Close`, :class:`Export`, :class:`Consent`, :class:`Rhythm`,
+:class:`ReminderOff`): ``pack()`` makes the value and
 ``parse()`` takes it apart (``None`` when malformed), so no flow splits button data itself and the
 encodings stay the compact ones buttons already in chats send.
 """
@@ -220,3 +221,58 @@ class Export:
     @classmethod
     def parse(cls, argument: str) -> Self:
         return cls(*split_pair(argument))  # the format is checked by the handler, against what it can draw
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """``c:y`` agrees to storage (``c:y:<workshop>`` from a workshop's link, joined next), ``c:n`` declines."""
+
+    agreed: bool
+    workshop: str | None = None
+
+    def pack(self) -> str:
+        argument = "y" if self.agreed else "n"
+        return navigation_choice(Prefix.CONSENT, f"{argument}:{self.workshop}" if self.workshop else argument)
+
+    @classmethod
+    def parse(cls, argument: str) -> Self | None:
+        answer, workshop = split_pair(argument)
+        if argument in ("y", "n"):
+            return cls(argument == "y")
+        return cls(True, workshop) if answer == "y" and workshop else None  # the handler checks the code's form
+
+
+@dataclass(frozen=True, slots=True)
+class Rhythm:
+    """``rr:<assessment>.<months>``: the next round's reminder after that many months (``0``: never)."""
+
+    assessment_id: int
+    months: int
+
+    def pack(self) -> str:
+        return navigation_choice(Prefix.RHYTHM, f"{self.assessment_id}.{self.months}")
+
+    @classmethod
+    def parse(cls, argument: str) -> Self | None:
+        assessment_id, _, months = argument.partition(".")
+        return cls(int(assessment_id), int(months)) if assessment_id.isdigit() and months.isdigit() else None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderOff:
+    """``rf:<reminder>`` turns a stored reminder off, ``rf:p<assessment>`` an unfinished assessment's."""
+
+    id: int
+    paused: bool = False
+    """``id`` is an unfinished assessment's (its reminder not stored yet), not a stored reminder's."""
+
+    PAUSED: ClassVar[str] = "p"
+
+    def pack(self) -> str:
+        return navigation_choice(Prefix.REMINDER_OFF, f"{self.PAUSED if self.paused else ''}{self.id}")
+
+    @classmethod
+    def parse(cls, argument: str) -> Self | None:
+        paused = argument.startswith(cls.PAUSED)
+        number = argument[1:] if paused else argument
+        return cls(int(number), paused) if number.isdigit() else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from conversations.choices import Prefix, navigation_choice
+from conversations.choices import Consent
 from conversations.flows.menu import main_menu
 from conversations.messages import Option, Reply
 from conversations.storage import repository
@@ -69,10 +69,10 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 
 
 def welcome(turn: Turn, workshop: str | None) -> Reply:
-    agree = navigation_choice(Prefix.CONSENT, f"y:{workshop}" if workshop else "y")
+    agree = Consent(True, workshop).pack()
     options = (
         Option(turn.t("onboarding.agree"), agree),
-        Option(turn.t("onboarding.decline"), navigation_choice(Prefix.CONSENT, "n")),
+        Option(turn.t("onboarding.decline"), Consent(False).pack()),
     )
     catalogue = turn.catalogue
     greeting = turn.t(
@@ -87,12 +87,13 @@ def welcome(turn: Turn, workshop: str | None) -> Reply:
 
 async def consent(turn: Turn, value: str) -> list[Reply]:
     """The consent buttons: ``y`` (optionally ``y:<workshop>``) stores the participant, ``n`` stores nothing."""
-    workshop = value[2:] if value.startswith("y:") else None
-    if value not in ("y", "n") and not (workshop and WORKSHOP.match(workshop)):
+    choice = Consent.parse(value)
+    workshop = choice.workshop if choice is not None else None
+    if choice is None or (workshop is not None and not WORKSHOP.match(workshop)):
         return [turn.say("errors.malformed_choice")]
     if turn.participant is not None:  # an old welcome's button: consent was given, and /forget is the way out
         return [turn.say("onboarding.already", options=main_menu(turn), columns=2)]
-    if value == "n":
+    if not choice.agreed:
         return [turn.echo(turn.t("onboarding.declined"))]
     incoming = turn.incoming
     turn.participant, turn.conversation = await repository.create_participant(

@@ -10,12 +10,15 @@ from hypothesis import strategies as st
 from conversations import Engine
 from conversations.choices import (
     Close,
+    Consent,
     Export,
     FollowUp,
     Gate,
     Hide,
     Op,
     Pick,
+    ReminderOff,
+    Rhythm,
     is_question,
     parse_choice,
     question_choice,
@@ -35,6 +38,9 @@ def test_the_encodings_are_the_ones_buttons_in_chats_already_send() -> None:
     assert (Hide("ROT-1", hidden=True).pack(), Hide("ROT-1", hidden=False).pack()) == ("wh:ROT-1:1", "wh:ROT-1:0")
     assert (Close("ROT-1").pack(), Close("ROT-1", confirmed=True).pack()) == ("wc:ROT-1", "wc:ROT-1:y")
     assert (Export("xlsx").pack(), Export("pdf", "ROT-1").pack()) == ("ex:xlsx", "ex:pdf:ROT-1")
+    assert (Consent(True).pack(), Consent(False).pack(), Consent(True, "ROT-1").pack()) == ("c:y", "c:n", "c:y:ROT-1")
+    assert Rhythm(12, 6).pack() == "rr:12.6"
+    assert (ReminderOff(7).pack(), ReminderOff(12, paused=True).pack()) == ("rf:7", "rf:p12")
 
 
 @given(
@@ -67,6 +73,9 @@ def test_navigation_arguments_come_back_as_they_were_packed() -> None:
         assert type(packed).parse(parsed.value) == packed
     assert Hide.parse("A-1:2") is None and Hide.parse("A-1") is None
     assert Close.parse("A-1:n") == Close("A-1") and Export.parse("json") == Export("json")
+    assert [Consent.parse(value) for value in ("y:", "n:A-1", "maybe", "")] == [None] * 4
+    assert [Rhythm.parse(value) for value in ("3", "3.", ".6", "a.6", "3.-6")] == [None] * 5
+    assert [ReminderOff.parse(value) for value in ("", "p", "pp3", "x3", "-3")] == [None] * 5
 
 
 def test_the_longest_buttons_fit_telegrams_limit() -> None:
