@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from conversations.choices import Consent
+from conversations.choices import Consent, Pick
 from conversations.flows.menu import main_menu
 from conversations.messages import Option, Reply
 from conversations.storage import repository
@@ -24,6 +24,8 @@ MAX_CITY_LENGTH = 80
 PROFILE = "profile"
 """Flow data flag: the city or role is being changed from ``/profile``, not set for the first time."""
 MAX_ROLE_LENGTH = 80
+ROLE = "r"
+"""The subject of the role question's buttons: ``r:<key>`` picks ``onboarding.roles.<key>``."""
 
 
 class Step(StrEnum):
@@ -119,7 +121,7 @@ async def render(turn: Turn) -> list[Reply]:
         answers += [(turn.t("onboarding.city_new", city=typed), "new"), (turn.t("onboarding.city_again"), "again")]
         return [turn.question(question, answers)]
     if turn.step == Step.ROLE:
-        roles = [(label, f"r:{key}") for key, label in turn.texts.section("onboarding.roles").items()]
+        roles = [(label, Pick(ROLE, key).pack()) for key, label in turn.texts.section("onboarding.roles").items()]
         return [turn.question(turn.t("onboarding.ask_role"), roles, columns=2)]
     return [turn.say("onboarding.ask_city")]
 
@@ -143,8 +145,8 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         if value in known:
             return await city_chosen(turn, known[value])
         return None
-    if turn.step == Step.ROLE and value.startswith("r:"):
-        label = turn.texts.section("onboarding.roles").get(value[2:])
+    if turn.step == Step.ROLE and (pick := Pick.parse(value)) is not None and pick.subject == ROLE:
+        label = turn.texts.section("onboarding.roles").get(pick.op)
         return await role_chosen(turn, label, echo=True) if label else None
     return None
 
