@@ -36,6 +36,7 @@ from conversations import (
     ProgressChart,
     Reply,
     StorageUnavailable,
+    choices,
 )
 
 PROMPT = "> "
@@ -271,13 +272,9 @@ def words(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
-QUESTION_CHOICE = re.compile(r"^q[0-9a-z]{1,10}:")
-"""The choice ids of buttons that answer a pending question (see ``conversations.choices``)."""
-
-
 def is_question(option: Option) -> bool:
     """The button answers a pending question, rather than leading somewhere."""
-    return QUESTION_CHOICE.match(option.choice) is not None
+    return choices.is_question(option.choice)
 
 
 class LineReader:

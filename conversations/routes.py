@@ -6,7 +6,8 @@ parser reads :class:`~conversations.choices.Prefix`. So adding
 
 * a command is one entry in :data:`COMMANDS`, with its ``commands.<name>`` text (and a
   ``menu.<name>`` label when it is a shortcut); a guard decides who may run it;
-* a button prefix is one member of ``Prefix`` and its handler in :data:`BUTTONS`;
+* a button prefix is one member of ``Prefix`` and its handler in :data:`BUTTONS` (a :class:`Button`
+  when a guard decides who may press it);
 * a flow that waits for an answer is one entry in :data:`FLOWS`.
 
 Flows never import this module (nor one another's commands): one hands the conversation on
@@ -67,6 +68,19 @@ class Command:
         return await self.handler(turn, argument)
 
 
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A navigation button's handler behind a guard, as a command's: who may not press it gets the guard's replies."""
+
+    handler: Answer
+    guard: Guard
+
+    async def __call__(self, turn: Turn, argument: str) -> list[Reply] | None:
+        if (replies := await self.guard(turn)) is not None:
+            return replies
+        return await self.handler(turn, argument)
+
+
 async def show_help(turn: Turn, argument: str) -> list[Reply]:
     """``/help``: what citybot can do, with every command of the table."""
     return help_flow.page(
@@ -78,6 +92,8 @@ async def show_help(turn: Turn, argument: str) -> list[Reply]:
 
 onboarded = onboarding.require
 """The guard of commands that need a city and a role: others are led into onboarding first."""
+coordinators = workshop.coordinators_only
+"""The guard of the workshop commands and buttons: a coordinator's, or a polite refusal."""
 
 COMMANDS: dict[str, Command] = {
     command.name: command
@@ -98,8 +114,8 @@ COMMANDS: dict[str, Command] = {
         Command("mydata", privacy.mydata),
         Command("forget", privacy.forget),
         Command("join", workshop.join),
-        Command("workshop", workshop.start, guard=workshop.coordinators_only, coordinators=True),
-        Command("export", workshop.export, guard=workshop.coordinators_only, coordinators=True),
+        Command("workshop", workshop.start, guard=coordinators, coordinators=True),
+        Command("export", workshop.export, guard=coordinators, coordinators=True),
     )
 }
 """Every command, in the order ``/help`` and the clients' menu list them."""
@@ -117,20 +133,20 @@ BUTTONS: dict[Prefix, Answer] = {
     Prefix.BROWSE: browse.navigate,
     Prefix.DETAILS: browse.details,
     Prefix.CHANGE: COMMANDS["change"],
-    Prefix.ROOM: workshop.refresh,
-    Prefix.ROOM_CHART: workshop.chart,
-    Prefix.ROOM_EXPORT: workshop.export_workshop,
-    Prefix.CLOSE: workshop.close,
-    Prefix.EXPORT: workshop.export_file,
+    Prefix.ROOM: Button(workshop.refresh, coordinators),
+    Prefix.ROOM_CHART: Button(workshop.chart, coordinators),
+    Prefix.ROOM_EXPORT: Button(workshop.export_workshop, coordinators),
+    Prefix.CLOSE: Button(workshop.close, coordinators),
+    Prefix.EXPORT: Button(workshop.export_file, coordinators),
     Prefix.SHARE_NAME: workshop.share_name,
     Prefix.CITY_CHART: combined.city_chart,
-    Prefix.SCREEN: workshop.big_screen,
-    Prefix.HIDE: workshop.hide_results,
-    Prefix.POSTER: workshop.poster,
+    Prefix.SCREEN: Button(workshop.big_screen, coordinators),
+    Prefix.HIDE: Button(workshop.hide_results, coordinators),
+    Prefix.POSTER: Button(workshop.poster, coordinators),
     Prefix.RHYTHM: reminders.pick_rhythm,
     Prefix.REMINDER_OFF: reminders.turn_off,
-    Prefix.NUDGE: reminders.nudge,
-    Prefix.FOLLOW_UP: workshop.follow_up,
+    Prefix.NUDGE: Button(reminders.nudge, coordinators),
+    Prefix.FOLLOW_UP: Button(workshop.follow_up, coordinators),
     Prefix.CITY_THEN: combined.city_then,
 }
 """What each navigation button does with its argument (``b:L1`` -> ``browse.navigate(turn, "L1")``)."""

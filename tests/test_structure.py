@@ -59,3 +59,29 @@ def test_no_import_circle_among_the_modules() -> None:
 def test_no_module_of_the_package_is_imported_inside_a_function() -> None:
     nested = {name: found for name, path in MODULES.items() if (found := imports_of(path)[1])}
     assert nested == {}
+
+
+SPLITTERS = ("partition", "rpartition", "split")
+"""The str methods that take button data apart when called with ``":"``."""
+
+
+def colon_splits(path: Path) -> list[int]:
+    """The lines of a file that split a string at ``":"`` themselves."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in SPLITTERS
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value == ":"
+    ]
+
+
+def test_button_data_is_taken_apart_only_in_the_choices_module() -> None:
+    """Flows and the adapters read buttons through the declared types of ``conversations/choices.py``."""
+    assert colon_splits(ROOT / PACKAGE / "choices.py")  # the scan sees the one module that does it
+    files = [*(ROOT / PACKAGE / "flows").glob("*.py"), *(ROOT / "bot").glob("*.py"), ROOT / PACKAGE / "routes.py"]
+    found = {str(path.relative_to(ROOT)): lines for path in files if (lines := colon_splits(path))}
+    assert not found, f"button data split outside conversations/choices.py: {found}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from catalogue import Answer
+from conversations.choices import Pick
 from conversations.storage.models import AnswerRecord, Assessment, AssessmentKind
 from conversations.turn import Turn
 
@@ -47,7 +48,7 @@ def stored_mark(turn: Turn, value: str | None, kind: AssessmentKind | None) -> s
 
 def answer_buttons(turn: Turn, code: str) -> list[tuple[str, str]]:
     """Done · In progress · Not yet · Not sure for one action, as (label, value) pairs."""
-    return [(answer_label(turn, answer), f"{code}:{short}") for short, answer in SHORT.items()]
+    return [(answer_label(turn, answer), Pick(code, short).pack()) for short, answer in SHORT.items()]
 
 
 def progress_bar(turn: Turn, index: int, count: int, cells: int = 10) -> str:

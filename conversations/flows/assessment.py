@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from catalogue import Action, Answer, Catalogue
 from conversations import assessments
+from conversations.choices import Gate, Op, Pick
 from conversations.flows import reminders, results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label, area_progress
 from conversations.flows.menu import shortcuts
@@ -29,12 +30,9 @@ from conversations.turn import Turn
 
 FLOW = "assessment"
 KIND = AssessmentKind.FULL
-GATE = "gate"
 END = "end"
 """The cursor of the question before the end: go over the skipped and "Not sure" actions, or finish."""
 MAX_NOTE_LENGTH = 1000
-BACK, SKIP, NOTE, PAUSE, NEXT_AREA, GO_ON, CHECK = "b", "s", "t", "z", "next", "go", "c"
-REVISIT, FINISH = "over", "fin"
 OPEN_ONES, REVIEW, NEW = "open", "review", "new"
 SHOWN_OPEN = 6
 """How many open action codes the end question names (the rest are counted)."""
@@ -79,7 +77,7 @@ def step_after(catalogue: Catalogue, code: str, answers: Mapping[str, str]) -> s
         following = area_after(catalogue, action.area)
         return first_action(catalogue, following) if following else None
     if open_actions(catalogue, action.area, action.stage, dict(answers)):
-        return f"{GATE}:{action.area}:{action.stage}"
+        return Gate(action.area, action.stage).pack()
     return first_action(catalogue, action.area, next_stage)
 
 
@@ -200,8 +198,8 @@ async def render(turn: Turn) -> list[Reply]:
         return [turn.say("assessment.note_prompt", code=assessment.cursor, limit=MAX_NOTE_LENGTH)]
     if assessment.cursor == END:
         return [await end_question(turn, assessment)]
-    if assessment.cursor.startswith(GATE):
-        return [gate_question(turn, assessment.cursor)]
+    if (gate := Gate.parse(assessment.cursor)) is not None:
+        return [gate_question(turn, gate)]
     if not turn.catalogue.has_action(assessment.cursor):
         return await removed_action(turn, assessment)
     return [await action_question(turn, assessment, assessment.cursor)]
@@ -238,10 +236,10 @@ async def end_question(turn: Turn, assessment: Assessment) -> Reply:
         turn.t("assessment.and_more", count=len(codes) - SHOWN_OPEN) if len(codes) > SHOWN_OPEN else ""
     )
     buttons = [
-        (turn.t("assessment.go_over", count=len(codes)), f"{END}:{REVISIT}"),
-        (turn.t("assessment.finish_now"), f"{END}:{FINISH}"),
-        (turn.t("assessment.back"), f"{END}:{BACK}"),
-        (turn.t("assessment.pause"), f"{END}:{PAUSE}"),
+        (turn.t("assessment.go_over", count=len(codes)), Pick(END, Op.REVISIT).pack()),
+        (turn.t("assessment.finish_now"), Pick(END, Op.FINISH).pack()),
+        (turn.t("assessment.back"), Pick(END, Op.BACK).pack()),
+        (turn.t("assessment.pause"), Pick(END, Op.PAUSE).pack()),
     ]
     return turn.question(turn.t("assessment.end", count=len(codes), codes=shown), buttons)
 
@@ -292,19 +290,20 @@ async def action_question(turn: Turn, assessment: Assessment, code: str) -> Repl
         text += "\n" + turn.t("assessment.has_notes", count=len(notes))
     buttons = [
         *answer_buttons(turn, code),
-        (turn.t("assessment.back"), f"{code}:{BACK}"),
-        (turn.t("assessment.skip"), f"{code}:{SKIP}"),
-        (turn.t("assessment.note"), f"{code}:{NOTE}"),
-        (turn.t("assessment.pause"), f"{code}:{PAUSE}"),
+        (turn.t("assessment.back"), Pick(code, Op.BACK).pack()),
+        (turn.t("assessment.skip"), Pick(code, Op.SKIP).pack()),
+        (turn.t("assessment.note"), Pick(code, Op.NOTE).pack()),
+        (turn.t("assessment.pause"), Pick(code, Op.PAUSE).pack()),
     ]
     to_check = [c for c in state.prefilled if catalogue.action(c).area == area.code]
     if to_check and code not in state.prefilled:
-        buttons.append((turn.t("assessment.check_prefilled", count=len(to_check), area=area.code), f"{code}:{CHECK}"))
+        check = turn.t("assessment.check_prefilled", count=len(to_check), area=area.code)
+        buttons.append((check, Pick(code, Op.CHECK).pack()))
     return turn.question(text, buttons, columns=2)
 
 
-def gate_question(turn: Turn, cursor: str) -> Reply:
-    _, area_code, stage_code = cursor.split(":")
+def gate_question(turn: Turn, gate: Gate) -> Reply:
+    cursor, area_code, stage_code = gate.pack(), gate.area, gate.stage
     catalogue = turn.catalogue
     area, stage = catalogue.area(area_code), catalogue.stage(stage_code)
     following = area_after(catalogue, area_code)
@@ -319,10 +318,10 @@ def gate_question(turn: Turn, cursor: str) -> Reply:
     )
     move_on = turn.t("assessment.gate_next_area", area=following) if following else turn.t("assessment.gate_finish")
     buttons = [
-        (move_on, f"{cursor}:{NEXT_AREA}"),
-        (turn.t("assessment.gate_go_on", stage=next_stage.name), f"{cursor}:{GO_ON}"),
-        (turn.t("assessment.back"), f"{cursor}:{BACK}"),
-        (turn.t("assessment.pause"), f"{cursor}:{PAUSE}"),
+        (move_on, Pick(cursor, Op.NEXT_AREA).pack()),
+        (turn.t("assessment.gate_go_on", stage=next_stage.name), Pick(cursor, Op.GO_ON).pack()),
+        (turn.t("assessment.back"), Pick(cursor, Op.BACK).pack()),
+        (turn.t("assessment.pause"), Pick(cursor, Op.PAUSE).pack()),
     ]
     return turn.question(text, buttons, columns=1)
 
@@ -332,31 +331,32 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     assessment = await turn.current_assessment()
     if assessment is not None and turn.step == Step.FINISHED:
         return await after_finish(turn, assessment, value)
-    cursor, _, op = value.rpartition(":")
-    if assessment is None or turn.step is not None or cursor != assessment.cursor:
+    pick = Pick.parse(value)
+    if pick is None or assessment is None or turn.step is not None or pick.subject != assessment.cursor:
         return None
+    cursor, op = pick.subject, pick.op
     catalogue = turn.catalogue
-    if op == BACK:
+    if op == Op.BACK:
         return await back(turn, assessment)
-    if op == PAUSE:
+    if op == Op.PAUSE:
         return pause(turn, assessment)
     state = await known(turn, assessment)
     if cursor == END:
-        if op == REVISIT and (codes := await revisit_codes(turn, assessment)):
+        if op == Op.REVISIT and (codes := await revisit_codes(turn, assessment)):
             turn.move(assessment, codes[0], trail=[*assessment.trail, END])
             return [turn.echo(turn.t("assessment.going_over", count=len(codes))), *await render(turn)]
-        if op == FINISH:
+        if op == Op.FINISH:
             return await finish(turn, assessment, turn.t("assessment.finished_echo"))
         return None
-    if cursor.startswith(GATE):
-        _, area, stage = cursor.split(":")
-        if op == NEXT_AREA:
+    if (gate := Gate.parse(cursor)) is not None:
+        area, stage = gate.area, gate.stage
+        if op == Op.NEXT_AREA:
             following = area_after(catalogue, area)
             target = (
                 land(catalogue, first_action(catalogue, following), state.merged, state.skip()) if following else None
             )
             return await move(turn, assessment, target, turn.t("assessment.gate_moved_on", area=area))
-        if op == GO_ON:
+        if op == Op.GO_ON:
             next_stage = stage_after(catalogue, area, stage)
             if next_stage is None:
                 return None
@@ -370,13 +370,13 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     if op in SHORT:
         await turn.set_answers(assessment, {cursor: SHORT[op]})
         echo = turn.t("assessment.answered", code=cursor, title=action.title, answer=answer_label(turn, SHORT[op]))
-    elif op == SKIP:
+    elif op == Op.SKIP:
         echo = turn.t("assessment.skipped", code=cursor, title=action.title)
-    elif op == NOTE:
+    elif op == Op.NOTE:
         turn.set_step(Step.NOTE)
         prompt = turn.t("assessment.note_prompt", code=cursor, limit=MAX_NOTE_LENGTH)
         return [turn.echo(turn.t("assessment.noting", code=cursor, title=action.title)), Reply(prompt)]
-    elif op == CHECK:
+    elif op == Op.CHECK:
         to_check = [
             a.code for a in catalogue.sorted_actions(catalogue.actions_of(action.area)) if a.code in state.prefilled
         ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from catalogue import Answer, area_maturity
 from conversations import assessments
-from conversations.choices import Prefix, navigation_choice
+from conversations.choices import Pick, Prefix, navigation_choice
 from conversations.flows import assessment, results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label, stored, stored_label, stored_mark
 from conversations.flows.menu import shortcuts
@@ -88,7 +88,7 @@ async def render(turn: Turn) -> list[Reply]:
         title=turn.catalogue.action(code).title,
         answer=stored_label(turn, *stored(latest, code)),
     )
-    buttons = [*answer_buttons(turn, code), (turn.t("change.cancel"), f"{code}:{CANCEL}")]
+    buttons = [*answer_buttons(turn, code), (turn.t("change.cancel"), Pick(code, CANCEL).pack())]
     return [turn.question(text, buttons, columns=2)]
 
 
@@ -108,9 +108,10 @@ async def target_assessment(turn: Turn, code: str, latest: CurrentAnswers) -> As
 
 
 async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
-    code, _, op = value.rpartition(":")
-    if code != turn.data.get("code"):
+    pick = Pick.parse(value)
+    if pick is None or pick.subject != turn.data.get("code"):
         return None
+    code, op = pick.subject, pick.op
     if op == CANCEL:
         turn.clear_flow()
         return [turn.echo(turn.t("change.cancelled", code=code))]

@@ -13,6 +13,7 @@ from typing import Any
 
 from catalogue import Answer, answers_for_stage
 from conversations import assessments, rounds
+from conversations.choices import Pick
 from conversations.flows import reminders, results
 from conversations.flows.answering import area_progress
 from conversations.flows.wording import stage_summaries
@@ -106,33 +107,30 @@ async def render(turn: Turn) -> list[Reply]:
         stages=stage_lines(turn, area.code),
     )
     earlier = earlier_choice(turn, area.code, await turn.answers_of(assessment))
-    buttons = [(turn.t("checkin.not_started"), f"{area.code}:{NOT_STARTED}")]
-    buttons += [(stage.name, f"{area.code}:{stage.code}") for stage in stages]
-    buttons.append((turn.t("checkin.not_sure"), f"{area.code}:{NOT_SURE}"))
+    choices = [(turn.t("checkin.not_started"), NOT_STARTED)]
+    choices += [(stage.name, stage.code) for stage in stages]
+    choices.append((turn.t("checkin.not_sure"), NOT_SURE))
+    labels = {op: label for label, op in choices}
     last = turn.data.get("last", {}).get(area.code)
-    if earlier is None and last is not None:  # a repeat check-in: last round's answer, one tap to keep it
-        labels = dict((value.rpartition(":")[2], label) for label, value in buttons)
-        if last in labels:
-            text += "\n\n" + turn.t("rounds.last_time", answer=labels[last], date=turn.data.get("last_at", ""))
-            buttons.insert(0, (turn.t("rounds.keep"), f"{area.code}:{last}"))
+    if earlier is None and last is not None and last in labels:  # a repeat check-in: one tap keeps last round's
+        text += "\n\n" + turn.t("rounds.last_time", answer=labels[last], date=turn.data.get("last_at", ""))
+        choices.insert(0, (turn.t("rounds.keep"), last))
     if earlier is not None:
-        labels = dict((value.rpartition(":")[2], label) for label, value in buttons)
         text += "\n\n" + turn.t("checkin.earlier", answer=labels[earlier])
-        buttons = [
-            (turn.t("checkin.chosen", label=label) if value.endswith(f":{earlier}") else label, value)
-            for label, value in buttons
-        ]
+        choices = [(turn.t("checkin.chosen", label=label) if op == earlier else label, op) for label, op in choices]
     if area.code != catalogue.areas[0].code:
-        buttons.append((turn.t("checkin.back"), f"{area.code}:{BACK}"))
+        choices.append((turn.t("checkin.back"), BACK))
+    buttons = [(label, Pick(area.code, op).pack()) for label, op in choices]
     return [turn.question(text, buttons, columns=2)]
 
 
 async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     """The stage an area has completed; ``None`` for anything the pending question did not offer."""
     assessment = await current(turn)
-    area_code, _, op = value.rpartition(":")
-    if assessment is None or area_code != assessment.cursor:
+    pick = Pick.parse(value)
+    if pick is None or assessment is None or pick.subject != assessment.cursor:
         return None
+    area_code, op = pick.subject, pick.op
     catalogue = turn.catalogue
     codes = [a.code for a in catalogue.areas]
     index = codes.index(area_code)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from conversations.choices import Prefix, navigation_choice
+from conversations.choices import Consent, Pick
 from conversations.flows.menu import main_menu
 from conversations.messages import Option, Reply
 from conversations.storage import repository
@@ -24,6 +24,8 @@ MAX_CITY_LENGTH = 80
 PROFILE = "profile"
 """Flow data flag: the city or role is being changed from ``/profile``, not set for the first time."""
 MAX_ROLE_LENGTH = 80
+ROLE = "r"
+"""The subject of the role question's buttons: ``r:<key>`` picks ``onboarding.roles.<key>``."""
 
 
 class Step(StrEnum):
@@ -69,10 +71,10 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 
 
 def welcome(turn: Turn, workshop: str | None) -> Reply:
-    agree = navigation_choice(Prefix.CONSENT, f"y:{workshop}" if workshop else "y")
+    agree = Consent(True, workshop).pack()
     options = (
         Option(turn.t("onboarding.agree"), agree),
-        Option(turn.t("onboarding.decline"), navigation_choice(Prefix.CONSENT, "n")),
+        Option(turn.t("onboarding.decline"), Consent(False).pack()),
     )
     catalogue = turn.catalogue
     greeting = turn.t(
@@ -87,12 +89,13 @@ def welcome(turn: Turn, workshop: str | None) -> Reply:
 
 async def consent(turn: Turn, value: str) -> list[Reply]:
     """The consent buttons: ``y`` (optionally ``y:<workshop>``) stores the participant, ``n`` stores nothing."""
-    workshop = value[2:] if value.startswith("y:") else None
-    if value not in ("y", "n") and not (workshop and WORKSHOP.match(workshop)):
+    choice = Consent.parse(value)
+    workshop = choice.workshop if choice is not None else None
+    if choice is None or (workshop is not None and not WORKSHOP.match(workshop)):
         return [turn.say("errors.malformed_choice")]
     if turn.participant is not None:  # an old welcome's button: consent was given, and /forget is the way out
         return [turn.say("onboarding.already", options=main_menu(turn), columns=2)]
-    if value == "n":
+    if not choice.agreed:
         return [turn.echo(turn.t("onboarding.declined"))]
     incoming = turn.incoming
     turn.participant, turn.conversation = await repository.create_participant(
@@ -118,7 +121,7 @@ async def render(turn: Turn) -> list[Reply]:
         answers += [(turn.t("onboarding.city_new", city=typed), "new"), (turn.t("onboarding.city_again"), "again")]
         return [turn.question(question, answers)]
     if turn.step == Step.ROLE:
-        roles = [(label, f"r:{key}") for key, label in turn.texts.section("onboarding.roles").items()]
+        roles = [(label, Pick(ROLE, key).pack()) for key, label in turn.texts.section("onboarding.roles").items()]
         return [turn.question(turn.t("onboarding.ask_role"), roles, columns=2)]
     return [turn.say("onboarding.ask_city")]
 
@@ -142,8 +145,8 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         if value in known:
             return await city_chosen(turn, known[value])
         return None
-    if turn.step == Step.ROLE and value.startswith("r:"):
-        label = turn.texts.section("onboarding.roles").get(value[2:])
+    if turn.step == Step.ROLE and (pick := Pick.parse(value)) is not None and pick.subject == ROLE:
+        label = turn.texts.section("onboarding.roles").get(pick.op)
         return await role_chosen(turn, label, echo=True) if label else None
     return None
 

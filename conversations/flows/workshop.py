@@ -1,7 +1,8 @@
 """Workshops and exports in the chat: ``/workshop``, ``/export``, the room view, joining by link.
 
-Every coordinator path checks the role here, in the engine: a command or a button (whatever its
-callback data) from anyone else gets the same polite refusal, which says nothing about whether a
+Every coordinator path checks the role in the engine, by :func:`coordinators_only`, the guard
+``conversations/routes.py`` puts on each of their commands and buttons: a command or a button
+(whatever its callback data) from anyone else gets the same polite refusal, which says nothing about whether a
 workshop or an answer exists. Coordinators are scoped: each sees, closes and exports only the
 workshops they opened or were added to (``/workshop CODE add @colleague``) and those of the
 cities granted to them; any other code gets the sentence an unknown code gets. Joining
@@ -14,7 +15,7 @@ import math
 from datetime import timedelta
 
 from conversations import assessments, coordination, group_results, report, screen
-from conversations.choices import Prefix, navigation_choice
+from conversations.choices import Close, Export, FollowUp, Hide, Prefix, navigation_choice
 from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
 from conversations.group_results import GroupResult
@@ -56,7 +57,7 @@ def refusal(turn: Turn) -> list[Reply]:
 
 
 async def coordinators_only(turn: Turn) -> list[Reply] | None:
-    """The guard of the coordinators' commands: the polite refusal for anyone else."""
+    """The guard of the coordinators' commands and buttons: the polite refusal for anyone else."""
     return None if await is_coordinator(turn) else refusal(turn)
 
 
@@ -144,7 +145,7 @@ async def create(turn: Turn, name: str) -> list[Reply]:
     ]
     if earlier:  # the city's earlier workshops: this one may follow one up, to compare them area by area
         options = tuple(
-            Option(f"↪️ {w.code} · {w.name}"[:40], navigation_choice(Prefix.FOLLOW_UP, f"{workshop.code}:{w.code}"))
+            Option(f"↪️ {w.code} · {w.name}"[:40], FollowUp(workshop.code, w.code).pack())
             for w in earlier[:FOLLOW_UP_OFFERS]
         )
         replies.append(turn.say("follow_up.offer", name=workshop.name, options=options))
@@ -157,9 +158,8 @@ FOLLOW_UP_OFFERS = 5
 
 async def follow_up(turn: Turn, value: str) -> list[Reply]:
     """``wf:<new>:<earlier>``: the new workshop follows up the earlier one (its room shows both, area by area)."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
-    code, _, earlier_code = value.partition(":")
+    choice = FollowUp.parse(value)
+    code, earlier_code = choice.code, choice.earlier
     workshop, earlier = await find(turn, code), await find(turn, earlier_code)
     if workshop is None or earlier is None or workshop.id == earlier.id:
         return [turn.say("workshop.unknown", code=(earlier_code or code)[:20])]
@@ -179,13 +179,13 @@ def room_buttons(turn: Turn, workshop: Workshop) -> tuple[Option, ...]:
         Option(turn.t("workshop.export"), navigation_choice(Prefix.ROOM_EXPORT, workshop.code)),
     ]
     if workshop.status == WorkshopStatus.OPEN:
-        hide = ("screen.reveal", "0") if workshop.results_hidden else ("screen.hide", "1")
+        hide = "screen.reveal" if workshop.results_hidden else "screen.hide"
         buttons += [
             Option(turn.t("screen.button"), navigation_choice(Prefix.SCREEN, workshop.code)),
-            Option(turn.t(hide[0]), navigation_choice(Prefix.HIDE, f"{workshop.code}:{hide[1]}")),
+            Option(turn.t(hide), Hide(workshop.code, hidden=not workshop.results_hidden).pack()),
             Option(turn.t("screen.poster"), navigation_choice(Prefix.POSTER, workshop.code)),
             Option(turn.t("reminders.nudge_button"), navigation_choice(Prefix.NUDGE, workshop.code)),
-            Option(turn.t("workshop.close"), navigation_choice(Prefix.CLOSE, workshop.code)),
+            Option(turn.t("workshop.close"), Close(workshop.code).pack()),
         ]
     return tuple(buttons)
 
@@ -307,8 +307,6 @@ def shorten(text: str, limit: int) -> str:
 
 async def refresh(turn: Turn, value: str) -> list[Reply]:
     """``wr:<code>``: the room view again, edited into the message whose button was pressed, its chart replaced."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
@@ -317,8 +315,6 @@ async def refresh(turn: Turn, value: str) -> list[Reply]:
 
 async def chart(turn: Turn, value: str) -> list[Reply]:
     """``wg:<code>``: the workshop's chart now."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
@@ -331,17 +327,16 @@ async def chart(turn: Turn, value: str) -> list[Reply]:
 
 async def close(turn: Turn, value: str) -> list[Reply]:
     """``wc:<code>`` asks for confirmation, ``wc:<code>:y`` closes the workshop."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
-    code, _, confirmed = value.partition(":")
+    choice = Close.parse(value)
+    code = choice.code
     workshop = await find(turn, code)
     if workshop is None:
         return [turn.say("workshop.unknown", code=code[:20])]
     if workshop.status == WorkshopStatus.CLOSED:
         return [turn.say("workshop.already_closed", name=workshop.name)]
-    if confirmed != "y":
+    if not choice.confirmed:
         options = (
-            Option(turn.t("workshop.close_yes"), navigation_choice(Prefix.CLOSE, f"{workshop.code}:y")),
+            Option(turn.t("workshop.close_yes"), Close(workshop.code, confirmed=True).pack()),
             Option(turn.t("workshop.close_no"), navigation_choice(Prefix.ROOM, workshop.code)),
         )
         return [turn.say("workshop.close_confirm", name=workshop.name, options=options, columns=2)]
@@ -357,8 +352,6 @@ async def close(turn: Turn, value: str) -> list[Reply]:
 
 async def big_screen(turn: Turn, value: str) -> list[Reply]:
     """``wb:<code>``: a new secret link to the workshop's big screen (each press a new one; earlier ones still work)."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
@@ -377,23 +370,19 @@ async def hide_results(turn: Turn, value: str) -> list[Reply]:
 
     The room view is edited in place (its button now the other one), and a line says what the screen shows.
     """
-    if not await is_coordinator(turn):
-        return refusal(turn)
-    code, _, flag = value.partition(":")
-    if flag not in ("0", "1"):
+    choice = Hide.parse(value)
+    if choice is None:
         return [turn.say("errors.malformed_choice")]
-    workshop = await find(turn, code)
+    workshop = await find(turn, choice.code)
     if workshop is None:
-        return [turn.say("workshop.unknown", code=code[:20])]
-    repository.set_results_hidden(turn.session, workshop=workshop, hidden=flag == "1")
-    key = "screen.hidden_now" if flag == "1" else "screen.revealed_now"
+        return [turn.say("workshop.unknown", code=choice.code[:20])]
+    repository.set_results_hidden(turn.session, workshop=workshop, hidden=choice.hidden)
+    key = "screen.hidden_now" if choice.hidden else "screen.revealed_now"
     return [*await room_view(turn, workshop, replaces_previous=True), turn.say(key, name=workshop.name)]
 
 
 async def poster(turn: Turn, value: str) -> list[Reply]:
     """``wp:<code>``: an A4 poster to print, with the workshop's name, QR code, code and link (drawn by the adapter)."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
@@ -438,8 +427,6 @@ async def own_workshops(turn: Turn) -> list[Reply]:
 
 async def export_workshop(turn: Turn, value: str) -> list[Reply]:
     """``we:<code>``: the format buttons for one workshop's answers."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
     workshop = await find(turn, value)
     if workshop is None:
         return [turn.say("workshop.unknown", code=value[:20])]
@@ -448,12 +435,10 @@ async def export_workshop(turn: Turn, value: str) -> list[Reply]:
 
 def format_question(turn: Turn, workshop: Workshop | None) -> Reply:
     """The file formats of every answer, and for one workshop its PDF report too."""
-    suffix = f":{workshop.code}" if workshop else ""
-    options = [
-        Option(turn.t(key), navigation_choice(Prefix.EXPORT, f"{fmt}{suffix}")) for fmt, key in EXPORT_FORMATS.items()
-    ]
+    code = workshop.code if workshop else ""
+    options = [Option(turn.t(key), Export(fmt, code).pack()) for fmt, key in EXPORT_FORMATS.items()]
     if workshop is not None:
-        options.append(Option(turn.t("report.button"), navigation_choice(Prefix.EXPORT, f"{REPORT_FORMAT}{suffix}")))
+        options.append(Option(turn.t("report.button"), Export(REPORT_FORMAT, code).pack()))
     return Reply(turn.t("export.choose", scope=scope(turn, workshop)), options=tuple(options), columns=3)
 
 
@@ -490,9 +475,8 @@ async def granted_cities(turn: Turn) -> list[City] | None:
 
 async def export_file(turn: Turn, value: str) -> list[Reply]:
     """``ex:<format>[:<code>]``: every answer (of one workshop) as a file, drawn by the adapter."""
-    if not await is_coordinator(turn):
-        return refusal(turn)
-    fmt, _, code = value.partition(":")
+    choice = Export.parse(value)
+    fmt, code = choice.fmt, choice.code
     if fmt not in EXPORT_FORMATS and not (fmt == REPORT_FORMAT and code):
         return [turn.say("errors.malformed_choice")]
     workshop = await find(turn, code) if code else None
