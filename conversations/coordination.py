@@ -309,6 +309,24 @@ async def earlier_rows(
 # --- the server's side: what `citybot coordinators|workshop|export|report` do ----------------
 
 
+async def city_named(session: AsyncSession, name: str) -> City:
+    """The city a name (fuzzily) means, for the server's commands; :class:`NotFound` says which names come close."""
+    city, close = await repository.match_cities(session, name=name)
+    if city is None:
+        hint = f"; did you mean {', '.join(c.name for c in close)}?" if close else ""
+        raise NotFound(f"no city {name!r} has answers stored{hint}")
+    return city
+
+
+async def workshop_coded(session: AsyncSession, code: str) -> Workshop:
+    """The workshop of a code as typed on the server; :class:`NotFound` points to `citybot workshop list`."""
+    parsed = parse_code(code)
+    workshop = await repository.workshop_by_code(session, code=parsed) if parsed else None
+    if workshop is None:
+        raise NotFound(f"no workshop {code!r}; `citybot workshop list` shows them")
+    return workshop
+
+
 class NotFound(LookupError):
     """A city or workshop named on the command line does not exist; the message says which, in one line."""
 
@@ -395,7 +413,7 @@ class Coordination:
     ) -> WorkshopInfo:
         """Open a workshop, its results hidden or not; ``after`` names (by code) the earlier workshop it follows up."""
         async with self._sessions() as session:
-            follows = await self._workshop(session, after) if after else None
+            follows = await workshop_coded(session, after) if after else None
             place = await repository.add_city(session, name=city) if city else None
             if place is None and follows is not None and follows.city_id is not None:
                 place = await repository.city_by_id(session, city_id=follows.city_id)  # the same city, by default
@@ -412,7 +430,7 @@ class Coordination:
 
     async def close_workshop(self, code: str) -> WorkshopInfo:
         async with self._sessions() as session:
-            workshop = await self._workshop(session, code)
+            workshop = await workshop_coded(session, code)
             if workshop.status == WorkshopStatus.OPEN:
                 repository.close_workshop(session, workshop=workshop)
             info = await self._info(session, workshop)
@@ -423,8 +441,8 @@ class Coordination:
         self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
     ) -> list[dict[str, Any]]:
         async with self._sessions() as session:
-            place = await self._city(session, city) if city else None
-            group = await self._workshop(session, workshop) if workshop else None
+            place = await city_named(session, city) if city else None
+            group = await workshop_coded(session, workshop) if workshop else None
             return await export_rows(session, self.catalogue, city=place, workshop=group, since=since)
 
     async def earlier_rows(self, codes: set[str]) -> dict[str, list[dict[str, Any]]]:
@@ -436,30 +454,16 @@ class Coordination:
         """The chart of a city's or a workshop's combined answers, as ``citybot report`` draws it."""
         async with self._sessions() as session:
             if workshop:
-                group = await self._workshop(session, workshop)
+                group = await workshop_coded(session, workshop)
                 title = self.texts.get("workshop.chart_title", name=group.name, code=group.code)
                 results = await workshop_results(
                     session, self.catalogue, workshop=group, min_group_size=self.min_group_size
                 )
             else:
-                place = await self._city(session, city or "")
+                place = await city_named(session, city or "")
                 title = self.texts.get("combined.chart_city", city=place.name)
                 results = await city_results(session, self.catalogue, city=place, min_group_size=self.min_group_size)
         return group_chart(self.texts, self.catalogue, results, title=title, moment=utcnow())
-
-    async def _city(self, session: AsyncSession, name: str) -> City:
-        city, close = await repository.match_cities(session, name=name)
-        if city is None:
-            hint = f"; did you mean {', '.join(c.name for c in close)}?" if close else ""
-            raise NotFound(f"no city {name!r} has answers stored{hint}")
-        return city
-
-    async def _workshop(self, session: AsyncSession, code: str) -> Workshop:
-        parsed = parse_code(code)
-        workshop = await repository.workshop_by_code(session, code=parsed) if parsed else None
-        if workshop is None:
-            raise NotFound(f"no workshop {code!r}; `citybot workshop list` shows them")
-        return workshop
 
     async def _info(self, session: AsyncSession, workshop: Workshop) -> WorkshopInfo:
         city = await repository.city_by_id(session, city_id=workshop.city_id)

@@ -223,26 +223,16 @@ class Reports:
         """A workshop's report (by code) or a city's (by name); :class:`coordination.NotFound` for neither."""
         async with self._sessions() as session:
             if workshop is not None:
-                group = await self._workshop(session, workshop)
+                group = await coordination.workshop_coded(session, workshop)
                 return await workshop_report(
                     session, self.catalogue, self.texts, workshop=group, min_group_size=self.min_group_size,
                     moment=utcnow(),
                 )  # fmt: skip
-            place, close = await repository.match_cities(session, name=city or "")
-            if place is None:
-                hint = f"; did you mean {', '.join(c.name for c in close)}?" if close else ""
-                raise coordination.NotFound(f"no city {city!r} has answers stored{hint}")
+            place = await coordination.city_named(session, city or "")
             return await city_report(
                 session, self.catalogue, self.texts, city=place, min_group_size=self.min_group_size, moment=utcnow()
             )
 
     async def poster(self, code: str) -> Poster:
         async with self._sessions() as session:
-            return poster(self.texts, await self._workshop(session, code))
-
-    async def _workshop(self, session: AsyncSession, code: str) -> Workshop:
-        parsed = coordination.parse_code(code)
-        found = await repository.workshop_by_code(session, code=parsed) if parsed else None
-        if found is None:
-            raise coordination.NotFound(f"no workshop {code!r}; `citybot workshop list` shows them")
-        return found
+            return poster(self.texts, await coordination.workshop_coded(session, code))

@@ -238,17 +238,10 @@ class Screens:
         self.texts = texts
         self.min_group_size = min_group_size
 
-    async def _workshop(self, session: AsyncSession, code: str) -> Workshop:
-        parsed = coordination.parse_code(code)
-        workshop = await repository.workshop_by_code(session, code=parsed) if parsed else None
-        if workshop is None:
-            raise coordination.NotFound(f"no workshop {code!r}; `citybot workshop list` shows them")
-        return workshop
-
     async def set_hidden(self, code: str, *, hidden: bool) -> Workshop:
         """Hide a workshop's results on its big screen (only counts shown), or reveal them."""
         async with self._sessions() as session:
-            workshop = await self._workshop(session, code)
+            workshop = await coordination.workshop_coded(session, code)
             repository.set_results_hidden(session, workshop=workshop, hidden=hidden)
             await session.commit()
         return workshop
@@ -256,7 +249,7 @@ class Screens:
     async def new_link(self, code: str) -> tuple[Workshop, str | None]:
         """A new secret token for the workshop's big screen; ``None`` when the workshop is closed."""
         async with self._sessions() as session:
-            workshop = await self._workshop(session, code)
+            workshop = await coordination.workshop_coded(session, code)
             if workshop.status != WorkshopStatus.OPEN:
                 return workshop, None
             token = await issue_link(session, workshop=workshop)
