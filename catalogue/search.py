@@ -405,7 +405,7 @@ def _deletions(word: str) -> set[str]:
 
 
 #: Per query term, what scoring a candidate looks up (see ``SearchIndex._checks``).
-_Check = tuple[float, _Postings, _Postings, float, float, int, list[_Postings], list[_Postings]]
+_Check = tuple[float, _Postings, _Postings, float, float, int, list[_Postings], list[_Postings], str, str]
 #: What a query term is, in a :data:`_Check`: a concept it brought in, one of its words, or a pair of its words.
 _CONCEPT, _WORD, _PHRASE = 0, 1, 2
 
@@ -444,6 +444,10 @@ class SearchIndex:
         self._hazards = frozenset(keys[concept.name] for concept in data.concepts if concept.hazard)
         self._phrase_words = frozenset(word for term in self._concepts_of if " " in term for word in term.split(" "))
         self._analysed: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # texts repeat: analyse once
+        #: Per query term (and the concepts it brought in), what scoring looks up: see :meth:`_term_facts`.
+        self._facts: dict[tuple[str, tuple[str, ...]], object] = {}
+        #: Unknown query word -> its correction (see :meth:`_correct`): the same typos and stray words come back.
+        self._corrections: dict[str, list[tuple[str, str]]] = {}
         #: Per action (and per area): concept term -> the word the action uses for it, for reasons.
         self._concept_words: list[dict[str, str]] = []
         documents = []
@@ -705,7 +709,6 @@ class SearchIndex:
         """
         query = _Query()
         terms = query.terms
-        corrections: dict[str, list[tuple[str, str]]] = {}
         sequence: list[str] = []  # the stems in query order; "" for an unknown word, which breaks a phrase
         distinct: set[str] = set()
         full = False
@@ -720,9 +723,11 @@ class SearchIndex:
                 if self._known(stem):
                     found, weight = [(word, stem)], 1.0
                 else:
-                    if word not in corrections:
-                        corrections[word] = self._correct(word)
-                    found, weight = corrections[word], FUZZY_WEIGHT
+                    found, weight = self._corrections.get(word, None), FUZZY_WEIGHT
+                    if found is None:
+                        found = self._correct(word)
+                        if len(self._corrections) < 100_000:
+                            self._corrections[word] = found
                     if not found:
                         sequence.append("")
                         continue
@@ -811,9 +816,9 @@ class SearchIndex:
             for index in pool:
                 raw[index] += weight * _weight_in(postings, index)
         checks = self._checks(query)
-        assessed = {index: self._assess(index, raw[index], checks, query.words) for index in pool}
+        assessed = self._assess(pool, raw, checks, query.words)
         ranked = sorted(pool, key=lambda index: (-assessed[index][0], self._lateness[index], index))
-        return [self._match(index, *assessed[index], query) for index in ranked[:limit]]
+        return [self._match(index, *assessed[index], checks, query) for index in ranked[:limit]]
 
     def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> tuple[dict[int, float], list[str]]:
         """Action index -> BM25F score summed over the query terms, plus a share of its area's score.
@@ -866,38 +871,61 @@ class SearchIndex:
 
         Per query term: its weight, its postings in actions and in areas, how much it is evidence
         of the field (its specificity), how much it counts towards confidence (an everyday word
-        :data:`CONFIDENCE_EVERYDAY_WEIGHT`), whether it is a word, a phrase or a concept, and
-        its concepts' postings.
+        :data:`CONFIDENCE_EVERYDAY_WEIGHT`), whether it is a word, a phrase or a concept, its
+        concepts' postings, the term and the word shown for it. What depends on the term alone
+        is worked out once per term and kept (:meth:`_term_facts`): long messages repeat words.
         """
-        empty: _Postings = {}
         checks = []
-        for term, (weight, _) in query.terms.items():
-            kind = _CONCEPT if term.startswith(CONCEPT_PREFIX) else _PHRASE if " " in term else _WORD
-            concepts = query.concepts_of.get(term, ()) if kind == _WORD else ()
-            own, area = self._postings.get(term, empty), self._area_postings.get(term, empty)
-            if not (own or area or concepts):
+        for term, (weight, shown) in query.terms.items():
+            facts = self._term_facts(term, tuple(query.concepts_of.get(term, ())))
+            if facts is None:
                 continue
-            if term.startswith(CONCEPT_PREFIX):
-                evidence = ordinary = query.specificity.get(term, 0.0)
+            own, area, evidence, counts, kind, concepts, area_concepts = facts
+            if kind == _CONCEPT:
+                evidence = query.specificity.get(term, 0.0)
+                counts = CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * evidence
+            checks.append((weight, own, area, evidence, counts, kind, concepts, area_concepts, term, shown))
+        return checks
+
+    def _term_facts(
+        self, term: str, concepts: tuple[str, ...]
+    ) -> tuple[_Postings, _Postings, float, float, int, list[_Postings], list[_Postings]] | None:
+        """A query term's postings, specificity, confidence weight, kind and concepts' postings (cached; ``None``: unknown)."""
+        key = (term, concepts)
+        facts = self._facts.get(key, self._facts)
+        if facts is not self._facts:
+            return facts  # type: ignore[return-value]
+        empty: _Postings = {}
+        kind = _CONCEPT if term.startswith(CONCEPT_PREFIX) else _PHRASE if " " in term else _WORD
+        if kind != _WORD:
+            concepts = ()
+        own, area = self._postings.get(term, empty), self._area_postings.get(term, empty)
+        if not (own or area or concepts):
+            facts = None
+        else:
+            if kind == _CONCEPT:
+                evidence = ordinary = 0.0  # per query: the specificity of the words that brought it in
             else:
                 evidence = self.specificity(term)
                 ordinary = max(self._specificity.get(stem, 1.0) for stem in term.split(" "))
-            checks.append(
-                (
-                    weight,
-                    own,
-                    area,
-                    evidence,
-                    CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * ordinary,
-                    kind,
-                    [self._postings[c] for c in concepts if c in self._postings],
-                    [self._area_postings[c] for c in concepts if c in self._area_postings],
-                )
+            facts = (
+                own,
+                area,
+                evidence,
+                CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * ordinary,
+                kind,
+                [self._postings[c] for c in concepts if c in self._postings],
+                [self._area_postings[c] for c in concepts if c in self._area_postings],
             )
-        return checks
+        if len(self._facts) < 100_000:
+            self._facts[key] = facts
+        return facts
 
-    def _assess(self, index: int, raw: float, checks: list[_Check], words: int) -> tuple[float, float, float, float]:
-        """The calibrated 0-100 score, its field evidence, its most specific term's specificity, its field coverage.
+    def _assess(
+        self, pool: list[int], raw: dict[int, float], checks: list[_Check], words: int
+    ) -> dict[int, tuple[float, float, float, float]]:
+        """Per candidate: the calibrated 0-100 score, its field evidence, its most specific term's specificity,
+        its field coverage.
 
         Field coverage: the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
 
@@ -907,40 +935,77 @@ class SearchIndex:
         :data:`AREA_WEIGHT`, so one incidental word amid chatter stays unconfident. The evidence:
         the raw score of the query terms that are the field's vocabulary (see
         :meth:`_evidence_terms`), each weighed by its specificity (see :data:`EVERYDAY_ZIPF`).
+
+        Each term is visited once, for the candidates it reaches only (a long message has a hundred terms,
+        most of which reach none of a dozen candidates).
         """
-        area = self._area_of[index]
-        covered = evidence = strongest = plain = specific = field = explained = 0.0
-        for weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts in checks:
-            own = own_postings.get(index, 0.0)
-            in_area = area_postings.get(area, 0.0)
-            value = weight * (own + AREA_WEIGHT * in_area)
-            plain += value
-            specific += counts * value
-            if is_evidence and value:
-                evidence += is_evidence * value
-                strongest = max(strongest, is_evidence)
-            if kind == _CONCEPT:
-                continue
-            share = 0.0
-            if own:
-                share = 1.0
-            elif any(index in postings for postings in concepts):
-                share = CONCEPT_COVERAGE
-            elif in_area or any(area in postings for postings in area_concepts):
-                share = AREA_WEIGHT
-            field += weight * is_evidence
-            explained += weight * is_evidence * share
-            if kind == _WORD:
-                covered += weight * share
-        coverage = min(covered / max(min(words, COVERAGE_WORDS), 1), 1.0)
-        prior = 1.0 - STAGE_PRIOR * self._lateness[index]
-        score = round(100.0 * raw / (raw + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT * prior, 1)
-        sure = raw * specific / plain if plain else raw
-        sure_score = 100.0 * sure / (sure + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT
-        return score, evidence if sure_score >= CONFIDENT_SCORE else 0.0, strongest, explained / field if field else 0.0
+        candidates = set(pool)
+        in_areas: dict[int, list[int]] = defaultdict(list)
+        for index in pool:
+            in_areas[self._area_of[index]].append(index)
+        areas = in_areas.keys()
+        # per candidate: covered, evidence, strongest, plain, specific, explained
+        sums = {index: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for index in pool}
+        field = 0.0
+        for weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, _, _ in checks:
+            reached = own_postings.keys() & candidates
+            for area in area_postings.keys() & areas:
+                reached.update(in_areas[area])
+            if kind != _CONCEPT:
+                field += weight * is_evidence
+                for postings in concepts:
+                    reached |= postings.keys() & candidates
+                for postings in area_concepts:
+                    for area in postings.keys() & areas:
+                        reached.update(in_areas[area])
+            for index in reached:
+                sum_ = sums[index]
+                area = self._area_of[index]
+                own = own_postings.get(index, 0.0)
+                in_area = area_postings.get(area, 0.0)
+                value = weight * (own + AREA_WEIGHT * in_area)
+                sum_[3] += value
+                sum_[4] += counts * value
+                if is_evidence and value:
+                    sum_[1] += is_evidence * value
+                    sum_[2] = max(sum_[2], is_evidence)
+                if kind == _CONCEPT:
+                    continue
+                share = 0.0
+                if own:
+                    share = 1.0
+                elif any(index in postings for postings in concepts):
+                    share = CONCEPT_COVERAGE
+                elif in_area or any(area in postings for postings in area_concepts):
+                    share = AREA_WEIGHT
+                sum_[5] += weight * is_evidence * share
+                if kind == _WORD:
+                    sum_[0] += weight * share
+        assessed = {}
+        for index in pool:
+            covered, evidence, strongest, plain, specific, explained = sums[index]
+            coverage = min(covered / max(min(words, COVERAGE_WORDS), 1), 1.0)
+            prior = 1.0 - STAGE_PRIOR * self._lateness[index]
+            score = round(100.0 * raw[index] / (raw[index] + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT * prior, 1)
+            sure = raw[index] * specific / plain if plain else raw[index]
+            sure_score = 100.0 * sure / (sure + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT
+            assessed[index] = (
+                score,
+                evidence if sure_score >= CONFIDENT_SCORE else 0.0,
+                strongest,
+                explained / field if field else 0.0,
+            )
+        return assessed
 
     def _match(
-        self, index: int, score: float, evidence: float, strongest: float, explained: float, query: _Query
+        self,
+        index: int,
+        score: float,
+        evidence: float,
+        strongest: float,
+        explained: float,
+        checks: list[_Check],
+        query: _Query,
     ) -> Match:
         """A :class:`Match` that says why: the matching words, strongest first.
 
@@ -950,13 +1015,9 @@ class SearchIndex:
         """
         area = self._area_of[index]
         contributions: list[tuple[bool, float, str, str]] = []
-        for term, (weight, shown) in query.terms.items():
-            own, in_area = self._weight(term, index, area)
-            value = own + AREA_WEIGHT * in_area
+        for weight, own_postings, area_postings, specific, _, _, _, _, term, shown in checks:
+            value = own_postings.get(index, 0.0) + AREA_WEIGHT * area_postings.get(area, 0.0)
             if value > 0:
-                specific = (
-                    query.specificity.get(term, 0.0) if term.startswith(CONCEPT_PREFIX) else self.specificity(term)
-                )
                 contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
         matched = {term for _, _, term, _ in contributions}
         phrased = {part for term in matched if " " in term for part in term.split(" ")}
