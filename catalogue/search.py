@@ -25,7 +25,9 @@ lexical search engine rather than one string similarity:
    specificity is learned from data (how rare it is in ordinary text, how concentrated in
    few actions; see :data:`EVERYDAY_ZIPF`), so everyday words ("plan", "city", "start") rank
    but never carry a match, and off-topic chatter ("hello", "what time is lunch?", one
-   incidental catalogue word amid unrelated ones) comes back unconfident.
+   incidental catalogue word amid unrelated ones) comes back unconfident. Candidates rank a
+   little by their area's share of the evidence (:data:`AREA_VOTE`): a right answer's
+   neighbours match too, a stray match stands alone.
 5. **Hazards**: a question naming a hazard of the concept lexicon also searches for what it
    implies (risk assessment, warning, planning, continuity), and each match says which hazard
    it read (:attr:`Match.hazard`).
@@ -122,6 +124,10 @@ STAGE_PRIOR = 0.005
 HAZARD_BRIDGE_WEIGHT = 0.3
 #: A concept's implied concepts (a hazard's risk assessment, warning, continuity) count this share of its word.
 IMPLIED_WEIGHT = 0.7
+#: Evidence clusters: the right answer's area usually holds more of the candidates' evidence than a stray match's
+#: does. A candidate ranks with its score times ``1 - AREA_VOTE + AREA_VOTE * share``, where ``share`` is its area's
+#: part of the candidates' raw score (ranking only: confidence, and the score shown, are the action's own).
+AREA_VOTE = 0.15
 #: BM25 term-frequency saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.6
@@ -817,8 +823,16 @@ class SearchIndex:
                 raw[index] += weight * _weight_in(postings, index)
         checks = self._checks(query)
         assessed = self._assess(pool, raw, checks, query.words)
-        ranked = sorted(pool, key=lambda index: (-assessed[index][0], self._lateness[index], index))
-        return [self._match(index, *assessed[index], checks, query) for index in ranked[:limit]]
+        by_area: dict[int, float] = defaultdict(float)
+        for index in pool:
+            by_area[self._area_of[index]] += raw[index]
+        pooled = sum(by_area.values()) or 1.0
+        rank = {
+            index: round(assessed[index][0] * (1.0 - AREA_VOTE + AREA_VOTE * by_area[self._area_of[index]] / pooled), 1)
+            for index in pool
+        }
+        ranked = sorted(pool, key=lambda index: (-rank[index], self._lateness[index], index))
+        return [self._match(index, rank[index], *assessed[index], checks, query) for index in ranked[:limit]]
 
     def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> tuple[dict[int, float], list[str]]:
         """Action index -> BM25F score summed over the query terms, plus a share of its area's score.
@@ -890,7 +904,7 @@ class SearchIndex:
     def _term_facts(
         self, term: str, concepts: tuple[str, ...]
     ) -> tuple[_Postings, _Postings, float, float, int, list[_Postings], list[_Postings]] | None:
-        """A query term's postings, specificity, confidence weight, kind and concepts' postings (cached; ``None``: unknown)."""
+        """A query term's postings, specificity, confidence weight, kind and concepts' postings (``None``: unknown)."""
         key = (term, concepts)
         facts = self._facts.get(key, self._facts)
         if facts is not self._facts:
@@ -924,8 +938,7 @@ class SearchIndex:
     def _assess(
         self, pool: list[int], raw: dict[int, float], checks: list[_Check], words: int
     ) -> dict[int, tuple[float, float, float, float]]:
-        """Per candidate: the calibrated 0-100 score, its field evidence, its most specific term's specificity,
-        its field coverage.
+        """Per candidate: its calibrated 0-100 score, field evidence, most specific term's specificity, field coverage.
 
         Field coverage: the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
 
@@ -1000,6 +1013,7 @@ class SearchIndex:
     def _match(
         self,
         index: int,
+        ranking: float,
         score: float,
         evidence: float,
         strongest: float,
@@ -1008,6 +1022,9 @@ class SearchIndex:
         query: _Query,
     ) -> Match:
         """A :class:`Match` that says why: the matching words, strongest first.
+
+        ``ranking``: the score it ranks by and shows (its own ``score`` weighed by its area's share of the
+        candidates' evidence, see :data:`AREA_VOTE`); whether it is confident is decided on its own ``score``.
 
         A matched phrase stands in for its two words; a concept is shown as the query's word and
         the action's word for it ("funding ~ budget"), unless the word itself matched. Words of
@@ -1041,7 +1058,7 @@ class SearchIndex:
             terms.append(shown)
         return Match(
             action=self.actions[index],
-            score=score,
+            score=ranking,
             confident=score >= CONFIDENT_SCORE
             and evidence >= MIN_EVIDENCE
             and strongest >= GENERIC_SPECIFICITY

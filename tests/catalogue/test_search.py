@@ -544,3 +544,15 @@ def test_when_evidence_ties_the_earlier_stage_comes_first(tmp_path: Path) -> Non
     matches = same.search("smart meters to find burst pipes")
     assert codes(matches)[:2] == ["F1B1", "W1G1"]
     assert matches[0].score >= matches[1].score
+
+
+def test_of_two_equal_matches_the_one_whose_area_holds_the_evidence_leads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A food action says exactly what a water action says; the question also names the water area's reservoirs,
+    # so the evidence sits in the water area: its action leads, though the food one is of an earlier stage.
+    same = tiny(tmp_path, {**ENGLISH, "a3": ENGLISH["a2"], "k3": ENGLISH["k2"]})
+    text = "smart meters to find burst pipes, and our reservoirs"
+    assert codes(same.search(text))[:2] == ["W1G1", "F1B1"]
+    monkeypatch.setattr(search_module, "AREA_VOTE", 0.0)  # without it the tie goes to the earlier stage
+    assert codes(Catalogue.load(same.path).search(text))[:2] == ["F1B1", "W1G1"]
