@@ -144,7 +144,8 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
     if vague:
         return next_steps(turn, answers, notices)
     if not matches:
-        return no_match(turn, answers, notices)
+        hazard = results[0].hazard if results and not vague else ""
+        return no_match(turn, answers, notices, hazard=hazard)
     lines = [turn.t("ask.intro", model=turn.catalogue.name)]
     if matches[0].hazard:
         lines.insert(0, turn.t("search.hazard", hazard=matches[0].hazard))
@@ -177,10 +178,14 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
     return [Reply("\n\n".join([*lines, *notices]), options=options)]
 
 
-def no_match(turn: Turn, answers: dict[str, Answer], notices: list[str]) -> list[Reply]:
-    """The honest "no": nothing matched confidently, so no guess; browse, or the official's own next steps."""
+def no_match(turn: Turn, answers: dict[str, Answer], notices: list[str], *, hazard: str = "") -> list[Reply]:
+    """The honest "no": nothing matched confidently, so no guess; browse, or the official's own next steps.
+
+    A question naming a hazard is told which hazard was read even then, so the official sees what was understood.
+    """
     follow = "search.no_match_next" if answers else "search.no_match_checkin"
-    text = "\n\n".join([turn.t("ask.no_match", model=turn.catalogue.name), turn.t(follow), *notices])
+    read = [turn.t("search.hazard", hazard=hazard)] if hazard else []
+    text = "\n\n".join([*read, turn.t("ask.no_match", model=turn.catalogue.name), turn.t(follow), *notices])
     return [Reply(text, options=shortcuts(turn, "areas", "next" if answers else "checkin"), columns=2)]
 
 

@@ -122,6 +122,15 @@ async def test_a_question_naming_a_hazard_is_told_which_hazard_was_read(engine: 
     assert best.action.code in chat.text
 
 
+async def test_the_honest_no_still_says_which_hazard_it_read(engine: Engine, catalogue: Catalogue) -> None:
+    question = "a landslide blocked the road to my cousin's farm"
+    assert not any(match.confident for match in catalogue.search(question, limit=8))
+    chat = Chat(engine)
+    await chat.say(question)
+    assert chat.said("search.hazard", hazard="landslide") and chat.said("ask.no_match", model=catalogue.name)
+    assert not chat.said("ask.intro")
+
+
 async def test_no_hazard_line_where_none_is_named(engine: Engine) -> None:
     chat = Chat(engine)
     await chat.say("how do we start a resilience plan")
