@@ -269,13 +269,16 @@ class _Analyzer:
         the question decides. A message of one sentence, or with no (or only) asking ones, counts whole.
         """
         parts = [part for chunk in _SENTENCE.findall(text) for part in _BUT.split(chunk) if part.strip()]
-        if len(parts) < 2 or len(self.words(text, joined=False)) < LONG_MESSAGE_WORDS:
+        if len(parts) < 2:
+            return [(text, 1.0)]
+        counts = [len(self.words(part, joined=False)) for part in parts]  # together: the text's words
+        if sum(counts) < LONG_MESSAGE_WORDS:
             return [(text, 1.0)]
         asking = [self.asks(part) for part in parts]
         if all(asking) or not any(asking):
             return [(part, 1.0) for part in parts]
-        asked = sum(len(self.words(part, joined=False)) for part, asks in zip(parts, asking, strict=True) if asks)
-        told = sum(len(self.words(part, joined=False)) for part, asks in zip(parts, asking, strict=True) if not asks)
+        asked = sum(count for count, asks in zip(counts, asking, strict=True) if asks)
+        told = sum(count for count, asks in zip(counts, asking, strict=True) if not asks)
         context = CONTEXT_WEIGHT * min(1.0, max(asked, 1) / max(told, 1))
         return [(part, 1.0 if asks else context) for part, asks in zip(parts, asking, strict=True)]
 
@@ -468,6 +471,11 @@ class SearchIndex:
             )
             self._concept_words.append(words)
         self._postings = _postings(documents, reference_size=IDF_REFERENCE_SIZE)
+        #: Term -> its place in the order terms are summed in (longest postings first, then by term): a fixed
+        #: order, so word order in the query cannot change a score, not even through floating-point rounding.
+        self._term_order = {
+            term: place for place, term in enumerate(sorted(self._postings, key=lambda t: (-len(self._postings[t]), t)))
+        }
         # Areas are scored as their own small documents, then lend a fraction of their score to
         # their actions: no area-wide postings to walk at query time, whatever the catalogue size.
         domains = {domain.code: domain.name for domain in data.domains}
@@ -845,7 +853,8 @@ class SearchIndex:
         """
         scores: dict[int, float] = {}
         get = scores.get
-        present = sorted((t for t in terms if t in self._postings), key=lambda t: (-len(self._postings[t]), t))
+        order = self._term_order
+        present = sorted((t for t in terms if t in order), key=order.__getitem__)
         common = max(COMMON_TERM_DOCS, int(COMMON_TERM_SHARE * len(self.actions)))
         deferred = [t for t in present if len(self._postings[t]) > common]
         if deferred and len(deferred) == len(present):
@@ -861,7 +870,8 @@ class SearchIndex:
             for index, value in postings.items():
                 scores[index] = get(index, 0.0) + weight * value
         areas: dict[int, float] = {}
-        for term in sorted(t for t in terms if t in self._area_postings):
+        area_postings = self._area_postings
+        for term in sorted(t for t in terms if t in area_postings):
             for area, value in self._area_postings[term].items():
                 areas[area] = areas.get(area, 0.0) + AREA_WEIGHT * terms[term][0] * value
         if areas:
@@ -953,47 +963,65 @@ class SearchIndex:
         most of which reach none of a dozen candidates).
         """
         candidates = set(pool)
-        in_areas: dict[int, list[int]] = defaultdict(list)
-        for index in pool:
-            in_areas[self._area_of[index]].append(index)
-        areas = in_areas.keys()
-        # per candidate: covered, evidence, strongest, plain, specific, explained
+        areas = {self._area_of[index] for index in pool}
+        # Per candidate, and per area (what its actions get from their area): covered, evidence, strongest, plain,
+        # specific, explained. A term's weight in an area is counted once for the area, not once per action in it.
         sums = {index: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for index in pool}
+        in_area = {area: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for area in areas}
+        self._reaching = reaching = {index: [] for index in pool}  # per candidate: the checks it shares a term with
+        area_reaching: dict[int, list[int]] = {area: [] for area in areas}
         field = 0.0
-        for weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, _, _ in checks:
-            reached = own_postings.keys() & candidates
+        for number, check in enumerate(checks):
+            weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, _, _ = check
             for area in area_postings.keys() & areas:
-                reached.update(in_areas[area])
-            if kind != _CONCEPT:
-                field += weight * is_evidence
-                for postings in concepts:
-                    reached |= postings.keys() & candidates
-                for postings in area_concepts:
-                    for area in postings.keys() & areas:
-                        reached.update(in_areas[area])
-            for index in reached:
-                sum_ = sums[index]
-                area = self._area_of[index]
-                own = own_postings.get(index, 0.0)
-                in_area = area_postings.get(area, 0.0)
-                value = weight * (own + AREA_WEIGHT * in_area)
+                value = weight * AREA_WEIGHT * area_postings[area]
+                sum_ = in_area[area]
                 sum_[3] += value
                 sum_[4] += counts * value
                 if is_evidence and value:
                     sum_[1] += is_evidence * value
                     sum_[2] = max(sum_[2], is_evidence)
-                if kind == _CONCEPT:
-                    continue
-                share = 0.0
-                if own:
-                    share = 1.0
-                elif any(index in postings for postings in concepts):
-                    share = CONCEPT_COVERAGE
-                elif in_area or any(area in postings for postings in area_concepts):
-                    share = AREA_WEIGHT
-                sum_[5] += weight * is_evidence * share
+                area_reaching[area].append(number)
+            own_hits = own_postings.keys() & candidates
+            for index in own_hits:
+                value = weight * own_postings[index]
+                sum_ = sums[index]
+                sum_[3] += value
+                sum_[4] += counts * value
+                if is_evidence and value:
+                    sum_[1] += is_evidence * value
+                    sum_[2] = max(sum_[2], is_evidence)
+                reaching[index].append(number)
+            if kind == _CONCEPT:
+                continue
+            field += weight * is_evidence
+            # What the question's word is worth in coverage: 1 said by the action, CONCEPT_COVERAGE said through its
+            # concept, AREA_WEIGHT said only by the action's area.
+            area_hits = area_postings.keys() & areas
+            for postings in area_concepts:
+                area_hits |= postings.keys() & areas
+            for area in area_hits:
+                in_area[area][5] += weight * is_evidence * AREA_WEIGHT
                 if kind == _WORD:
-                    sum_[0] += weight * share
+                    in_area[area][0] += weight * AREA_WEIGHT
+            concept_hits: set[int] = set()
+            for postings in concepts:
+                concept_hits |= postings.keys() & candidates
+            for index in own_hits | concept_hits:
+                share = 1.0 if index in own_hits else CONCEPT_COVERAGE
+                if self._area_of[index] in area_hits:
+                    share -= AREA_WEIGHT
+                sums[index][5] += weight * is_evidence * share
+                if kind == _WORD:
+                    sums[index][0] += weight * share
+        for index in pool:
+            area = self._area_of[index]
+            if area in in_area:
+                sum_, shared = sums[index], in_area[area]
+                for slot in (0, 1, 3, 4, 5):
+                    sum_[slot] += shared[slot]
+                sum_[2] = max(sum_[2], shared[2])
+                reaching[index] = sorted(set(reaching[index]).union(area_reaching[area]))
         assessed = {}
         for index in pool:
             covered, evidence, strongest, plain, specific, explained = sums[index]
@@ -1032,7 +1060,8 @@ class SearchIndex:
         """
         area = self._area_of[index]
         contributions: list[tuple[bool, float, str, str]] = []
-        for weight, own_postings, area_postings, specific, _, _, _, _, term, shown in checks:
+        for number in self._reaching.get(index, ()):
+            weight, own_postings, area_postings, specific, _, _, _, _, term, shown = checks[number]
             value = own_postings.get(index, 0.0) + AREA_WEIGHT * area_postings.get(area, 0.0)
             if value > 0:
                 contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
