@@ -458,8 +458,8 @@ class SearchIndex:
         self._analysed: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # texts repeat: analyse once
         #: Per query term (and the concepts it brought in), what scoring looks up: see :meth:`_term_facts`.
         self._facts: dict[tuple[str, tuple[str, ...]], object] = {}
-        #: Unknown query word -> its correction (see :meth:`_correct`): the same typos and stray words come back.
-        self._corrections: dict[str, list[tuple[str, str]]] = {}
+        #: Query word -> its stem and the known terms it stands for, with their weights (see :meth:`_word_fact`).
+        self._word_facts: dict[str, tuple[str, tuple[tuple[str, str, float], ...]]] = {}
         #: Per action (and per area): concept term -> the word the action uses for it, for reasons.
         self._concept_words: list[dict[str, str]] = []
         documents = []
@@ -715,6 +715,28 @@ class SearchIndex:
                 return [(head, self._vocabulary[head]), (tail, self._vocabulary[tail])]
         return []
 
+    def _word_fact(self, word: str) -> tuple[str, tuple[tuple[str, str, float], ...]]:
+        """A query word's stem and what it stands for: (word shown, known stem, weight) for itself or its correction.
+
+        The weight: :data:`FUZZY_WEIGHT` for a corrected word, times the rank weight of its specificity (see
+        :data:`EVERYDAY_RANK_WEIGHT`). Kept per word (see :attr:`_word_facts`): long messages repeat words.
+        """
+        stem = self._analyzer.stem(word)
+        if self._known(stem):
+            found, weight = [(word, stem)], 1.0
+        else:
+            found, weight = self._correct(word), FUZZY_WEIGHT
+        facts = (
+            stem,
+            tuple(
+                (shown, known, weight * (EVERYDAY_RANK_WEIGHT + (1.0 - EVERYDAY_RANK_WEIGHT) * self.specificity(known)))
+                for shown, known in found
+            ),
+        )
+        if len(self._word_facts) < 100_000:
+            self._word_facts[word] = facts
+        return facts
+
     def _query(self, text: str) -> _Query:
         """The query's terms: its known words (typos corrected), their phrases and their concepts.
 
@@ -732,27 +754,21 @@ class SearchIndex:
         for sentence, emphasis in self._sentences(text[:MAX_QUERY_CHARS]):
             sequence.append("")  # no phrase across sentences
             for word in self._analyzer.words(sentence):
-                stem = self._analyzer.stem(word)
+                facts = self._word_facts.get(word)
+                if facts is None:
+                    facts = self._word_fact(word)
+                stem, found = facts
                 if stem not in distinct and len(distinct) >= MAX_QUERY_WORDS:
                     full = True
                     break
                 distinct.add(stem)
-                if self._known(stem):
-                    found, weight = [(word, stem)], 1.0
-                else:
-                    found, weight = self._corrections.get(word, None), FUZZY_WEIGHT
-                    if found is None:
-                        found = self._correct(word)
-                        if len(self._corrections) < 100_000:
-                            self._corrections[word] = found
-                    if not found:
-                        sequence.append("")
-                        continue
-                for shown, known in found:
+                if not found:
+                    sequence.append("")
+                    continue
+                for shown, known, weight in found:
                     sequence.append(known)
-                    rank = EVERYDAY_RANK_WEIGHT + (1.0 - EVERYDAY_RANK_WEIGHT) * self.specificity(known)
-                    if weight * emphasis * rank > terms.get(known, (0.0, ""))[0]:
-                        terms[known] = (weight * emphasis * rank, shown)
+                    if weight * emphasis > terms.get(known, (0.0, ""))[0]:
+                        terms[known] = (weight * emphasis, shown)
             if full:
                 break
         query.words = len(distinct)
