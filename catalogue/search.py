@@ -454,6 +454,8 @@ class SearchIndex:
         #: concept term -> the concept terms it implies; the concept terms of hazards
         self._implies = {keys[c.name]: tuple(keys[name] for name in c.implies) for c in data.concepts if c.implies}
         self._hazards = frozenset(keys[concept.name] for concept in data.concepts if concept.hazard)
+        #: The lexicon terms that bring in a concept which implies others (a hazard's words, "convince"...).
+        self._implying = frozenset(t for t, cs in self._concepts_of.items() if any(c in self._implies for c in cs))
         self._phrase_words = frozenset(word for term in self._concepts_of if " " in term for word in term.split(" "))
         self._analysed: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # texts repeat: analyse once
         #: Per query term (and the concepts it brought in), what scoring looks up: see :meth:`_term_facts`.
@@ -506,6 +508,7 @@ class SearchIndex:
                 self._actions_of_area[area].append(index)
         self._evidence = self._evidence_terms(data)
         self._specificity = self._specificities(documents, _ordinary_frequency(self._analyzer.language))
+        self._specificity_of: dict[str, float] = {}  # term -> specificity(term), as asked
         self._ordinary_words = _ordinary_words(self._analyzer.language)
         self._analysed.clear()
         self._vocabulary, frequency = self._build_vocabulary(data)
@@ -578,6 +581,15 @@ class SearchIndex:
         its more specific word (a phrase of the field, any of its words, plus :data:`PHRASE_BONUS`:
         "task force" and "review the plan" are the field's, "city plan" is not).
         """
+        known = self._specificity_of.get(term)
+        if known is None:
+            known = self._specificity_of[term] = self._term_specificity(term)
+            if len(self._specificity_of) > 100_000:
+                self._specificity_of.clear()
+        return known
+
+    def _term_specificity(self, term: str) -> float:
+        """:meth:`specificity`, worked out (kept per term by :meth:`specificity`)."""
         field = self._evidence is None or term in self._evidence
         if " " in term:
             first, second = term.split(" ", 1)
@@ -787,11 +799,11 @@ class SearchIndex:
             weight, _ = terms[source]
             if " " in source:
                 continue
-            concepts = self._concepts_of.get(source, ())
-            evidence = weight * self.specificity(source)
-            if any(concept in self._implies for concept in concepts):
+            specificity = self.specificity(source)
+            evidence = weight * specificity
+            if source in self._implying:
                 implying = max(implying, evidence)
-            elif self.specificity(source) >= GENERIC_SPECIFICITY:
+            elif specificity >= GENERIC_SPECIFICITY:
                 other += evidence
         focus = implying / (implying + other) if implying else 1.0
         for source in sources:
