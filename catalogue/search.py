@@ -861,7 +861,7 @@ class SearchIndex:
             for index in pool:
                 raw[index] += weight * _weight_in(postings, index)
         checks = self._checks(query)
-        assessed = self._assess(pool, raw, checks, query.words)
+        assessed, reaching = self._assess(pool, raw, checks, query.words)
         by_area: dict[int, float] = defaultdict(float)
         for index in pool:
             by_area[self._area_of[index]] += raw[index]
@@ -871,7 +871,10 @@ class SearchIndex:
             for index in pool
         }
         ranked = sorted(pool, key=lambda index: (-rank[index], self._lateness[index], index))
-        return [self._match(index, rank[index], *assessed[index], checks, query) for index in ranked[:limit]]
+        return [
+            self._match(index, rank[index], *assessed[index], [checks[n] for n in reaching[index]], query)
+            for index in ranked[:limit]
+        ]
 
     def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> tuple[dict[int, float], list[str]]:
         """Action index -> BM25F score summed over the query terms, plus a share of its area's score.
@@ -980,7 +983,7 @@ class SearchIndex:
 
     def _assess(
         self, pool: list[int], raw: dict[int, float], checks: list[_Check], words: int
-    ) -> dict[int, tuple[float, float, float, float]]:
+    ) -> tuple[dict[int, tuple[float, float, float, float]], dict[int, list[int]]]:
         """Per candidate: its calibrated 0-100 score, field evidence, most specific term's specificity, field coverage.
 
         Field coverage: the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
@@ -993,7 +996,8 @@ class SearchIndex:
         :meth:`_evidence_terms`), each weighed by its specificity (see :data:`EVERYDAY_ZIPF`).
 
         Each term is visited once, for the candidates it reaches only (a long message has a hundred terms,
-        most of which reach none of a dozen candidates).
+        most of which reach none of a dozen candidates). Also returned: per candidate, the numbers of the
+        checks whose term it or its area says, in order (its reasons are among these).
         """
         candidates = set(pool)
         areas = {self._area_of[index] for index in pool}
@@ -1001,7 +1005,7 @@ class SearchIndex:
         # specific, explained. A term's weight in an area is counted once for the area, not once per action in it.
         sums = {index: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for index in pool}
         in_area = {area: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for area in areas}
-        self._reaching = reaching = {index: [] for index in pool}  # per candidate: the checks it shares a term with
+        reaching: dict[int, list[int]] = {index: [] for index in pool}  # per candidate: the checks sharing its terms
         area_reaching: dict[int, list[int]] = {area: [] for area in areas}
         field = 0.0
         for number, check in enumerate(checks):
@@ -1069,7 +1073,7 @@ class SearchIndex:
                 strongest,
                 explained / field if field else 0.0,
             )
-        return assessed
+        return assessed, reaching
 
     def _match(
         self,
@@ -1084,8 +1088,9 @@ class SearchIndex:
     ) -> Match:
         """A :class:`Match` that says why: the matching words, strongest first.
 
-        ``ranking``: the score it ranks by and shows (its own ``score`` weighed by its area's share of the
-        candidates' evidence, see :data:`AREA_VOTE`); whether it is confident is decided on its own ``score``.
+        ``checks``: those whose term the action or its area says. ``ranking``: the score it ranks by and
+        shows (its own ``score`` weighed by its area's share of the candidates' evidence, see
+        :data:`AREA_VOTE`); whether it is confident is decided on its own ``score``.
 
         A matched phrase stands in for its two words; a concept is shown as the query's word and
         the action's word for it ("funding ~ budget"), unless the word itself matched. Words of
@@ -1093,8 +1098,7 @@ class SearchIndex:
         """
         area = self._area_of[index]
         contributions: list[tuple[bool, float, str, str]] = []
-        for number in self._reaching.get(index, ()):
-            weight, own_postings, area_postings, specific, _, _, _, _, term, shown = checks[number]
+        for weight, own_postings, area_postings, specific, _, _, _, _, term, shown in checks:
             value = own_postings.get(index, 0.0) + AREA_WEIGHT * area_postings.get(area, 0.0)
             if value > 0:
                 contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
