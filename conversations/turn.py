@@ -57,6 +57,8 @@ class Turn:
     min_group_size: int = MIN_GROUP_SIZE
     """The fewest people a group figure may come from (the engine's setting)."""
     forgotten: bool = False
+    languages: tuple[str, ...] = ("en",)
+    """The languages citybot speaks, English first (texts and catalogue in each)."""
     """The participant's data was deleted in this update: the engine stores nothing of theirs with it."""
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 

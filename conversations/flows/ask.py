@@ -88,6 +88,11 @@ def other_language(turn: Turn, text: str) -> str | None:
     return None
 
 
+def readable(turn: Turn) -> str:
+    """The languages citybot reads, named in the reader's language ("English, Spanish and French")."""
+    return turn.texts.join([turn.t(f"ask.languages.{code}") for code in turn.languages])
+
+
 def generic(turn: Turn, text: str, matches: list[Match]) -> bool:
     """The question is only generic words ("what should we do first?"): nothing in it names a topic."""
     vague = listed(turn, "ask.generic_words")
@@ -139,7 +144,7 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
     if language:
         name = turn.t(f"ask.languages.{language}") if turn.texts.has(f"ask.languages.{language}") else ""
         key = "ask.other_language_named" if name else "ask.other_language"
-        sentence = turn.t(key, language=name, own=turn.t(f"ask.languages.{turn.texts.language}"))
+        sentence = turn.t(key, language=name, languages=readable(turn))
         return [Reply("\n\n".join([sentence, *notices]), options=shortcuts(turn, "areas"))]
     if vague:
         return next_steps(turn, answers, notices)

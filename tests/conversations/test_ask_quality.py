@@ -96,14 +96,14 @@ async def test_another_language_is_named(engine: Engine, question: str, language
     chat = Chat(engine)
     await chat.say(question)
     name = chat.t(f"ask.languages.{language}")
-    assert chat.said("ask.other_language_named", language=name, own=chat.t("ask.languages.en"))
+    assert chat.said("ask.other_language_named", language=name, languages=chat.t("ask.languages.en"))
     assert not chat.said("ask.no_match") and not chat.said("ask.intro")
 
 
 async def test_another_script_gets_the_same_sentence(engine: Engine) -> None:
     chat = Chat(engine)
     await chat.say("как начать план устойчивости города?")
-    assert chat.said("ask.other_language", own=chat.t("ask.languages.en"))
+    assert chat.said("ask.other_language", languages=chat.t("ask.languages.en"))
 
 
 @pytest.mark.parametrize("question", ["flood drills in Den Haag", "evacuation plans for São Paulo de la Sierra"])
