@@ -78,5 +78,7 @@ def language_words(language: str) -> LanguageWords:
 def known_languages() -> tuple[str, ...]:
     """Every language with a words file: those a message can be recognised in."""
     folder = resources.files("catalogue") / "data"
-    names = (item.name for item in folder.iterdir() if item.name.startswith("language-") and item.name.endswith(".yaml"))
+    names = (
+        item.name for item in folder.iterdir() if item.name.startswith("language-") and item.name.endswith(".yaml")
+    )
     return tuple(sorted(name.removeprefix("language-").removesuffix(".yaml") for name in names))

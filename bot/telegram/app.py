@@ -32,6 +32,7 @@ from catalogue import Catalogue
 from conversations import Engine, open_engine
 from conversations.reminders import ReminderTimes
 from conversations.screen import ScreenSettings
+from conversations.texts import DEFAULT_LANGUAGE
 
 logger = logging.getLogger(__name__)
 
@@ -123,9 +124,17 @@ def build_application(
 
 
 async def announce_commands(application: CitybotApplication) -> None:
-    """Fill the clients' command menu from the engine's routing table, so it matches /help and the language."""
-    commands = application.bot_data[handlers.ENGINE_KEY].menu_commands()
-    await application.bot.set_my_commands([BotCommand(name, description) for name, description in commands])
+    """Fill the clients' command menu from the engine's routing table, so it matches /help and the language.
+
+    Once per language citybot speaks (Telegram shows users whose app is in that language its menu), and once
+    without a language: the menu of everyone else, in English.
+    """
+    engine = application.bot_data[handlers.ENGINE_KEY]
+    for language in (None, *(code for code in engine.languages if code != DEFAULT_LANGUAGE)):
+        commands = engine.menu_commands(language)
+        await application.bot.set_my_commands(
+            [BotCommand(name, description) for name, description in commands], language_code=language
+        )
 
 
 def run_bot(settings: TelegramSettings) -> None:

@@ -50,7 +50,8 @@ class ExpectedTexts:
 
     def render(self, key: str, **fields: Any) -> str:
         """The exact text under ``key`` with every field filled in (``KeyError`` if one is missing)."""
-        return self.escape(self.texts.get(key, **fields))
+        shown = {name: self.texts.shown(value) for name, value in fields.items()}
+        return self.escape(self.template(key, fields.get("count")).format(**shown))
 
     def template(self, key: str, count: Any = None) -> str:
         """The text under ``key`` as written, ``{fields}`` and all, in the plural form for ``count``."""
