@@ -182,7 +182,7 @@ class Engine:
         return self._texts[code]
 
     def supported(self, language: str | None) -> str | None:
-        """The language citybot speaks for a client's language tag ("es-419" -> "es", "pt-BR" -> "pt"), else ``None``."""
+        """The language citybot speaks for a client's language tag ("pt-BR" -> "pt"), else ``None``."""
         code = (language or "").replace("_", "-").split("-")[0].lower()
         if not LANGUAGE.match(code):  # clients send the tag: never let it name another file
             return None

@@ -25,7 +25,7 @@ def buttons(turn: Turn) -> tuple[Option, ...]:
 
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
-    """``/language``: which language citybot speaks with you, and the others to pick (``/language es`` picks at once)."""
+    """``/language``: which language citybot speaks with you, and the others to pick."""
     code = argument.strip().lower()
     if code:
         return await pick(turn, code)
