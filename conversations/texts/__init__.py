@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import string
 from collections.abc import Mapping
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import yaml
@@ -29,10 +31,15 @@ SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 """libyaml's parser when PyYAML has it (about ten times faster at every start); the same documents either way."""
 PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 """CLDR's plural categories: a mapping whose keys are only these (with ``other``) is one sentence's forms."""
+LANGUAGE_FILE = re.compile(r"^[a-z]{2,3}\.yaml$")
+"""A texts file: a language code and ``.yaml``."""
 COUNT = "count"
 """The field whose number picks a plural form."""
 
 log = logging.getLogger(__name__)
+
+FOLDER: Traversable | None = None
+"""Where the texts files are read (``None``: this package's folder); tests point it at a folder of their own."""
 
 Template = str | dict[str, str]
 """A sentence as written, or its plural forms by CLDR category."""
@@ -75,7 +82,7 @@ class Texts:
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE) -> Texts:
         """The packaged texts of a language (English when there is no file for it), falling back to English per key."""
-        source = resources.files(__package__) / f"{language}.yaml"
+        source = folder() / f"{language}.yaml"
         if language == DEFAULT_LANGUAGE or not source.is_file():
             return _english()
         return cls(read(language), language, fallback=_english())
@@ -83,8 +90,8 @@ class Texts:
     @staticmethod
     def available() -> list[str]:
         """The languages citybot has texts for, English first."""
-        folder = resources.files(__package__)
-        found = sorted(item.name.removesuffix(".yaml") for item in folder.iterdir() if item.name.endswith(".yaml"))
+        names = (item.name for item in folder().iterdir() if item.name.endswith(".yaml"))
+        found = sorted(name.removesuffix(".yaml") for name in names if LANGUAGE_FILE.match(name))
         return [DEFAULT_LANGUAGE, *(code for code in found if code != DEFAULT_LANGUAGE)]
 
     def get(self, key: str, **fields: Any) -> str:
@@ -161,9 +168,14 @@ class Texts:
         return {name: own.get(name, text) for name, text in self.fallback.section(key).items()}
 
 
+def folder() -> Traversable:
+    """The folder of the texts files."""
+    return FOLDER if FOLDER is not None else resources.files(__package__)
+
+
 def read(language: str) -> dict[str, Any]:
     """The parsed texts file of a language (``{}`` for an empty one)."""
-    source = resources.files(__package__) / f"{language}.yaml"
+    source = folder() / f"{language}.yaml"
     return yaml.load(source.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}  # noqa: S506
 
 

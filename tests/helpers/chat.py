@@ -142,8 +142,11 @@ class Chat:
         *,
         username: str | None = None,
         outbox: bool = False,
+        language: str | None = "en",
     ) -> None:
         self.engine = engine
+        self.language = language
+        """The language tag the client sends (Telegram's ``language_code``)."""
         self.outbox = outbox
         """Whether replies are kept until reported sent, as the Telegram adapter asks (``Incoming.outbox``)."""
         self.user_id = f"test:{user}"
@@ -153,7 +156,11 @@ class Chat:
         self.replies: list[Reply] = []
         self.options: tuple[Option, ...] = ()
         self.choices_sent = 0
-        self.expected = ExpectedTexts(engine.texts)
+        self.expected = ExpectedTexts(engine.texts_for(language))
+
+    def expect(self, language: str) -> None:
+        """Check the replies from now on against the texts of ``language`` (after switching to it)."""
+        self.expected = ExpectedTexts(self.engine.texts_for(language))
 
     async def send(self, kind: Kind, payload: str, *, update_id: str | None = None) -> list[Reply]:
         incoming = Incoming(
@@ -162,7 +169,7 @@ class Chat:
             kind=kind,
             payload=payload,
             user_name=self.name,
-            language="en",
+            language=self.language,
             update_id=update_id if update_id is not None else f"u{next(_updates)}",
             username=self.username,
             outbox=self.outbox,

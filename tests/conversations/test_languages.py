@@ -1,0 +1,185 @@
+"""Languages in the conversation: the client's language first, /language at any time, remembered per person,
+questions answered in the language they are written in, and the texts machinery (plurals, numbers, fallback).
+
+Runs on stand-in languages made from English (tests/helpers/languages.py), so it tests the machinery
+whatever translations are shipped; tests/test_texts_parity.py checks the shipped files themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from catalogue import Catalogue
+from conversations import Engine, Texts, open_engine
+from conversations.storage.models import Participant
+from tests.helpers.chat import Chat, Key, rows
+from tests.helpers.languages import stand_in_catalogue, stand_in_texts
+
+SPOKEN = ("es", "fr", "pt")
+
+
+@pytest.fixture
+async def polyglot(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
+    """An engine speaking English and stand-ins of es, fr and pt, with a Spanish catalogue stand-in."""
+    stand_in_texts(tmp_path / "texts", SPOKEN, monkeypatch)
+    catalogue = Catalogue.load(stand_in_catalogue(tmp_path / "catalogue", "es"))
+    engine = await open_engine(sqlite_url, catalogue)
+    yield engine
+    await engine.close()
+
+
+async def stored_language(engine: Engine, chat: Chat) -> str | None:
+    [participant] = [p for p in await rows(engine, Participant) if p.user_id == chat.user_id]
+    return participant.language
+
+
+async def onboard(chat: Chat) -> None:
+    await chat.command("/start")
+    await chat.press("onboarding.agree")
+    await chat.say("Recife")
+    await chat.press("onboarding.roles.resilience")
+
+
+async def test_the_clients_language_greets_and_is_remembered(polyglot: Engine) -> None:
+    chat = Chat(polyglot, language="pt-BR")
+    await chat.command("/start")
+    assert chat.said("onboarding.welcome") and polyglot.texts_for("pt-BR").language == "pt"
+    assert chat.replies[0].text.startswith("[pt] ")
+    await chat.press("onboarding.agree")
+    await chat.say("Recife")
+    await chat.press("onboarding.roles.resilience")
+    assert chat.said("onboarding.done", city="Recife")
+    assert await stored_language(polyglot, chat) == "pt"
+    chat.language = "en"  # the app's language changes later: the person's stays
+    await chat.command("/help")
+    assert chat.said("help.intro")  # still Portuguese (chat.expected is pt)
+
+
+@pytest.mark.parametrize(
+    ("tag", "code"), [("es-419", "es"), ("pt-BR", "pt"), ("fr-CA", "fr"), ("de", "en"), (None, "en")]
+)
+async def test_language_tags_map_to_a_language_citybot_speaks(polyglot: Engine, tag: str | None, code: str) -> None:
+    assert polyglot.texts_for(tag).language == code
+    chat = Chat(polyglot, language=tag)
+    await chat.command("/start")
+    assert chat.said("onboarding.welcome")
+    assert chat.replies[0].text.startswith(f"[{code}] ") == (code != "en")
+
+
+async def test_language_switches_at_any_time_and_is_remembered(polyglot: Engine, sqlite_url: str) -> None:
+    chat = Chat(polyglot, language="pt-BR")
+    await onboard(chat)
+    await chat.command("/language")
+    assert chat.said("language.choose")
+    labels = [option.label for option in chat.options]
+    assert labels == [
+        chat.t("language.button", name="English"),
+        chat.t("language.button", name="Español"),
+        chat.t("language.button", name="Français"),
+        chat.t("language.button_current", name="Português"),
+    ]
+    await chat.choose("Français")
+    chat.expect("fr")
+    assert chat.said("language.set") and chat.replies[0].text.startswith("[fr] ")
+    assert await stored_language(polyglot, chat) == "fr"
+    await chat.command("/results")
+    assert chat.said("results.empty") or chat.said("results.title")
+    # a fresh engine (a restart) reads it from the database
+    await polyglot.close()
+    again = await open_engine(sqlite_url, polyglot.catalogue)
+    try:
+        later = Chat(again, language="pt-BR")
+        later.expect("fr")
+        await later.command("/help")
+        assert later.said("help.intro")
+    finally:
+        await again.close()
+
+
+async def test_a_choice_before_consent_is_stored_at_consent(polyglot: Engine) -> None:
+    chat = Chat(polyglot, language="en")
+    await chat.command("/language es")
+    chat.expect("es")
+    assert chat.said("language.set")
+    await chat.command("/start")
+    assert chat.said("onboarding.welcome")
+    await chat.press("onboarding.agree")
+    assert await stored_language(polyglot, chat) == "es"
+
+
+async def test_a_language_button_for_a_language_not_spoken_changes_nothing(polyglot: Engine) -> None:
+    chat = Chat(polyglot)
+    await onboard(chat)
+    await chat.choose_id("lg:nl")
+    assert chat.said("language.choose")
+    assert await stored_language(polyglot, chat) == "en"
+    await chat.choose_id("lg:../../etc")
+    assert chat.said("errors.malformed_choice") or chat.said("language.choose")
+
+
+async def test_a_question_in_another_language_citybot_speaks_is_answered_in_it(polyglot: Engine) -> None:
+    chat = Chat(polyglot)
+    await onboard(chat)
+    await chat.say("¿Cómo preparamos a los voluntarios para una emergencia?")
+    chat.expect("es")
+    assert chat.said("ask.intro", reply=0)
+    spanish = polyglot.catalogue.in_language("es")
+    shown = chat.replies[0].text
+    assert spanish.action("P2M1").title in shown or spanish.action("P2R1").title in shown
+    assert chat.said("ask.reason_terms", reply=0) or "voluntari" in shown
+    assert chat.said("language.offer", reply=-1)
+    assert await stored_language(polyglot, chat) == "en"  # only offered
+    await chat.press("language.offer_yes")
+    assert chat.said("language.set")
+    assert await stored_language(polyglot, chat) == "es"
+
+
+async def test_a_question_in_a_language_citybot_does_not_speak_names_the_ones_it_reads(polyglot: Engine) -> None:
+    chat = Chat(polyglot)
+    await chat.say("Wie beginnen wir mit einem Resilienzplan für unsere Stadt?")
+    names = [chat.t(f"ask.languages.{code}") for code in ("en", "es", "fr", "pt")]
+    listed = polyglot.texts.join(names)
+    assert chat.said("ask.other_language_named", language=chat.t("ask.languages.de"), languages=listed)
+
+
+# --- the texts machinery ----------------------------------------------------------------------------------
+
+
+def test_plural_forms_follow_the_languages_rules() -> None:
+    forms = {"notes": {"one": "{count} note", "many": "{count} de notes", "other": "{count} notes"}}
+    english, french, portuguese = Texts(forms, "en"), Texts(forms, "fr"), Texts(forms, "pt")
+    assert [english.get("notes", count=n) for n in (0, 1, 2)] == ["0 notes", "1 note", "2 notes"]
+    assert french.get("notes", count=0) == "0 note"  # French: 0 and 1 are singular
+    assert french.get("notes", count=1_000_000) == "1\u202f000\u202f000 de notes"  # "many", and the number French
+    assert portuguese.get("notes", count=0) == "0 note"
+    assert english.get("notes", count=4096) == "4,096 notes"
+
+
+def test_a_missing_key_falls_back_to_english_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    english = Texts({"a": "Hello {name}", "b": "Bye"}, "en")
+    spanish = Texts({"a": "Hola {name}"}, "es", fallback=english)
+    with caplog.at_level(logging.WARNING):
+        assert spanish.get("b") == "Bye" and spanish.get("b") == "Bye"
+    assert [record.getMessage() for record in caplog.records].count(
+        "texts es.yaml has no 'b': English is shown instead"
+    ) == 1
+    assert spanish.get("a", name="Ana") == "Hola Ana"
+    with pytest.raises(KeyError):
+        spanish.get("c")
+
+
+def test_a_missing_plural_category_uses_other() -> None:
+    texts = Texts({"n": {"one": "{count} nota", "other": "{count} notas"}}, "es")
+    assert texts.get("n", count=1_000_000) == "1.000.000 notas"  # "many" not given: "other"
+
+
+async def test_counted_sentences_use_the_right_form(engine: Engine) -> None:
+    chat = Chat(engine)
+    await onboard(chat)
+    await chat.command("/mydata")
+    assert chat.said("privacy.mydata", assessments=Key("privacy.assessments", count=0))
+    assert "0 assessments" in chat.replies[0].text and "0 questions" in chat.replies[0].text
