@@ -128,6 +128,8 @@ class ConsoleChat:
                 not_started=export.not_started,
                 not_sure=export.not_sure,
                 earlier=dict(export.earlier),
+                sheets=dict(export.sheets),
+                headers=dict(export.headers),
             )
         )
         return path

@@ -91,6 +91,9 @@ async def details(turn: Turn, code: str) -> list[Reply]:
         stage=stage.name,
         description=stage.description,
     )
+    if action.original:  # a translation, citybot's own: the model's official wording with it
+        text += "\n\n" + turn.t("language.original", title=action.original)
+        text += "\n" + turn.t("language.catalogue_note", model=catalogue.name)
     options = [Option(turn.t("browse.back_area", code=item.code), navigation_choice(Prefix.BROWSE, item.code))]
     if onboarding.onboarded(turn):
         latest = await assessments.current_answers(turn)

@@ -183,3 +183,72 @@ async def test_counted_sentences_use_the_right_form(engine: Engine) -> None:
     await chat.command("/mydata")
     assert chat.said("privacy.mydata", assessments=Key("privacy.assessments", count=0))
     assert "0 assessments" in chat.replies[0].text and "0 questions" in chat.replies[0].text
+
+
+async def test_an_actions_details_show_the_official_english_title(polyglot: Engine) -> None:
+    chat = Chat(polyglot, language="es")
+    await onboard(chat)
+    await chat.choose_id("x:P2R1")
+    spanish = polyglot.catalogue.in_language("es")
+    english = polyglot.catalogue.action("P2R1").title
+    assert chat.said("browse.action", code="P2R1", title=spanish.action("P2R1").title)
+    assert chat.said("language.original", title=english)
+    assert chat.said("language.catalogue_note", model=polyglot.catalogue.name)
+    english_chat = Chat(polyglot, "bob", language="en")
+    await english_chat.choose_id("x:P2R1")
+    assert english_chat.said("browse.action", title=english) and not english_chat.said("language.original")
+
+
+async def test_a_workshop_across_languages_follows_the_coordinators_language(polyglot: Engine) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.export import ANSWER_FIELDS, export_bytes
+    from conversations.coordination import join_payload
+
+    coord = Chat(polyglot, "coord", "Cora", language="es")
+    await coord.onboard("Bogotá")
+    assert await polyglot.coordination.grant(coord.user_id)
+    await coord.command("/workshop new Taller")
+    code = coord.replies[0].invitation.payload.removeprefix("ws_")  # type: ignore[union-attr]
+    assert coord.said("workshop.created", name="Taller") and coord.replies[0].text.startswith("[es] ")
+    english = polyglot.catalogue
+    for user, tag in (("ana", "pt-BR"), ("luc", "fr"), ("bob", "en")):
+        chat = Chat(polyglot, user, user.title(), language=tag)
+        await chat.command(f"/start {join_payload(code)}")
+        await chat.press("onboarding.agree")
+        await chat.say("Bogotá")
+        if chat.said("onboarding.city_confirm"):
+            await chat.choose("Bogotá")
+        await chat.press("onboarding.roles.resilience")
+        assert chat.said("workshop.joined") and chat.said("checkin.intro")  # each in their own language
+        await chat.answer_check_in(english, {"L1": "S"})
+        assert chat.said("checkin.finished")
+    spanish = polyglot.catalogue.in_language("es")
+    await coord.command(f"/workshop {code}")
+    room = coord.replies[-1].text
+    assert room.startswith("[es] ") and spanish.domain("L").name in room
+    await coord.command(f"/export {code}")
+    await coord.press("export.xlsx")
+    [reply] = coord.replies
+    export = reply.export
+    assert export is not None and {row["area_title"] for row in export.rows} <= {a.title for a in spanish.areas}
+    workbook = load_workbook(
+        io.BytesIO(
+            export_bytes(
+                export.rows,
+                "xlsx",
+                catalogue=export.catalogue,
+                sheets=dict(export.sheets),
+                headers=dict(export.headers),
+            )
+        )
+    )
+    assert workbook.sheetnames[0] == "es  Answers"  # "[es] Answers": Excel takes no brackets in a sheet name
+    assert [cell.value for cell in workbook.worksheets[0][1]][:2] == [
+        coord.t("xlsx.columns.city"),
+        coord.t("xlsx.columns.participant"),
+    ]
+    csv = export_bytes(export.rows, "csv", catalogue=export.catalogue).decode("utf-8-sig")
+    assert csv.splitlines()[0] == ",".join(ANSWER_FIELDS)  # machine names stay
