@@ -72,7 +72,9 @@ def main(argv: list[str]) -> int:
         if not word.isalpha() or (language == "en" and not word.isascii()):
             continue
         folded = fold(word)
-        spelt = next((folded[: -len(a)] + b for a, b in restore if folded.endswith(a) and len(folded) > len(a) + 1), folded)
+        spelt = next(
+            (folded[: -len(a)] + b for a, b in restore if folded.endswith(a) and len(folded) > len(a) + 1), folded
+        )
         stem = fold(stemmer.stemWord(spelt)) if language != "en" else stemmer.stemWord(word)
         out.write(f"{word} {wordfreq.zipf_frequency(word, language):.2f} {stem}\n")
         kept += 1

@@ -18,7 +18,14 @@ async def test_mydata_sends_everything_stored(engine: Engine) -> None:
     await chat.say("how do we start a resilience plan")
     await chat.command("/mydata")
     mayor = chat.t("onboarding.roles.mayor")
-    assert chat.said("privacy.mydata", city="Rotterdam", role=mayor, assessments=Key("privacy.assessments", count=1), answers=Key("privacy.answers", count=1), questions=Key("privacy.questions", count=1))
+    assert chat.said(
+        "privacy.mydata",
+        city="Rotterdam",
+        role=mayor,
+        assessments=Key("privacy.assessments", count=1),
+        answers=Key("privacy.answers", count=1),
+        questions=Key("privacy.questions", count=1),
+    )
     attachment = chat.last.attachment
     assert attachment is not None and attachment.filename.endswith(".json")
     data = json.loads(attachment.data)

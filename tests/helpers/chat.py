@@ -76,7 +76,9 @@ class ExpectedTexts:
         return self._form(key, self.template(key, fields.get("count")), fields, named=named)
 
     def _form(self, key: str, template: str, fields: dict[str, Any], *, named: bool) -> str:
-        names = {name for form in self.texts.forms(key).values() for _, name, _, _ in string.Formatter().parse(form) if name}
+        names = {
+            name for form in self.texts.forms(key).values() for _, name, _, _ in string.Formatter().parse(form) if name
+        }
         unknown = set(fields) - names
         assert not unknown, f"text {key!r} has no field(s) {sorted(unknown)}: {template!r}"
         parts: list[str] = []
