@@ -78,9 +78,10 @@ class Catalogue:
                     found = base._in_language[language] = Catalogue(data, base.path, base=base)
         return found
 
-    def check_translations(self) -> list[str]:
-        """Read every translation beside the catalogue: their languages (raises ``CatalogueError`` on a problem)."""
-        return [self.in_language(code).language for code in self.base._translations]
+    @property
+    def translations(self) -> dict[str, Path]:
+        """The translation files found beside the catalogue, by language."""
+        return dict(self.base._translations)
 
     @property
     def source_path(self) -> Path:

@@ -32,6 +32,7 @@ from conversations.flows.results import action_button, stage_name
 from conversations.flows.wording import button_title, shorten
 from conversations.messages import Option, Reply
 from conversations.storage import repository
+from conversations.texts import Texts
 from conversations.turn import Turn
 
 MAX_QUESTION_LENGTH = 4096
@@ -101,15 +102,20 @@ def generic(turn: Turn, text: str, matches: list[Match]) -> bool:
 
 def reason(turn: Turn, match: Match) -> str:
     """Why an action matched: the words it shares with the question, and the related words it matched through."""
+    return explain(turn.texts, match)
+
+
+def explain(texts: Texts, match: Match) -> str:
+    """:func:`reason` in the words of ``texts`` (also for ``citybot ask``)."""
     if match.why:
         parts = []
         for item in match.why:
             asked, _, via = (part.strip() for part in item.partition("~"))
-            parts.append(turn.t("ask.term_via", term=asked, word=via) if via else turn.t("ask.term", term=asked))
-        return turn.t("ask.reason_terms", terms=", ".join(parts))
+            parts.append(texts.get("ask.term_via", term=asked, word=via) if via else texts.get("ask.term", term=asked))
+        return texts.get("ask.reason_terms", terms=", ".join(parts))
     if match.terms:
-        return turn.t("ask.reason_terms", terms=", ".join(turn.t("ask.term", term=term) for term in match.terms))
-    return turn.t("ask.reason_wording")
+        return texts.get("ask.reason_terms", terms=", ".join(texts.get("ask.term", term=term) for term in match.terms))
+    return texts.get("ask.reason_wording")
 
 
 async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]:
