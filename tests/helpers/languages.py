@@ -22,8 +22,8 @@ from conversations import texts as texts_module
 from conversations.texts import is_plural
 
 TEXTS = Path(texts_module.__file__).parent
-KEEP_AS_IS = ("language.names",)
-"""Sections that are the same in every language (each language's own name)."""
+KEEP_AS_IS = ("language.names", "language.button", "language.button_current")
+"""Keys that are the same in every language (each language's own name, on its button)."""
 
 
 def marked(tree: Mapping[str, Any], code: str, prefix: str = "") -> dict[str, Any]:
