@@ -34,6 +34,8 @@ MIN_WORDS = 3
 """An English fragment of at least this many words, found in a reply line, is English left untranslated."""
 WORD = re.compile(r"[^\W\d_]{2,}")
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+STRIPPED = " .,:;·•()“”\"'!?-\u2013→"
+"""Punctuation around a fragment (the en dash among it)."""
 
 
 def texts_values(tree: Mapping[str, Any], prefix: str = "") -> dict[str, list[str]]:
@@ -66,7 +68,7 @@ def english_fragments(translation: Mapping[str, Any], catalogue: Catalogue) -> s
         for form in forms:
             for line in form.splitlines():
                 for part in PLACEHOLDER.split(line):
-                    part = part.strip(" .,:;·•()“”\"'!?-–→")
+                    part = part.strip(STRIPPED)
                     if len(WORD.findall(part)) >= MIN_WORDS and part not in kept:
                         fragments.add(part)
     records: Iterable[str] = (
@@ -107,7 +109,7 @@ def test_a_walk_in_the_language_leaves_no_english(
 
 async def test_the_check_catches_an_english_walk(engine: Engine, catalogue: Catalogue) -> None:
     stdout = io.StringIO()
-    lines = walk("es")[:-1] + ["how do we prepare volunteers for an emergency?"]
+    lines = [*walk("es")[:-1], "how do we prepare volunteers for an emergency?"]
     await run_console(engine, user="ana", stdin=io.StringIO("".join(f"{line}\n" for line in lines)), stdout=stdout)
     made_up = {"commands": {"help": "Ayuda"}}  # a translation that keeps nothing of English
     left = english_left(stdout.getvalue(), english_fragments(made_up, catalogue))
