@@ -42,9 +42,11 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
                 "answers": [],
             },
         )
+        code = row.answer.action_code
         entry["answers"].append(
             {
-                "action": row.answer.action_code,
+                "action": code,
+                "title": turn.catalogue.action(code).title if turn.catalogue.has_action(code) else None,
                 "answer": row.answer.value,
                 "implied_by_checkin": row.assessment.kind == AssessmentKind.CHECKIN,
                 "answered_at": repository.as_utc(row.answer.answered_at),

@@ -252,3 +252,21 @@ async def test_a_workshop_across_languages_follows_the_coordinators_language(pol
     ]
     csv = export_bytes(export.rows, "csv", catalogue=export.catalogue).decode("utf-8-sig")
     assert csv.splitlines()[0] == ",".join(ANSWER_FIELDS)  # machine names stay
+
+
+async def test_mydata_names_the_actions_in_the_persons_language(polyglot: Engine) -> None:
+    import json
+
+    chat = Chat(polyglot, language="es")
+    await onboard(chat)
+    await chat.command("/checkin")
+    await chat.answer_check_in(polyglot.catalogue.in_language("es"), {"P2": "R"})
+    await chat.command("/mydata")
+    assert chat.said("privacy.mydata")
+    attachment = chat.replies[0].attachment
+    assert attachment is not None
+    document = json.loads(attachment.data)
+    [assessment] = document["assessments"].values()
+    titles = {answer["action"]: answer["title"] for answer in assessment["answers"]}
+    assert titles["P2R1"] == polyglot.catalogue.in_language("es").action("P2R1").title
+    assert document["language"] == "es"
