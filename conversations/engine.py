@@ -135,6 +135,7 @@ class Engine:
         self.coordination = Coordination(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """What the server's command line does for coordinators: grants, workshops, exports, reports."""
         self.screens = Screens(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
+        self.screens.speaking = self.speaking
         """The workshops' big screens: their links, hide and reveal, and what a link shows (``bot.web``)."""
         self.reports = Reports(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """The PDF report of a workshop or a city, and a workshop's poster, as ``bot.report`` lays them out."""

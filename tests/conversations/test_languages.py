@@ -270,3 +270,19 @@ async def test_mydata_names_the_actions_in_the_persons_language(polyglot: Engine
     titles = {answer["action"]: answer["title"] for answer in assessment["answers"]}
     assert titles["P2R1"] == polyglot.catalogue.in_language("es").action("P2R1").title
     assert document["language"] == "es"
+
+
+async def test_the_big_screen_speaks_its_coordinators_language(polyglot: Engine) -> None:
+    from datetime import timedelta
+
+    coord = Chat(polyglot, "coord", "Cora", language="es")
+    await coord.onboard("Bogotá")
+    assert await polyglot.coordination.grant(coord.user_id)
+    await coord.command("/workshop new Taller")
+    code = coord.replies[0].invitation.payload.removeprefix("ws_")  # type: ignore[union-attr]
+    _, token = await polyglot.screens.new_link(code)
+    assert token is not None
+    screen = await polyglot.screens.for_token(token, keep_after_close=timedelta(hours=1))
+    assert screen is not None and screen.language == "es"
+    assert screen.labels["title"] == polyglot.texts_for("es").get("screen.page.title")
+    assert screen.domains[0].name == polyglot.catalogue.in_language("es").domain("L").name
