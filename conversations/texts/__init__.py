@@ -33,7 +33,11 @@ PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 """CLDR's plural categories: a mapping whose keys are only these (with ``other``) is one sentence's forms."""
 LANGUAGE_FILE = re.compile(r"^[a-z]{2,3}\.yaml$")
 """A texts file: a language code and ``.yaml``."""
+NUMBERS = (int, float)
+"""The types of field values written the language's way (``bool`` is not one: ``type(True)`` is ``bool``)."""
 COUNT = "count"
+PLURALS_KEPT = 1_000
+"""Counts whose plural category a language keeps once worked out."""
 """The field whose number picks a plural form."""
 
 log = logging.getLogger(__name__)
@@ -78,6 +82,8 @@ class Texts:
         self._plain_small = self._locale is not None and format_decimal(987, locale=self._locale) == "987"
         """Whether numbers below 1,000 are written as Python writes them (Latin digits): then they skip Babel."""
         self._warned: set[str] = set()
+        self._plurals: dict[float, str] = {}
+        """Plural categories already worked out (the counts shown are mostly small numbers)."""
 
     @classmethod
     def load(cls, language: str = DEFAULT_LANGUAGE) -> Texts:
@@ -99,14 +105,20 @@ class Texts:
 
         A key this language lacks comes from English (warned once); ``KeyError`` only for a key English lacks too.
         """
-        template = self.template(key, fields.get(COUNT))
         if not fields:
-            return template
-        return template.format(**{name: self.shown(value) for name, value in fields.items()})
+            return self.template(key)
+        template = self.template(key, fields.get(COUNT))
+        for value in fields.values():
+            if type(value) in NUMBERS:  # most fields are text, formatted as they are
+                fields = {name: self.shown(value) for name, value in fields.items()}
+                break
+        return template.format(**fields)
 
     def template(self, key: str, count: Any = None) -> str:
         """The sentence under ``key`` as written, in the plural form for ``count`` (``other`` without one)."""
         value = self._flat.get(key)
+        if type(value) is str:
+            return value
         if value is None:
             if self.fallback is None:
                 raise KeyError(key)
@@ -130,7 +142,12 @@ class Texts:
 
     def plural(self, count: float) -> str:
         """The CLDR plural category of ``count`` in this language (``one``, ``many``, ``other``...)."""
-        return self._locale.plural_form(abs(count)) if self._locale is not None else "other"
+        category = self._plurals.get(count)
+        if category is None:
+            category = self._locale.plural_form(abs(count)) if self._locale is not None else "other"
+            if len(self._plurals) < PLURALS_KEPT:
+                self._plurals[count] = category
+        return category
 
     def shown(self, value: Any) -> Any:
         """A field's value as the sentence shows it: numbers the language's way, anything else as is."""
