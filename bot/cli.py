@@ -352,6 +352,9 @@ def start_console(
     from conversations.screen import ScreenSettings
 
     catalogue = load_catalogue(catalogue_path)
+    with exit_on(CatalogueError, code=1):  # a broken translation stops here, with file and line
+        for code in catalogue.translations:
+            catalogue.in_language(code)
     spoken(language, catalogue)
     settings = read_settings()
 

@@ -147,6 +147,8 @@ def run_bot(settings: TelegramSettings) -> None:
     when the database or the catalogue file cannot be used, so the CLI can say so in one line.
     """
     catalogue = Catalogue.load(settings.catalogue_path)  # a broken file stops here, with file and line
+    for language in catalogue.translations:  # and so does a broken translation beside it
+        catalogue.in_language(language)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # PTB objects created below find this loop
     try:
@@ -247,11 +249,12 @@ class SearchReadyAfterStart:
 
 
 def prepare_search(catalogue: Catalogue) -> None:
-    """Build the search index now; a failure is logged, and the first search tries again."""
-    try:
-        catalogue.prepare_search()
-    except Exception:
-        logger.exception("could not build the catalogue's search index ahead of the first question")
+    """Build the search index of each language now; a failure is logged, and the first search tries again."""
+    for language in catalogue.languages:
+        try:
+            catalogue.in_language(language).prepare_search()
+        except Exception:
+            logger.exception("could not build the %s catalogue's search index ahead of the first question", language)
 
 
 async def check_connection(application: CitybotApplication, settings: TelegramSettings) -> None:
