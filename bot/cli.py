@@ -237,7 +237,7 @@ def ask_command(
     language: LanguageOption = None,
 ) -> None:
     """Find the catalogue actions that match a question, best first (in the catalogue of --language)."""
-    from conversations.flows.ask import explain
+    from conversations.flows.ask import explain, spelling
     from conversations.texts import Texts
 
     settings = read_settings()
@@ -248,6 +248,7 @@ def ask_command(
     texts = Texts.load(code or base.language)
     query = " ".join(text)
     matches = catalogue.search(query, limit=limit)
+    spellings = spelling(catalogue, query)
     confident = any(match.confident for match in matches)
     if as_json:
         hazard = matches[0].hazard if matches else ""
@@ -256,7 +257,7 @@ def ask_command(
             "language": catalogue.language,
             "confident": confident,
             "hazard": hazard,
-            "matches": [{**match_as_dict(m), "reason": explain(texts, m)} for m in matches],
+            "matches": [{**match_as_dict(m), "reason": explain(texts, m, spellings)} for m in matches],
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return

@@ -7,14 +7,19 @@ examples, the concept lexicon's words, and a search in that language), read on f
 
 from __future__ import annotations
 
+import re
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from catalogue.language import fold
 from catalogue.loader import CatalogueData, default_path, read_catalogue, read_translation, translation_paths
 from catalogue.model import Action, Area, Domain, Match, Stage
+
+WORD = re.compile(r"[^\W\d_]+")
 
 if TYPE_CHECKING:
     from catalogue.search import SearchIndex
@@ -77,6 +82,24 @@ class Catalogue:
                     data = read_translation(base._translations[language], base._data, base.source_path, language)
                     found = base._in_language[language] = Catalogue(data, base.path, base=base)
         return found
+
+    @cached_property
+    def spelling(self) -> dict[str, str]:
+        """Accent-folded word -> how the catalogue spells it ("planificacion" -> "planificación").
+
+        The search matches folded words; a reason shown to an official puts the accents back. Only words
+        with accents are here (an English catalogue's map is empty).
+        """
+        seen: dict[str, Counter[str]] = {}
+        texts = [a.title for a in self.areas] + [c for concept in self.concepts for c in concept.words]
+        texts += [t for a in self.actions for t in (a.title, *a.keywords, *a.examples)]
+        texts += [k for keywords in self.area_keywords.values() for k in keywords]
+        for text in texts:
+            for word in WORD.findall(text.casefold()):
+                folded = fold(word)
+                if folded != word:
+                    seen.setdefault(folded, Counter())[word] += 1
+        return {folded: spellings.most_common(1)[0][0] for folded, spellings in seen.items()}
 
     @property
     def translations(self) -> dict[str, Path]:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 
-from catalogue import Action, Answer, Match, city_maturity, next_actions
+from catalogue import Action, Answer, Catalogue, Match, city_maturity, next_actions
 from catalogue.language import fold, known_languages, language_words
 from conversations import assessments
 from conversations.choices import Language, Prefix, navigation_choice
@@ -100,21 +101,34 @@ def generic(turn: Turn, text: str, matches: list[Match]) -> bool:
     return bool(matches) and matched <= vague
 
 
-def reason(turn: Turn, match: Match) -> str:
+def reason(turn: Turn, match: Match, question: str = "") -> str:
     """Why an action matched: the words it shares with the question, and the related words it matched through."""
-    return explain(turn.texts, match)
+    return explain(turn.texts, match, spelling(turn.catalogue, question))
 
 
-def explain(texts: Texts, match: Match) -> str:
-    """:func:`reason` in the words of ``texts`` (also for ``citybot ask``)."""
+def spelling(catalogue: Catalogue, question: str) -> dict[str, str]:
+    """Accent-folded word -> as the official typed it, else as the catalogue spells it (accents put back)."""
+    typed = {fold(word): word for word in words_of(question) if fold(word) != word}
+    return {**catalogue.spelling, **typed} if typed else catalogue.spelling
+
+
+def spelt(text: str, spellings: Mapping[str, str]) -> str:
+    """A reason's words with their accents back ("planificacion" -> "planificación")."""
+    return re.sub(r"[^\W\d_]+", lambda word: spellings.get(word[0], word[0]), text) if spellings else text
+
+
+def explain(texts: Texts, match: Match, spellings: Mapping[str, str] | None = None) -> str:
+    """:func:`reason` in the words of ``texts`` (also for ``citybot ask``), accents put back with ``spellings``."""
+    spellings = spellings or {}
     if match.why:
         parts = []
         for item in match.why:
-            asked, _, via = (part.strip() for part in item.partition("~"))
+            asked, _, via = (spelt(part.strip(), spellings) for part in item.partition("~"))
             parts.append(texts.get("ask.term_via", term=asked, word=via) if via else texts.get("ask.term", term=asked))
         return texts.get("ask.reason_terms", terms=", ".join(parts))
     if match.terms:
-        return texts.get("ask.reason_terms", terms=", ".join(texts.get("ask.term", term=term) for term in match.terms))
+        terms = ", ".join(texts.get("ask.term", term=spelt(term, spellings)) for term in match.terms)
+        return texts.get("ask.reason_terms", terms=terms)
     return texts.get("ask.reason_wording")
 
 
@@ -185,7 +199,7 @@ async def matching(turn: Turn, text: str, language: str | None, *, pending: bool
             area=area.code,
             area_title=area.title,
             stage=stage.name,
-            reason=reason(turn, match),
+            reason=reason(turn, match, question),
         )
         if answers:
             line += "\n" + standing(turn, action, answers)

@@ -286,3 +286,14 @@ async def test_the_big_screen_speaks_its_coordinators_language(polyglot: Engine)
     assert screen is not None and screen.language == "es"
     assert screen.labels["title"] == polyglot.texts_for("es").get("screen.page.title")
     assert screen.domains[0].name == polyglot.catalogue.in_language("es").domain("L").name
+
+
+async def test_a_reason_keeps_the_accents_of_the_words(polyglot: Engine) -> None:
+    chat = Chat(polyglot, language="es")
+    await onboard(chat)
+    await chat.say("capacitacion y simulacros con voluntarios")  # typed without an accent: the catalogue's spelling
+    assert chat.said("ask.intro", reply=0)
+    assert "«capacitación»" in chat.replies[0].text or "“capacitación”" in chat.replies[0].text
+    assert "capacitacion" not in chat.replies[0].text.replace("capacitacion y simulacros", "")
+    await chat.say("red sólida de voluntarios")  # typed with one: as typed
+    assert "sólida" in chat.replies[0].text.split("\n\n")[1]
