@@ -194,6 +194,12 @@ class Engine:
         texts = self.texts_for(language)
         return texts, self.catalogue.in_language(texts.language)
 
+    def known_language(self, user_id: str, tag: str | None) -> str:
+        """The user's language without reading the database: as this engine last saw it, else their client's."""
+        state = self._states.get(user_id)
+        chosen = state.participant.language if state is not None and state.participant is not None else None
+        return self.supported(chosen or self._spoken.get(user_id)) or self.supported(tag) or DEFAULT_LANGUAGE
+
     def language_of(self, participant: Participant | None, incoming: Incoming) -> str:
         """The language to answer in: the person's (remembered), else their client's, else English."""
         chosen = participant.language if participant is not None else self._spoken.get(incoming.user_id)

@@ -57,6 +57,8 @@ async def test_a_brazilian_user_is_greeted_in_portuguese_and_switches_to_french(
     assert any(call.text and ana.shows(call, "language.set") for call in calls)
     [help_message] = await ana.send("/help")
     assert ana.shows(help_message, "help.intro") and help_message.text.startswith("[fr] ")
+    sticker = [call for call in await ana.send_content("sticker") if call.text]
+    assert sticker and ana.shows(sticker[-1], "errors.other")  # what the adapter words itself follows too
 
 
 async def test_the_command_menu_is_registered_per_language(
