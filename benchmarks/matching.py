@@ -6,7 +6,12 @@ titles), so figures from this noisy machine compare like with like::
     python benchmarks/matching.py [--questions FILE ...] [--json]
 
 Question sets: the dev set (``../shared/eval/questions-dev.yaml``) and our own held-out set
-(``benchmarks/questions/own.yaml``, written without seeing the keywords), or the files given.
+(``benchmarks/questions/own.yaml``, written without seeing the keywords), plus one per language
+citybot speaks (``own-es.yaml``, ``own-fr.yaml``, ``own-pt.yaml``: written by someone who saw only
+that language's titles, matched against the catalogue in that language; a set whose file or whose
+catalogue translation is missing is left out), or the files given. A set is in the language its
+``language:`` key or its file name (``own-<code>.yaml``) says, English otherwise; the figures per
+language (top-1, top-3, off-topic rejected, confidently wrong) are under ``languages``.
 Accuracy per set, overall and per kind (``kind:`` of each question) and per half: top-1,
 top-3 (hit = an expected code among the first 3) and MRR (``questions: [{q, expect: [codes],
 kind}]``). Off-topic: the share of a set's questions without codes, and of built-in chatter,
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -41,7 +47,9 @@ from catalogue.loader import read_catalogue  # noqa: E402
 
 DEV_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "questions-dev.yaml"
 OWN_QUESTIONS = REPO_ROOT / "benchmarks" / "questions" / "own.yaml"
-DEFAULT_QUESTIONS = (DEV_QUESTIONS, OWN_QUESTIONS)
+LANGUAGE_QUESTIONS = tuple(REPO_ROOT / "benchmarks" / "questions" / f"own-{code}.yaml" for code in ("es", "fr", "pt"))
+"""Our own question set per language, each written from that language's titles only."""
+DEFAULT_QUESTIONS = (DEV_QUESTIONS, OWN_QUESTIONS, *LANGUAGE_QUESTIONS)
 BEFORE = REPO_ROOT / "benchmarks" / "results" / "matching-before.json"
 """The figures of the search before issue 19 (see ``docs/search.md``), shown beside the current ones."""
 UNLABELLED = "unlabelled"
@@ -261,6 +269,16 @@ def confident(catalogue: Catalogue, text: str) -> bool:
     return any(match.confident for match in catalogue.search(text, limit=ANSWER_CANDIDATES))
 
 
+def set_language(path: Path) -> str:
+    """The language of a questions file: its ``language:`` key, else its name's (``own-<code>``), else English."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    declared = document.get("language") if isinstance(document, dict) else None
+    if declared:
+        return str(declared)
+    named = re.fullmatch(r"own-([a-z]{2,3})", path.stem)
+    return named[1] if named else "en"
+
+
 def question_set(catalogue: Catalogue, baseline: Baseline, path: Path) -> dict[str, object]:
     """Accuracy of one questions file: overall, per kind, per part and per half, and off-topic rejection.
 
@@ -313,16 +331,24 @@ def run(
     ``quick``: the 10k baseline on a few queries; ``timed=False``: accuracy only, no latency;
     ``before``: a saved report of an earlier version of the search, included as ``before``.
     """
-    sets = [path for path in questions_paths if path.is_file()]
-    queries = [q.text for path in sets for q in load_questions(path)]
     real = Catalogue.load()
-    baseline_real = Baseline(real)
+    found = [path for path in questions_paths if path.is_file()]
+    languages = {path: set_language(path) for path in found}
+    missing = sorted({code for code in languages.values() if code not in real.languages})
+    sets = [path for path in found if languages[path] in real.languages]  # a set needs its catalogue translation
+    queries = [q.text for path in sets if languages[path] == real.language for q in load_questions(path)]
     off_topic_rejected = sum(not confident(real, text) for text in OFF_TOPIC)
+    figures_of = {}
+    for path in sets:
+        catalogue = real.in_language(languages[path])
+        figures_of[path.stem] = {"language": catalogue.language, **question_set(catalogue, Baseline(catalogue), path)}
     result: dict[str, object] = {
         "questions": len(queries),
         "catalogue_actions": len(real.actions),
-        "sets": {path.stem: question_set(real, baseline_real, path) for path in sets},
+        "sets": figures_of,
+        "languages": per_language(figures_of),
         "built_in_off_topic_rejected": round(off_topic_rejected / len(OFF_TOPIC), 3),
+        **({"languages_without_catalogue": missing} if missing else {}),
     }
     if timed:
         result.update(timings(real, queries, quick=quick))
@@ -335,6 +361,29 @@ def run(
             **({"latency": saved["latency"]} if "latency" in saved else {}),
         }
     return result
+
+
+def per_language(sets: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+    """Per language, its own question set's headline figures (``own-<code>``; ``own`` for English)."""
+    summary: dict[str, dict[str, object]] = {}
+    for name, figures in sets.items():
+        code = str(figures["language"])
+        if name not in (f"own-{code}", "own" if code == "en" else ""):
+            continue
+        search = figures["search"]
+        assert isinstance(search, dict)
+        off_topic = figures.get("off_topic")
+        summary[code] = {
+            "set": name,
+            "on_topic": figures["on_topic"],
+            **{key: search[key] for key in ("top1", "top3", "confidently_wrong") if key in search},
+            **(
+                {"off_topic": off_topic["n"], "off_topic_rejected": off_topic["rejected"]}
+                if isinstance(off_topic, dict)
+                else {}
+            ),
+        }
+    return summary
 
 
 def timings(real: Catalogue, queries: Sequence[str], *, quick: bool) -> dict[str, object]:
@@ -430,6 +479,12 @@ def print_table(result: dict[str, object]) -> None:
                     + (f"   before{_cells(earlier_half)}" if earlier_half else "")
                 )
         print(f"  {'on-topic confident':24}{'':>5}{figures['on_topic_confident']:>7.3f}")
+    print()
+    print(f"{'per language (own sets)':28}{'n':>5}{'top1':>7}{'top3':>7}{'wrong':>7}{'reject':>7}")
+    for code, group in result["languages"].items():
+        print(f"  {code + ' (' + str(group['set']) + ')':26}{group['on_topic']:>5}{_cells(group)}")
+    for code in result.get("languages_without_catalogue", []):
+        print(f"  {code}: a question set but no catalogue translation, left out")
     print()
     print(f"built-in chatter rejected: {result['built_in_off_topic_rejected']:.3f} of {len(OFF_TOPIC)}")
     if "latency" not in result:

@@ -66,6 +66,30 @@ def read_settings() -> Settings:
         return load_settings()
 
 
+LanguageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        "-l",
+        help="The language to speak, e.g. es, fr, pt (default: English; the languages with texts and a catalogue).",
+    ),
+]
+
+
+def spoken(language: str | None, catalogue: Catalogue) -> str | None:
+    """The language code asked for, checked: citybot must have its texts and its catalogue; else exit with the list."""
+    if language is None:
+        return None
+    from conversations.texts import Texts
+
+    code = language.replace("_", "-").split("-")[0].lower()
+    if code in Texts.available() and code in catalogue.languages:
+        return code
+    known = [c for c in Texts.available() if c in catalogue.languages]
+    typer.echo(f"citybot does not speak {language!r} (yet): it speaks {', '.join(known)}.", err=True)
+    raise typer.Exit(2)
+
+
 def load_catalogue(path: Path | None) -> Catalogue:
     """Load a catalogue or exit with the loader's message (file, line, what is wrong)."""
     with exit_on(CatalogueError, code=1):
@@ -128,12 +152,16 @@ def catalogue_command(
 ) -> None:
     """Show the catalogue: domains, areas, stages and actions (or validate a file with --check)."""
     settings = read_settings()
-    catalogue = load_catalogue(check or catalogue_path or settings.citybot_catalogue)
+    only = translated_language(check) if check is not None else None
+    base_file = check.parent / f"{check.name.split('.')[0]}{check.suffix}" if check is not None and only else check
+    catalogue = load_catalogue(base_file or catalogue_path or settings.citybot_catalogue)
     if check is not None and not as_json:
-        typer.echo(
-            f"{check}: OK, {catalogue.name} {catalogue.version}: {len(catalogue.domains)} domains, "
-            f"{len(catalogue.areas)} areas, {len(catalogue.stages)} stages, {len(catalogue.actions)} actions"
-        )
+        if not only:
+            typer.echo(
+                f"{check}: OK, {catalogue.name} {catalogue.version}: {len(catalogue.domains)} domains, "
+                f"{len(catalogue.areas)} areas, {len(catalogue.stages)} stages, {len(catalogue.actions)} actions"
+            )
+        check_translations(catalogue, [only] if only else list(catalogue.translations))
         return
     if as_json:
         typer.echo(json.dumps(catalogue_as_dict(catalogue), ensure_ascii=False, indent=2))
@@ -146,6 +174,26 @@ def catalogue_command(
             typer.echo(f"  {area.code}  {area.title}")
             for action in catalogue.actions_of(area.code):
                 typer.echo(f"    {action.code:<6} {action.title}")
+
+
+def translated_language(path: Path) -> str | None:
+    """The language of a translation file (``smr-rmm.es.yaml``: ``es``), ``None`` for a catalogue file."""
+    from catalogue.loader import TRANSLATION_NAME
+
+    match = TRANSLATION_NAME.match(path.name)
+    return match["language"] if match and (path.parent / f"{match['stem']}{path.suffix}").is_file() else None
+
+
+def check_translations(catalogue: Catalogue, languages: list[str]) -> None:
+    """Read each translation (and its concept lexicon) and say it is complete, or exit with every problem."""
+    for code in languages:
+        with exit_on(CatalogueError, code=1):
+            translated = catalogue.in_language(code)
+        lexicon = f", {len(translated.concepts)} concepts" if translated.concepts else ""
+        typer.echo(
+            f"{catalogue.translations[code]}: OK, {code}: every domain, stage, area and action "
+            f"({len(translated.actions)}) translated{lexicon}"
+        )
 
 
 def catalogue_as_dict(catalogue: Catalogue) -> dict[str, object]:
@@ -176,6 +224,7 @@ def match_as_dict(match: Match) -> dict[str, object]:
         "confident": match.confident,
         "terms": list(match.terms),
         "why": list(match.why),
+        **({"original_title": action.original} if action.original else {}),
     }
 
 
@@ -185,20 +234,30 @@ def ask_command(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="How many matches to show.")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print the matches as one JSON object.")] = False,
     catalogue_path: CatalogueOption = None,
+    language: LanguageOption = None,
 ) -> None:
-    """Find the catalogue actions that match a question, best first."""
+    """Find the catalogue actions that match a question, best first (in the catalogue of --language)."""
+    from conversations.flows.ask import explain, spelling
+    from conversations.texts import Texts
+
     settings = read_settings()
-    catalogue = load_catalogue(catalogue_path or settings.citybot_catalogue)
+    base = load_catalogue(catalogue_path or settings.citybot_catalogue)
+    code = spoken(language, base)
+    with exit_on(CatalogueError, code=1):
+        catalogue = base.in_language(code)
+    texts = Texts.load(code or base.language)
     query = " ".join(text)
     matches = catalogue.search(query, limit=limit)
+    spellings = spelling(catalogue, query)
     confident = any(match.confident for match in matches)
     if as_json:
         hazard = matches[0].hazard if matches else ""
         payload = {
             "query": query,
+            "language": catalogue.language,
             "confident": confident,
             "hazard": hazard,
-            "matches": [match_as_dict(m) for m in matches],
+            "matches": [{**match_as_dict(m), "reason": explain(texts, m, spellings)} for m in matches],
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
@@ -254,6 +313,7 @@ def chat_command(
     user: Annotated[str | None, typer.Option("--user", help="Your name in the chat (default: your login).")] = None,
     database_url: DatabaseOption = None,
     catalogue_path: CatalogueOption = None,
+    language: LanguageOption = None,
 ) -> None:
     """Chat with citybot in this terminal: the same conversation as on Telegram; a number picks an option."""
     settings = read_settings()
@@ -263,6 +323,7 @@ def chat_command(
         catalogue_path=catalogue_path or settings.citybot_catalogue,
         hint=False,
         min_group_size=settings.citybot_min_group_size,
+        language=language,
     )
 
 
@@ -278,7 +339,13 @@ def reminder_times(settings: Settings) -> ReminderTimes:
 
 
 def start_console(
-    *, user: str | None, database_url: str | None, catalogue_path: Path | None, hint: bool, min_group_size: int
+    *,
+    user: str | None,
+    database_url: str | None,
+    catalogue_path: Path | None,
+    hint: bool,
+    min_group_size: int,
+    language: str | None = None,
 ) -> None:
     """Open the engine and chat over stdin/stdout until end of input (or Ctrl+C)."""
     from bot.console import run_console
@@ -286,7 +353,10 @@ def start_console(
     from conversations.screen import ScreenSettings
 
     catalogue = load_catalogue(catalogue_path)
-
+    with exit_on(CatalogueError, code=1):  # a broken translation stops here, with file and line
+        for code in catalogue.translations:
+            catalogue.in_language(code)
+    spoken(language, catalogue)
     settings = read_settings()
 
     async def chat() -> None:
@@ -306,6 +376,7 @@ def start_console(
                 stdout=sys.stdout,
                 hint=line,
                 bot_username=settings.telegram_bot_username,
+                language=language,
             )
 
     try:

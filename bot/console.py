@@ -36,6 +36,7 @@ from conversations import (
     ProgressChart,
     Reply,
     StorageUnavailable,
+    Texts,
     choices,
 )
 
@@ -56,6 +57,10 @@ def default_user() -> str:
         return "console"
 
 
+LANGUAGE_PICK = re.compile(r"^(?:/language\s+|lg:)([a-z]{2,3})\s*$")
+"""A choice of language, typed (``/language es``) or picked (its button's ``lg:es``)."""
+
+
 class ConsoleChat:
     """Turns typed lines into engine calls and prints the replies."""
 
@@ -67,8 +72,11 @@ class ConsoleChat:
         *,
         chart_folder: Path | None = None,
         bot_username: str | None = None,
+        language: str | None = None,
     ) -> None:
         self.engine = engine
+        self.language = language
+        """The language the chat asks for (``--language``), as Telegram's ``language_code`` does; a pick follows."""
         self.bot_username = bot_username
         """The Telegram bot people join (``TELEGRAM_BOT_USERNAME``): a poster's link and QR code need it."""
         self.user_id = f"console:{user}"
@@ -78,6 +86,11 @@ class ConsoleChat:
         self.files_folder = self.chart_folder.parent / "files"
         self.options: tuple[Option, ...] = ()
 
+    @property
+    def texts(self) -> Texts:
+        """The console's own lines (banner, saved files) in the chat's language."""
+        return self.engine.texts_for(self.language)
+
     def incoming(self, line: str) -> Incoming | None:
         """What a typed line means: an option's number or words, a command or text; ``None`` for nothing to send."""
         text = line.strip()
@@ -86,7 +99,7 @@ class ConsoleChat:
         if text.isdigit() and self.options:
             number = int(text)
             if not 1 <= number <= len(self.options):
-                self.write(self.engine.texts.get("console.no_such_option", number=number) + "\n")
+                self.write(self.texts.get("console.no_such_option", number=number) + "\n")
                 return None
             return self.message(Kind.CHOICE, self.options[number - 1].choice)
         labelled = [option for option in self.options if words(option.label) == words(text)]
@@ -95,7 +108,17 @@ class ConsoleChat:
         return self.message(Kind.COMMAND if text.startswith("/") else Kind.TEXT, text)
 
     def message(self, kind: Kind, payload: str) -> Incoming:
-        return Incoming(user_id=self.user_id, chat_id=self.user_id, kind=kind, payload=payload, user_name=self.user)
+        picked = LANGUAGE_PICK.match(payload)
+        if picked and self.engine.supported(picked[1]):  # /language es, or its button: the console's lines follow
+            self.language = picked[1]
+        return Incoming(
+            user_id=self.user_id,
+            chat_id=self.user_id,
+            kind=kind,
+            payload=payload,
+            user_name=self.user,
+            language=self.language,
+        )
 
     @property
     def file_suffix(self) -> str:
@@ -128,6 +151,8 @@ class ConsoleChat:
                 not_started=export.not_started,
                 not_sure=export.not_sure,
                 earlier=dict(export.earlier),
+                sheets=dict(export.sheets),
+                headers=dict(export.headers),
             )
         )
         return path
@@ -142,13 +167,13 @@ class ConsoleChat:
     def save_poster(self, poster: Poster) -> None:
         """Lay a workshop's poster out as a PDF in the files folder; its link needs the Telegram bot's username."""
         if not self.bot_username:
-            self.write(self.engine.texts.get("console.poster", code=poster.code) + "\n")
+            self.write(self.texts.get("console.poster", code=poster.code) + "\n")
             return
         from telegram.helpers import create_deep_linked_url  # python-telegram-bot only when a poster is made
 
         link = create_deep_linked_url(self.bot_username, poster.payload)
         path = self.save_file(poster.filename, poster_pdf(poster, link=link))
-        self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
+        self.write(self.texts.get("console.export", path=str(path)) + "\n")
 
     def forget_files(self) -> None:
         """After /forget: delete this user's chart and files, and every saved group chart (they may count this user)."""
@@ -197,18 +222,18 @@ class ConsoleChat:
             self.write(reply.text + "\n")
             if reply.attachment is not None:
                 path = self.save_attachment(reply.attachment)
-                self.write(self.engine.texts.get("console.attachment", path=str(path)) + "\n")
+                self.write(self.texts.get("console.attachment", path=str(path)) + "\n")
             if reply.chart is not None:
                 path = self.save_chart(reply.chart)
-                self.write(self.engine.texts.get("console.chart", path=str(path)) + "\n")
+                self.write(self.texts.get("console.chart", path=str(path)) + "\n")
             if reply.invitation is not None:
-                self.write(self.engine.texts.get("console.invitation", payload=reply.invitation.payload) + "\n")
+                self.write(self.texts.get("console.invitation", payload=reply.invitation.payload) + "\n")
             if reply.export is not None:
                 path = self.save_export(reply.export)
-                self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
+                self.write(self.texts.get("console.export", path=str(path)) + "\n")
             if reply.report is not None:
                 path = self.save_file(reply.report.filename, report_pdf(reply.report))
-                self.write(self.engine.texts.get("console.export", path=str(path)) + "\n")
+                self.write(self.texts.get("console.export", path=str(path)) + "\n")
             if reply.poster is not None:
                 self.save_poster(reply.poster)
             if reply.forgotten:
@@ -233,17 +258,26 @@ async def run_console(
     hint: str = "",
     chart_folder: Path | None = None,
     bot_username: str | None = None,
+    language: str | None = None,
 ) -> None:
-    """Chat until end of input: greet with ``/start``, then one engine call per typed line; charts go to files."""
+    """Chat until end of input: greet with ``/start``, then one engine call per typed line; charts go to files.
+
+    ``language`` is the one asked for (``citybot chat --language es``), as a Telegram client's language.
+    """
 
     def write(text: str) -> None:
         stdout.write(text)
         stdout.flush()
 
-    chat = ConsoleChat(engine, user or default_user(), write, chart_folder=chart_folder, bot_username=bot_username)
+    chat = ConsoleChat(
+        engine, user or default_user(), write, chart_folder=chart_folder, bot_username=bot_username, language=language
+    )
     if hint:
         write(hint + "\n\n")
-    write(engine.texts.get("console.banner") + "\n\n")
+    code = engine.supported(language)
+    if code is not None:  # asked for on the command line: it is this person's language from now on
+        await engine.handle(chat.message(Kind.CHOICE, choices.Language(code).pack()))
+    write(chat.texts.get("console.banner") + "\n\n")
     await chat.send(chat.message(Kind.COMMAND, "/start"))
     await chat.show_reminders()
     lines = LineReader(stdin)

@@ -144,8 +144,13 @@ def export_bytes(
     not_started: str = "",
     not_sure: str = "",
     earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    sheets: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> bytes:
     """The answer rows as a file in ``fmt``; XLSX adds the Summary, Stages and Catalogue sheets.
+
+    ``sheets`` and ``headers`` name the workbook's sheets and columns in the reader's language (by sheet
+    and by field; the field names where missing); CSV and JSON always use the field names.
 
     ``not_started`` names "no stage reached" in the Summary and Stages sheets, ``not_sure`` an area
     answered "Not sure" in the Stages sheet (sentences of the texts file); ``earlier`` gives, per
@@ -157,7 +162,15 @@ def export_bytes(
         return csv_bytes(rows)
     if fmt is ExportFormat.JSON:
         return json_bytes(rows)
-    return xlsx_bytes(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure, earlier=earlier)
+    return xlsx_bytes(
+        rows,
+        catalogue=catalogue,
+        not_started=not_started,
+        not_sure=not_sure,
+        earlier=earlier,
+        sheets=sheets,
+        headers=headers,
+    )
 
 
 def csv_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
@@ -351,32 +364,61 @@ def xlsx_bytes(
     not_started: str = "",
     not_sure: str = "",
     earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    sheets: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> bytes:
-    """An Excel workbook: the Answers sheet (typed cells, frozen header, filters), Summary, Stages and Catalogue."""
+    """An Excel workbook: the Answers sheet (typed cells, frozen header, filters), Summary, Stages and Catalogue.
+
+    ``sheets`` and ``headers`` name sheets and columns in the reader's language (field names where missing).
+    """
     from openpyxl import Workbook  # about 0.2 s to import: only when a workbook is written
 
+    names = _sheet_names(sheets or {})
+    labels = dict(headers or {})
     workbook = Workbook(write_only=True)
-    answers = workbook.create_sheet("Answers")
-    _table(answers, ANSWER_COLUMNS, rows)
-    summary = workbook.create_sheet("Summary")
+    answers = workbook.create_sheet(names["answers"])
+    _table(answers, ANSWER_COLUMNS, rows, labels)
+    summary = workbook.create_sheet(names["summary"])
     summary_columns = tuple(
         Column(name, int if name in COUNT_FIELDS else str, 36 if name == "area_title" else 14)
         for name in SUMMARY_FIELDS
     )
     summary_data = summary_rows(rows, catalogue=catalogue, not_started=not_started, earlier=earlier)
-    _table(summary, summary_columns, summary_data)
-    stages = workbook.create_sheet("Stages")
-    _table(stages, STAGE_COLUMNS, stage_rows(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure))
-    sheet = workbook.create_sheet("Catalogue")
+    _table(summary, summary_columns, summary_data, labels)
+    stages = workbook.create_sheet(names["stages"])
+    staged = stage_rows(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure)
+    _table(stages, STAGE_COLUMNS, staged, labels)
+    sheet = workbook.create_sheet(names["catalogue"])
     widths = {"title": 80, "area_title": 36, "domain_name": 24}
-    _table(sheet, tuple(Column(name, str, widths.get(name, 8)) for name in CATALOGUE_FIELDS), catalogue_rows(catalogue))
+    columns = tuple(Column(name, str, widths.get(name, 8)) for name in CATALOGUE_FIELDS)
+    _table(sheet, columns, catalogue_rows(catalogue), labels)
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
 
 
-def _table(sheet: Any, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> None:
-    """Write a header and rows into a write-only sheet: bold frozen header, filters, widths, typed cells."""
+SHEETS = {"answers": "Answers", "summary": "Summary", "stages": "Stages", "catalogue": "Catalogue"}
+"""The workbook's sheets, by key, with their names when no language names them."""
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+"""Characters Excel refuses in a sheet name (which is also at most 31 characters)."""
+
+
+def _sheet_names(names: Mapping[str, str]) -> dict[str, str]:
+    """Each sheet's name in the reader's language, made one Excel takes (distinct, at most 31 characters)."""
+    chosen: dict[str, str] = {}
+    for key, default in SHEETS.items():
+        name = SHEET_NAME_FORBIDDEN.sub(" ", names.get(key, default)).strip()[:31] or default
+        chosen[key] = name if name.casefold() not in {n.casefold() for n in chosen.values()} else default
+    return chosen
+
+
+def _table(
+    sheet: Any, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], labels: Mapping[str, str] | None = None
+) -> None:
+    """Write a header and rows into a write-only sheet: bold frozen header, filters, widths, typed cells.
+
+    ``labels`` gives the header of each field in the reader's language (the field name where missing).
+    """
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -386,7 +428,7 @@ def _table(sheet: Any, columns: Sequence[Column], rows: Iterable[Mapping[str, An
     sheet.freeze_panes = "A2"
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.name)
+        cell = WriteOnlyCell(sheet, value=(labels or {}).get(column.name, column.name))
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         header.append(cell)

@@ -50,6 +50,8 @@ class CatalogueData:
     area_keywords: dict[str, tuple[str, ...]]
     #: The field's concept lexicon (optional: a catalogue without one searches by its own words).
     concepts: tuple[Concept, ...] = ()
+    #: The lexicon's file as the header names it, relative to the catalogue (translations sit beside it).
+    concepts_file: str = ""
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -177,6 +179,7 @@ class _Validator:
             actions=actions,
             area_keywords=area_keywords,
             concepts=concepts,
+            concepts_file=str(header.get("concepts") or "").strip(),
         )
 
     def concepts_file(self, header: dict[str, Any]) -> tuple[Concept, ...]:
@@ -322,3 +325,237 @@ class _Validator:
                 entry = document[key][index]
                 raise self.fail(entry, f"duplicate code {record.code!r} in '{key}'", "code")
             seen.add(record.code)
+
+
+# --- translations ---------------------------------------------------------------------------
+
+TRANSLATION_SECTIONS = ("domains", "stages", "areas", "actions")
+TRANSLATION_FIELDS = {
+    "domains": ("name",),
+    "stages": ("name", "description"),
+    "areas": ("title",),
+    "actions": ("title",),
+}
+"""The texts each entry of a translation must give (keywords and examples are lists, checked apart)."""
+TRANSLATION_NAME = re.compile(r"^(?P<stem>.+)\.(?P<language>[a-z]{2,3})\.ya?ml$")
+"""``smr-rmm.es.yaml``: the catalogue ``smr-rmm.yaml`` in Spanish, beside it."""
+
+
+class CatalogueErrors(CatalogueError):
+    """Several problems of a translation at once, each with its file and line: a translator fixes them in one go."""
+
+    def __init__(self, problems: list[CatalogueError]) -> None:
+        self.problems = problems
+        first = problems[0]
+        super().__init__(first.path, first.line, first.problem)
+        self.args = ("\n".join(str(problem) for problem in problems),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def translation_paths(path: Path) -> dict[str, Path]:
+    """The translations beside a catalogue file, by language: ``smr-rmm.<language>.yaml`` next to ``smr-rmm.yaml``."""
+    found: dict[str, Path] = {}
+    if not path.parent.is_dir():
+        return found
+    for candidate in sorted(path.parent.glob(f"{path.stem}.*{path.suffix}")):
+        match = TRANSLATION_NAME.match(candidate.name)
+        if match and match["stem"] == path.stem:
+            found[match["language"]] = candidate
+    return found
+
+
+def concepts_translation_path(base_path: Path, base: CatalogueData, language: str) -> Path | None:
+    """The concept lexicon in ``language`` beside the catalogue's own (``smr-concepts.es.yaml``)."""
+    if not base.concepts_file:
+        return None
+    lexicon = Path(base.concepts_file)
+    return base_path.parent / lexicon.parent / f"{lexicon.stem}.{language}{lexicon.suffix}"
+
+
+def read_translation(path: Path, base: CatalogueData, base_path: Path, language: str | None = None) -> CatalogueData:
+    """The catalogue ``base`` in the language of the translation file ``path`` (and its concept lexicon).
+
+    Every problem is collected, each with file and line: a missing or unknown code, an empty title,
+    a concept the lexicon does not have. Raises :class:`CatalogueErrors` when there is any.
+    """
+    checker = _TranslationChecker(path, base, base_path)
+    return checker.translation(_read_yaml(path), language)
+
+
+class _TranslationChecker(_Validator):
+    """A translation file checked against the catalogue it translates, every problem kept."""
+
+    def __init__(self, path: Path, base: CatalogueData, base_path: Path) -> None:
+        super().__init__(path)
+        self.base = base
+        self.base_path = base_path
+        self.problems: list[CatalogueError] = []
+
+    def problem(self, entry: dict[str, Any] | None, message: str, field: str | None = None) -> None:
+        self.problems.append(self.fail(entry, message, field))
+
+    def translation(self, document: Any, language: str | None) -> CatalogueData:
+        if not isinstance(document, dict):
+            raise self.fail(
+                None,
+                "a translation must be a mapping with 'translation', "
+                + ", ".join(f"'{name}'" for name in TRANSLATION_SECTIONS),
+            )
+        header = document.get("translation")
+        if not isinstance(header, dict):
+            raise self.fail(document, "missing section 'translation' (of, language, by)")
+        of = str(header.get("of") or "").strip()
+        if of != self.base.id:
+            self.problem(
+                header, f"translation: 'of' must be {self.base.id!r} (the catalogue translated), got {of!r}", "of"
+            )
+        code = str(header.get("language") or "").strip()
+        if not re.fullmatch(r"[a-z]{2,3}", code):
+            self.problem(
+                header, f"translation: 'language' must be a language code such as 'es', got {code!r}", "language"
+            )
+        elif language is not None and code != language:
+            self.problem(header, f"translation: 'language' is {code!r} but the file name says {language!r}", "language")
+        sections = {name: self.section(document, name) for name in TRANSLATION_SECTIONS}
+        domains = tuple(
+            Domain(code=d.code, name=self.field(sections["domains"], d.code, "name", d.name)) for d in self.base.domains
+        )
+        stages = tuple(
+            Stage(
+                code=s.code,
+                name=self.field(sections["stages"], s.code, "name", s.name),
+                description=self.field(sections["stages"], s.code, "description", s.description),
+                order=s.order,
+            )
+            for s in self.base.stages
+        )
+        areas = tuple(
+            Area(code=a.code, domain=a.domain, title=self.field(sections["areas"], a.code, "title", a.title))
+            for a in self.base.areas
+        )
+        area_keywords = {a.code: self.list_field(sections["areas"], a.code, "keywords") for a in self.base.areas}
+        actions = tuple(
+            Action(
+                code=a.code,
+                domain=a.domain,
+                area=a.area,
+                stage=a.stage,
+                title=self.field(sections["actions"], a.code, "title", a.title),
+                keywords=self.list_field(sections["actions"], a.code, "keywords"),
+                examples=self.list_field(sections["actions"], a.code, "examples"),
+                original=a.title,
+            )
+            for a in self.base.actions
+        )
+        concepts = self.lexicon(code or language or "")
+        if self.problems:
+            raise CatalogueErrors(self.problems)
+        return CatalogueData(
+            id=self.base.id,
+            name=self.base.name,
+            version=self.base.version,
+            language=code,
+            source=self.base.source,
+            domains=domains,
+            areas=areas,
+            stages=stages,
+            actions=actions,
+            area_keywords=area_keywords,
+            concepts=concepts,
+            concepts_file=self.base.concepts_file,
+        )
+
+    def section(self, document: dict[str, Any], name: str) -> dict[str, Any]:
+        """A section keyed by code; each code of the catalogue present, no other."""
+        section = document.get(name)
+        if not isinstance(section, dict):
+            self.problem(document, f"missing section '{name}' (a mapping of codes)", name)
+            return {}
+        known = [record.code for record in getattr(self.base, name)]
+        codes = [key for key in section if not str(key).startswith("__")]
+        missing = [code for code in known if code not in section]
+        if missing:
+            shown = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
+            self.problem(document, f"{name}: missing {len(missing)} of {len(known)}: {shown}", name)
+        for code in codes:
+            if code not in known:
+                self.problem(section, f"{name}: unknown code {code!r} (not in {self.base.id})", str(code))
+            elif not isinstance(section[code], dict):
+                self.problem(section, f"{name} {code}: must be a mapping of fields", str(code))
+        return {code: entry for code, entry in section.items() if isinstance(entry, dict)}
+
+    def field(self, section: dict[str, Any], code: str, name: str, original: str) -> str:
+        entry = section.get(code)
+        if entry is None:
+            return original  # reported as missing with the section
+        value = entry.get(name)
+        if value is None or isinstance(value, (dict, list)) or not str(value).strip():
+            self.problem(entry, f"{code}: field '{name}' is missing or empty", name)
+            return original
+        return str(value).strip()
+
+    def list_field(self, section: dict[str, Any], code: str, name: str) -> tuple[str, ...]:
+        entry = section.get(code)
+        if entry is None:
+            return ()
+        try:
+            return self.phrases(entry, name, code, "words or phrases" if name == "keywords" else "questions")
+        except CatalogueError as error:
+            self.problems.append(error)
+            return ()
+
+    def lexicon(self, language: str) -> tuple[Concept, ...]:
+        """The concept lexicon's words in the language; names, hazards and implications stay the catalogue's."""
+        if not self.base.concepts:
+            return ()
+        path = concepts_translation_path(self.base_path, self.base, language)
+        if path is None:
+            return ()
+        if not path.is_file():
+            self.problem(None, f"no concept lexicon {path.name} beside the translation (every language needs one)")
+            return ()
+        checker = _TranslationChecker(path, self.base, self.base_path)
+        try:
+            document = _read_yaml(path)
+        except CatalogueError as error:
+            self.problems.append(error)
+            return ()
+        if not isinstance(document, dict) or not isinstance(document.get("concepts"), dict):
+            self.problems.append(
+                CatalogueError(path, None, "must be a mapping with 'language' and 'concepts' (name: [words])")
+            )
+            return ()
+        if str(document.get("language") or "").strip() != language:
+            checker.problem(document, f"'language' must be {language!r}", "language")
+        entries = document["concepts"]
+        known = {concept.name for concept in self.base.concepts}
+        for name in entries:
+            if not str(name).startswith("__") and name not in known:
+                checker.problem(entries, f"unknown concept {name!r} (names stay as in the English lexicon)", str(name))
+        concepts = []
+        for concept in self.base.concepts:
+            words = entries.get(concept.name)
+            if words is None:
+                checker.problem(entries, f"concept {concept.name!r} is missing")
+                continue
+            if not isinstance(words, list) or any(isinstance(word, (dict, list)) for word in words):
+                checker.problem(
+                    entries, f"concept {concept.name!r}: must be a list of words or short phrases", concept.name
+                )
+                continue
+            kept = tuple(str(word).strip() for word in words if word is not None and str(word).strip())
+            long = [word for word in kept if len(word.split()) > MAX_CONCEPT_ENTRY_WORDS]
+            if not kept:
+                checker.problem(entries, f"concept {concept.name!r} has no words", concept.name)
+            elif long:
+                checker.problem(
+                    entries,
+                    f"concept {concept.name!r}: {long[0]!r} is not a word or a short phrase (at most 3 words)",
+                    concept.name,
+                )
+            else:
+                concepts.append(Concept(name=concept.name, words=kept, hazard=concept.hazard, implies=concept.implies))
+        self.problems += checker.problems
+        return tuple(concepts)

@@ -44,6 +44,8 @@ class Action:
     keywords: tuple[str, ...] = ()
     #: Questions an official might ask for this action, in their own words (they feed search).
     examples: tuple[str, ...] = ()
+    #: In a translation (citybot's own), the catalogue's official title in its own language; empty otherwise.
+    original: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from catalogue.language import LanguageWords, language_words
 from catalogue.loader import CatalogueData
 from catalogue.model import Concept, Match
 
@@ -217,15 +218,23 @@ def _fold(text: str) -> str:
 
 
 class _Analyzer:
-    """Turns text into (surface word, stem) pairs the same way for documents and queries."""
+    """Turns text into (surface word, stem) pairs the same way for documents and queries.
 
-    def __init__(self, language: str) -> None:
+    What is the language's own (stop words, question words, accents its stemmer needs) comes in
+    ``words``, from its data file (``data/language-<code>.yaml``); English keeps its tuned lists here.
+    """
+
+    def __init__(self, language: str, words: LanguageWords | None = None) -> None:
         code = language.lower().split("-")[0].split("_")[0]
+        words = words if words is not None else LanguageWords(code)
         algorithm = SNOWBALL_LANGUAGES.get(code)
         self._stemmer = snowballstemmer.stemmer(algorithm) if algorithm else None
-        self.stop_words = ENGLISH_STOP_WORDS if code == "en" else frozenset()
-        self.question_words = ENGLISH_QUESTION_WORDS if code == "en" else frozenset()
-        self.question_followers = ENGLISH_QUESTION_FOLLOWERS if code == "en" else frozenset()
+        english = code == "en"
+        self.stop_words = ENGLISH_STOP_WORDS if english else words.stop_words
+        self.question_words = ENGLISH_QUESTION_WORDS if english else words.question_words
+        self.question_followers = ENGLISH_QUESTION_FOLLOWERS if english else words.question_followers
+        self.wh_words = _WH_WORDS if english else words.question_words
+        self._restore = words.restore if words.stem_restore else None
         self.language = code
         self._stems: dict[str, str] = {}
 
@@ -233,7 +242,8 @@ class _Analyzer:
         """The stem of an already folded word (cached: vocabularies are small)."""
         stem = self._stems.get(word)
         if stem is None:
-            stem = _fold(self._stemmer.stemWord(word)) if self._stemmer else word
+            spelt = self._restore(word) if self._restore is not None else word
+            stem = _fold(self._stemmer.stemWord(spelt)) if self._stemmer else word
             if len(self._stems) < 100_000:
                 self._stems[word] = stem
         return stem
@@ -263,7 +273,7 @@ class _Analyzer:
             return False
         if words[0] in self.question_words:
             return True
-        return any(a in _WH_WORDS and b in self.question_followers for a, b in itertools.pairwise(words))
+        return any(a in self.wh_words and b in self.question_followers for a, b in itertools.pairwise(words))
 
     def sentences(self, text: str) -> list[tuple[str, float]]:
         """The text's sentences, each with its weight: in a message of several, the asking ones lead.
@@ -448,7 +458,7 @@ class SearchIndex:
 
     def __init__(self, data: CatalogueData) -> None:
         self.actions = data.actions
-        self._analyzer = _Analyzer(data.language)
+        self._analyzer = _Analyzer(data.language, language_words(data.language))
         self._concepts_of = self._lexicon(data.concepts)
         keys = {concept.name: self._concept_key(concept.name) for concept in data.concepts}
         #: concept term -> the concept terms it implies; the concept terms of hazards

@@ -11,7 +11,7 @@ Two families:
 
 Every button whose value has parts is a small declared type here (:class:`Pick`, :class:`Gate`,
 :class:`FollowUp`, :class:`Hide`, :class:`Close`, :class:`Export`, :class:`Consent`, :class:`Rhythm`,
-:class:`ReminderOff`): ``pack()`` makes the value and
+:class:`ReminderOff`, :class:`Language`): ``pack()`` makes the value and
 ``parse()`` takes it apart (``None`` when malformed), so no flow splits button data itself and the
 encodings stay the compact ones buttons already in chats send.
 """
@@ -49,6 +49,7 @@ class Prefix(StrEnum):
     NUDGE = "wn"
     FOLLOW_UP = "wf"
     CITY_THEN = "ct"
+    LANGUAGE = "lg"
 
 
 QUESTION = re.compile(r"^q([0-9a-z]{1,10}):([\x21-\x7e]+)$")
@@ -276,3 +277,19 @@ class ReminderOff:
         paused = argument.startswith(cls.PAUSED)
         number = argument[1:] if paused else argument
         return cls(int(number), paused) if number.isdigit() else None
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """``lg:<code>`` speaks that language from now on (``/language``'s buttons, and the offer after a question)."""
+
+    code: str
+
+    PATTERN: ClassVar[re.Pattern[str]] = re.compile(r"^[a-z]{2,3}$")
+
+    def pack(self) -> str:
+        return navigation_choice(Prefix.LANGUAGE, self.code)
+
+    @classmethod
+    def parse(cls, argument: str) -> Self | None:
+        return cls(argument) if cls.PATTERN.match(argument) else None  # the handler checks citybot speaks it

@@ -202,7 +202,7 @@ def group_chart(
         counts = {"joined": group.joined, "finished": group.finished or 0}
         subtitle = texts.get("group_results.chart_workshop", **counts, time=when)
     else:
-        subtitle = texts.get("group_results.chart_city", people=group.people, time=when)
+        subtitle = texts.get("group_results.chart_city", count=group.people, time=when)
     return MaturityChart(
         title=title,
         stages=tuple(stage.name for stage in catalogue.stages),

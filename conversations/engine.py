@@ -54,8 +54,8 @@ from conversations.screen import Screens, ScreenSettings
 from conversations.storage import database, repository
 from conversations.storage.arrivals import ArrivalNotes
 from conversations.storage.database import StorageUnavailable
-from conversations.storage.models import InboxUpdate, utcnow
-from conversations.texts import Texts
+from conversations.storage.models import InboxUpdate, Participant, utcnow
+from conversations.texts import DEFAULT_LANGUAGE, Texts
 from conversations.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -127,10 +127,15 @@ class Engine:
         """How long each kind of reminder waits (settings shorten them for trials)."""
         self.texts = Texts.load()
         self._texts: dict[str, Texts] = {self.texts.language: self.texts}
+        self.languages: tuple[str, ...] = tuple(Texts.available())
+        """The languages citybot speaks (a texts file each), English first; the catalogue falls back to English."""
+        self._spoken: OrderedDict[str, str] = OrderedDict()
+        """Before consent nothing is stored: the language someone picked with /language is kept here meanwhile."""
         self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
         self.coordination = Coordination(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """What the server's command line does for coordinators: grants, workshops, exports, reports."""
         self.screens = Screens(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
+        self.screens.speaking = self.speaking
         """The workshops' big screens: their links, hide and reveal, and what a link shows (``bot.web``)."""
         self.reports = Reports(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """The PDF report of a workshop or a city, and a workshop's poster, as ``bot.report`` lays them out."""
@@ -170,16 +175,40 @@ class Engine:
 
     def texts_for(self, language: str | None) -> Texts:
         """The texts in the user's language when citybot has them, else English."""
-        code = (language or "").split("-")[0].lower()
-        if not LANGUAGE.match(code):  # clients send the tag: never let it name another file
+        code = self.supported(language)
+        if code is None:
             return self.texts
         if code not in self._texts:
             self._texts[code] = Texts.load(code)
         return self._texts[code]
 
-    def menu_commands(self) -> list[tuple[str, str]]:
-        """The commands clients offer in their menu, each with its description in the default language."""
-        return [(name, self.texts.get(f"commands.{name}")) for name, command in COMMANDS.items() if command.menu]
+    def supported(self, language: str | None) -> str | None:
+        """The language citybot speaks for a client's language tag ("pt-BR" -> "pt"), else ``None``."""
+        code = (language or "").replace("_", "-").split("-")[0].lower()
+        if not LANGUAGE.match(code):  # clients send the tag: never let it name another file
+            return None
+        return code if code in self.languages else None
+
+    def speaking(self, language: str) -> tuple[Texts, Catalogue]:
+        """The texts and the catalogue of a language citybot speaks (English for another)."""
+        texts = self.texts_for(language)
+        return texts, self.catalogue.in_language(texts.language)
+
+    def known_language(self, user_id: str, tag: str | None) -> str:
+        """The user's language without reading the database: as this engine last saw it, else their client's."""
+        state = self._states.get(user_id)
+        chosen = state.participant.language if state is not None and state.participant is not None else None
+        return self.supported(chosen or self._spoken.get(user_id)) or self.supported(tag) or DEFAULT_LANGUAGE
+
+    def language_of(self, participant: Participant | None, incoming: Incoming) -> str:
+        """The language to answer in: the person's (remembered), else their client's, else English."""
+        chosen = participant.language if participant is not None else self._spoken.get(incoming.user_id)
+        return self.supported(chosen) or self.supported(incoming.language) or DEFAULT_LANGUAGE
+
+    def menu_commands(self, language: str | None = None) -> list[tuple[str, str]]:
+        """The commands clients offer in their menu, each with its description in ``language`` (default English)."""
+        texts = self.texts_for(language)
+        return [(name, texts.get(f"commands.{name}")) for name, command in COMMANDS.items() if command.menu]
 
     def _lock_for(self, user_id: str) -> asyncio.Lock:
         if self._writer is not None:
@@ -307,10 +336,11 @@ class Engine:
         if state.participant is not None and state.participant.unreachable_at is not None:
             state.participant.unreachable_at = None  # they write again: reminders may reach them again
             session.add(state.participant)
+        texts, catalogue = self.speaking(self.language_of(state.participant, incoming))
         turn = Turn(
             session,
-            self.catalogue,
-            self.texts_for(incoming.language),
+            catalogue,
+            texts,
             incoming,
             participant=state.participant,
             conversation=state.conversation,
@@ -319,8 +349,17 @@ class Engine:
             screens=self.screen_settings,
             reminder_times=self.reminder_times,
             min_group_size=self.min_group_size,
+            languages=self.languages,
+            speaking=self.speaking,
+            remembered=self.supported(self._spoken.get(incoming.user_id) or incoming.language),
         )
-        return turn, await route(turn)
+        replies = await route(turn)
+        if turn.participant is None and turn.chosen_language is not None:
+            self._spoken[incoming.user_id] = turn.chosen_language
+            self._spoken.move_to_end(incoming.user_id)
+            while len(self._spoken) > KEPT_STATES:
+                self._spoken.popitem(last=False)
+        return turn, replies
 
     # --- several processes on one PostgreSQL database: the inbox ---------------------------------
 

@@ -186,6 +186,12 @@ class AnswerExport:
     """Names an area answered "Not sure" in the workbook's Stages sheet."""
     earlier: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
     """Per follow-up workshop in the rows (its code), the answer rows of the workshop it follows (Summary only)."""
+    sheets: tuple[tuple[str, str], ...] = ()
+    """The workbook's sheet names in the coordinator's language, by sheet (``answers``: "Respuestas")."""
+    language: str = ""
+    """The language of the catalogue's words in it (the outbox gives the catalogue back in it)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """The workbook's column headers in the coordinator's language, by field (CSV and JSON keep the field names)."""
 
 
 @dataclass(frozen=True, slots=True)

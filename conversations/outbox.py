@@ -7,7 +7,7 @@ update (Telegram sends every update it has not seen confirmed again) gets them b
 ``[]``: stored and answered never drift apart.
 
 Replies are plain dataclasses; this module turns them into JSON and back. An export's catalogue
-is not stored: it is the engine's own, given back on decoding.
+is not stored: it is the engine's own (in the export's language), given back on decoding.
 """
 
 from __future__ import annotations
@@ -93,5 +93,5 @@ def _load(value: Any, catalogue: Catalogue) -> Any:
     if kind is None:
         return fields
     if kind is AnswerExport:
-        fields["catalogue"] = catalogue
+        fields["catalogue"] = catalogue.in_language(fields.get("language") or None)
     return kind(**fields)

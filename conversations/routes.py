@@ -28,6 +28,7 @@ from conversations.flows import (
     change,
     checkin,
     combined,
+    language,
     onboarding,
     privacy,
     profile,
@@ -110,6 +111,7 @@ COMMANDS: dict[str, Command] = {
         Command("reminders", reminders.start, guard=onboarded, shortcut=True),
         Command("profile", profile.start, guard=onboarded),
         Command("help", show_help, menu=True, shortcut=True),
+        Command("language", language.start, menu=True),
         Command("cancel", cancel.start),
         Command("mydata", privacy.mydata),
         Command("forget", privacy.forget),
@@ -148,6 +150,7 @@ BUTTONS: dict[Prefix, Answer] = {
     Prefix.NUDGE: Button(reminders.nudge, coordinators),
     Prefix.FOLLOW_UP: Button(workshop.follow_up, coordinators),
     Prefix.CITY_THEN: combined.city_then,
+    Prefix.LANGUAGE: language.pick,
 }
 """What each navigation button does with its argument (``b:L1`` -> ``browse.navigate(turn, "L1")``)."""
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -237,6 +238,8 @@ class Screens:
         self.catalogue = catalogue
         self.texts = texts
         self.min_group_size = min_group_size
+        self.speaking: Callable[[str], tuple[Texts, Catalogue]] | None = None
+        """The texts and catalogue of a language (the engine's): a screen speaks its coordinator's language."""
 
     async def set_hidden(self, code: str, *, hidden: bool) -> Workshop:
         """Hide a workshop's results on its big screen (only counts shown), or reveal them."""
@@ -276,6 +279,11 @@ class Screens:
             workshop = await workshop_for_token(session, token, keep_after_close=keep_after_close)
             if workshop is None:
                 return None
+            texts, catalogue = self.texts, self.catalogue
+            if self.speaking is not None and workshop.created_by:  # the room view's language: its coordinator's
+                coordinator = (await repository.participant_state(session, user_id=workshop.created_by)).participant
+                if coordinator is not None and coordinator.language:
+                    texts, catalogue = self.speaking(coordinator.language)
             return await workshop_screen(
-                session, self.catalogue, self.texts, workshop=workshop, min_group_size=self.min_group_size
+                session, catalogue, texts, workshop=workshop, min_group_size=self.min_group_size
             )

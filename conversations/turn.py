@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import InitVar, dataclass, field
 from typing import Any
 
@@ -57,6 +57,14 @@ class Turn:
     min_group_size: int = MIN_GROUP_SIZE
     """The fewest people a group figure may come from (the engine's setting)."""
     forgotten: bool = False
+    languages: tuple[str, ...] = ("en",)
+    """The languages citybot speaks, English first (texts and catalogue in each)."""
+    speaking: Callable[[str], tuple[Texts, Catalogue]] | None = None
+    """The texts and catalogue of another language (the engine's), for :meth:`speak`."""
+    remembered: str | None = None
+    """The language to store with the person at consent: the one they picked, or their client's if citybot speaks it."""
+    chosen_language: str | None = None
+    """Set by ``/language`` for someone not yet stored: the engine keeps it until they consent."""
     """The participant's data was deleted in this update: the engine stores nothing of theirs with it."""
     _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
 
@@ -66,6 +74,11 @@ class Turn:
 
     def t(self, key: str, **fields: Any) -> str:
         return self.texts.get(key, **fields)
+
+    def speak(self, language: str) -> None:
+        """Answer the rest of this update in ``language`` (texts and catalogue), when citybot speaks it."""
+        if self.speaking is not None and language in self.languages:
+            self.texts, self.catalogue = self.speaking(language)
 
     def say(self, key: str, *, options: Sequence[Option] = (), columns: int = 1, **fields: Any) -> Reply:
         return Reply(text=self.t(key, **fields), options=tuple(options), columns=columns)

@@ -32,6 +32,7 @@ from catalogue import Catalogue
 from conversations import Engine, open_engine
 from conversations.reminders import ReminderTimes
 from conversations.screen import ScreenSettings
+from conversations.texts import DEFAULT_LANGUAGE
 
 logger = logging.getLogger(__name__)
 
@@ -123,9 +124,17 @@ def build_application(
 
 
 async def announce_commands(application: CitybotApplication) -> None:
-    """Fill the clients' command menu from the engine's routing table, so it matches /help and the language."""
-    commands = application.bot_data[handlers.ENGINE_KEY].menu_commands()
-    await application.bot.set_my_commands([BotCommand(name, description) for name, description in commands])
+    """Fill the clients' command menu from the engine's routing table, so it matches /help and the language.
+
+    Once per language citybot speaks (Telegram shows users whose app is in that language its menu), and once
+    without a language: the menu of everyone else, in English.
+    """
+    engine = application.bot_data[handlers.ENGINE_KEY]
+    for language in (None, *(code for code in engine.languages if code != DEFAULT_LANGUAGE)):
+        commands = engine.menu_commands(language)
+        await application.bot.set_my_commands(
+            [BotCommand(name, description) for name, description in commands], language_code=language
+        )
 
 
 def run_bot(settings: TelegramSettings) -> None:
@@ -138,6 +147,8 @@ def run_bot(settings: TelegramSettings) -> None:
     when the database or the catalogue file cannot be used, so the CLI can say so in one line.
     """
     catalogue = Catalogue.load(settings.catalogue_path)  # a broken file stops here, with file and line
+    for language in catalogue.translations:  # and so does a broken translation beside it
+        catalogue.in_language(language)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # PTB objects created below find this loop
     try:
@@ -238,11 +249,12 @@ class SearchReadyAfterStart:
 
 
 def prepare_search(catalogue: Catalogue) -> None:
-    """Build the search index now; a failure is logged, and the first search tries again."""
-    try:
-        catalogue.prepare_search()
-    except Exception:
-        logger.exception("could not build the catalogue's search index ahead of the first question")
+    """Build the search index of each language now; a failure is logged, and the first search tries again."""
+    for language in catalogue.languages:
+        try:
+            catalogue.in_language(language).prepare_search()
+        except Exception:
+            logger.exception("could not build the %s catalogue's search index ahead of the first question", language)
 
 
 async def check_connection(application: CitybotApplication, settings: TelegramSettings) -> None:

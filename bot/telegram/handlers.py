@@ -223,7 +223,9 @@ def update_id(update: object) -> str:
 def texts_of(update: Update, context: CitybotContext) -> Texts:
     """The sentences in the user's language, for the few replies the adapter words itself."""
     user = update.effective_user
-    return context.engine.texts_for(user.language_code if user else None)
+    if user is None:
+        return context.engine.texts
+    return context.engine.texts_for(context.engine.known_language(f"{TRANSPORT}:{user.id}", user.language_code))
 
 
 def command_text(message: Message | None, bot_username: str | None, *, private: bool = True) -> str | None:

@@ -384,6 +384,8 @@ async def _export(export: AnswerExport | None) -> Attachment | None:
         not_started=export.not_started,
         not_sure=export.not_sure,
         earlier=dict(export.earlier),
+        sheets=dict(export.sheets),
+        headers=dict(export.headers),
     )
     return Attachment(export.filename, data)
 

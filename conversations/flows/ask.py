@@ -12,23 +12,28 @@ matched, and how); when nothing matches confidently, says so and offers to brows
   the official's own next steps, never a match decided by "first";
 * for an official with answers, matches are ranked with their results in mind: their next
   steps first, what they have done last, each with one line saying why;
-* a question in another language than the texts' gets a sentence saying so.
+* a question in another language citybot speaks is answered in that language (catalogue, texts and
+  ``why``), with an offer to speak it from now on; one in a language it does not speak is told which
+  languages it reads.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 
-from catalogue import Action, Answer, Match, city_maturity, next_actions
+from catalogue import Action, Answer, Catalogue, Match, city_maturity, next_actions
+from catalogue.language import fold, known_languages, language_words
 from conversations import assessments
-from conversations.choices import Prefix, navigation_choice
+from conversations.choices import Language, Prefix, navigation_choice
 from conversations.flows import onboarding
 from conversations.flows.menu import shortcuts
 from conversations.flows.results import action_button, stage_name
 from conversations.flows.wording import button_title, shorten
 from conversations.messages import Option, Reply
 from conversations.storage import repository
+from conversations.texts import Texts
 from conversations.turn import Turn
 
 MAX_QUESTION_LENGTH = 4096
@@ -42,17 +47,6 @@ NEXT_TITLE = 60
 """Characters of a next step's title in the answer to "what should we do first?"."""
 OTHER_SCRIPT_SHARE = 0.5
 """A message whose letters are mostly outside the Latin script is in another language."""
-HINT_WORDS = {
-    "en": "the and of to is are we our how what where do does should can with for in a an it this that",
-    "de": "der die das und ist sind wir unser unsere wie was wo mit für ein eine nicht ich sie es zu",
-    "fr": "le la les et est sont nous notre comment que quoi où avec pour un une des du ne pas je de",
-    "es": "el la los las y es son nosotros nuestro cómo como qué dónde con para un una del no yo de",
-    "it": "il lo la gli le e è sono noi nostro come che cosa dove con per uno una del non io di",
-    "nl": "de het en is zijn wij we onze hoe wat waar met voor een niet ik van",
-    "pt": "o a os as e é são nós nosso como que onde com para um uma do não eu de",
-}
-"""Common short words of a few languages, to tell a question in another language from an English one."""
-LANGUAGE_HINTS = {code: frozenset(words.split()) for code, words in HINT_WORDS.items()}
 LANGUAGE_EVIDENCE = 2
 """How many more common words of another language than of the texts' one make a message that language."""
 
@@ -73,19 +67,28 @@ def listed(turn: Turn, key: str) -> frozenset[str]:
 
 
 def other_language(turn: Turn, text: str) -> str | None:
-    """The language code a message is clearly in, when it is not the texts' language (``None`` otherwise)."""
+    """The language code a message is clearly in, when it is not the texts' language (``None`` otherwise).
+
+    Told by the commonest short words of each language (``catalogue/data/language-<code>.yaml``), accents
+    ignored; a message mostly in another script is ``"other"``.
+    """
     letters = [ch for ch in text if ch.isalpha()]
     if letters:
         other_script = sum("LATIN" not in unicodedata.name(ch, "") for ch in letters)
         if other_script / len(letters) > OTHER_SCRIPT_SHARE:
             return "other"
     own = turn.texts.language
-    words = words_of(text)
-    counts = {code: sum(word in hints for word in words) for code, hints in LANGUAGE_HINTS.items()}
+    words = [fold(word) for word in words_of(text)]
+    counts = {code: sum(word in language_words(code).common for word in words) for code in known_languages()}
     best = max(counts, key=lambda code: counts[code])
     if best != own and counts[best] - counts.get(own, 0) >= LANGUAGE_EVIDENCE:
         return best
     return None
+
+
+def readable(turn: Turn) -> str:
+    """The languages citybot reads, named in the reader's language ("English, Spanish and French")."""
+    return turn.texts.join([turn.t(f"ask.languages.{code}") for code in turn.languages])
 
 
 def generic(turn: Turn, text: str, matches: list[Match]) -> bool:
@@ -98,27 +101,65 @@ def generic(turn: Turn, text: str, matches: list[Match]) -> bool:
     return bool(matches) and matched <= vague
 
 
-def reason(turn: Turn, match: Match) -> str:
+def reason(turn: Turn, match: Match, question: str = "") -> str:
     """Why an action matched: the words it shares with the question, and the related words it matched through."""
+    return explain(turn.texts, match, spelling(turn.catalogue, question))
+
+
+def spelling(catalogue: Catalogue, question: str) -> dict[str, str]:
+    """Accent-folded word -> as the official typed it, else as the catalogue spells it (accents put back)."""
+    typed = {fold(word): word for word in words_of(question) if fold(word) != word}
+    return {**catalogue.spelling, **typed} if typed else catalogue.spelling
+
+
+def spelt(text: str, spellings: Mapping[str, str]) -> str:
+    """A reason's words with their accents back ("planificacion" -> "planificación")."""
+    return re.sub(r"[^\W\d_]+", lambda word: spellings.get(word[0], word[0]), text) if spellings else text
+
+
+def explain(texts: Texts, match: Match, spellings: Mapping[str, str] | None = None) -> str:
+    """:func:`reason` in the words of ``texts`` (also for ``citybot ask``), accents put back with ``spellings``."""
+    spellings = spellings or {}
     if match.why:
         parts = []
         for item in match.why:
-            asked, _, via = (part.strip() for part in item.partition("~"))
-            parts.append(turn.t("ask.term_via", term=asked, word=via) if via else turn.t("ask.term", term=asked))
-        return turn.t("ask.reason_terms", terms=", ".join(parts))
+            asked, _, via = (spelt(part.strip(), spellings) for part in item.partition("~"))
+            parts.append(texts.get("ask.term_via", term=asked, word=via) if via else texts.get("ask.term", term=asked))
+        return texts.get("ask.reason_terms", terms=", ".join(parts))
     if match.terms:
-        return turn.t("ask.reason_terms", terms=", ".join(turn.t("ask.term", term=term) for term in match.terms))
-    return turn.t("ask.reason_wording")
+        terms = ", ".join(texts.get("ask.term", term=spelt(term, spellings)) for term in match.terms)
+        return texts.get("ask.reason_terms", terms=terms)
+    return texts.get("ask.reason_wording")
 
 
 async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]:
-    """The best matching actions for ``text``; stored as a question asked when the user has consented."""
+    """The best matching actions for ``text``; stored as a question asked when the user has consented.
+
+    Written in another language citybot speaks, it is answered in that language, with an offer to switch.
+    """
+    language = other_language(turn, " ".join(text.split())[:MAX_QUESTION_LENGTH])
+    if language is None or language not in turn.languages:
+        return await matching(turn, text, language, pending=pending)
+    own = turn.texts.language
+    turn.speak(language)
+    replies = await matching(turn, text, None, pending=pending)
+    offer = Reply(
+        turn.t("language.offer"),
+        options=(
+            Option(turn.t("language.offer_yes"), Language(language).pack()),
+            Option(turn.t("language.offer_no", own=turn.t(f"ask.languages.{own}")), Language(own).pack()),
+        ),
+    )
+    return [*replies, offer]
+
+
+async def matching(turn: Turn, text: str, language: str | None, *, pending: bool) -> list[Reply]:
+    """The answer to a question in the language spoken (``language``: the other one it is in, if any)."""
     question = " ".join(text.split())
     notices = [turn.t("ask.truncated", limit=MAX_QUESTION_LENGTH)] if len(question) > MAX_QUESTION_LENGTH else []
     question = question[:MAX_QUESTION_LENGTH]
     if pending:
         notices.append(turn.t("ask.pending"))
-    language = other_language(turn, question)
     whole = text[:MAX_QUESTION_LENGTH]  # line breaks kept: they end sentences
     asked = turn.catalogue.question_of(whole) or question
     results = [] if language else turn.catalogue.search(whole, limit=CANDIDATES)
@@ -139,7 +180,7 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
     if language:
         name = turn.t(f"ask.languages.{language}") if turn.texts.has(f"ask.languages.{language}") else ""
         key = "ask.other_language_named" if name else "ask.other_language"
-        sentence = turn.t(key, language=name, own=turn.t(f"ask.languages.{turn.texts.language}"))
+        sentence = turn.t(key, language=name, languages=readable(turn))
         return [Reply("\n\n".join([sentence, *notices]), options=shortcuts(turn, "areas"))]
     if vague:
         return next_steps(turn, answers, notices)
@@ -159,7 +200,7 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
             area=area.code,
             area_title=area.title,
             stage=stage.name,
-            reason=reason(turn, match),
+            reason=reason(turn, match, question),
         )
         if answers:
             line += "\n" + standing(turn, action, answers)

@@ -33,7 +33,7 @@ def domains(turn: Turn) -> Reply:
     catalogue = turn.catalogue
     lines = [turn.t("browse.domains", model=catalogue.name)]
     lines += [
-        turn.t("browse.domain_line", code=d.code, name=d.name, areas=len(catalogue.areas_of(d.code)))
+        turn.t("browse.domain_line", code=d.code, name=d.name, count=len(catalogue.areas_of(d.code)))
         for d in catalogue.domains
     ]
     options = tuple(Option(f"{d.code} · {d.name}", navigation_choice(Prefix.BROWSE, d.code)) for d in catalogue.domains)
@@ -45,7 +45,7 @@ def domain(turn: Turn, code: str) -> Reply:
     areas = catalogue.areas_of(code)
     lines = [turn.t("browse.domain", code=code, name=catalogue.domain(code).name)]
     lines += [
-        turn.t("browse.area_line", code=a.code, title=a.title, actions=len(catalogue.actions_of(a.code))) for a in areas
+        turn.t("browse.area_line", code=a.code, title=a.title, count=len(catalogue.actions_of(a.code))) for a in areas
     ]
     options = tuple(Option(a.code, navigation_choice(Prefix.BROWSE, a.code)) for a in areas)
     back = Option(turn.t("browse.back_domains"), navigation_choice(Prefix.BROWSE))
@@ -91,6 +91,9 @@ async def details(turn: Turn, code: str) -> list[Reply]:
         stage=stage.name,
         description=stage.description,
     )
+    if action.original:  # a translation, citybot's own: the model's official wording with it
+        text += "\n\n" + turn.t("language.original", title=action.original)
+        text += "\n" + turn.t("language.catalogue_note", model=catalogue.name)
     options = [Option(turn.t("browse.back_area", code=item.code), navigation_choice(Prefix.BROWSE, item.code))]
     if onboarding.onboarded(turn):
         latest = await assessments.current_answers(turn)

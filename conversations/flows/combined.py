@@ -37,7 +37,7 @@ async def city_section(turn: Turn) -> list[Reply]:
     if group.people < group.min_group_size:
         return []
     lines = [
-        turn.t("combined.city_title", city=city.name, respondents=group.people),
+        turn.t("combined.city_title", city=city.name, count=group.people),
         turn.t("group_results.city_note", minimum=group.min_group_size),
         *coordination.area_lines(turn.texts, turn.catalogue, group),
     ]

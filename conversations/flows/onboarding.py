@@ -99,7 +99,7 @@ async def consent(turn: Turn, value: str) -> list[Reply]:
         return [turn.echo(turn.t("onboarding.declined"))]
     incoming = turn.incoming
     turn.participant, turn.conversation = await repository.create_participant(
-        turn.session, user_id=incoming.user_id, name=incoming.user_name[:200], language=incoming.language
+        turn.session, user_id=incoming.user_id, name=incoming.user_name[:200], language=turn.remembered
     )
     turn.set_flow(FLOW, Step.CITY, workshop=workshop)
     return [turn.echo(turn.t("onboarding.consented")), *await render(turn)]

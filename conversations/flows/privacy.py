@@ -42,9 +42,11 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
                 "answers": [],
             },
         )
+        code = row.answer.action_code
         entry["answers"].append(
             {
-                "action": row.answer.action_code,
+                "action": code,
+                "title": turn.catalogue.action(code).title if turn.catalogue.has_action(code) else None,
                 "answer": row.answer.value,
                 "implied_by_checkin": row.assessment.kind == AssessmentKind.CHECKIN,
                 "answered_at": repository.as_utc(row.answer.answered_at),
@@ -115,16 +117,16 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
         "privacy.mydata",
         city=document["city"] or "-",
         role=participant.role or "-",
-        assessments=len(assessments),
-        answers=len(rows),
-        questions=len(questions),
+        assessments=turn.t("privacy.assessments", count=len(assessments)),
+        answers=turn.t("privacy.answers", count=len(rows)),
+        questions=turn.t("privacy.questions", count=len(questions)),
     )
     text += "\n" + turn.t(
         "privacy_more.mydata",
         pseudonym=participant.pseudonym,
-        notes=len(notes),
-        workshops=len(joined) + len(coordinated),
-        kept=len(kept),
+        notes=turn.t("privacy_more.notes", count=len(notes)),
+        workshops=turn.t("privacy_more.workshops", count=len(joined) + len(coordinated)),
+        kept=turn.t("privacy_more.kept", count=len(kept)),
     )
     return [Reply(text, attachment=Attachment(filename="citybot-mydata.json", data=data))]
 

@@ -196,7 +196,7 @@ def maturity_chart(
         domains=domains,
         legend_reached=turn.t("results.chart_reached"),
         legend_next=turn.t("results.chart_next"),
-        subtitle=turn.t("combined.chart_subtitle", respondents=1, date=utcnow().date().isoformat()),
+        subtitle=turn.t("combined.chart_subtitle", count=1, date=utcnow().date().isoformat()),
     )
 
 

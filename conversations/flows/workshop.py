@@ -513,6 +513,9 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
         not_started=turn.t("results.not_started"),
         not_sure=turn.t("report.not_sure"),
         earlier=tuple((code, tuple(earlier_rows)) for code, earlier_rows in earlier.items()),
+        sheets=tuple(turn.texts.section("xlsx.sheets").items()),
+        language=turn.catalogue.language,
+        headers=tuple(turn.texts.section("xlsx.columns").items()),
     )
     return [Reply(text, export=document)]
 

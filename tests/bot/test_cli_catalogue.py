@@ -47,8 +47,10 @@ def test_ask_json_gives_matches_best_first() -> None:
     assert data["confident"] is True
     scores = [m["score"] for m in data["matches"]]
     assert scores == sorted(scores, reverse=True)
-    assert set(data["matches"][0]) == {"code", "title", "domain", "area", "stage", "score", "confident", "terms", "why"}
+    fields = {"code", "title", "domain", "area", "stage", "score", "confident", "terms", "why", "reason"}
+    assert set(data["matches"][0]) == fields
     assert data["matches"][0]["why"]  # the words that matched, e.g. "emergency drills"
+    assert data["matches"][0]["reason"].startswith("mentions ")  # as the chat says it (ask.reason_terms)
 
 
 def test_ask_says_which_hazard_it_read() -> None:

@@ -10,7 +10,7 @@ import pytest
 from catalogue import Catalogue
 from conversations import Engine
 from conversations.storage.models import City, JoinAttempt, Note, ProcessedUpdate
-from tests.helpers.chat import Chat, count, rows
+from tests.helpers.chat import Chat, Key, count, rows
 
 NAME = "Zelda Forgetsworth"
 CITY = "Quokkaville"
@@ -54,7 +54,12 @@ async def test_after_forget_the_file_and_its_wal_hold_none_of_the_persons_string
     kept = [u for u in await rows(engine, ProcessedUpdate) if u.replies]
     assert kept and CITY in json.dumps(kept[0].replies)  # the failed send holds everything
     await zelda.command("/mydata")
-    assert zelda.said("privacy_more.mydata", pseudonym=pseudonym, notes=1, kept=1)
+    assert zelda.said(
+        "privacy_more.mydata",
+        pseudonym=pseudonym,
+        notes=Key("privacy_more.notes", count=1),
+        kept=Key("privacy_more.kept", count=1),
+    )
     strings = [NAME, CITY, NOTE, QUESTION, pseudonym, zelda.user_id]
     before = raw(database_url)
     assert all(text.encode() in before for text in strings)

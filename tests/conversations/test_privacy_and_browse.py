@@ -7,7 +7,7 @@ import json
 from catalogue import Catalogue
 from conversations import Engine
 from conversations.storage.models import AnswerChange, AnswerRecord, AskedQuestion, Assessment, City, Participant
-from tests.helpers.chat import Chat, count
+from tests.helpers.chat import Chat, Key, count
 
 
 async def test_mydata_sends_everything_stored(engine: Engine) -> None:
@@ -18,7 +18,14 @@ async def test_mydata_sends_everything_stored(engine: Engine) -> None:
     await chat.say("how do we start a resilience plan")
     await chat.command("/mydata")
     mayor = chat.t("onboarding.roles.mayor")
-    assert chat.said("privacy.mydata", city="Rotterdam", role=mayor, assessments=1, answers=1, questions=1)
+    assert chat.said(
+        "privacy.mydata",
+        city="Rotterdam",
+        role=mayor,
+        assessments=Key("privacy.assessments", count=1),
+        answers=Key("privacy.answers", count=1),
+        questions=Key("privacy.questions", count=1),
+    )
     attachment = chat.last.attachment
     assert attachment is not None and attachment.filename.endswith(".json")
     data = json.loads(attachment.data)
@@ -61,7 +68,7 @@ async def test_browse_domains_areas_and_actions(engine: Engine, catalogue: Catal
     chat = Chat(engine)
     await chat.command("/areas")
     preparedness = catalogue.domain("P")
-    assert chat.said("browse.domain_line", code="P", name=preparedness.name, areas=2)
+    assert chat.said("browse.domain_line", code="P", name=preparedness.name, count=2)
     await chat.choose(preparedness.name)
     p2 = catalogue.area("P2")
     assert chat.said("browse.area_line", code="P2", title=p2.title)

@@ -283,12 +283,12 @@ async def test_results_show_my_answers_and_my_citys_combined_view(engine: Engine
     await ana.command("/results")
     starting, moderate, advanced = (catalogue.stage(s).name for s in "SMA")
     assert ana.said("results.title", city="Gent")
-    assert ana.said("combined.city_title", city="Gent", respondents=3)
+    assert ana.said("combined.city_title", city="Gent", count=3)
     l1 = ana.t("group_results.figures", stage=moderate, low=starting, high=advanced, count=3, unsure="")
     assert ana.said("group_results.area", area="L1", figures=l1)
     assert "Ben" not in ana.text and "Cleo" not in ana.text  # aggregates only
     own_chart = ana.replies[0].chart
-    assert own_chart is not None and ana.t("combined.chart_subtitle", respondents=1, date="") in own_chart.subtitle + ""
+    assert own_chart is not None and ana.t("combined.chart_subtitle", count=1, date="") in own_chart.subtitle + ""
     await ana.press("combined.city_chart", city="Gent")
     [city_chart] = ana.replies
     assert city_chart.chart.title == ana.t("combined.chart_city", city="Gent")

@@ -50,11 +50,12 @@ class ExpectedTexts:
 
     def render(self, key: str, **fields: Any) -> str:
         """The exact text under ``key`` with every field filled in (``KeyError`` if one is missing)."""
-        return self.escape(self.template(key).format(**fields))
+        shown = {name: self.texts.shown(value) for name, value in fields.items()}
+        return self.escape(self.template(key, fields.get("count")).format(**shown))
 
-    def template(self, key: str) -> str:
-        """The text under ``key`` as written, ``{fields}`` and all (``KeyError`` for an unknown key)."""
-        return self.texts.get(key)
+    def template(self, key: str, count: Any = None) -> str:
+        """The text under ``key`` as written, ``{fields}`` and all, in the plural form for ``count``."""
+        return self.texts.template(key, count)
 
     def pattern(self, key: str, **fields: Any) -> re.Pattern[str]:
         """The text under ``key`` as a regex: given fields literally, every other ``{field}`` a wildcard.
@@ -67,8 +68,17 @@ class ExpectedTexts:
         return self._patterns[cache_key]
 
     def _regex(self, key: str, fields: dict[str, Any], *, named: bool) -> str:
-        template = self.template(key)
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        forms = self.texts.forms(key)
+        if "count" not in fields and len(forms) > 1:  # any plural form: only the first names its fields
+            alternatives = [self._form(key, forms.pop("other"), fields, named=named)]
+            alternatives += [self._form(key, form, fields, named=False) for form in forms.values()]
+            return "(?:" + "|".join(alternatives) + ")"
+        return self._form(key, self.template(key, fields.get("count")), fields, named=named)
+
+    def _form(self, key: str, template: str, fields: dict[str, Any], *, named: bool) -> str:
+        names = {
+            name for form in self.texts.forms(key).values() for _, name, _, _ in string.Formatter().parse(form) if name
+        }
         unknown = set(fields) - names
         assert not unknown, f"text {key!r} has no field(s) {sorted(unknown)}: {template!r}"
         parts: list[str] = []
@@ -81,7 +91,7 @@ class ExpectedTexts:
             if isinstance(value, Key):  # another text: its own fields left out match anything
                 parts.append(f"(?:{self._regex(value.key, value.fields, named=False)})")
             elif name in fields:
-                parts.append(re.escape(self.escape(str(value))))
+                parts.append(re.escape(self.escape(str(self.texts.shown(value)))))
             elif not named:
                 parts.append("(?:.*?)")
             elif name in seen:
@@ -134,8 +144,11 @@ class Chat:
         *,
         username: str | None = None,
         outbox: bool = False,
+        language: str | None = "en",
     ) -> None:
         self.engine = engine
+        self.language = language
+        """The language tag the client sends (Telegram's ``language_code``)."""
         self.outbox = outbox
         """Whether replies are kept until reported sent, as the Telegram adapter asks (``Incoming.outbox``)."""
         self.user_id = f"test:{user}"
@@ -145,7 +158,11 @@ class Chat:
         self.replies: list[Reply] = []
         self.options: tuple[Option, ...] = ()
         self.choices_sent = 0
-        self.expected = ExpectedTexts(engine.texts)
+        self.expected = ExpectedTexts(engine.texts_for(language))
+
+    def expect(self, language: str) -> None:
+        """Check the replies from now on against the texts of ``language`` (after switching to it)."""
+        self.expected = ExpectedTexts(self.engine.texts_for(language))
 
     async def send(self, kind: Kind, payload: str, *, update_id: str | None = None) -> list[Reply]:
         incoming = Incoming(
@@ -154,7 +171,7 @@ class Chat:
             kind=kind,
             payload=payload,
             user_name=self.name,
-            language="en",
+            language=self.language,
             update_id=update_id if update_id is not None else f"u{next(_updates)}",
             username=self.username,
             outbox=self.outbox,

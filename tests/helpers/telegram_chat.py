@@ -36,13 +36,27 @@ def english() -> Texts:
 class TelegramChat:
     """One user's chat with the bot (private by default, or a group when chat_id < 0)."""
 
-    def __init__(self, application: Application, api: FakeBotApi, user_id: int = USER_ID, chat_id: int | None = None):
+    def __init__(
+        self,
+        application: Application,
+        api: FakeBotApi,
+        user_id: int = USER_ID,
+        chat_id: int | None = None,
+        language: str | None = "en",
+        texts: Texts | None = None,
+    ):
         self.application = application
         self.api = api
         self.user_id = user_id
         self.chat_id = chat_id if chat_id is not None else user_id
-        self.expected = ExpectedTexts(english(), escape=escape)  # message texts go out as HTML
-        self.expected_labels = ExpectedTexts(english())  # button labels are plain text
+        self.language = language
+        """The user's ``language_code``, as their Telegram app sends it."""
+        self.expect(texts or english())
+
+    def expect(self, texts: Texts) -> None:
+        """Read the bot's answers from now on in the language of ``texts``."""
+        self.expected = ExpectedTexts(texts, escape=escape)  # message texts go out as HTML
+        self.expected_labels = ExpectedTexts(texts)  # button labels are plain text
 
     async def deliver(self, update: Update) -> list[Call]:
         """Process one update through the Application; return the Bot API calls it caused."""
@@ -53,7 +67,10 @@ class TelegramChat:
     async def send(self, text: str) -> list[Call]:
         """Type a message; a leading slash makes it a command, as in the Telegram app."""
         make = make_command_update if text.startswith("/") else make_message_update
-        return await self.deliver(make(text, bot=self.application.bot, user_id=self.user_id, chat_id=self.chat_id))
+        update = make(
+            text, bot=self.application.bot, user_id=self.user_id, chat_id=self.chat_id, language=self.language
+        )
+        return await self.deliver(update)
 
     async def send_content(self, kind: str) -> list[Call]:
         """Send a sticker, photo, voice note, location...: see telegram_updates.CONTENT."""
@@ -68,7 +85,11 @@ class TelegramChat:
         """Press a button on the newest message showing it: by text key (``answers.done``) or by label (``Robust``)."""
         message, button = self.find_button(what, **fields)
         update = make_callback_update(
-            button["callback_data"], message=message, user_id=self.user_id, bot=self.application.bot
+            button["callback_data"],
+            message=message,
+            user_id=self.user_id,
+            bot=self.application.bot,
+            language=self.language,
         )
         return await self.deliver(update)
 

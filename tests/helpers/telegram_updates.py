@@ -45,14 +45,19 @@ def chat(chat_id: int, first_name: str = "Ana") -> dict[str, Any]:
 
 
 def message_dict(
-    text: str | None = None, *, user_id: int = USER_ID, chat_id: int | None = None, **content: Any
+    text: str | None = None,
+    *,
+    user_id: int = USER_ID,
+    chat_id: int | None = None,
+    language: str | None = "en",
+    **content: Any,
 ) -> dict[str, Any]:
     """A message as Telegram sends it; commands get their bot_command entity, as Telegram adds it."""
     data: dict[str, Any] = {
         "message_id": next(_message_ids),
         "date": int(time.time()),
         "chat": chat(chat_id if chat_id is not None else user_id),
-        "from": user(user_id),
+        "from": user(user_id, language=language),
         **content,
     }
     if text is not None:
@@ -98,11 +103,12 @@ def make_callback_update(
     user_id: int = USER_ID,
     bot: Bot | None = None,
     update_id: int | None = None,
+    language: str | None = "en",
 ) -> Update:
     """A button press; `message` is the bot's message that carried the button (None: Telegram omitted it)."""
     query: dict[str, Any] = {
         "id": f"cq{next(_update_ids)}",
-        "from": user(user_id),
+        "from": user(user_id, language=language),
         "chat_instance": f"ci{user_id}",
     }
     if data is not None:

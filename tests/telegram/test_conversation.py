@@ -32,7 +32,11 @@ async def onboard(chat: TelegramChat, city: str = "Torino") -> None:
 async def test_start_up_fills_the_command_menu_from_the_engine_texts(
     application: Application, api: FakeBotApi, engine: Engine
 ) -> None:
-    [call] = api.calls_to("setMyCommands")
+    calls = api.calls_to("setMyCommands")
+    [call] = [call for call in calls if not call.params.get("language_code")]  # the menu of every other language
+    assert sorted(call.params["language_code"] for call in calls if call.params.get("language_code")) == sorted(
+        code for code in engine.languages if code != "en"
+    )
     commands = [(command["command"], command["description"]) for command in call.params["commands"]]
     assert [name for name, _ in commands] == [
         "start",
@@ -43,6 +47,7 @@ async def test_start_up_fills_the_command_menu_from_the_engine_texts(
         "ask",
         "areas",
         "help",
+        "language",
     ]
     assert all(description == engine.texts.get(f"commands.{name}") for name, description in commands)
 

@@ -1,0 +1,84 @@
+"""A language's own words that matching needs: stop words, question words, common words, stemming fixes.
+
+Read from ``data/language-<code>.yaml`` (a file per language, data not code), so adding a language
+to search and to the language check is adding a file. The search passes one :class:`LanguageWords` to
+its analyser (tokens, stop words, stems); the conversation reads :attr:`LanguageWords.common` to tell
+which language a message is written in.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+
+import yaml
+
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+"""An ISO 639 language code, the name part of a data file (never a path)."""
+
+
+def fold(text: str) -> str:
+    """Case- and accent-fold ("Planificación" -> "planificacion"): accents never decide a match."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageWords:
+    """One language's words for matching, folded like the text they are compared with."""
+
+    language: str
+    common: frozenset[str] = frozenset()
+    """The commonest short words: enough of them in a message say it is in this language."""
+    stop_words: frozenset[str] = frozenset()
+    question_words: frozenset[str] = frozenset()
+    question_followers: frozenset[str] = frozenset()
+    stem_restore: tuple[tuple[str, str], ...] = ()
+    """(folded ending, ending as spelt), longest first: accents the stemmer needs, put back before stemming."""
+
+    def restore(self, word: str) -> str:
+        """A folded word with the accents of its ending put back, when the stemmer needs them ("evacuacao")."""
+        for folded, spelt in self.stem_restore:
+            if word.endswith(folded) and len(word) > len(folded) + 1:
+                return word[: -len(folded)] + spelt
+        return word
+
+
+@functools.cache
+def language_words(language: str) -> LanguageWords:
+    """The words of a language from its data file; an empty set of words for a language without one."""
+    code = language.lower().split("-")[0].split("_")[0]
+    if not LANGUAGE_CODE.match(code):
+        return LanguageWords(code)
+    source = resources.files("catalogue") / "data" / f"language-{code}.yaml"
+    if not source.is_file():
+        return LanguageWords(code)
+    document = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+
+    def words(name: str) -> frozenset[str]:
+        return frozenset(fold(str(word)) for word in document.get(name) or ())
+
+    restore = sorted(((fold(str(a)), str(b)) for a, b in document.get("stem_restore") or ()), key=lambda p: -len(p[0]))
+    return LanguageWords(
+        language=code,
+        common=words("common"),
+        stop_words=words("stop_words"),
+        question_words=words("question_words"),
+        question_followers=words("question_followers"),
+        stem_restore=tuple(restore),
+    )
+
+
+@functools.cache
+def known_languages() -> tuple[str, ...]:
+    """Every language with a words file: those a message can be recognised in."""
+    folder = resources.files("catalogue") / "data"
+    names = (
+        item.name for item in folder.iterdir() if item.name.startswith("language-") and item.name.endswith(".yaml")
+    )
+    return tuple(sorted(name.removeprefix("language-").removesuffix(".yaml") for name in names))
