@@ -33,7 +33,7 @@ from catalogue import Answer, Catalogue, answers_for_stage  # noqa: E402
 from conversations import Texts  # noqa: E402
 from conversations.coordination import group_chart  # noqa: E402
 from conversations.group_results import group_results  # noqa: E402
-from conversations.storage.models import utcnow  # noqa: E402
+from conversations.times import utcnow  # noqa: E402
 
 CITIES = ("Gent", "Torino", "Rotterdam", "São Paulo")
 CHART_RUNS = 5

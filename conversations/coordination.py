@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Answer, Catalogue
+from conversations.city_matching import match_cities
 from conversations.group_results import (
     MIN_GROUP_SIZE,
     AreaResult,
@@ -28,8 +29,9 @@ from conversations.group_results import (
 )
 from conversations.messages import ChartArea, ChartDomain, MaturityChart
 from conversations.storage import repository
-from conversations.storage.models import AssessmentKind, City, Workshop, WorkshopStatus, utcnow
+from conversations.storage.models import AssessmentKind, City, Workshop, WorkshopStatus
 from conversations.texts import Texts
+from conversations.times import as_utc, aware, utcnow
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 """Workshop codes: lower-case letters and digits without look-alikes (no 0/o, 1/l/i)."""
@@ -285,7 +287,7 @@ async def export_rows(
                 "answer": fact.value,
                 "implied": fact.assessment.kind == AssessmentKind.CHECKIN,
                 "note": " | ".join(notes.get((fact.assessment.id or 0, fact.code), ())),
-                "answered_at": repository.as_utc(fact.answered_at),
+                "answered_at": as_utc(fact.answered_at),
             }
         )
     return rows
@@ -311,7 +313,7 @@ async def earlier_rows(
 
 async def city_named(session: AsyncSession, name: str) -> City:
     """The city a name (fuzzily) means, for the server's commands; :class:`NotFound` says which names come close."""
-    city, close = await repository.match_cities(session, name=name)
+    city, close = match_cities(name, await repository.cities(session))
     if city is None:
         hint = f"; did you mean {', '.join(c.name for c in close)}?" if close else ""
         raise NotFound(f"no city {name!r} has answers stored{hint}")
@@ -401,7 +403,7 @@ class Coordination:
             CoordinatorInfo(
                 g.user_id,
                 g.username,
-                repository.aware(g.granted_at),
+                aware(g.granted_at),
                 all_cities=g.all_cities,
                 cities=tuple(city.name for city in granted),
             )
@@ -475,8 +477,8 @@ class Coordination:
             status=str(workshop.status),
             joined=joined,
             finished=finished,
-            created_at=repository.aware(workshop.created_at),
-            closed_at=repository.aware(workshop.closed_at) if workshop.closed_at else None,
+            created_at=aware(workshop.created_at),
+            closed_at=aware(workshop.closed_at) if workshop.closed_at else None,
             hidden=workshop.results_hidden,
         )
 

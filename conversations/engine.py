@@ -54,8 +54,9 @@ from conversations.screen import Screens, ScreenSettings
 from conversations.storage import database, repository
 from conversations.storage.arrivals import ArrivalNotes
 from conversations.storage.database import StorageUnavailable
-from conversations.storage.models import InboxUpdate, utcnow
+from conversations.storage.models import InboxUpdate
 from conversations.texts import Texts
+from conversations.times import utcnow
 from conversations.turn import Turn
 
 log = logging.getLogger(__name__)

@@ -53,6 +53,7 @@ from catalogue.group_results import (
 )
 from conversations.storage import repository
 from conversations.storage.models import City, Workshop
+from conversations.times import as_utc
 
 __all__ = [
     "MIN_GROUP_SIZE",
@@ -77,7 +78,7 @@ async def workshop_answers(session: AsyncSession, *, workshop: Workshop) -> dict
     """Each participant's latest answer per action, as the workshop counts them (participant id -> ...)."""
     facts = await repository.answer_facts(session, workshop=workshop)
     people: dict[int, dict[str, str]] = {}
-    for fact in sorted(facts, key=lambda fact: (repository.as_utc(fact.answered_at), fact.answer_id)):
+    for fact in sorted(facts, key=lambda fact: (as_utc(fact.answered_at), fact.answer_id)):
         people.setdefault(fact.participant.id or 0, {})[fact.code] = fact.value
     return people
 

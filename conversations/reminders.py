@@ -39,9 +39,9 @@ from conversations.storage.models import (
     Reminder,
     ReminderKind,
     WorkshopStatus,
-    utcnow,
 )
 from conversations.texts import Texts
+from conversations.times import aware, utcnow
 
 RHYTHMS = (6, 12, 24)
 """The rhythms of rounds an official may pick, in months (or none)."""
@@ -163,7 +163,7 @@ def paused_values(assessment: Assessment, person: Participant, times: ReminderTi
         "key": f"paused:{assessment.id}",
         "participant_id": person.id,
         "kind": ReminderKind.PAUSED,
-        "due_at": repository.aware(assessment.updated_at) + times.paused_after,
+        "due_at": aware(assessment.updated_at) + times.paused_after,
         "assessment_id": assessment.id,
     }
 
@@ -197,14 +197,14 @@ async def overview(session: AsyncSession, times: ReminderTimes) -> list[Reminder
         else:
             state = "waiting"
         rows.append(
-            ReminderRow(reminder.id, reminder.kind, reminder.participant_id, repository.aware(reminder.due_at), state,
-                        repository.aware(reminder.sent_at) if reminder.sent_at else None)
+            ReminderRow(reminder.id, reminder.kind, reminder.participant_id, aware(reminder.due_at), state,
+                        aware(reminder.sent_at) if reminder.sent_at else None)
         )  # fmt: skip
     far = utcnow() + timedelta(days=36500)
     for assessment, person in await repository.paused_assessments(
         session, idle_since=far, user_prefix=None, user_id=None
     ):
-        due = repository.aware(assessment.updated_at) + times.paused_after
+        due = aware(assessment.updated_at) + times.paused_after
         rows.append(ReminderRow(None, ReminderKind.PAUSED, person.id or 0, due, "upcoming"))
     return sorted(rows, key=lambda row: row.due_at)
 
@@ -217,5 +217,5 @@ async def _since(session: AsyncSession, reminder: Reminder) -> datetime | None:
     if assessment is None:
         return None
     if assessment.status == AssessmentStatus.FINISHED and assessment.finished_at is not None:
-        return repository.aware(assessment.finished_at)
-    return repository.aware(assessment.updated_at)
+        return aware(assessment.finished_at)
+    return aware(assessment.updated_at)

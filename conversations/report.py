@@ -18,8 +18,9 @@ from catalogue import Catalogue
 from conversations import coordination, group_results
 from conversations.messages import GroupReport, Poster, ReportSection
 from conversations.storage import repository
-from conversations.storage.models import City, Workshop, WorkshopStatus, utcnow
+from conversations.storage.models import City, Workshop, WorkshopStatus
 from conversations.texts import Texts
+from conversations.times import utcnow
 
 NEXT_STEPS = 10
 """How many of the most common next steps the report lists."""

@@ -26,8 +26,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from catalogue import Catalogue
 from conversations import coordination, group_results
 from conversations.storage import repository
-from conversations.storage.models import Workshop, WorkshopStatus, utcnow
+from conversations.storage.models import Workshop, WorkshopStatus
 from conversations.texts import Texts
+from conversations.times import aware, utcnow
 
 TOKEN_BYTES = 24
 """192 random bits per link (the issue asks for at least 128): as unguessable as a password manager's."""
@@ -75,7 +76,7 @@ def still_shown(workshop: Workshop, *, keep_after_close: timedelta, now: datetim
     """A screen works while its workshop is open, and ``keep_after_close`` after it closed."""
     if workshop.status == WorkshopStatus.OPEN:
         return True
-    closed = repository.aware(workshop.closed_at) if workshop.closed_at else None
+    closed = aware(workshop.closed_at) if workshop.closed_at else None
     return closed is not None and (now or utcnow()) < closed + keep_after_close
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import InitVar, dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,8 +16,10 @@ from conversations.messages import Incoming, Option, Reply
 from conversations.reminders import ReminderTimes
 from conversations.screen import ScreenSettings
 from conversations.storage import repository
-from conversations.storage.models import Assessment, Conversation, Note, Participant, utcnow
+from conversations.storage.models import Assessment, Conversation, Note, Participant
+from conversations.stores import Assessments, Cities, Participants, Reminders, Workshops
 from conversations.texts import Texts
+from conversations.times import utcnow
 
 
 @dataclass
@@ -38,6 +41,10 @@ class Turn:
 
     ``handed_to`` names a command a flow hands the conversation on to (:meth:`hand_off`);
     the engine runs it after the flow, so flows never call one another.
+
+    Flows reach storage only through the turn: its methods for the conversation and the
+    answers, and the stores it hands out (``cities``, ``participants``, ``assessments``,
+    ``workshops``, ``reminders``: :mod:`conversations.stores`). ``session`` is the engine's.
     """
 
     session: AsyncSession
@@ -63,6 +70,26 @@ class Turn:
     def __post_init__(self, answers: repository.AnswerSheet | None) -> None:
         if answers is not None and self.assessment is not None and self.assessment.id is not None:
             self._sheets[self.assessment.id] = answers
+
+    @cached_property
+    def cities(self) -> Cities:
+        return Cities(self)
+
+    @cached_property
+    def participants(self) -> Participants:
+        return Participants(self)
+
+    @cached_property
+    def assessments(self) -> Assessments:
+        return Assessments(self)
+
+    @cached_property
+    def workshops(self) -> Workshops:
+        return Workshops(self)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        return Reminders(self)
 
     def t(self, key: str, **fields: Any) -> str:
         return self.texts.get(key, **fields)

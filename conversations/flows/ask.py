@@ -21,14 +21,12 @@ import re
 import unicodedata
 
 from catalogue import Action, Answer, Match, city_maturity, next_actions
-from conversations import assessments
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows import onboarding
 from conversations.flows.menu import shortcuts
 from conversations.flows.results import action_button, stage_name
 from conversations.flows.wording import button_title, shorten
 from conversations.messages import Option, Reply
-from conversations.storage import repository
 from conversations.turn import Turn
 
 MAX_QUESTION_LENGTH = 4096
@@ -129,9 +127,7 @@ async def answer(turn: Turn, text: str, *, pending: bool = False) -> list[Reply]
     answers = await own_answers(turn)
     matches = ranked(turn, found, answers)[:SEARCH_LIMIT]
     if turn.participant is not None:
-        await repository.record_question(
-            turn.session,
-            participant=turn.participant,
+        await turn.assessments.record_question(
             text=question,
             matches=[match.action.code for match in matches],
             confident=bool(matches),
@@ -188,7 +184,7 @@ async def own_answers(turn: Turn) -> dict[str, Answer]:
     """The official's current answers (empty before onboarding)."""
     if not onboarding.onboarded(turn):
         return {}
-    return {code: Answer(value) for code, value in (await assessments.current_values(turn)).items()}
+    return {code: Answer(value) for code, value in (await turn.assessments.current_values()).items()}
 
 
 def ranked(turn: Turn, matches: list[Match], answers: dict[str, Answer]) -> list[Match]:

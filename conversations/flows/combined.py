@@ -14,18 +14,18 @@ from conversations.choices import Prefix, navigation_choice
 from conversations.group_results import GroupResult
 from conversations.messages import Option, Reply
 from conversations.reminders import ReminderTimes, months_later
-from conversations.storage import repository
-from conversations.storage.models import City, utcnow
+from conversations.storage.models import City
+from conversations.times import utcnow
 from conversations.turn import Turn
 
 
 async def city_of(turn: Turn) -> City | None:
     participant = turn.participant
-    return await repository.city_by_id(turn.session, city_id=participant.city_id) if participant else None
+    return await turn.cities.by_id(participant.city_id) if participant else None
 
 
 async def city_group(turn: Turn, city: City) -> GroupResult:
-    return await group_results.city_results(turn.session, turn.catalogue, city=city, min_group_size=turn.min_group_size)
+    return await turn.workshops.city_results(city)
 
 
 async def city_section(turn: Turn) -> list[Reply]:
@@ -69,7 +69,7 @@ async def city_then(turn: Turn, value: str) -> list[Reply] | None:
         return None
     moment = months_later(utcnow(), -int(value), ReminderTimes())
     now = await city_group(turn, city)
-    people = await repository.city_answers_at(turn.session, city=city, moment=moment)
+    people = await turn.workshops.city_answers_at(city, moment)
     then = group_results.group_results(turn.catalogue, people.values(), min_group_size=turn.min_group_size)
     date = moment.date().isoformat()
     if now.people < now.min_group_size:

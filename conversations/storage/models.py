@@ -7,7 +7,8 @@ cities are shared by many participants and stay.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +25,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlmodel import AutoString, Field, SQLModel
+
+from conversations.times import utcnow
 
 
 class AssessmentKind(StrEnum):
@@ -68,10 +71,6 @@ class StoredEnum(TypeDecorator[StrEnum]):
 def table_of(model: type[SQLModel]) -> Table:
     """A model's Core table, for Core statements (SQLModel does not declare ``__table__`` to type checkers)."""
     return model.__table__  # type: ignore[attr-defined, no-any-return]  # set by SQLAlchemy's declarative mapping
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -227,6 +226,16 @@ class Coordinator(SQLModel, table=True):
     username: str | None = Field(default=None, index=True)
     granted_at: datetime = _time()
     all_cities: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinatorScope:
+    """What a coordinator may see: every city, or the cities granted, plus the workshops they run."""
+
+    user_id: str
+    username: str | None
+    all_cities: bool
+    city_ids: frozenset[int]
 
 
 class CoordinatorCity(SQLModel, table=True):

@@ -9,21 +9,18 @@ None of these commit: the engine commits once per update, so writes that belong 
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from rapidfuzz import fuzz, process, utils
-from rapidfuzz.distance import OSA
 from sqlalchemy import JSON, Select, String, and_, bindparam, delete, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from conversations.city_matching import city_key
 from conversations.storage.models import (
     AnswerChange,
     AnswerRecord,
@@ -35,6 +32,7 @@ from conversations.storage.models import (
     Conversation,
     Coordinator,
     CoordinatorCity,
+    CoordinatorScope,
     InboxUpdate,
     JoinAttempt,
     Membership,
@@ -48,17 +46,8 @@ from conversations.storage.models import (
     WorkshopCoordinator,
     WorkshopStatus,
     table_of,
-    utcnow,
 )
-
-CITY_MATCH_CUTOFF = 80.0
-"""rapidfuzz WRatio score from which a typed city name is offered as "did you mean ...?"."""
-CITY_MATCH_LIMIT = 3
-CITY_TYPO_EDITS = 2
-"""A typed name this many edits (swaps count as one) from a known city's is offered too..."""
-CITY_TYPO_SHORT = 5
-"""...but only one edit for names of up to this many characters (short names are close to many)."""
-
+from conversations.times import aware, utcnow
 
 # --- processed updates -----------------------------------------------------------------------
 
@@ -419,42 +408,22 @@ async def _drop_city_if_unused(session: AsyncSession, *, city_id: int) -> None:
 # --- cities ----------------------------------------------------------------------------------
 
 
-def city_key(name: str) -> str:
-    """The normalised form two spellings of one city share: no accents, case or extra spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[\W_]+", " ", plain.casefold()).strip()
-
-
 async def city_by_id(session: AsyncSession, *, city_id: int | None) -> City | None:
     return await session.get(City, city_id) if city_id is not None else None
 
 
-async def match_cities(session: AsyncSession, *, name: str) -> tuple[City | None, list[City]]:
-    """The city with exactly this (normalised) name, else known cities whose names are close."""
-    cities = list((await session.exec(select(City))).all())
-    key = city_key(name)
-    for city in cities:
-        if city.key == key:
-            return city, []
-    keys = [city.key for city in cities]
-    hits = process.extract(
-        key, keys, scorer=fuzz.WRatio, processor=utils.default_process, limit=None, score_cutoff=CITY_MATCH_CUTOFF
-    )
-    found = {index: score for _, score, index in hits}
-    budget = CITY_TYPO_EDITS if len(key) > CITY_TYPO_SHORT else 1
-    for _, distance, index in process.extract(key, keys, scorer=OSA.distance, limit=None, score_cutoff=budget):
-        found.setdefault(index, CITY_MATCH_CUTOFF - distance)  # a close typo ("Gnet", "Gant" for "Gent")
-    best = sorted(found, key=lambda index: -found[index])[:CITY_MATCH_LIMIT]
-    return None, [cities[index] for index in best]
+async def cities(session: AsyncSession) -> list[City]:
+    """Every known city (for matching a typed name: :mod:`conversations.city_matching`)."""
+    return list((await session.exec(select(City))).all())
 
 
 async def add_city(session: AsyncSession, *, name: str) -> City:
     """The city with this name, created if it is new."""
-    exact, _ = await match_cities(session, name=name)
+    key = city_key(name)
+    exact = (await session.exec(select(City).where(col(City.key) == key))).first()
     if exact is not None:
         return exact
-    city = City(name=name.strip(), key=city_key(name))
+    city = City(name=name.strip(), key=key)
     session.add(city)
     await session.flush()
     return city
@@ -880,16 +849,6 @@ async def coordinator_grant(session: AsyncSession, *, user_id: str, username: st
     return bound
 
 
-@dataclass(frozen=True, slots=True)
-class CoordinatorScope:
-    """What a coordinator may see: every city, or the cities granted, plus the workshops they run."""
-
-    user_id: str
-    username: str | None
-    all_cities: bool
-    city_ids: frozenset[int]
-
-
 async def coordinator_scope(session: AsyncSession, *, user_id: str, username: str | None) -> CoordinatorScope | None:
     """The coordinator's scope; ``None`` for someone who is not a coordinator."""
     grant = await coordinator_grant(session, user_id=user_id, username=username)
@@ -1177,18 +1136,6 @@ def stored_id(row: Any) -> int:
     key = row.id
     assert isinstance(key, int), f"{type(row).__name__} not stored yet"
     return key
-
-
-def aware(moment: datetime) -> datetime:
-    """A stored time with its zone: SQLite hands datetimes back without it, and they are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def as_utc(moment: datetime | None) -> str:
-    """ISO 8601 in UTC; SQLite hands datetimes back without their zone."""
-    if moment is None:
-        return ""
-    return moment.replace(tzinfo=moment.tzinfo or UTC).isoformat(timespec="seconds")
 
 
 # --- rounds ----------------------------------------------------------------------------------

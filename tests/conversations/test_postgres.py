@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue, answers_for_stage
 from conversations import DatabaseError, Engine, Texts, open_engine
+from conversations.city_matching import city_key
 from conversations.storage import database, repository
 from conversations.storage.models import AnswerChange, AnswerRecord, Assessment, City, Participant, ProcessedUpdate
 from tests.helpers.chat import Chat, ExpectedTexts, count, rows
@@ -246,7 +247,7 @@ async def test_a_lost_race_for_a_new_city_is_run_again(
         if calls > 1:
             return await real_add_city(session, name=name)
         async with AsyncSession(b.db) as other:
-            other.add(City(name=name, key=repository.city_key(name)))
+            other.add(City(name=name, key=city_key(name)))
             await other.flush()  # holds the new key, uncommitted: our insert waits for it, then fails
             inserting = asyncio.create_task(real_add_city(session, name=name))
             await asyncio.sleep(0.2)
