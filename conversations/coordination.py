@@ -28,7 +28,8 @@ from conversations.group_results import (
     workshop_results,
 )
 from conversations.messages import ChartArea, ChartDomain, MaturityChart
-from conversations.storage import repository
+from conversations.storage import participants, reports
+from conversations.storage import workshops as stored_workshops
 from conversations.storage.models import AssessmentKind, City, Workshop, WorkshopStatus
 from conversations.texts import Texts
 from conversations.times import as_utc, aware, utcnow
@@ -73,8 +74,8 @@ async def create_workshop(
     """Open a workshop under a fresh code (as a follow-up of ``follows``, if given)."""
     while True:
         code = new_code()
-        if await repository.workshop_by_code(session, code=code) is None:
-            workshop = await repository.create_workshop(
+        if await stored_workshops.workshop_by_code(session, code=code) is None:
+            workshop = await stored_workshops.create_workshop(
                 session, code=code, name=name.strip()[:MAX_NAME_LENGTH], city=city, created_by=created_by
             )
             if follows is not None:
@@ -257,9 +258,9 @@ async def export_rows(
     stable pseudonym; ``name`` the display name only for participants who chose to show it.
     ``implied`` marks the answers a quick check-in implied from the stage picked.
     """
-    facts = await repository.answer_facts(session, city=city, workshop=workshop, since=since)
-    rounds = await repository.round_numbers(session, participant_ids={fact.participant.id or 0 for fact in facts})
-    notes = await repository.notes_by_answer(session, assessment_ids={fact.assessment.id or 0 for fact in facts})
+    facts = await reports.answer_facts(session, city=city, workshop=workshop, since=since)
+    rounds = await reports.round_numbers(session, participant_ids={fact.participant.id or 0 for fact in facts})
+    notes = await reports.notes_by_answer(session, assessment_ids={fact.assessment.id or 0 for fact in facts})
     rows = []
     for fact in facts:
         action = catalogue.action(fact.code) if catalogue.has_action(fact.code) else None
@@ -299,10 +300,10 @@ async def earlier_rows(
     """For each follow-up workshop among ``codes``: the answer rows of the workshop it follows (for the Summary)."""
     found: dict[str, list[dict[str, Any]]] = {}
     for code in sorted(code for code in codes if code):
-        workshop = await repository.workshop_by_code(session, code=code)
+        workshop = await stored_workshops.workshop_by_code(session, code=code)
         if workshop is None or workshop.follows_id is None:
             continue
-        follows = await repository.workshop_by_id(session, workshop_id=workshop.follows_id)
+        follows = await stored_workshops.workshop_by_id(session, workshop_id=workshop.follows_id)
         if follows is not None:
             found[code] = await export_rows(session, catalogue, workshop=follows)
     return found
@@ -313,7 +314,7 @@ async def earlier_rows(
 
 async def city_named(session: AsyncSession, name: str) -> City:
     """The city a name (fuzzily) means, for the server's commands; :class:`NotFound` says which names come close."""
-    city, close = match_cities(name, await repository.cities(session))
+    city, close = match_cities(name, await participants.cities(session))
     if city is None:
         hint = f"; did you mean {', '.join(c.name for c in close)}?" if close else ""
         raise NotFound(f"no city {name!r} has answers stored{hint}")
@@ -323,7 +324,7 @@ async def city_named(session: AsyncSession, name: str) -> City:
 async def workshop_coded(session: AsyncSession, code: str) -> Workshop:
     """The workshop of a code as typed on the server; :class:`NotFound` points to `citybot workshop list`."""
     parsed = parse_code(code)
-    workshop = await repository.workshop_by_code(session, code=parsed) if parsed else None
+    workshop = await stored_workshops.workshop_by_code(session, code=parsed) if parsed else None
     if workshop is None:
         raise NotFound(f"no workshop {code!r}; `citybot workshop list` shows them")
     return workshop
@@ -383,22 +384,22 @@ class Coordination:
         """Make someone a coordinator: for one more city (``city``, created if new) or, without one, for all cities."""
         user_id, username = identify(who)
         async with self._sessions() as session:
-            place = await repository.add_city(session, name=city) if city else None
-            granted = await repository.grant_coordinator(session, user_id=user_id, username=username, city=place)
+            place = await participants.add_city(session, name=city) if city else None
+            granted = await stored_workshops.grant_coordinator(session, user_id=user_id, username=username, city=place)
             await session.commit()
         return granted
 
     async def revoke(self, who: str) -> bool:
         user_id, username = identify(who)
         async with self._sessions() as session:
-            revoked = await repository.revoke_coordinator(session, user_id=user_id, username=username)
+            revoked = await stored_workshops.revoke_coordinator(session, user_id=user_id, username=username)
             await session.commit()
         return revoked
 
     async def coordinators(self) -> list[CoordinatorInfo]:
         async with self._sessions() as session:
-            grants = await repository.coordinators(session)
-            cities = [await repository.granted_cities(session, coordinator=g) for g in grants]
+            grants = await stored_workshops.coordinators(session)
+            cities = [await stored_workshops.granted_cities(session, coordinator=g) for g in grants]
         return [
             CoordinatorInfo(
                 g.user_id,
@@ -416,25 +417,25 @@ class Coordination:
         """Open a workshop, its results hidden or not; ``after`` names (by code) the earlier workshop it follows up."""
         async with self._sessions() as session:
             follows = await workshop_coded(session, after) if after else None
-            place = await repository.add_city(session, name=city) if city else None
+            place = await participants.add_city(session, name=city) if city else None
             if place is None and follows is not None and follows.city_id is not None:
-                place = await repository.city_by_id(session, city_id=follows.city_id)  # the same city, by default
+                place = await participants.city_by_id(session, city_id=follows.city_id)  # the same city, by default
             workshop = await create_workshop(session, name=name, city=place, created_by=None, follows=follows)
             if hidden:
-                repository.set_results_hidden(session, workshop=workshop, hidden=True)
+                stored_workshops.set_results_hidden(session, workshop=workshop, hidden=True)
             info = await self._info(session, workshop)
             await session.commit()
         return info
 
     async def workshops(self) -> list[WorkshopInfo]:
         async with self._sessions() as session:
-            return [await self._info(session, workshop) for workshop in await repository.workshops(session)]
+            return [await self._info(session, workshop) for workshop in await stored_workshops.workshops(session)]
 
     async def close_workshop(self, code: str) -> WorkshopInfo:
         async with self._sessions() as session:
             workshop = await workshop_coded(session, code)
             if workshop.status == WorkshopStatus.OPEN:
-                repository.close_workshop(session, workshop=workshop)
+                stored_workshops.close_workshop(session, workshop=workshop)
             info = await self._info(session, workshop)
             await session.commit()
         return info
@@ -468,8 +469,8 @@ class Coordination:
         return group_chart(self.texts, self.catalogue, results, title=title, moment=utcnow())
 
     async def _info(self, session: AsyncSession, workshop: Workshop) -> WorkshopInfo:
-        city = await repository.city_by_id(session, city_id=workshop.city_id)
-        joined, finished = await repository.workshop_counts(session, workshop=workshop)
+        city = await participants.city_by_id(session, city_id=workshop.city_id)
+        joined, finished = await stored_workshops.workshop_counts(session, workshop=workshop)
         return WorkshopInfo(
             code=workshop.code,
             name=workshop.name,

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from catalogue import Catalogue
 from conversations import coordination, group_results
 from conversations.messages import GroupReport, Poster, ReportSection
-from conversations.storage import repository
+from conversations.storage import participants, workshops
 from conversations.storage.models import City, Workshop, WorkshopStatus
 from conversations.texts import Texts
 from conversations.times import utcnow
@@ -146,7 +146,7 @@ async def workshop_report(
 ) -> GroupReport:
     """A workshop's report, as of ``moment``."""
     results = await group_results.workshop_results(session, catalogue, workshop=workshop, min_group_size=min_group_size)
-    city = await repository.city_by_id(session, city_id=workshop.city_id) if workshop.city_id else None
+    city = await participants.city_by_id(session, city_id=workshop.city_id) if workshop.city_id else None
     status = texts.get("workshop.status_open" if workshop.status == WorkshopStatus.OPEN else "workshop.status_closed")
     cover = [texts.get("report.workshop_line", name=workshop.name, code=workshop.code, status=status)]
     if city is not None:
@@ -163,7 +163,7 @@ async def workshop_report(
     ]
     questions = None
     if questions_told(texts) and (results.joined or 0) >= min_group_size:
-        asked = await repository.workshop_questions(session, workshop=workshop, limit=QUESTIONS * 4)
+        asked = await workshops.workshop_questions(session, workshop=workshop, limit=QUESTIONS * 4)
         real = [q.text for q in asked if coordination.room_question(texts, catalogue, q.text)]
         questions = tuple(" ".join(text.split()) for text in real[:QUESTIONS])
     return build(

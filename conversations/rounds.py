@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Answer, Catalogue, area_maturity
-from conversations.storage import repository
+from conversations.storage import rounds as stored_rounds
 from conversations.storage.models import AssessmentKind, Participant
 from conversations.times import aware
 
@@ -80,8 +80,8 @@ class History:
 
 async def history(session: AsyncSession, *, participant: Participant) -> History:
     """The participant's rounds for their current city (two queries)."""
-    finished = await repository.finished_assessments(session, participant=participant, city_id=participant.city_id)
-    timeline = await repository.answer_timeline(session, participant=participant, city_id=participant.city_id)
+    finished = await stored_rounds.finished_assessments(session, participant=participant, city_id=participant.city_id)
+    timeline = await stored_rounds.answer_timeline(session, participant=participant, city_id=participant.city_id)
     rounds: list[Round] = []
     answers: dict[str, str] = {}
     index = 0

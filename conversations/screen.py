@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
 from conversations import coordination, group_results
-from conversations.storage import repository
+from conversations.storage import workshops
 from conversations.storage.models import Workshop, WorkshopStatus
 from conversations.texts import Texts
 from conversations.times import aware, utcnow
@@ -59,7 +59,7 @@ def token_hash(token: str) -> str:
 async def issue_link(session: AsyncSession, *, workshop: Workshop) -> str:
     """A new secret token for the workshop's big screen (earlier ones keep working)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    await repository.add_screen_link(session, workshop=workshop, token_hash=token_hash(token))
+    await workshops.add_screen_link(session, workshop=workshop, token_hash=token_hash(token))
     return token
 
 
@@ -86,7 +86,7 @@ async def workshop_for_token(
     """The workshop this token opens now; ``None`` for a malformed, unknown or expired token."""
     if not TOKEN.match(token):
         return None
-    workshop = await repository.workshop_by_screen_link(session, token_hash=token_hash(token))
+    workshop = await workshops.workshop_by_screen_link(session, token_hash=token_hash(token))
     if workshop is None or not still_shown(workshop, keep_after_close=keep_after_close, now=now):
         return None
     return workshop
@@ -243,7 +243,7 @@ class Screens:
         """Hide a workshop's results on its big screen (only counts shown), or reveal them."""
         async with self._sessions() as session:
             workshop = await coordination.workshop_coded(session, code)
-            repository.set_results_hidden(session, workshop=workshop, hidden=hidden)
+            workshops.set_results_hidden(session, workshop=workshop, hidden=hidden)
             await session.commit()
         return workshop
 
@@ -267,8 +267,8 @@ class Screens:
             workshop = await workshop_for_token(session, token, keep_after_close=keep_after_close)
             if workshop is None:
                 return None
-            counts = await repository.workshop_counts(session, workshop=workshop)
-            answers = await repository.answers_version(session, workshop=workshop)
+            counts = await workshops.workshop_counts(session, workshop=workshop)
+            answers = await workshops.answers_version(session, workshop=workshop)
         return (workshop.name, workshop.status, workshop.results_hidden, *counts, *answers)
 
     async def for_token(self, token: str, *, keep_after_close: timedelta) -> Screen | None:

@@ -19,7 +19,8 @@ from conversations import coordination, group_results, report, rounds, screen
 from conversations.city_matching import match_cities
 from conversations.group_results import GroupResult
 from conversations.messages import GroupReport
-from conversations.storage import repository
+from conversations.storage import assessments, participants, reports, updates, workshops
+from conversations.storage import rounds as stored_rounds
 from conversations.storage.models import (
     AnswerChange,
     AnswerRecord,
@@ -79,54 +80,54 @@ class Cities(Store):
 
     async def by_id(self, city_id: int | None) -> City | None:
         """The city (no query when the update's state loaded it)."""
-        return await repository.city_by_id(self._session, city_id=city_id)
+        return await participants.city_by_id(self._session, city_id=city_id)
 
     async def match(self, name: str) -> tuple[City | None, list[City]]:
         """The city with exactly this (normalised) name, else known cities whose names are close."""
-        return match_cities(name, await repository.cities(self._session))
+        return match_cities(name, await participants.cities(self._session))
 
     async def add(self, name: str) -> City:
         """The city with this name, created if it is new."""
-        return await repository.add_city(self._session, name=name)
+        return await participants.add_city(self._session, name=name)
 
 
 class Participants(Store):
     """The people who consented: their profile, and everything ``/mydata`` reads out and ``/forget`` deletes."""
 
     async def create(self, *, user_id: str, name: str, language: str | None) -> tuple[Participant, Conversation]:
-        return await repository.create_participant(self._session, user_id=user_id, name=name, language=language)
+        return await participants.create_participant(self._session, user_id=user_id, name=name, language=language)
 
     def set_city(self, participant: Participant, city: City) -> None:
-        repository.set_city(self._session, participant=participant, city=city)
+        participants.set_city(self._session, participant=participant, city=city)
 
     def set_role(self, participant: Participant, role: str) -> None:
-        repository.set_role(self._session, participant=participant, role=role)
+        participants.set_role(self._session, participant=participant, role=role)
 
     def set_share_name(self, participant: Participant, share: bool) -> None:
-        repository.set_share_name(self._session, participant=participant, share=share)
+        participants.set_share_name(self._session, participant=participant, share=share)
 
     async def delete(self, participant: Participant) -> None:
-        """Delete the participant and everything that is theirs (see :func:`repository.delete_participant`)."""
-        await repository.delete_participant(self._session, participant=participant)
+        """Delete the participant and everything that is theirs (see :func:`participants.delete_participant`)."""
+        await participants.delete_participant(self._session, participant=participant)
 
-    async def answer_rows(self, participant: Participant) -> list[repository.AnswerRow]:
-        return await repository.answer_rows(self._session, participant=participant)
+    async def answer_rows(self, participant: Participant) -> list[reports.AnswerRow]:
+        return await reports.answer_rows(self._session, participant=participant)
 
     async def questions_of(self, participant: Participant) -> list[AskedQuestion]:
-        return await repository.questions_of(self._session, participant=participant)
+        return await assessments.questions_of(self._session, participant=participant)
 
     async def answer_histories(self, participant: Participant) -> dict[int, list[AnswerChange]]:
-        return await repository.answer_histories(self._session, participant=participant)
+        return await assessments.answer_histories(self._session, participant=participant)
 
     async def notes_of(self, participant: Participant) -> list[Note]:
-        return await repository.participant_notes(self._session, participant=participant)
+        return await assessments.participant_notes(self._session, participant=participant)
 
     async def memberships_of(self, participant: Participant) -> list[tuple[Membership, Workshop]]:
-        return await repository.memberships_of(self._session, participant=participant)
+        return await workshops.memberships_of(self._session, participant=participant)
 
     async def kept_replies(self, participant: Participant) -> list[ProcessedUpdate]:
         """The records of their updates whose replies are still kept for sending."""
-        return await repository.kept_replies(self._session, user_id=participant.user_id)
+        return await updates.kept_replies(self._session, user_id=participant.user_id)
 
 
 class Assessments(Store):
@@ -144,7 +145,7 @@ class Assessments(Store):
     async def unfinished(self, kind: AssessmentKind) -> Assessment | None:
         """The participant's latest open or paused assessment of ``kind`` for their current city."""
         return self._of_city(
-            await repository.latest_assessment(
+            await assessments.latest_assessment(
                 self._session, participant=self._participant(), kind=kind, statuses=UNFINISHED
             )
         )
@@ -152,20 +153,20 @@ class Assessments(Store):
     async def latest(self, kind: AssessmentKind) -> Assessment | None:
         """The participant's latest assessment of ``kind`` for their current city, whatever its status."""
         return self._of_city(
-            await repository.latest_assessment(self._session, participant=self._participant(), kind=kind)
+            await assessments.latest_assessment(self._session, participant=self._participant(), kind=kind)
         )
 
     async def latest_finished(self) -> Assessment | None:
         """The participant's latest finished check-in or assessment for their current city: their last round."""
         return self._of_city(
-            await repository.latest_assessment(
+            await assessments.latest_assessment(
                 self._session, participant=self._participant(), statuses=(AssessmentStatus.FINISHED,)
             )
         )
 
     async def get(self, assessment_id: int | None) -> Assessment | None:
         """The participant's own assessment with this id (``None`` if none, or someone else's)."""
-        return await repository.get_assessment(
+        return await assessments.get_assessment(
             self._session, assessment_id=assessment_id, participant=self._participant()
         )
 
@@ -174,16 +175,16 @@ class Assessments(Store):
     ) -> Assessment:
         """A new assessment of ``kind`` against the loaded catalogue (its id and version are kept with it)."""
         catalogue = f"{self._owner.catalogue.id}@{self._owner.catalogue.version}"
-        return await repository.create_assessment(
+        return await assessments.create_assessment(
             self._session, participant=self._participant(), kind=kind, catalogue=catalogue, cursor=cursor, status=status
         )
 
     def resume(self, assessment: Assessment) -> None:
         """Open an assessment again, as the latest one worked on."""
-        repository.set_status(self._session, assessment=assessment, status=AssessmentStatus.OPEN)
+        assessments.set_status(self._session, assessment=assessment, status=AssessmentStatus.OPEN)
 
     def pause(self, assessment: Assessment) -> None:
-        repository.set_status(self._session, assessment=assessment, status=AssessmentStatus.PAUSED)
+        assessments.set_status(self._session, assessment=assessment, status=AssessmentStatus.PAUSED)
 
     async def pause_current(self) -> None:
         """Pause the full assessment the conversation is in, if it is open (leaving it for something else)."""
@@ -198,7 +199,7 @@ class Assessments(Store):
     def finish(self, assessment: Assessment) -> None:
         """Nothing left to ask: the assessment is finished (its answers stay, and count in the results)."""
         self._owner.move(assessment, None)
-        repository.set_status(self._session, assessment=assessment, status=AssessmentStatus.FINISHED)
+        assessments.set_status(self._session, assessment=assessment, status=AssessmentStatus.FINISHED)
 
     @staticmethod
     def is_finished(assessment: Assessment) -> bool:
@@ -206,24 +207,24 @@ class Assessments(Store):
 
     def link(self, assessment: Assessment, workshop: Workshop) -> None:
         """Count the assessment's answers in the workshop."""
-        repository.link_assessment(self._session, assessment=assessment, workshop=workshop)
+        workshops.link_assessment(self._session, assessment=assessment, workshop=workshop)
 
     async def current_answers(self) -> dict[str, tuple[AnswerRecord, Assessment]]:
         """Per action, the participant's latest answer for their current city, and the assessment it lives in."""
         participant = self._participant()
-        latest = await repository.current_answers(self._session, participant=participant)
+        latest = await assessments.current_answers(self._session, participant=participant)
         return {code: pair for code, pair in latest.items() if pair[1].city_id == participant.city_id}
 
     async def current_values(self) -> dict[str, str]:
         """Per action, the value of the latest answer for their current city (as :meth:`current_answers`)."""
         participant = self._participant()
-        latest = await repository.current_values(self._session, participant=participant)
+        latest = await assessments.current_values(self._session, participant=participant)
         return {code: value for code, (value, of_city) in latest.items() if of_city == participant.city_id}
 
     async def implied_codes(self) -> set[str]:
         """The actions whose current answer (for the participant's city) a quick check-in implied."""
         participant = self._participant()
-        return await repository.implied_codes(self._session, participant=participant, city_id=participant.city_id)
+        return await assessments.implied_codes(self._session, participant=participant, city_id=participant.city_id)
 
     async def history(self) -> rounds.History:
         """The participant's rounds for their current city."""
@@ -231,7 +232,7 @@ class Assessments(Store):
 
     async def record_question(self, *, text: str, matches: Iterable[str], confident: bool) -> None:
         """A question the participant asked, with the actions it matched."""
-        await repository.record_question(
+        await assessments.record_question(
             self._session, participant=self._participant(), text=text, matches=matches, confident=confident
         )
 
@@ -240,37 +241,37 @@ class Workshops(Store):
     """Workshops, their coordinators, joining, and what a coordinator sees of a group's answers."""
 
     async def is_coordinator(self, *, user_id: str, username: str | None) -> bool:
-        return await repository.is_coordinator(self._session, user_id=user_id, username=username)
+        return await workshops.is_coordinator(self._session, user_id=user_id, username=username)
 
     async def scope(self, *, user_id: str, username: str | None) -> CoordinatorScope | None:
         """What this coordinator may see (``None``: not a coordinator)."""
-        return await repository.coordinator_scope(self._session, user_id=user_id, username=username)
+        return await workshops.coordinator_scope(self._session, user_id=user_id, username=username)
 
     async def grant(self, *, user_id: str, username: str | None) -> Coordinator | None:
-        return await repository.coordinator_grant(self._session, user_id=user_id, username=username)
+        return await workshops.coordinator_grant(self._session, user_id=user_id, username=username)
 
     async def granted_cities(self, grant: Coordinator) -> list[City]:
-        return await repository.granted_cities(self._session, coordinator=grant)
+        return await workshops.granted_cities(self._session, coordinator=grant)
 
     async def coordinated_by(self, user_id: str) -> list[Workshop]:
         """The workshops someone opened or was added to."""
-        return await repository.coordinated_workshops(self._session, user_id=user_id)
+        return await workshops.coordinated_workshops(self._session, user_id=user_id)
 
     async def runs(self, scope: CoordinatorScope, workshop: Workshop) -> bool:
-        return await repository.runs_workshop(self._session, scope=scope, workshop=workshop)
+        return await workshops.runs_workshop(self._session, scope=scope, workshop=workshop)
 
     async def add_coordinator(self, workshop: Workshop, *, username: str) -> bool:
         """A co-coordinator by username; ``False`` when they already were one."""
-        return await repository.add_workshop_coordinator(self._session, workshop=workshop, username=username)
+        return await workshops.add_workshop_coordinator(self._session, workshop=workshop, username=username)
 
     async def by_code(self, code: str) -> Workshop | None:
-        return await repository.workshop_by_code(self._session, code=code)
+        return await workshops.workshop_by_code(self._session, code=code)
 
     async def by_id(self, workshop_id: int) -> Workshop | None:
-        return await repository.workshop_by_id(self._session, workshop_id=workshop_id)
+        return await workshops.workshop_by_id(self._session, workshop_id=workshop_id)
 
     async def all(self, *, status: WorkshopStatus | None = None) -> list[Workshop]:
-        return await repository.workshops(self._session, status=status)
+        return await workshops.workshops(self._session, status=status)
 
     async def create(self, *, name: str, city: City | None, created_by: str | None) -> Workshop:
         """Open a workshop under a fresh code."""
@@ -282,30 +283,30 @@ class Workshops(Store):
         self._session.add(workshop)
 
     def close(self, workshop: Workshop) -> None:
-        repository.close_workshop(self._session, workshop=workshop)
+        workshops.close_workshop(self._session, workshop=workshop)
 
     def set_results_hidden(self, workshop: Workshop, *, hidden: bool) -> None:
-        repository.set_results_hidden(self._session, workshop=workshop, hidden=hidden)
+        workshops.set_results_hidden(self._session, workshop=workshop, hidden=hidden)
 
     async def counts(self, workshop: Workshop) -> tuple[int, int]:
         """How many joined, and how many of them finished."""
-        return await repository.workshop_counts(self._session, workshop=workshop)
+        return await workshops.workshop_counts(self._session, workshop=workshop)
 
     async def questions(self, workshop: Workshop, *, limit: int) -> list[AskedQuestion]:
-        return await repository.workshop_questions(self._session, workshop=workshop, limit=limit)
+        return await workshops.workshop_questions(self._session, workshop=workshop, limit=limit)
 
     async def join_misses(self, participant: Participant, *, since: datetime) -> list[datetime]:
-        return await repository.join_misses(self._session, participant=participant, since=since)
+        return await workshops.join_misses(self._session, participant=participant, since=since)
 
     async def record_join_miss(self, participant: Participant, *, older_than: datetime) -> None:
-        await repository.record_join_miss(self._session, participant=participant, older_than=older_than)
+        await workshops.record_join_miss(self._session, participant=participant, older_than=older_than)
 
     async def join(self, workshop: Workshop, participant: Participant) -> bool:
         """The participant joins; ``False`` when they had joined before."""
-        return await repository.join_workshop(self._session, workshop=workshop, participant=participant)
+        return await workshops.join_workshop(self._session, workshop=workshop, participant=participant)
 
     async def unfinished_members(self, workshop: Workshop) -> list[Participant]:
-        return await repository.unfinished_members(self._session, workshop=workshop)
+        return await workshops.unfinished_members(self._session, workshop=workshop)
 
     async def issue_screen_link(self, workshop: Workshop) -> str:
         """A new secret token for the workshop's big screen."""
@@ -327,7 +328,7 @@ class Workshops(Store):
 
     async def city_answers_at(self, city: City, moment: datetime) -> dict[int, dict[str, str]]:
         """Each official's answers for the city as they stood at ``moment``."""
-        return await repository.city_answers_at(self._session, city=city, moment=moment)
+        return await reports.city_answers_at(self._session, city=city, moment=moment)
 
     async def export_rows(self, *, workshop: Workshop | None = None, city: City | None = None) -> list[dict[str, Any]]:
         return await coordination.export_rows(self._session, self._owner.catalogue, workshop=workshop, city=city)
@@ -352,20 +353,20 @@ class Reminders(Store):
     """Reminders waiting for people: listed, added once per key, turned off."""
 
     async def of(self, participant: Participant) -> list[Reminder]:
-        return await repository.reminders_of(self._session, participant=participant)
+        return await stored_rounds.reminders_of(self._session, participant=participant)
 
     async def by_id(self, reminder_id: int) -> Reminder | None:
-        return await repository.reminder_by_id(self._session, reminder_id=reminder_id)
+        return await stored_rounds.reminder_by_id(self._session, reminder_id=reminder_id)
 
     async def by_key(self, key: str) -> Reminder | None:
-        return await repository.reminder_by_key(self._session, key=key)
+        return await stored_rounds.reminder_by_key(self._session, key=key)
 
     async def add(self, values: Mapping[str, Any]) -> bool:
         """A reminder, unless one with its key exists: whether it was new."""
-        return await repository.add_reminder(self._session, values=values)
+        return await stored_rounds.add_reminder(self._session, values=values)
 
     def turn_off(self, reminder: Reminder) -> None:
-        repository.turn_off_reminder(self._session, reminder=reminder)
+        stored_rounds.turn_off_reminder(self._session, reminder=reminder)
 
     def reschedule(self, reminder: Reminder, *, due_at: datetime, months: int) -> None:
         """A round's reminder due at another time (turned on again if it was off)."""

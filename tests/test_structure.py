@@ -123,9 +123,7 @@ def test_flows_reach_storage_only_through_the_turn() -> None:
     assert ROW_TYPES in storage_imports(MODULES["conversations.flows.workshop"])  # the scan sees imports of storage
     assert session_uses(ROOT / PACKAGE / "turn.py")  # ... and uses of the session
     imports = {
-        str(path.relative_to(ROOT)): sorted(found)
-        for path in flows
-        if (found := storage_imports(path) - {ROW_TYPES})
+        str(path.relative_to(ROOT)): sorted(found) for path in flows if (found := storage_imports(path) - {ROW_TYPES})
     }
     assert not imports, f"flows importing storage: {imports}"
     sessions = {str(path.relative_to(ROOT)): lines for path in flows if (lines := session_uses(path))}

@@ -73,6 +73,13 @@ def table_of(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined, no-any-return]  # set by SQLAlchemy's declarative mapping
 
 
+def stored_id(row: Any) -> int:
+    """A stored row's primary key: typed ``int | None`` on the model, it is set once the row was flushed."""
+    key = row.id
+    assert isinstance(key, int), f"{type(row).__name__} not stored yet"
+    return key
+
+
 PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 """Letters and digits without look-alikes (no 0/O, 1/I/L)."""
 

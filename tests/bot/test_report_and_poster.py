@@ -24,7 +24,7 @@ from catalogue import Catalogue
 from conversations import Engine, open_engine
 from conversations import coordination as coord
 from conversations.group_results import workshop_results
-from conversations.storage import repository
+from conversations.storage import workshops
 from tests.helpers.chat import Chat
 from tests.helpers.cli import clear_settings
 from tests.helpers.workshops import join_and_check_in, join_only
@@ -89,7 +89,7 @@ async def test_the_pdf_report_holds_cover_chart_table_next_steps_and_catalogue(
 
 async def results_of(engine: Engine, catalogue: Catalogue, code: str):  # type: ignore[no-untyped-def]
     async with engine._sessions() as session:
-        workshop = await repository.workshop_by_code(session, code=code)
+        workshop = await workshops.workshop_by_code(session, code=code)
         assert workshop is not None
         return await workshop_results(session, catalogue, workshop=workshop, min_group_size=3)
 

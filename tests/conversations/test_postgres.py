@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from catalogue import Catalogue, answers_for_stage
 from conversations import DatabaseError, Engine, Texts, open_engine
 from conversations.city_matching import city_key
-from conversations.storage import database, repository
+from conversations.storage import database, participants, updates
 from conversations.storage.models import AnswerChange, AnswerRecord, Assessment, City, Participant, ProcessedUpdate
 from tests.helpers.chat import Chat, ExpectedTexts, count, rows
 from tests.helpers.cli import run_citybot
@@ -133,8 +133,8 @@ async def test_timestamps_keep_their_time_zone(pg: Engine, catalogue: Catalogue)
 async def test_claiming_an_update_is_safe_across_processes(pg: Engine) -> None:
     """Two transactions claim one update id: the second waits for the first and finds it taken."""
     async with AsyncSession(pg.db) as first, AsyncSession(pg.db) as second:
-        assert await repository.claim_update(first, update_id="u-race")
-        waiting = asyncio.create_task(repository.claim_update(second, update_id="u-race"))
+        assert await updates.claim_update(first, update_id="u-race")
+        waiting = asyncio.create_task(updates.claim_update(second, update_id="u-race"))
         await asyncio.sleep(0.2)
         await first.commit()
         assert await waiting is False
@@ -238,7 +238,7 @@ async def test_a_lost_race_for_a_new_city_is_run_again(
     chat = Chat(a)
     await chat.command("/start")
     await chat.press("onboarding.agree")
-    real_add_city = repository.add_city
+    real_add_city = participants.add_city
     calls = 0
 
     async def add_city_losing_the_race(session: AsyncSession, *, name: str) -> City:
@@ -254,7 +254,7 @@ async def test_a_lost_race_for_a_new_city_is_run_again(
             await other.commit()
             return await inserting
 
-    monkeypatch.setattr(repository, "add_city", add_city_losing_the_race)
+    monkeypatch.setattr(participants, "add_city", add_city_losing_the_race)
     with caplog.at_level(logging.INFO, logger="conversations.engine"):
         await chat.say("Utrecht")
     assert "running it again" in caplog.text
