@@ -564,7 +564,7 @@ def workshop_poster(
 
 
 def parse_code_or_exit(code: str) -> str:
-    from conversations.coordination import parse_code
+    from conversations.workshop_codes import parse_code
 
     parsed = parse_code(code)
     if parsed is None:

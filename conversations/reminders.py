@@ -41,7 +41,7 @@ from conversations.storage.models import (
     WorkshopStatus,
 )
 from conversations.texts import Texts
-from conversations.times import aware, utcnow
+from conversations.times import utcnow
 
 RHYTHMS = (6, 12, 24)
 """The rhythms of rounds an official may pick, in months (or none)."""
@@ -163,7 +163,7 @@ def paused_values(assessment: Assessment, person: Participant, times: ReminderTi
         "key": f"paused:{assessment.id}",
         "participant_id": person.id,
         "kind": ReminderKind.PAUSED,
-        "due_at": aware(assessment.updated_at) + times.paused_after,
+        "due_at": assessment.updated_at + times.paused_after,
         "assessment_id": assessment.id,
     }
 
@@ -197,12 +197,12 @@ async def overview(session: AsyncSession, times: ReminderTimes) -> list[Reminder
         else:
             state = "waiting"
         rows.append(
-            ReminderRow(reminder.id, reminder.kind, reminder.participant_id, aware(reminder.due_at), state,
-                        aware(reminder.sent_at) if reminder.sent_at else None)
+            ReminderRow(reminder.id, reminder.kind, reminder.participant_id, reminder.due_at, state,
+                        reminder.sent_at)
         )  # fmt: skip
     far = utcnow() + timedelta(days=36500)
     for assessment, person in await rounds.paused_assessments(session, idle_since=far, user_prefix=None, user_id=None):
-        due = aware(assessment.updated_at) + times.paused_after
+        due = assessment.updated_at + times.paused_after
         rows.append(ReminderRow(None, ReminderKind.PAUSED, person.id or 0, due, "upcoming"))
     return sorted(rows, key=lambda row: row.due_at)
 
@@ -215,5 +215,5 @@ async def _since(session: AsyncSession, reminder: Reminder) -> datetime | None:
     if assessment is None:
         return None
     if assessment.status == AssessmentStatus.FINISHED and assessment.finished_at is not None:
-        return aware(assessment.finished_at)
-    return aware(assessment.updated_at)
+        return assessment.finished_at
+    return assessment.updated_at

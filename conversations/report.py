@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import coordination, group_results
+from conversations import coordination, group_results, group_words, workshop_codes
 from conversations.messages import GroupReport, Poster, ReportSection
 from conversations.storage import participants, workshops
 from conversations.storage.models import City, Workshop, WorkshopStatus
@@ -30,7 +30,7 @@ QUESTIONS_TOLD_KEY = "workshop_team.what_is_shown"
 """The sentence that tells participants, when they join, that the questions they type are shown to the room.
 
 The questions go in a report only when the texts have it: people are not quoted in a document
-they were never told about. They are the room view's questions (:func:`coordination.room_question`),
+they were never told about. They are the room view's questions (:func:`group_words.room_question`),
 and only once as many people joined as the minimum group size, as in the room view.
 """
 
@@ -44,7 +44,7 @@ def poster(texts: Texts, workshop: Workshop) -> Poster:
     return Poster(
         name=workshop.name,
         code=workshop.code,
-        payload=coordination.join_payload(workshop.code),
+        payload=workshop_codes.join_payload(workshop.code),
         title=texts.get("poster.title"),
         how=texts.get("poster.how"),
         code_line=texts.get("poster.code", code=workshop.code),
@@ -63,9 +63,9 @@ def table(texts: Texts, catalogue: Catalogue, results: group_results.GroupResult
             result = results.areas[area.code]
             name = f"{area.code} {area.title}"
             if result.shown:
-                low = coordination.stage_name(texts, catalogue, result.lowest)
-                high = coordination.stage_name(texts, catalogue, result.highest)
-                median = coordination.stage_name(texts, catalogue, result.median)
+                low = group_words.stage_name(texts, catalogue, result.lowest)
+                high = group_words.stage_name(texts, catalogue, result.highest)
+                median = group_words.stage_name(texts, catalogue, result.median)
                 spread = texts.get("report.spread", low=low, high=high)
                 rows.append((name, median, spread, str(result.respondents), str(result.unsure)))
             elif result.counts_shown:
@@ -110,7 +110,7 @@ def build(
     moment: datetime,
 ) -> GroupReport:
     chart = (
-        coordination.group_chart(texts, catalogue, results, title=chart_title, moment=moment) if results.shown else None
+        group_words.group_chart(texts, catalogue, results, title=chart_title, moment=moment) if results.shown else None
     )
     sections = [next_steps_section(texts, results)]
     if questions is not None:
@@ -164,7 +164,7 @@ async def workshop_report(
     questions = None
     if questions_told(texts) and (results.joined or 0) >= min_group_size:
         asked = await workshops.workshop_questions(session, workshop=workshop, limit=QUESTIONS * 4)
-        real = [q.text for q in asked if coordination.room_question(texts, catalogue, q.text)]
+        real = [q.text for q in asked if group_words.room_question(texts, catalogue, q.text)]
         questions = tuple(" ".join(text.split()) for text in real[:QUESTIONS])
     return build(
         texts,

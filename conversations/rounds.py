@@ -19,7 +19,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from catalogue import Answer, Catalogue, area_maturity
 from conversations.storage import rounds as stored_rounds
 from conversations.storage.models import AssessmentKind, Participant
-from conversations.times import aware
 
 NOT_STARTED = "0"
 NOT_SURE = "u"
@@ -74,7 +73,7 @@ class History:
         """
         if self.last_change is None:
             return None
-        earlier = [r for r in self.rounds if aware(r.finished_at) < self.last_change]
+        earlier = [r for r in self.rounds if r.finished_at < self.last_change]
         return earlier[-1] if earlier else None
 
 
@@ -87,7 +86,7 @@ async def history(session: AsyncSession, *, participant: Participant) -> History
     index = 0
     for number, assessment in enumerate(finished, start=1):
         assert assessment.finished_at is not None and assessment.id is not None
-        moment = aware(assessment.finished_at)
+        moment = assessment.finished_at
         while index < len(timeline) and timeline[index][2] <= moment:
             code, value, _ = timeline[index]
             answers[code] = value

@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import coordination, group_results
+from conversations import coordination, group_results, group_words
 from conversations.storage import workshops
 from conversations.storage.models import Workshop, WorkshopStatus
 from conversations.texts import Texts
-from conversations.times import aware, utcnow
+from conversations.times import utcnow
 
 TOKEN_BYTES = 24
 """192 random bits per link (the issue asks for at least 128): as unguessable as a password manager's."""
@@ -76,7 +76,7 @@ def still_shown(workshop: Workshop, *, keep_after_close: timedelta, now: datetim
     """A screen works while its workshop is open, and ``keep_after_close`` after it closed."""
     if workshop.status == WorkshopStatus.OPEN:
         return True
-    closed = aware(workshop.closed_at) if workshop.closed_at else None
+    closed = workshop.closed_at
     return closed is not None and (now or utcnow()) < closed + keep_after_close
 
 
@@ -153,12 +153,12 @@ class Screen:
 def screen_area(
     texts: Texts, catalogue: Catalogue, result: group_results.AreaResult, ladder: dict[str | None, int], minimum: int
 ) -> ScreenArea:
-    """One area's row, in the room view's words (:func:`coordination.area_figures`), drawn where allowed."""
+    """One area's row, in the room view's words (:func:`group_words.area_figures`), drawn where allowed."""
     area = catalogue.area(result.area)
-    median = coordination.stage_name(texts, catalogue, result.median)
-    low = coordination.stage_name(texts, catalogue, result.lowest)
-    high = coordination.stage_name(texts, catalogue, result.highest)
-    summary = coordination.area_figures(texts, catalogue, result, minimum) or texts.get("screen.area_none")
+    median = group_words.stage_name(texts, catalogue, result.median)
+    low = group_words.stage_name(texts, catalogue, result.lowest)
+    high = group_words.stage_name(texts, catalogue, result.highest)
+    summary = group_words.area_figures(texts, catalogue, result, minimum) or texts.get("screen.area_none")
     detail = ""
     if result.shown:
         unsure = texts.get("group_results.unsure", count=result.unsure) if result.unsure else ""
@@ -205,7 +205,7 @@ def screen(texts: Texts, catalogue: Catalogue, workshop: Workshop, results: grou
         hidden=hidden,
         joined=results.joined or 0,
         finished=results.finished or 0,
-        stages=(coordination.stage_name(texts, catalogue, None), *(stage.name for stage in catalogue.stages)),
+        stages=(group_words.stage_name(texts, catalogue, None), *(stage.name for stage in catalogue.stages)),
         domains=domains,
         labels=texts.section("screen.page"),
         language=texts.language,

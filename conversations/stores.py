@@ -15,7 +15,8 @@ from typing import Any, Protocol
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import coordination, group_results, report, rounds, screen
+from conversations import export_rows as exports
+from conversations import group_results, report, rounds, screen, workshop_codes
 from conversations.city_matching import match_cities
 from conversations.group_results import GroupResult
 from conversations.messages import GroupReport
@@ -275,7 +276,7 @@ class Workshops(Store):
 
     async def create(self, *, name: str, city: City | None, created_by: str | None) -> Workshop:
         """Open a workshop under a fresh code."""
-        return await coordination.create_workshop(self._session, name=name, city=city, created_by=created_by)
+        return await workshop_codes.create_workshop(self._session, name=name, city=city, created_by=created_by)
 
     def follow_up(self, workshop: Workshop, earlier: Workshop) -> None:
         """The workshop follows up ``earlier`` (its room shows both, area by area)."""
@@ -331,10 +332,10 @@ class Workshops(Store):
         return await reports.city_answers_at(self._session, city=city, moment=moment)
 
     async def export_rows(self, *, workshop: Workshop | None = None, city: City | None = None) -> list[dict[str, Any]]:
-        return await coordination.export_rows(self._session, self._owner.catalogue, workshop=workshop, city=city)
+        return await exports.export_rows(self._session, self._owner.catalogue, workshop=workshop, city=city)
 
     async def earlier_rows(self, codes: set[str]) -> dict[str, list[dict[str, Any]]]:
-        return await coordination.earlier_rows(self._session, self._owner.catalogue, codes=codes)
+        return await exports.earlier_rows(self._session, self._owner.catalogue, codes=codes)
 
     async def report(self, workshop: Workshop, *, moment: datetime) -> GroupReport:
         """The workshop's PDF report's content, as of ``moment``."""

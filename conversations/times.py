@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -24,3 +28,21 @@ def as_utc(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return aware(moment).isoformat(timespec="seconds")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """The column type of every stored time: written in UTC, read back aware (no schema change: a timestamp with zone).
+
+    SQLite keeps no zone and hands datetimes back naive; PostgreSQL's ``timestamptz`` keeps it.
+    Either way a time read back is in UTC with its zone, so code compares and subtracts stored
+    times without asking where they came from.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo is not None else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else aware(value)

@@ -9,7 +9,7 @@ figures only where that many answered it: two colleagues never read each other's
 
 from __future__ import annotations
 
-from conversations import coordination, group_results
+from conversations import group_results, group_words
 from conversations.choices import Prefix, navigation_choice
 from conversations.group_results import GroupResult
 from conversations.messages import Option, Reply
@@ -39,7 +39,7 @@ async def city_section(turn: Turn) -> list[Reply]:
     lines = [
         turn.t("combined.city_title", city=city.name, respondents=group.people),
         turn.t("group_results.city_note", minimum=group.min_group_size),
-        *coordination.area_lines(turn.texts, turn.catalogue, group),
+        *group_words.area_lines(turn.texts, turn.catalogue, group),
     ]
     options = (Option(turn.t("combined.city_chart", city=city.name), navigation_choice(Prefix.CITY_CHART)),)
     then = Option(turn.t("city_over_time.button"), navigation_choice(Prefix.CITY_THEN))
@@ -77,7 +77,7 @@ async def city_then(turn: Turn, value: str) -> list[Reply] | None:
     lines = [
         turn.t("city_over_time.title", city=city.name, date=date, now=now.people, then=then.people),
         turn.t("group_results.city_note", minimum=now.min_group_size),
-        *coordination.area_lines(turn.texts, turn.catalogue, now, earlier=then, code=date),
+        *group_words.area_lines(turn.texts, turn.catalogue, now, earlier=then, code=date),
     ]
     return [Reply("\n".join(lines))]
 
@@ -91,5 +91,5 @@ async def city_chart(turn: Turn, value: str) -> list[Reply]:
     if group.people < group.min_group_size or not group.shown:
         return [turn.say("group_results.city_not_enough", city=city.name, minimum=group.min_group_size)]
     title = turn.t("combined.chart_city", city=city.name)
-    chart = coordination.group_chart(turn.texts, turn.catalogue, group, title=title, moment=utcnow())
+    chart = group_words.group_chart(turn.texts, turn.catalogue, group, title=title, moment=utcnow())
     return [Reply(title, chart=chart)]

@@ -15,14 +15,14 @@ from conversations.choices import ReminderOff, Rhythm
 from conversations.flows import workshop as rooms
 from conversations.messages import Option, Reply
 from conversations.storage.models import Assessment, AssessmentKind, Reminder, ReminderKind, WorkshopStatus
-from conversations.times import aware, utcnow
+from conversations.times import utcnow
 from conversations.turn import Turn
 
 NEVER = 0
 
 
 def day(moment: datetime) -> str:
-    return aware(moment).date().isoformat()
+    return moment.date().isoformat()
 
 
 # --- /reminders ------------------------------------------------------------------------------
@@ -41,7 +41,7 @@ async def overview(turn: Turn, *, replaces_previous: bool = False) -> Reply:
     paused_rows = {r.assessment_id for r in stored if r.kind == ReminderKind.PAUSED}
     unfinished = await turn.assessments.unfinished(AssessmentKind.FULL)
     if unfinished is not None and unfinished.id not in paused_rows:
-        due = aware(unfinished.updated_at) + turn.reminder_times.paused_after
+        due = unfinished.updated_at + turn.reminder_times.paused_after
         lines.append(turn.t("reminders.line_paused", date=day(due)))
         buttons.append(Option(turn.t("reminders.off_paused"), ReminderOff(unfinished.id or 0, paused=True).pack()))
     waiting = [r for r in stored if r.sent_at is None and r.off_at is None]
@@ -124,7 +124,7 @@ def rhythm_buttons(turn: Turn, assessment: Assessment, current: int | None) -> t
 async def set_rhythm(turn: Turn, assessment: Assessment, months: int) -> datetime:
     """The next round's reminder ``months`` after this round (replacing one set for it before)."""
     assert turn.participant is not None and assessment.finished_at is not None
-    due = schedule.months_later(aware(assessment.finished_at), months, turn.reminder_times)
+    due = schedule.months_later(assessment.finished_at, months, turn.reminder_times)
     key = f"round:{assessment.id}"
     existing = await turn.reminders.by_key(key)
     if existing is None:

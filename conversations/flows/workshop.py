@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from conversations import coordination, report, screen
+from conversations import group_words, report, screen, workshop_codes
 from conversations.choices import Close, Export, FollowUp, Hide, Prefix, navigation_choice
 from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
@@ -89,7 +89,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 
 async def find(turn: Turn, text: str) -> Workshop | None:
     """The workshop with this code if this coordinator runs it (opened, added to, or of a city granted)."""
-    code = coordination.parse_code(text)
+    code = workshop_codes.parse_code(text)
     workshop = await turn.workshops.by_code(code) if code else None
     if workshop is None:
         return None
@@ -104,7 +104,7 @@ async def add_colleague(turn: Turn, code: str, who: str) -> list[Reply]:
     workshop = await find(turn, code)
     if workshop is None:
         return [turn.say("workshop.unknown", code=code[:20])]
-    username = coordination.parse_username(who)
+    username = workshop_codes.parse_username(who)
     if username is None:
         return [turn.say("workshop_team.usage", code=workshop.code)]
     added = await turn.workshops.add_coordinator(workshop, username=username)
@@ -133,13 +133,13 @@ async def overview(turn: Turn) -> list[Reply]:
 
 async def create(turn: Turn, name: str) -> list[Reply]:
     """``/workshop new NAME``: open a workshop in the coordinator's city; reply with its code, link and QR code."""
-    if not name or len(name) > coordination.MAX_NAME_LENGTH:
-        return [turn.say("workshop.name_invalid", limit=coordination.MAX_NAME_LENGTH)]
+    if not name or len(name) > workshop_codes.MAX_NAME_LENGTH:
+        return [turn.say("workshop.name_invalid", limit=workshop_codes.MAX_NAME_LENGTH)]
     participant = turn.participant
     city = await turn.cities.by_id(participant.city_id) if participant else None
     workshop = await turn.workshops.create(name=name, city=city, created_by=turn.incoming.user_id)
     text = turn.t("workshop.created", name=workshop.name, code=workshop.code)
-    invitation = Invitation(coordination.join_payload(workshop.code))
+    invitation = Invitation(workshop_codes.join_payload(workshop.code))
     replies = [Reply(text, options=room_buttons(turn, workshop), columns=2, invitation=invitation)]
     scope = await scope_of(turn)
     earlier = [
@@ -225,7 +225,7 @@ async def room(
         lines += [
             "",
             turn.t("group_results.room_areas"),
-            *coordination.area_lines(texts, catalogue, group, earlier=earlier, code=code),
+            *group_words.area_lines(texts, catalogue, group, earlier=earlier, code=code),
         ]
         common = group.next_steps[:COMMON_NEXT]
         if common:
@@ -248,8 +248,8 @@ async def room(
 
 
 def real_question(turn: Turn, text: str) -> bool:
-    """Whether a typed text is a question for the room (:func:`coordination.room_question`)."""
-    return coordination.room_question(turn.texts, turn.catalogue, text)
+    """Whether a typed text is a question for the room (:func:`group_words.room_question`)."""
+    return group_words.room_question(turn.texts, turn.catalogue, text)
 
 
 def room_chart(
@@ -269,7 +269,7 @@ def room_chart(
         return []
     title = turn.t("workshop.chart_title", name=workshop.name, code=workshop.code)
     before, code = (earlier[1], earlier[0].code) if earlier is not None else (None, "")
-    chart = coordination.group_chart(
+    chart = group_words.group_chart(
         turn.texts, turn.catalogue, group, title=title, moment=utcnow(), earlier=before, earlier_code=code
     )
     return [Reply(title, chart=chart, room_chart=in_room)]
@@ -535,11 +535,11 @@ async def join(turn: Turn, argument: str) -> list[Reply]:
     A newcomer goes through consent and set-up first (the code rides along); an unknown or closed
     workshop gets a clear sentence and the usual menu.
     """
-    code = coordination.parse_code(argument)
+    code = workshop_codes.parse_code(argument)
     if code is None:
         return [turn.say("workshop.join_usage")]
     if not onboarded(turn):
-        turn.hand_off("start", coordination.join_payload(code))
+        turn.hand_off("start", workshop_codes.join_payload(code))
         return []
     participant = turn.participant
     assert participant is not None

@@ -119,7 +119,7 @@ async def answer_facts(
         fact = AnswerFact(
             record.id, person, assessment, city_row, counted, record.action_code, record.value, record.answered_at
         )
-        if counted is not None and counted.closed_at is not None and aware(fact.answered_at) > aware(counted.closed_at):
+        if counted is not None and counted.closed_at is not None and fact.answered_at > counted.closed_at:
             if workshop is None:
                 facts.append(replace(fact, workshop=None))  # it counts for the person and the city, not the workshop
             else:
@@ -137,7 +137,7 @@ async def answer_facts(
             facts.append(replace(late[answer_id], value=change.value, answered_at=change.changed_at))
         facts.sort(key=lambda fact: (fact.assessment.id or 0, fact.answer_id))
     if since is not None:
-        facts = [fact for fact in facts if aware(fact.answered_at) >= aware(since)]
+        facts = [fact for fact in facts if fact.answered_at >= aware(since)]
     return facts
 
 

@@ -22,7 +22,7 @@ from conversations.storage.models import (
     ReminderKind,
     table_of,
 )
-from conversations.times import aware, utcnow
+from conversations.times import utcnow
 
 
 async def finished_assessments(
@@ -53,7 +53,7 @@ async def answer_timeline(
         .where(Assessment.participant_id == participant.id, Assessment.city_id == city_id)
         .order_by(col(AnswerChange.changed_at), col(AnswerChange.id))
     )
-    return [(code, value, aware(at)) for code, value, at in (await session.exec(query)).all()]
+    return [(code, value, at) for code, value, at in (await session.exec(query)).all()]
 
 
 async def add_reminder(session: AsyncSession, *, values: Mapping[str, Any]) -> bool:

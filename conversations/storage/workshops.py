@@ -27,7 +27,7 @@ from conversations.storage.models import (
     WorkshopStatus,
     stored_id,
 )
-from conversations.times import aware, utcnow
+from conversations.times import utcnow
 
 
 async def memberships_of(session: AsyncSession, *, participant: Participant) -> list[tuple[Membership, Workshop]]:
@@ -184,7 +184,7 @@ async def join_misses(session: AsyncSession, *, participant: Participant, since:
         .where(JoinAttempt.participant_id == participant.id, col(JoinAttempt.tried_at) >= since)
         .order_by(col(JoinAttempt.tried_at))
     )
-    return [aware(moment) for moment in (await session.exec(query)).all()]
+    return list((await session.exec(query)).all())
 
 
 async def record_join_miss(session: AsyncSession, *, participant: Participant, older_than: datetime) -> None:

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from bot.export import xlsx_bytes
 from catalogue import Catalogue
 from conversations import Engine
-from conversations.coordination import join_payload
+from conversations.workshop_codes import join_payload
 from tests.conversations.test_workshops import coordinator, open_workshop
 from tests.helpers.chat import Chat
 

@@ -6,8 +6,8 @@ import pytest
 
 from catalogue import Catalogue
 from conversations import Engine, Kind
-from conversations.coordination import join_payload
 from conversations.storage.models import Membership, Participant, Workshop
+from conversations.workshop_codes import join_payload
 from tests.helpers.chat import Chat, count, rows
 
 
