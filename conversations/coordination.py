@@ -10,22 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from catalogue import Catalogue
 from conversations.city_matching import match_cities
-from conversations.export_rows import earlier_rows, export_rows
-from conversations.group_results import MIN_GROUP_SIZE, city_results, workshop_results
-from conversations.group_words import group_chart
-from conversations.messages import MaturityChart
 from conversations.storage import participants
 from conversations.storage import workshops as stored_workshops
 from conversations.storage.models import City, Workshop, WorkshopStatus
-from conversations.texts import Texts
-from conversations.times import utcnow
 from conversations.workshop_codes import create_workshop, join_payload, parse_code, parse_username
 
 QUALIFIED_ID = re.compile(r"^[a-z]{2,16}:\S{1,64}$")
@@ -87,18 +79,8 @@ class CoordinatorInfo:
 class Coordination:
     """The coordinators' tasks run from the server's command line, each in one transaction."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        catalogue: Catalogue,
-        texts: Texts,
-        *,
-        min_group_size: int = MIN_GROUP_SIZE,
-    ) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self.catalogue = catalogue
-        self.texts = texts
-        self.min_group_size = min_group_size
 
     async def grant(self, who: str, *, city: str | None = None) -> bool:
         """Make someone a coordinator: for one more city (``city``, created if new) or, without one, for all cities."""
@@ -160,34 +142,6 @@ class Coordination:
             await session.commit()
         return info
 
-    async def export_rows(
-        self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
-    ) -> list[dict[str, Any]]:
-        async with self._sessions() as session:
-            place = await city_named(session, city) if city else None
-            group = await workshop_coded(session, workshop) if workshop else None
-            return await export_rows(session, self.catalogue, city=place, workshop=group, since=since)
-
-    async def earlier_rows(self, codes: set[str]) -> dict[str, list[dict[str, Any]]]:
-        """Per follow-up workshop among ``codes``, the rows of the workshop it follows (for the Summary)."""
-        async with self._sessions() as session:
-            return await earlier_rows(session, self.catalogue, codes=codes)
-
-    async def chart(self, *, city: str | None = None, workshop: str | None = None) -> MaturityChart:
-        """The chart of a city's or a workshop's combined answers, as ``citybot report`` draws it."""
-        async with self._sessions() as session:
-            if workshop:
-                group = await workshop_coded(session, workshop)
-                title = self.texts.get("workshop.chart_title", name=group.name, code=group.code)
-                results = await workshop_results(
-                    session, self.catalogue, workshop=group, min_group_size=self.min_group_size
-                )
-            else:
-                place = await city_named(session, city or "")
-                title = self.texts.get("combined.chart_city", city=place.name)
-                results = await city_results(session, self.catalogue, city=place, min_group_size=self.min_group_size)
-        return group_chart(self.texts, self.catalogue, results, title=title, moment=utcnow())
-
     async def _info(self, session: AsyncSession, workshop: Workshop) -> WorkshopInfo:
         city = await participants.city_by_id(session, city_id=workshop.city_id)
         joined, finished = await stored_workshops.workshop_counts(session, workshop=workshop)
@@ -205,13 +159,12 @@ class Coordination:
 
 
 def identify(who: str) -> tuple[str | None, str | None]:
-    """A person named on the command line: ``42`` (a Telegram user id), ``@name``, or ``console:ana``.
+    """A person named on the command line: ``@name``, or a user id qualified by its transport (``telegram:42``).
 
+    The transports qualify their own bare ids first (``citybot coordinators add 42``: ``bot.cli``).
     Returns (user id, username); raises :class:`ValueError` with one line for anything else.
     """
     text = who.strip()
-    if text.isdigit():
-        return f"telegram:{text}", None
     if text.startswith("@"):
         username = parse_username(text)
         if username is None:
@@ -219,4 +172,6 @@ def identify(who: str) -> tuple[str | None, str | None]:
         return None, username
     if QUALIFIED_ID.match(text):
         return text, None
-    raise ValueError(f"{who!r}: give a Telegram user id (e.g. 42), a @username, or a qualified id such as console:ana")
+    raise ValueError(
+        f"{who!r}: give a Telegram user id (e.g. 42 or telegram:42), a @username, or a qualified id such as console:ana"
+    )

@@ -129,8 +129,8 @@ class Engine:
         self.texts = Texts.load()
         self._texts: dict[str, Texts] = {self.texts.language: self.texts}
         self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
-        self.coordination = Coordination(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
-        """What the server's command line does for coordinators: grants, workshops, exports, reports."""
+        self.coordination = Coordination(self._sessions)
+        """What the server's command line does for coordinators: grants and workshops."""
         self.screens = Screens(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         """The workshops' big screens: their links, hide and reveal, and what a link shows (``bot.web``)."""
         self.reports = Reports(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
@@ -702,7 +702,7 @@ class Engine:
 
         Raises :class:`~conversations.coordination.NotFound` for an unknown city or workshop.
         """
-        return await self.coordination.export_rows(city=city, workshop=workshop, since=since)
+        return await self.reports.export_rows(city=city, workshop=workshop, since=since)
 
 
 class NotYourTurn(Exception):

@@ -10,13 +10,15 @@ screen show them.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
 from conversations import coordination, group_results, group_words, workshop_codes
-from conversations.messages import GroupReport, Poster, ReportSection
+from conversations import export_rows as exports
+from conversations.messages import GroupReport, MaturityChart, Poster, ReportSection
 from conversations.storage import participants, workshops
 from conversations.storage.models import City, Workshop, WorkshopStatus
 from conversations.texts import Texts
@@ -205,7 +207,7 @@ async def city_report(
 
 
 class Reports:
-    """What ``citybot report --format pdf`` and ``citybot workshop poster`` read, each in one transaction."""
+    """What ``citybot report``, ``citybot export`` and ``citybot workshop poster`` read, each in one transaction."""
 
     def __init__(
         self,
@@ -237,3 +239,34 @@ class Reports:
     async def poster(self, code: str) -> Poster:
         async with self._sessions() as session:
             return poster(self.texts, await coordination.workshop_coded(session, code))
+
+    async def export_rows(
+        self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Every stored answer (of a city, a workshop, from a moment on), one row each, for ``citybot export``."""
+        async with self._sessions() as session:
+            place = await coordination.city_named(session, city) if city else None
+            group = await coordination.workshop_coded(session, workshop) if workshop else None
+            return await exports.export_rows(session, self.catalogue, city=place, workshop=group, since=since)
+
+    async def earlier_rows(self, codes: set[str]) -> dict[str, list[dict[str, Any]]]:
+        """Per follow-up workshop among ``codes``, the rows of the workshop it follows (for the Summary)."""
+        async with self._sessions() as session:
+            return await exports.earlier_rows(session, self.catalogue, codes=codes)
+
+    async def chart(self, *, city: str | None = None, workshop: str | None = None) -> MaturityChart:
+        """The chart of a city's or a workshop's combined answers, as ``citybot report`` draws it."""
+        async with self._sessions() as session:
+            if workshop:
+                group = await coordination.workshop_coded(session, workshop)
+                title = self.texts.get("workshop.chart_title", name=group.name, code=group.code)
+                results = await group_results.workshop_results(
+                    session, self.catalogue, workshop=group, min_group_size=self.min_group_size
+                )
+            else:
+                place = await coordination.city_named(session, city or "")
+                title = self.texts.get("combined.chart_city", city=place.name)
+                results = await group_results.city_results(
+                    session, self.catalogue, city=place, min_group_size=self.min_group_size
+                )
+        return group_words.group_chart(self.texts, self.catalogue, results, title=title, moment=utcnow())
