@@ -8,8 +8,9 @@ engine gives it, or an aware ``datetime``); this module only turns them into fil
 * XLSX (openpyxl, imported only when one is written): an *Answers* sheet with typed cells, a
   frozen header and filters on, a *Summary* sheet (per city and per workshop, per area: how many
   gave a stage and how many were not sure, the median stage with its spread, and the next steps
-  with how many of the area's respondents have each: the room's own figures, from
-  :mod:`conversations.group_results`) and the *Catalogue* sheet.
+  with how many of the area's respondents have each: the room's own figures), the *Stages* sheet
+  and the *Catalogue* sheet, all three computed with the rows by
+  :func:`conversations.export_rows.answer_export` and only laid out here.
 
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return) are neutralised in CSV with a leading apostrophe (OWASP's advice
@@ -28,8 +29,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from catalogue import Answer, Catalogue
-from catalogue.group_results import Said, area_said, group_results
+from catalogue import Catalogue
+from conversations.messages import AnswerExport
 
 
 class ExportFormat(StrEnum):
@@ -145,19 +146,30 @@ def export_bytes(
     not_sure: str = "",
     earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> bytes:
-    """The answer rows as a file in ``fmt``; XLSX adds the Summary, Stages and Catalogue sheets.
+    """The answer rows as a file in ``fmt`` (``citybot export``); the sheets' figures come from :func:`answer_export`.
 
     ``not_started`` names "no stage reached" in the Summary and Stages sheets, ``not_sure`` an area
     answered "Not sure" in the Stages sheet (sentences of the texts file); ``earlier`` gives, per
     follow-up workshop's code, the answer rows of the workshop it follows, whose figures the Summary
     puts beside its own.
     """
+    from conversations.export_rows import answer_export  # the engine's layer: loaded only when a file is written
+
     fmt = ExportFormat(fmt)
+    export = answer_export(
+        rows, fmt, filename="", catalogue=catalogue, not_started=not_started, not_sure=not_sure, earlier=earlier
+    )
+    return write_export(export)
+
+
+def write_export(export: AnswerExport) -> bytes:
+    """An export as its file: CSV, JSON, or a workbook of the Answers and the sheets computed with it."""
+    fmt = ExportFormat(export.fmt)
     if fmt is ExportFormat.CSV:
-        return csv_bytes(rows)
+        return csv_bytes(export.rows)
     if fmt is ExportFormat.JSON:
-        return json_bytes(rows)
-    return xlsx_bytes(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure, earlier=earlier)
+        return json_bytes(export.rows)
+    return xlsx_bytes(export)
 
 
 def csv_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
@@ -197,179 +209,24 @@ def iso_utc(moment: datetime) -> str:
     return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC).isoformat(timespec="seconds")
 
 
-def summary_rows(
-    rows: Iterable[Mapping[str, Any]],
-    *,
-    catalogue: Catalogue,
-    not_started: str = "",
-    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-) -> list[dict[str, Any]]:
-    """Per city, then per workshop, per area: respondents, unsure, the median stage with its spread, next steps.
-
-    Built from the exported rows themselves with :func:`conversations.group_results.group_results`
-    (the room's computation), each participant counted once with their latest answer per action,
-    so the Summary always agrees with the Answers sheet it comes with and with the room. The
-    export holds the answers themselves, as participants consented, so no group is too small
-    here (``min_group_size=1``). Answers to actions the catalogue does not have are left out.
-    A follow-up workshop's rows carry the ``earlier`` workshop's figures too, computed the same way.
-    """
-    groups: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = {}
-    codes: dict[str, str] = {}  # a workshop group's label -> its code
-    for row in rows:
-        if not catalogue.has_action(str(row.get("action_code", ""))):
-            continue
-        person = str(row.get("participant", ""))
-        if row.get("city"):
-            groups.setdefault(("city", str(row["city"])), {}).setdefault(person, []).append(row)
-        if row.get("workshop"):
-            label = " · ".join(str(part) for part in (row["workshop"], row.get("workshop_name")) if part)
-            groups.setdefault(("workshop", label), {}).setdefault(person, []).append(row)
-            codes[label] = str(row["workshop"])
-
-    def stage(code: str | None) -> str:
-        return catalogue.stage(code).name if code else not_started
-
-    summary: list[dict[str, Any]] = []
-    for (group, name), people in sorted(groups.items(), key=lambda item: (item[0][0] != "city", item[0][1])):
-        combined = group_results(catalogue, [latest_answers(answers) for answers in people.values()], min_group_size=1)
-        before = (earlier or {}).get(codes.get(name, "")) if group == "workshop" else None
-        then, then_label = None, ""
-        if before:
-            earlier_people: dict[str, list[Mapping[str, Any]]] = {}
-            for row in before:
-                if catalogue.has_action(str(row.get("action_code", ""))):
-                    earlier_people.setdefault(str(row.get("participant", "")), []).append(row)
-            then = group_results(catalogue, [latest_answers(a) for a in earlier_people.values()], min_group_size=1)
-            first = before[0]
-            then_label = " · ".join(str(part) for part in (first.get("workshop"), first.get("workshop_name")) if part)
-        for area in catalogue.areas:
-            state = combined.areas[area.code]
-            past = then.areas[area.code] if then is not None else None
-            comparison = {
-                "earlier_workshop": then_label,
-                "earlier_respondents": past.respondents if past is not None else None,
-                "earlier_median_stage": stage(past.median) if past is not None and past.respondents else "",
-                "earlier_lowest_stage": stage(past.lowest) if past is not None and past.respondents else "",
-                "earlier_highest_stage": stage(past.highest) if past is not None and past.respondents else "",
-            }
-            summary.append(
-                {
-                    "group": group,
-                    "name": name,
-                    "participants": len(people),
-                    "area": area.code,
-                    "area_title": area.title,
-                    "respondents": state.respondents,
-                    "unsure": state.unsure,
-                    "median_stage": stage(state.median) if state.respondents else "",
-                    "lowest_stage": stage(state.lowest) if state.respondents else "",
-                    "highest_stage": stage(state.highest) if state.respondents else "",
-                    "next_actions": ", ".join(f"{step.action.code} ({step.count})" for step in state.next_steps),
-                    **comparison,
-                }
-            )
-    return summary
-
-
-def stage_rows(
-    rows: Iterable[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = "", not_sure: str = ""
-) -> list[dict[str, Any]]:
-    """One row per participant and area they answered: the stage their latest answers give, or "not sure".
-
-    A participant's answers count per workshop (or, outside workshops, per city), as the Summary
-    groups them; the stage is :func:`catalogue.group_results.area_said`'s, the room's own reading.
-    """
-    people: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
-    for row in rows:
-        if catalogue.has_action(str(row.get("action_code", ""))):
-            key = (str(row.get("participant", "")), str(row.get("workshop") or ""), str(row.get("city") or ""))
-            people.setdefault(key, []).append(row)
-    stages = {area.code: [None, *(s.code for s in catalogue.stages_of(area.code))] for area in catalogue.areas}
-    result: list[dict[str, Any]] = []
-    for (participant, workshop, city), answered in people.items():
-        latest = latest_answers(answered)
-        last = max(answered, key=lambda row: _moment(row.get("answered_at")))
-        for area in catalogue.areas:
-            said, position = area_said(catalogue, area.code, latest)
-            if said == Said.NOTHING:
-                continue
-            in_area = [row for row in answered if row.get("area") == area.code]
-            stage = stages[area.code][position] if said == Said.STAGE else None
-            name = {Said.STAGE: catalogue.stage(stage).name if stage else not_started, Said.UNSURE: not_sure}
-            result.append(
-                {
-                    "participant": participant,
-                    "name": last.get("name", ""),
-                    "role": last.get("role", ""),
-                    "city": city,
-                    "workshop": workshop,
-                    "area": area.code,
-                    "area_title": area.title,
-                    "said": str(said),
-                    "stage": stage or "",
-                    "stage_name": name.get(said, ""),
-                    "implied": any(bool(row.get("implied")) for row in in_area),
-                    "answered_at": max((row.get("answered_at") for row in in_area), key=_moment, default=None),
-                }
-            )
-    return result
-
-
-def latest_answers(rows: Iterable[Mapping[str, Any]]) -> dict[str, Answer]:
-    """One participant's current answer per action: the most recently answered row wins."""
-    ordered = sorted(rows, key=lambda row: _moment(row.get("answered_at")))
-    return {str(row["action_code"]): Answer(row["answer"]) for row in ordered}
-
-
-def _moment(value: Any) -> str:
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    return str(value or "")
-
-
-def catalogue_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
-    """Every action of the catalogue with its domain, area and stage, in catalogue order."""
-    return [
-        {
-            "code": action.code,
-            "domain": action.domain,
-            "domain_name": catalogue.domain(action.domain).name,
-            "area": action.area,
-            "area_title": catalogue.area(action.area).title,
-            "stage": action.stage,
-            "stage_name": catalogue.stage(action.stage).name,
-            "title": action.title,
-        }
-        for action in catalogue.actions
-    ]
-
-
-def xlsx_bytes(
-    rows: Sequence[Mapping[str, Any]],
-    *,
-    catalogue: Catalogue,
-    not_started: str = "",
-    not_sure: str = "",
-    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-) -> bytes:
+def xlsx_bytes(export: AnswerExport) -> bytes:
     """An Excel workbook: the Answers sheet (typed cells, frozen header, filters), Summary, Stages and Catalogue."""
     from openpyxl import Workbook  # about 0.2 s to import: only when a workbook is written
 
     workbook = Workbook(write_only=True)
     answers = workbook.create_sheet("Answers")
-    _table(answers, ANSWER_COLUMNS, rows)
+    _table(answers, ANSWER_COLUMNS, export.rows)
     summary = workbook.create_sheet("Summary")
     summary_columns = tuple(
         Column(name, int if name in COUNT_FIELDS else str, 36 if name == "area_title" else 14)
         for name in SUMMARY_FIELDS
     )
-    summary_data = summary_rows(rows, catalogue=catalogue, not_started=not_started, earlier=earlier)
-    _table(summary, summary_columns, summary_data)
+    _table(summary, summary_columns, export.summary)
     stages = workbook.create_sheet("Stages")
-    _table(stages, STAGE_COLUMNS, stage_rows(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure))
+    _table(stages, STAGE_COLUMNS, export.stages)
     sheet = workbook.create_sheet("Catalogue")
     widths = {"title": 80, "area_title": 36, "domain_name": 24}
-    _table(sheet, tuple(Column(name, str, widths.get(name, 8)) for name in CATALOGUE_FIELDS), catalogue_rows(catalogue))
+    _table(sheet, tuple(Column(name, str, widths.get(name, 8)) for name in CATALOGUE_FIELDS), export.actions)
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

@@ -566,7 +566,7 @@ class Engine:
             )
             await session.commit()
             if taken:
-                return outbox.decode(taken, self.catalogue)
+                return outbox.decode(taken)
             sender = await updates.sender_of(session, update_id=incoming.update_id)
             if sender is not None and await database.process_gone(session, sender):  # it died before sending them
                 taken = await updates.take_sending(
@@ -578,7 +578,7 @@ class Engine:
                 )
                 await session.commit()
                 if taken:
-                    return outbox.decode(taken, self.catalogue)
+                    return outbox.decode(taken)
             if await updates.unsent_replies(session, update_id=incoming.update_id):
                 raise RepliesInFlight(f"another process is sending the replies of update {incoming.update_id}")
         return []
@@ -599,7 +599,7 @@ class Engine:
         if not incoming.outbox or incoming.update_id is None or incoming.update_id in self._sent:
             return []
         unsent = await updates.unsent_replies(session, update_id=incoming.update_id)
-        return outbox.decode(unsent, self.catalogue)
+        return outbox.decode(unsent)
 
     async def replies_sent(self, update_id: str | None) -> None:
         """The adapter has shown the update's replies: from now on a redelivery gets ``[]``.

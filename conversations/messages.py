@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from catalogue import Catalogue
-
 MAX_CHOICE_LENGTH = 40
 """Choice ids stay short and ASCII so they fit Telegram's 64-byte callback data with room to spare."""
 
@@ -173,19 +171,20 @@ class AnswerExport:
     """Answer rows for the adapter to write as a file (``bot.export``) and send as a document.
 
     A workbook of thousands of rows takes seconds to write, so the adapter writes it, outside the
-    engine's transaction. ``fmt`` is ``csv``, ``json`` or ``xlsx``; ``not_started`` names "no stage
-    reached" in the file's summary; the catalogue fills the workbook's Catalogue sheet.
+    engine's transaction. ``fmt`` is ``csv``, ``json`` or ``xlsx``. Plain data only, as every reply
+    (it waits in the outbox as JSON): a workbook's other sheets come computed, with the catalogue,
+    by :func:`conversations.export_rows.answer_export`, and the adapter only lays them out.
     """
 
     rows: tuple[Mapping[str, Any], ...]
     fmt: str
     filename: str
-    catalogue: Catalogue
-    not_started: str
-    not_sure: str = ""
-    """Names an area answered "Not sure" in the workbook's Stages sheet."""
-    earlier: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
-    """Per follow-up workshop in the rows (its code), the answer rows of the workshop it follows (Summary only)."""
+    summary: tuple[Mapping[str, Any], ...] = ()
+    """The workbook's Summary sheet: per city and workshop, per area, the group results (and the earlier workshop's)."""
+    stages: tuple[Mapping[str, Any], ...] = ()
+    """The workbook's Stages sheet: per participant and area, the stage their answers give, or "not sure"."""
+    actions: tuple[Mapping[str, Any], ...] = ()
+    """The workbook's Catalogue sheet: every action with its domain, area and stage."""
 
 
 @dataclass(frozen=True, slots=True)

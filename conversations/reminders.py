@@ -131,7 +131,7 @@ async def claim_due(
         if await rounds.claim_reminder(
             session, reminder_id=reminder.id, replies=list(reminder.replies or []), stale_before=now - times.retry_after
         ):
-            kept = outbox.decode(reminder.replies or [], catalogue)
+            kept = outbox.decode(reminder.replies or [])
             claimed.append(DueReminder(reminder.id, person.user_id, reminder.kind, tuple(kept)))
     for reminder, person in (await rounds.due_reminders(session, now=now, **people))[:BATCH]:
         assert reminder.id is not None

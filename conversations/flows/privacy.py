@@ -101,7 +101,7 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
             {
                 "update": update.update_id,
                 "at": as_utc(update.processed_at),
-                "texts": [reply.text for reply in outbox.decode(update.replies or [], turn.catalogue)],
+                "texts": [reply.text for reply in outbox.decode(update.replies or [])],
             }
             for update in kept
         ],

@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+from conversations import export_rows as exports
 from conversations import group_words, report, screen, workshop_codes
 from conversations.choices import Close, Export, FollowUp, Hide, Prefix, navigation_choice
 from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
 from conversations.group_results import GroupResult
-from conversations.messages import AnswerExport, Invitation, Option, Reply
+from conversations.messages import Invitation, Option, Reply
 from conversations.storage.models import (
     Assessment,
     AssessmentKind,
@@ -507,14 +508,14 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
     filename = f"citybot-{workshop.code if workshop else 'answers'}-{stamp}.{fmt}"
     text = turn.t("export.ready", count=len(rows), scope=where, format=turn.t(EXPORT_FORMATS[fmt]))
     earlier = await turn.workshops.earlier_rows({str(r["workshop"]) for r in rows})
-    document = AnswerExport(
-        rows=tuple(rows),
-        fmt=fmt,
+    document = exports.answer_export(
+        rows,
+        fmt,
         filename=filename,
         catalogue=turn.catalogue,
         not_started=turn.t("results.not_started"),
         not_sure=turn.t("report.not_sure"),
-        earlier=tuple((code, tuple(earlier_rows)) for code, earlier_rows in earlier.items()),
+        earlier=earlier,
     )
     return [Reply(text, export=document)]
 

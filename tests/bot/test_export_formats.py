@@ -20,11 +20,9 @@ from bot.export import (
     csv_bytes,
     export_bytes,
     json_bytes,
-    latest_answers,
-    summary_rows,
-    xlsx_bytes,
 )
 from catalogue import Answer, Catalogue, answers_for_stage
+from conversations.export_rows import latest_answers, summary_rows
 
 START = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
 
@@ -122,7 +120,7 @@ def test_empty_exports_have_their_header(catalogue: Catalogue) -> None:
     assert read_csv(csv_bytes([])) == []
     assert csv_bytes([]).decode("utf-8-sig").strip() == ",".join(ANSWER_FIELDS)
     assert json.loads(json_bytes([])) == []
-    workbook = load_workbook(io.BytesIO(xlsx_bytes([], catalogue=catalogue)))
+    workbook = load_workbook(io.BytesIO(export_bytes([], "xlsx", catalogue=catalogue)))
     assert [c.value for c in workbook["Answers"][1]] == list(ANSWER_FIELDS)
     assert workbook["Answers"].max_row == 1
 
@@ -130,7 +128,7 @@ def test_empty_exports_have_their_header(catalogue: Catalogue) -> None:
 def test_xlsx_answers_sheet_has_typed_cells_a_frozen_header_and_filters(
     catalogue: Catalogue, rows: list[dict[str, Any]]
 ) -> None:
-    workbook = load_workbook(io.BytesIO(xlsx_bytes(rows, catalogue=catalogue)))
+    workbook = load_workbook(io.BytesIO(export_bytes(rows, "xlsx", catalogue=catalogue)))
     assert workbook.sheetnames == ["Answers", "Summary", "Stages", "Catalogue"]
     sheet = workbook["Answers"]
     assert sheet.freeze_panes == "A2"
@@ -153,7 +151,7 @@ def test_xlsx_answers_sheet_has_typed_cells_a_frozen_header_and_filters(
 
 
 def test_xlsx_catalogue_sheet_lists_every_action(catalogue: Catalogue) -> None:
-    sheet = load_workbook(io.BytesIO(xlsx_bytes([], catalogue=catalogue)))["Catalogue"]
+    sheet = load_workbook(io.BytesIO(export_bytes([], "xlsx", catalogue=catalogue)))["Catalogue"]
     assert [c.value for c in sheet[1]] == list(CATALOGUE_FIELDS)
     codes = [values[0] for values in sheet.iter_rows(min_row=2, values_only=True)]
     assert codes == [action.code for action in catalogue.actions]
@@ -161,7 +159,7 @@ def test_xlsx_catalogue_sheet_lists_every_action(catalogue: Catalogue) -> None:
 
 
 def test_xlsx_drops_control_characters_it_cannot_hold(catalogue: Catalogue) -> None:
-    data = xlsx_bytes([row(catalogue, "L1S1", note="bell\x07 and nul\x00 end")], catalogue=catalogue)
+    data = export_bytes([row(catalogue, "L1S1", note="bell\x07 and nul\x00 end")], "xlsx", catalogue=catalogue)
     sheet = load_workbook(io.BytesIO(data))["Answers"]
     assert sheet.cell(row=2, column=ANSWER_FIELDS.index("note") + 1).value == "bell and nul end"
 
@@ -203,7 +201,9 @@ def test_the_summary_uses_each_participants_latest_answer(catalogue: Catalogue) 
 
 
 def test_xlsx_summary_sheet_matches_the_summary_rows(catalogue: Catalogue, rows: list[dict[str, Any]]) -> None:
-    sheet = load_workbook(io.BytesIO(xlsx_bytes(rows, catalogue=catalogue, not_started="not started")))["Summary"]
+    sheet = load_workbook(io.BytesIO(export_bytes(rows, "xlsx", catalogue=catalogue, not_started="not started")))[
+        "Summary"
+    ]
     header = [c.value for c in sheet[1]]
     back = [dict(zip(header, values, strict=True)) for values in sheet.iter_rows(min_row=2, values_only=True)]
     expected = summary_rows(rows, catalogue=catalogue, not_started="not started")

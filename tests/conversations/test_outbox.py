@@ -6,7 +6,6 @@ import dataclasses
 
 from catalogue import Catalogue
 from conversations import (
-    AnswerExport,
     Attachment,
     ChartArea,
     ChartDomain,
@@ -22,6 +21,7 @@ from conversations import (
     ReportSection,
     outbox,
 )
+from conversations.export_rows import answer_export
 
 
 def incoming(payload: str, update_id: str, kind: Kind = Kind.COMMAND, **fields: object) -> Incoming:
@@ -52,7 +52,13 @@ def test_every_kind_of_reply_survives_the_round_trip_through_json(catalogue: Cat
         legend_reached="reached",
         legend_next="next",
     )
-    export = AnswerExport(({"city": "=Torino", "answer": "d"},), "csv", "answers.csv", catalogue, "none")
+    export = answer_export(
+        ({"city": "=Torino", "participant": "P-1", "answer": "done", "action_code": "L1S1"},),
+        "xlsx",
+        filename="answers.xlsx",
+        catalogue=catalogue,
+    )
+    assert export.summary and export.actions  # a workbook's sheets travel as plain data
     replies = [
         Reply("a <b>question</b>", (Option("Done", "q1:L1S1:d"), Option("Back", "q1:L1S1:b")), columns=2),
         Reply("done", replaces_previous=True),
@@ -80,4 +86,4 @@ def test_every_kind_of_reply_survives_the_round_trip_through_json(catalogue: Cat
             ),
         ),
     ]
-    assert outbox.decode(outbox.encode(replies), catalogue) == replies
+    assert outbox.decode(outbox.encode(replies)) == replies
