@@ -28,11 +28,12 @@ if str(REPO_ROOT) not in sys.path:
 
 from benchmarks.report import environment  # noqa: E402
 from bot.charts import maturity_chart_png  # noqa: E402
-from bot.export import ANSWER_FIELDS, ExportFormat, export_bytes  # noqa: E402
+from bot.export import ANSWER_FIELDS, export_bytes  # noqa: E402
 from catalogue import Answer, Catalogue, answers_for_stage  # noqa: E402
 from conversations import Texts  # noqa: E402
 from conversations.group_results import group_results  # noqa: E402
 from conversations.group_words import group_chart  # noqa: E402
+from conversations.messages import ExportFormat  # noqa: E402
 from conversations.times import utcnow  # noqa: E402
 
 CITIES = ("Gent", "Torino", "Rotterdam", "São Paulo")

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from typer.core import TyperCommand
 
-from bot.export import ExportFormat
 from catalogue import Catalogue, CatalogueError, Match
+from conversations.messages import ExportFormat
 
 if TYPE_CHECKING:
     from bot.settings import Settings

@@ -26,30 +26,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from catalogue import Catalogue
-from conversations.messages import AnswerExport
-
-
-class ExportFormat(StrEnum):
-    """The file formats of an answer export; the value is also the file extension."""
-
-    CSV = "csv"
-    JSON = "json"
-    XLSX = "xlsx"
-
-    @property
-    def media_type(self) -> str:
-        return MEDIA_TYPES[self]
-
-
-MEDIA_TYPES = {
-    ExportFormat.CSV: "text/csv",
-    ExportFormat.JSON: "application/json",
-    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+from conversations.messages import AnswerExport, ExportFormat
 
 
 @dataclass(frozen=True, slots=True)

@@ -166,12 +166,35 @@ class Invitation:
     payload: str
 
 
+class ExportFormat(StrEnum):
+    """The file formats of an answer export, declared once, most useful first (as ``/export`` offers them).
+
+    The value is the file's extension; ``label`` the text key of its button; ``media_type`` its MIME type.
+    """
+
+    XLSX = "xlsx"
+    CSV = "csv"
+    JSON = "json"
+
+    @property
+    def label(self) -> str:
+        return f"export.{self.value}"
+
+    @property
+    def media_type(self) -> str:
+        return {
+            ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ExportFormat.CSV: "text/csv",
+            ExportFormat.JSON: "application/json",
+        }[self]
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerExport:
     """Answer rows for the adapter to write as a file (``bot.export``) and send as a document.
 
     A workbook of thousands of rows takes seconds to write, so the adapter writes it, outside the
-    engine's transaction. ``fmt`` is ``csv``, ``json`` or ``xlsx``. Plain data only, as every reply
+    engine's transaction. ``fmt`` is an :class:`ExportFormat`'s value. Plain data only, as every reply
     (it waits in the outbox as JSON): a workbook's other sheets come computed, with the catalogue,
     by :func:`conversations.export_rows.answer_export`, and the adapter only lays them out.
     """

@@ -20,7 +20,7 @@ from conversations.choices import Close, Export, FollowUp, Hide, Prefix, navigat
 from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
 from conversations.group_results import GroupResult
-from conversations.messages import Invitation, Option, Reply
+from conversations.messages import ExportFormat, Invitation, Option, Reply
 from conversations.storage.models import (
     Assessment,
     AssessmentKind,
@@ -32,8 +32,6 @@ from conversations.storage.models import (
 from conversations.times import utcnow
 from conversations.turn import Turn
 
-EXPORT_FORMATS = {"xlsx": "export.xlsx", "csv": "export.csv", "json": "export.json"}
-"""The formats ``/export`` offers, most useful first (``bot.export`` writes the files)."""
 REPORT_FORMAT = "pdf"
 """``/export CODE`` also offers the workshop's PDF report (``bot.report`` lays it out)."""
 LIST_LIMIT = 10
@@ -441,7 +439,7 @@ async def export_workshop(turn: Turn, value: str) -> list[Reply]:
 def format_question(turn: Turn, workshop: Workshop | None) -> Reply:
     """The file formats of every answer, and for one workshop its PDF report too."""
     code = workshop.code if workshop else ""
-    options = [Option(turn.t(key), Export(fmt, code).pack()) for fmt, key in EXPORT_FORMATS.items()]
+    options = [Option(turn.t(fmt.label), Export(fmt, code).pack()) for fmt in ExportFormat]
     if workshop is not None:
         options.append(Option(turn.t("report.button"), Export(REPORT_FORMAT, code).pack()))
     return Reply(turn.t("export.choose", scope=scope(turn, workshop)), options=tuple(options), columns=3)
@@ -480,7 +478,7 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
     """``ex:<format>[:<code>]``: every answer (of one workshop) as a file, drawn by the adapter."""
     choice = Export.parse(value)
     fmt, code = choice.fmt, choice.code
-    if fmt not in EXPORT_FORMATS and not (fmt == REPORT_FORMAT and code):
+    if fmt not in tuple(ExportFormat) and not (fmt == REPORT_FORMAT and code):
         return [turn.say("errors.malformed_choice")]
     workshop = await find(turn, code) if code else None
     if code and workshop is None:
@@ -506,7 +504,7 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
         return [turn.say("export.empty", scope=where)]
     stamp = utcnow().strftime("%Y-%m-%d")
     filename = f"citybot-{workshop.code if workshop else 'answers'}-{stamp}.{fmt}"
-    text = turn.t("export.ready", count=len(rows), scope=where, format=turn.t(EXPORT_FORMATS[fmt]))
+    text = turn.t("export.ready", count=len(rows), scope=where, format=turn.t(ExportFormat(fmt).label))
     earlier = await turn.workshops.earlier_rows({str(r["workshop"]) for r in rows})
     document = exports.answer_export(
         rows,

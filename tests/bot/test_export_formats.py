@@ -16,13 +16,13 @@ from bot.export import (
     CATALOGUE_FIELDS,
     CSV_BOM,
     SUMMARY_FIELDS,
-    ExportFormat,
     csv_bytes,
     export_bytes,
     json_bytes,
 )
 from catalogue import Answer, Catalogue, answers_for_stage
 from conversations.export_rows import latest_answers, summary_rows
+from conversations.messages import ExportFormat
 
 START = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
 
