@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
 from catalogue import Catalogue, CatalogueError, Match
-from conversations.messages import ExportFormat
+from conversations.messages import ExportFormat, ExportRow
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -691,9 +691,9 @@ def export_command(
         typer.echo("error: an Excel workbook does not go to the screen: add -o answers.xlsx", err=True)
         raise typer.Exit(code=2)
 
-    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, str, Catalogue, dict[str, Any]]:
+    async def rows_of(engine: Engine) -> tuple[list[ExportRow], str, str, Catalogue, dict[str, list[ExportRow]]]:
         rows = await engine.export_answers(city=city, workshop=workshop, since=moment)
-        earlier = await engine.reports.earlier_rows({str(row["workshop"]) for row in rows})
+        earlier = await engine.reports.earlier_rows({row.workshop for row in rows})
         texts = engine.texts
         return rows, texts.get("results.not_started"), texts.get("report.not_sure"), engine.catalogue, earlier
 

@@ -20,6 +20,7 @@ against CSV injection); in XLSX they are written as plain text cells, unchanged.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -29,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from catalogue import Catalogue
-from conversations.messages import AnswerExport, ExportFormat
+from conversations.messages import AnswerExport, ExportFormat, ExportRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,8 @@ ANSWER_COLUMNS = (
 """Every answer row's fields, in file order. ``participant`` is a stable pseudonymous id; ``name`` is
 the display name only when the participant agreed to share it. ``implied`` is true for answers
 implied by a quick check-in (a stage picked for the area), false for answers given one by one."""
-ANSWER_FIELDS = tuple(column.name for column in ANSWER_COLUMNS)
+ANSWER_FIELDS = tuple(field.name for field in dataclasses.fields(ExportRow))
+"""The Answers' fields: those of :class:`~conversations.messages.ExportRow`, declared there once."""
 
 SUMMARY_FIELDS = (
     "group",
@@ -118,13 +120,13 @@ HEADER_FILL = "DDEBF7"
 
 
 def export_bytes(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[ExportRow],
     fmt: ExportFormat | str,
     *,
     catalogue: Catalogue,
     not_started: str = "",
     not_sure: str = "",
-    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    earlier: Mapping[str, Sequence[ExportRow]] | None = None,
 ) -> bytes:
     """The answer rows as a file in ``fmt`` (``citybot export``); the sheets' figures come from :func:`answer_export`.
 
@@ -152,14 +154,14 @@ def write_export(export: AnswerExport) -> bytes:
     return xlsx_bytes(export)
 
 
-def csv_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
+def csv_bytes(rows: Iterable[ExportRow], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
     """CSV in UTF-8 with a byte-order mark, header first, formula-like text neutralised."""
     buffer = io.StringIO()
     buffer.write(CSV_BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(fields)
     for row in rows:
-        writer.writerow([csv_cell(row.get(field)) for field in fields])
+        writer.writerow([csv_cell(getattr(row, field)) for field in fields])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -174,9 +176,9 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def json_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
+def json_bytes(rows: Iterable[ExportRow], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
     """A JSON list of objects, one per row, with every field, times in ISO 8601 UTC."""
-    objects = [{field: json_value(row.get(field)) for field in fields} for row in rows]
+    objects = [{field: json_value(getattr(row, field)) for field in fields} for row in rows]
     return (json.dumps(objects, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -212,7 +214,7 @@ def xlsx_bytes(export: AnswerExport) -> bytes:
     return output.getvalue()
 
 
-def _table(sheet: Any, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> None:
+def _table(sheet: Any, columns: Sequence[Column], rows: Iterable[ExportRow | Mapping[str, Any]]) -> None:
     """Write a header and rows into a write-only sheet: bold frozen header, filters, widths, typed cells."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
@@ -230,7 +232,10 @@ def _table(sheet: Any, columns: Sequence[Column], rows: Iterable[Mapping[str, An
     sheet.append(header)
     count = 0
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, column, row.get(column.name)) for column in columns])
+        if isinstance(row, Mapping):
+            sheet.append([_xlsx_cell(sheet, column, row.get(column.name)) for column in columns])
+        else:
+            sheet.append([_xlsx_cell(sheet, column, getattr(row, column.name)) for column in columns])
         count += 1
     last = get_column_letter(len(columns))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"

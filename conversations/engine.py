@@ -47,7 +47,7 @@ from conversations.coordination import Coordination
 from conversations.flows import ask
 from conversations.flows import help as help_flow
 from conversations.group_results import MIN_GROUP_SIZE
-from conversations.messages import Incoming, Kind, Reply
+from conversations.messages import ExportRow, Incoming, Kind, Reply
 from conversations.report import Reports
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.screen import Screens, ScreenSettings
@@ -697,7 +697,7 @@ class Engine:
 
     async def export_answers(
         self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ExportRow]:
         """Every stored answer, one row each (of a city, a workshop, from a moment on), as exports write them.
 
         Raises :class:`~conversations.coordination.NotFound` for an unknown city or workshop.

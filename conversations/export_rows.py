@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Answer, Catalogue
 from catalogue.group_results import Said, area_said, group_results
-from conversations.messages import AnswerExport
+from conversations.messages import AnswerExport, ExportRow
 from conversations.storage import reports
 from conversations.storage import workshops as stored_workshops
 from conversations.storage.models import AssessmentKind, City, Workshop
@@ -27,54 +27,47 @@ async def export_rows(
     city: City | None = None,
     workshop: Workshop | None = None,
     since: datetime | None = None,
-) -> list[dict[str, Any]]:
-    """Every answer (of a city, of a workshop, from a moment on), one row each, as ``bot.export`` writes them.
-
-    Plain values only (text, numbers, booleans; times as ISO 8601 UTC text). ``participant`` is the
-    stable pseudonym; ``name`` the display name only for participants who chose to show it.
-    ``implied`` marks the answers a quick check-in implied from the stage picked.
-    """
+) -> list[ExportRow]:
+    """Every answer (of a city, of a workshop, from a moment on), one :class:`ExportRow` each, oldest first."""
     facts = await reports.answer_facts(session, city=city, workshop=workshop, since=since)
     rounds = await reports.round_numbers(session, participant_ids={fact.participant.id or 0 for fact in facts})
     notes = await reports.notes_by_answer(session, assessment_ids={fact.assessment.id or 0 for fact in facts})
-    rows = []
+    rows: list[ExportRow] = []
     for fact in facts:
         action = catalogue.action(fact.code) if catalogue.has_action(fact.code) else None
         area = catalogue.area(action.area) if action else None
         stage = catalogue.stage(action.stage) if action else None
         person, counted = fact.participant, fact.workshop
         rows.append(
-            {
-                "city": fact.city.name if fact.city else "",
-                "participant": person.pseudonym,
-                "name": person.name if person.share_name else "",
-                "role": person.role or "",
-                "workshop": counted.code if counted else "",
-                "workshop_name": counted.name if counted else "",
-                "assessment": fact.assessment.id,
-                "assessment_kind": str(fact.assessment.kind),
-                "round": rounds.get(fact.assessment.id or 0),
-                "domain": action.domain if action else "",
-                "area": area.code if area else "",
-                "area_title": area.title if area else "",
-                "stage": stage.code if stage else "",
-                "stage_name": stage.name if stage else "",
-                "action_code": fact.code,
-                "action_title": action.title if action else "",
-                "answer": fact.value,
-                "implied": fact.assessment.kind == AssessmentKind.CHECKIN,
-                "note": " | ".join(notes.get((fact.assessment.id or 0, fact.code), ())),
-                "answered_at": as_utc(fact.answered_at),
-            }
+            ExportRow(
+                city=fact.city.name if fact.city else "",
+                participant=person.pseudonym,
+                name=person.name if person.share_name else "",
+                role=person.role or "",
+                workshop=counted.code if counted else "",
+                workshop_name=counted.name if counted else "",
+                assessment=fact.assessment.id,
+                assessment_kind=str(fact.assessment.kind),
+                round=rounds.get(fact.assessment.id or 0),
+                domain=action.domain if action else "",
+                area=area.code if area else "",
+                area_title=area.title if area else "",
+                stage=stage.code if stage else "",
+                stage_name=stage.name if stage else "",
+                action_code=fact.code,
+                action_title=action.title if action else "",
+                answer=fact.value,
+                implied=fact.assessment.kind == AssessmentKind.CHECKIN,
+                note=" | ".join(notes.get((fact.assessment.id or 0, fact.code), ())),
+                answered_at=as_utc(fact.answered_at),
+            )
         )
     return rows
 
 
-async def earlier_rows(
-    session: AsyncSession, catalogue: Catalogue, *, codes: set[str]
-) -> dict[str, list[dict[str, Any]]]:
+async def earlier_rows(session: AsyncSession, catalogue: Catalogue, *, codes: set[str]) -> dict[str, list[ExportRow]]:
     """For each follow-up workshop among ``codes``: the answer rows of the workshop it follows (for the Summary)."""
-    found: dict[str, list[dict[str, Any]]] = {}
+    found: dict[str, list[ExportRow]] = {}
     for code in sorted(code for code in codes if code):
         workshop = await stored_workshops.workshop_by_code(session, code=code)
         if workshop is None or workshop.follows_id is None:
@@ -89,11 +82,11 @@ async def earlier_rows(
 
 
 def summary_rows(
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[ExportRow],
     *,
     catalogue: Catalogue,
     not_started: str = "",
-    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    earlier: Mapping[str, Sequence[ExportRow]] | None = None,
 ) -> list[dict[str, Any]]:
     """Per city, then per workshop, per area: respondents, unsure, the median stage with its spread, next steps.
 
@@ -104,18 +97,18 @@ def summary_rows(
     here (``min_group_size=1``). Answers to actions the catalogue does not have are left out.
     A follow-up workshop's rows carry the ``earlier`` workshop's figures too, computed the same way.
     """
-    groups: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = {}
+    groups: dict[tuple[str, str], dict[str, list[ExportRow]]] = {}
     codes: dict[str, str] = {}  # a workshop group's label -> its code
     for row in rows:
-        if not catalogue.has_action(str(row.get("action_code", ""))):
+        if not catalogue.has_action(row.action_code):
             continue
-        person = str(row.get("participant", ""))
-        if row.get("city"):
-            groups.setdefault(("city", str(row["city"])), {}).setdefault(person, []).append(row)
-        if row.get("workshop"):
-            label = " · ".join(str(part) for part in (row["workshop"], row.get("workshop_name")) if part)
+        person = row.participant
+        if row.city:
+            groups.setdefault(("city", row.city), {}).setdefault(person, []).append(row)
+        if row.workshop:
+            label = " · ".join(str(part) for part in (row.workshop, row.workshop_name) if part)
             groups.setdefault(("workshop", label), {}).setdefault(person, []).append(row)
-            codes[label] = str(row["workshop"])
+            codes[label] = row.workshop
 
     def stage(code: str | None) -> str:
         return catalogue.stage(code).name if code else not_started
@@ -126,13 +119,13 @@ def summary_rows(
         before = (earlier or {}).get(codes.get(name, "")) if group == "workshop" else None
         then, then_label = None, ""
         if before:
-            earlier_people: dict[str, list[Mapping[str, Any]]] = {}
+            earlier_people: dict[str, list[ExportRow]] = {}
             for row in before:
-                if catalogue.has_action(str(row.get("action_code", ""))):
-                    earlier_people.setdefault(str(row.get("participant", "")), []).append(row)
+                if catalogue.has_action(row.action_code):
+                    earlier_people.setdefault(row.participant, []).append(row)
             then = group_results(catalogue, [latest_answers(a) for a in earlier_people.values()], min_group_size=1)
             first = before[0]
-            then_label = " · ".join(str(part) for part in (first.get("workshop"), first.get("workshop_name")) if part)
+            then_label = " · ".join(str(part) for part in (first.workshop, first.workshop_name) if part)
         for area in catalogue.areas:
             state = combined.areas[area.code]
             past = then.areas[area.code] if then is not None else None
@@ -163,35 +156,35 @@ def summary_rows(
 
 
 def stage_rows(
-    rows: Iterable[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = "", not_sure: str = ""
+    rows: Iterable[ExportRow], *, catalogue: Catalogue, not_started: str = "", not_sure: str = ""
 ) -> list[dict[str, Any]]:
     """One row per participant and area they answered: the stage their latest answers give, or "not sure".
 
     A participant's answers count per workshop (or, outside workshops, per city), as the Summary
     groups them; the stage is :func:`catalogue.group_results.area_said`'s, the room's own reading.
     """
-    people: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
+    people: dict[tuple[str, str, str], list[ExportRow]] = {}
     for row in rows:
-        if catalogue.has_action(str(row.get("action_code", ""))):
-            key = (str(row.get("participant", "")), str(row.get("workshop") or ""), str(row.get("city") or ""))
+        if catalogue.has_action(row.action_code):
+            key = (row.participant, row.workshop, row.city)
             people.setdefault(key, []).append(row)
     stages = {area.code: [None, *(s.code for s in catalogue.stages_of(area.code))] for area in catalogue.areas}
     result: list[dict[str, Any]] = []
     for (participant, workshop, city), answered in people.items():
         latest = latest_answers(answered)
-        last = max(answered, key=lambda row: _moment(row.get("answered_at")))
+        last = max(answered, key=lambda row: _moment(row.answered_at))
         for area in catalogue.areas:
             said, position = area_said(catalogue, area.code, latest)
             if said == Said.NOTHING:
                 continue
-            in_area = [row for row in answered if row.get("area") == area.code]
+            in_area = [row for row in answered if row.area == area.code]
             stage = stages[area.code][position] if said == Said.STAGE else None
             name = {Said.STAGE: catalogue.stage(stage).name if stage else not_started, Said.UNSURE: not_sure}
             result.append(
                 {
                     "participant": participant,
-                    "name": last.get("name", ""),
-                    "role": last.get("role", ""),
+                    "name": last.name,
+                    "role": last.role,
                     "city": city,
                     "workshop": workshop,
                     "area": area.code,
@@ -199,17 +192,17 @@ def stage_rows(
                     "said": str(said),
                     "stage": stage or "",
                     "stage_name": name.get(said, ""),
-                    "implied": any(bool(row.get("implied")) for row in in_area),
-                    "answered_at": max((row.get("answered_at") for row in in_area), key=_moment, default=None),
+                    "implied": any(row.implied for row in in_area),
+                    "answered_at": max((row.answered_at for row in in_area), key=_moment, default=None),
                 }
             )
     return result
 
 
-def latest_answers(rows: Iterable[Mapping[str, Any]]) -> dict[str, Answer]:
+def latest_answers(rows: Iterable[ExportRow]) -> dict[str, Answer]:
     """One participant's current answer per action: the most recently answered row wins."""
-    ordered = sorted(rows, key=lambda row: _moment(row.get("answered_at")))
-    return {str(row["action_code"]): Answer(row["answer"]) for row in ordered}
+    ordered = sorted(rows, key=lambda row: _moment(row.answered_at))
+    return {row.action_code: Answer(row.answer) for row in ordered}
 
 
 def _moment(value: Any) -> str:
@@ -236,14 +229,14 @@ def catalogue_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
 
 
 def answer_export(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[ExportRow],
     fmt: str,
     *,
     filename: str,
     catalogue: Catalogue,
     not_started: str = "",
     not_sure: str = "",
-    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    earlier: Mapping[str, Sequence[ExportRow]] | None = None,
 ) -> AnswerExport:
     """An export for the adapter to write: the rows, and for a workbook its Summary, Stages and Catalogue sheets.
 

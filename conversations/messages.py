@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -166,6 +167,38 @@ class Invitation:
     payload: str
 
 
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One stored answer as an export holds it: the one declaration of its fields, in file order.
+
+    Plain values (text, numbers, booleans; ``answered_at`` as ISO 8601 UTC text, as the engine
+    gives it, or an aware ``datetime``). ``participant`` is a stable pseudonym; ``name`` the display
+    name only for participants who chose to show it; ``implied`` marks the answers a quick check-in
+    implied from the stage picked; ``round`` is the participant's round the assessment was.
+    """
+
+    city: str
+    participant: str
+    name: str
+    role: str
+    workshop: str
+    workshop_name: str
+    assessment: int | None
+    assessment_kind: str
+    round: int | None
+    domain: str
+    area: str
+    area_title: str
+    stage: str
+    stage_name: str
+    action_code: str
+    action_title: str
+    answer: str
+    implied: bool
+    note: str
+    answered_at: str | datetime
+
+
 class ExportFormat(StrEnum):
     """The file formats of an answer export, declared once, most useful first (as ``/export`` offers them).
 
@@ -199,7 +232,7 @@ class AnswerExport:
     by :func:`conversations.export_rows.answer_export`, and the adapter only lays them out.
     """
 
-    rows: tuple[Mapping[str, Any], ...]
+    rows: tuple[ExportRow, ...]
     fmt: str
     filename: str
     summary: tuple[Mapping[str, Any], ...] = ()

@@ -10,7 +10,6 @@ screen show them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from catalogue import Catalogue
 from conversations import coordination, group_results, group_words, workshop_codes
 from conversations import export_rows as exports
-from conversations.messages import GroupReport, MaturityChart, Poster, ReportSection
+from conversations.messages import ExportRow, GroupReport, MaturityChart, Poster, ReportSection
 from conversations.storage import participants, workshops
 from conversations.storage.models import City, Workshop, WorkshopStatus
 from conversations.texts import Texts
@@ -242,14 +241,14 @@ class Reports:
 
     async def export_rows(
         self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ExportRow]:
         """Every stored answer (of a city, a workshop, from a moment on), one row each, for ``citybot export``."""
         async with self._sessions() as session:
             place = await coordination.city_named(session, city) if city else None
             group = await coordination.workshop_coded(session, workshop) if workshop else None
             return await exports.export_rows(session, self.catalogue, city=place, workshop=group, since=since)
 
-    async def earlier_rows(self, codes: set[str]) -> dict[str, list[dict[str, Any]]]:
+    async def earlier_rows(self, codes: set[str]) -> dict[str, list[ExportRow]]:
         """Per follow-up workshop among ``codes``, the rows of the workshop it follows (for the Summary)."""
         async with self._sessions() as session:
             return await exports.earlier_rows(session, self.catalogue, codes=codes)

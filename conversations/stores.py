@@ -19,7 +19,7 @@ from conversations import export_rows as exports
 from conversations import group_results, report, rounds, screen, workshop_codes
 from conversations.city_matching import match_cities
 from conversations.group_results import GroupResult
-from conversations.messages import GroupReport
+from conversations.messages import ExportRow, GroupReport
 from conversations.storage import assessments, participants, reports, updates, workshops
 from conversations.storage import rounds as stored_rounds
 from conversations.storage.models import (
@@ -331,10 +331,10 @@ class Workshops(Store):
         """Each official's answers for the city as they stood at ``moment``."""
         return await reports.city_answers_at(self._session, city=city, moment=moment)
 
-    async def export_rows(self, *, workshop: Workshop | None = None, city: City | None = None) -> list[dict[str, Any]]:
+    async def export_rows(self, *, workshop: Workshop | None = None, city: City | None = None) -> list[ExportRow]:
         return await exports.export_rows(self._session, self._owner.catalogue, workshop=workshop, city=city)
 
-    async def earlier_rows(self, codes: set[str]) -> dict[str, list[dict[str, Any]]]:
+    async def earlier_rows(self, codes: set[str]) -> dict[str, list[ExportRow]]:
         return await exports.earlier_rows(self._session, self._owner.catalogue, codes=codes)
 
     async def report(self, workshop: Workshop, *, moment: datetime) -> GroupReport:

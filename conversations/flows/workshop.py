@@ -505,7 +505,7 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
     stamp = utcnow().strftime("%Y-%m-%d")
     filename = f"citybot-{workshop.code if workshop else 'answers'}-{stamp}.{fmt}"
     text = turn.t("export.ready", count=len(rows), scope=where, format=turn.t(ExportFormat(fmt).label))
-    earlier = await turn.workshops.earlier_rows({str(r["workshop"]) for r in rows})
+    earlier = await turn.workshops.earlier_rows({r.workshop for r in rows})
     document = exports.answer_export(
         rows,
         fmt,

@@ -202,7 +202,7 @@ async def test_the_stages_sheet_has_each_participants_stage_per_area(engine: Eng
     sheet = load_workbook(io.BytesIO(data))["Stages"]
     header = [cell.value for cell in sheet[1]]
     table = [dict(zip(header, (cell.value for cell in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
-    pseudonyms = {row["participant"] for row in rows}
+    pseudonyms = {row.participant for row in rows}
     assert len(table) == len(pseudonyms) * len(catalogue.areas)  # one row per participant and area
     by_person: dict[str, dict[str, str]] = {}
     for row in table:

@@ -10,6 +10,7 @@ from conversations import (
     ChartArea,
     ChartDomain,
     Engine,
+    ExportRow,
     GroupReport,
     Incoming,
     Invitation,
@@ -52,12 +53,11 @@ def test_every_kind_of_reply_survives_the_round_trip_through_json(catalogue: Cat
         legend_reached="reached",
         legend_next="next",
     )
-    export = answer_export(
-        ({"city": "=Torino", "participant": "P-1", "answer": "done", "action_code": "L1S1"},),
-        "xlsx",
-        filename="answers.xlsx",
-        catalogue=catalogue,
-    )
+    row = ExportRow(
+        "=Torino", "P-1", "", "", "", "", 1, "full", 1, "L", "L1", "Plan", "S", "Starting", "L1S1", "A plan", "done",
+        False, "", "2026-12-01T09:30:00+00:00",
+    )  # fmt: skip
+    export = answer_export((row,), "xlsx", filename="answers.xlsx", catalogue=catalogue)
     assert export.summary and export.actions  # a workbook's sheets travel as plain data
     replies = [
         Reply("a <b>question</b>", (Option("Done", "q1:L1S1:d"), Option("Back", "q1:L1S1:b")), columns=2),

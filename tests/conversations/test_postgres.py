@@ -124,7 +124,7 @@ async def test_timestamps_keep_their_time_zone(pg: Engine, catalogue: Catalogue)
     assert assessment.finished_at is not None and assessment.finished_at.utcoffset() is not None
     assert all(record.answered_at.tzinfo is not None for record in await rows(pg, AnswerRecord))
     exported = await pg.export_answers()
-    assert len(exported) == len(catalogue.actions) and all(row["answered_at"].endswith("+00:00") for row in exported)
+    assert len(exported) == len(catalogue.actions) and all(row.answered_at.endswith("+00:00") for row in exported)
 
 
 # --- updates at most once, across processes ----------------------------------------------------
@@ -164,9 +164,9 @@ async def test_two_processes_serve_interleaved_users(two: tuple[Engine, Engine],
     assert alice.said("checkin.finished")
     exported = await b.export_answers()
     pseudonyms = {person.name: person.pseudonym for person in await rows(a, Participant)}
-    assert {row["participant"] for row in exported} == {pseudonyms["Alice"], pseudonyms["Bob"]}
-    assert sum(row["participant"] == pseudonyms["Alice"] for row in exported) == len(catalogue.actions)
-    bob_codes = [row["action_code"] for row in exported if row["participant"] == pseudonyms["Bob"]]
+    assert {row.participant for row in exported} == {pseudonyms["Alice"], pseudonyms["Bob"]}
+    assert sum(row.participant == pseudonyms["Alice"] for row in exported) == len(catalogue.actions)
+    bob_codes = [row.action_code for row in exported if row.participant == pseudonyms["Bob"]]
     assert len(bob_codes) == len(set(bob_codes)) == 10  # every tap answered exactly one action
     assert await count(a, Participant) == 2 and await count(a, City) == 2
 
