@@ -87,11 +87,10 @@ def welcome(turn: Turn, workshop: str | None) -> Reply:
     return Reply(text=f"{greeting}\n\n{turn.t('onboarding.privacy')}", options=options)
 
 
-async def consent(turn: Turn, value: str) -> list[Reply]:
+async def consent(turn: Turn, choice: Consent) -> list[Reply]:
     """The consent buttons: ``y`` (optionally ``y:<workshop>``) stores the participant, ``n`` stores nothing."""
-    choice = Consent.parse(value)
-    workshop = choice.workshop if choice is not None else None
-    if choice is None or (workshop is not None and not WORKSHOP.match(workshop)):
+    workshop = choice.workshop
+    if workshop is not None and not WORKSHOP.match(workshop):
         return [turn.say("errors.malformed_choice")]
     if turn.participant is not None:  # an old welcome's button: consent was given, and /forget is the way out
         return [turn.say("onboarding.already", options=main_menu(turn), columns=2)]

@@ -70,12 +70,9 @@ async def line(turn: Turn, reminder: Reminder) -> str:
     return turn.t("reminders.line_paused", date=day(reminder.due_at))
 
 
-async def turn_off(turn: Turn, value: str) -> list[Reply] | None:
+async def turn_off(turn: Turn, choice: ReminderOff) -> list[Reply] | None:
     """``rf:<id>`` (a stored reminder) or ``rf:p<assessment>`` (an unfinished assessment's): never send it."""
     if turn.participant is None:
-        return None
-    choice = ReminderOff.parse(value)
-    if choice is None:
         return None
     if choice.paused:
         assessment = await turn.assessments.get(choice.id)
@@ -142,12 +139,9 @@ async def set_rhythm(turn: Turn, assessment: Assessment, months: int) -> datetim
     return due
 
 
-async def pick_rhythm(turn: Turn, value: str) -> list[Reply] | None:
+async def pick_rhythm(turn: Turn, choice: Rhythm) -> list[Reply] | None:
     """``rr:<assessment>.<months>``: remind the next round after that many months, or never (``0``)."""
-    if turn.participant is None:
-        return None
-    choice = Rhythm.parse(value)
-    if choice is None or choice.months not in (*schedule.RHYTHMS, NEVER):
+    if turn.participant is None or choice.months not in (*schedule.RHYTHMS, NEVER):
         return None
     months = choice.months
     assessment = await turn.assessments.get(choice.assessment_id)

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from conversations import export_rows as exports
 from conversations import group_words, report, screen, workshop_codes
-from conversations.choices import Close, Export, FollowUp, Hide, Prefix, navigation_choice
+from conversations.choices import Close, Export, FollowUp, Hide, Prefix, ShareName, navigation_choice
 from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
 from conversations.group_results import GroupResult
@@ -162,9 +162,8 @@ FOLLOW_UP_OFFERS = 5
 """The city's latest earlier workshops a new one is offered to follow up."""
 
 
-async def follow_up(turn: Turn, value: str) -> list[Reply]:
+async def follow_up(turn: Turn, choice: FollowUp) -> list[Reply]:
     """``wf:<new>:<earlier>``: the new workshop follows up the earlier one (its room shows both, area by area)."""
-    choice = FollowUp.parse(value)
     code, earlier_code = choice.code, choice.earlier
     workshop, earlier = await find(turn, code), await find(turn, earlier_code)
     if workshop is None or earlier is None or workshop.id == earlier.id:
@@ -328,9 +327,8 @@ async def chart(turn: Turn, value: str) -> list[Reply]:
     ]
 
 
-async def close(turn: Turn, value: str) -> list[Reply]:
+async def close(turn: Turn, choice: Close) -> list[Reply]:
     """``wc:<code>`` asks for confirmation, ``wc:<code>:y`` closes the workshop."""
-    choice = Close.parse(value)
     code = choice.code
     workshop = await find(turn, code)
     if workshop is None:
@@ -368,14 +366,11 @@ async def big_screen(turn: Turn, value: str) -> list[Reply]:
     return [turn.say("screen.link", name=workshop.name, url=url, hours=settings.hours)]
 
 
-async def hide_results(turn: Turn, value: str) -> list[Reply]:
+async def hide_results(turn: Turn, choice: Hide) -> list[Reply]:
     """``wh:<code>:1`` hides the results on the big screen (only counts), ``wh:<code>:0`` reveals them.
 
     The room view is edited in place (its button now the other one), and a line says what the screen shows.
     """
-    choice = Hide.parse(value)
-    if choice is None:
-        return [turn.say("errors.malformed_choice")]
     workshop = await find(turn, choice.code)
     if workshop is None:
         return [turn.say("workshop.unknown", code=choice.code[:20])]
@@ -474,9 +469,8 @@ async def granted_cities(turn: Turn) -> list[City] | None:
     return await turn.workshops.granted_cities(grant)
 
 
-async def export_file(turn: Turn, value: str) -> list[Reply]:
+async def export_file(turn: Turn, choice: Export) -> list[Reply]:
     """``ex:<format>[:<code>]``: every answer (of one workshop) as a file, drawn by the adapter."""
-    choice = Export.parse(value)
     fmt, code = choice.fmt, choice.code
     if fmt not in tuple(ExportFormat) and not (fmt == REPORT_FORMAT and code):
         return [turn.say("errors.malformed_choice")]
@@ -560,7 +554,7 @@ async def join(turn: Turn, argument: str) -> list[Reply]:
         current = await turn.assessments.create(AssessmentKind.CHECKIN, cursor=turn.catalogue.areas[0].code)
         turn.assessments.link(current, workshop)
     key = "workshop.joined" if new else "workshop.joined_again"
-    share = Option(turn.t("workshop.share_name"), navigation_choice(Prefix.SHARE_NAME, "y"))
+    share = Option(turn.t("workshop.share_name"), ShareName(shown=True).pack())
     turn.hand_off(CHECKIN)
     options = () if participant.share_name else (share,)
     text = turn.t(key, name=workshop.name, pseudonym=participant.pseudonym)
@@ -569,14 +563,14 @@ async def join(turn: Turn, argument: str) -> list[Reply]:
     return [Reply(text, options=options)]
 
 
-async def share_name(turn: Turn, value: str) -> list[Reply]:
+async def share_name(turn: Turn, choice: ShareName) -> list[Reply]:
     """``sn:y`` shows the participant's name with their answers to coordinators, ``sn:n`` hides it again."""
     participant = turn.participant
-    if participant is None or value not in ("y", "n"):
+    if participant is None:
         return [turn.say("errors.malformed_choice")]
-    turn.participants.set_share_name(participant, value == "y")
-    if value == "y":
-        hide = Option(turn.t("workshop.hide_name"), navigation_choice(Prefix.SHARE_NAME, "n"))
+    turn.participants.set_share_name(participant, choice.shown)
+    if choice.shown:
+        hide = Option(turn.t("workshop.hide_name"), ShareName(shown=False).pack())
         return [turn.say("workshop.name_shared", name=participant.name, options=(hide,))]
     return [turn.say("workshop.name_hidden", pseudonym=participant.pseudonym)]
 
