@@ -37,7 +37,7 @@ from catalogue import Catalogue  # noqa: E402
 from conversations import open_engine  # noqa: E402
 from conversations.group_results import workshop_results  # noqa: E402
 from conversations.screen import ScreenSettings, screen_path  # noqa: E402
-from conversations.storage import repository  # noqa: E402
+from conversations.storage import workshops  # noqa: E402
 from tests.helpers.workshops import answer_area, join_and_check_in, join_only  # noqa: E402
 
 REFRESHES = 30
@@ -64,7 +64,7 @@ async def measure(people: int) -> dict[str, object]:
     keep = timedelta(hours=1)
 
     async with engine._sessions() as session:
-        workshop = await repository.workshop_by_code(session, code=info.code)
+        workshop = await workshops.workshop_by_code(session, code=info.code)
     assert workshop is not None
     baseline, refresh, versions = [], [], []
     for _ in range(REFRESHES):

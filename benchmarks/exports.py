@@ -28,23 +28,22 @@ if str(REPO_ROOT) not in sys.path:
 
 from benchmarks.report import environment  # noqa: E402
 from bot.charts import maturity_chart_png  # noqa: E402
-from bot.export import ANSWER_FIELDS, ExportFormat, export_bytes  # noqa: E402
+from bot.export import ANSWER_FIELDS, export_bytes  # noqa: E402
 from catalogue import Answer, Catalogue, answers_for_stage  # noqa: E402
 from conversations import Texts  # noqa: E402
-from conversations.coordination import group_chart  # noqa: E402
 from conversations.group_results import group_results  # noqa: E402
-from conversations.storage.models import utcnow  # noqa: E402
+from conversations.group_words import group_chart  # noqa: E402
+from conversations.messages import ExportFormat, ExportRow  # noqa: E402
+from conversations.times import utcnow  # noqa: E402
 
 CITIES = ("Gent", "Torino", "Rotterdam", "São Paulo")
 CHART_RUNS = 5
 
 
-def synthetic_rows(
-    catalogue: Catalogue, count: int, seed: int = 9
-) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def synthetic_rows(catalogue: Catalogue, count: int, seed: int = 9) -> tuple[list[ExportRow], list[dict[str, str]]]:
     """``count`` answer rows, a check-in per participant; and each participant's answers, for the chart."""
     rng = random.Random(seed)
-    rows: list[dict[str, Any]] = []
+    rows: list[ExportRow] = []
     people: list[dict[str, str]] = []
     person = 0
     while len(rows) < count:
@@ -57,27 +56,28 @@ def synthetic_rows(
         for code, value in answers.items():
             action = catalogue.action(code)
             rows.append(
-                {
-                    "city": CITIES[person % len(CITIES)],
-                    "participant": f"P-{person:06d}",
-                    "name": "",
-                    "role": "Resilience officer",
-                    "workshop": "k7m2qp" if person % 2 else "",
-                    "workshop_name": "Spring day" if person % 2 else "",
-                    "assessment": person,
-                    "assessment_kind": "checkin",
-                    "domain": action.domain,
-                    "area": action.area,
-                    "area_title": catalogue.area(action.area).title,
-                    "stage": action.stage,
-                    "stage_name": catalogue.stage(action.stage).name,
-                    "action_code": code,
-                    "action_title": action.title,
-                    "answer": str(value),
-                    "implied": True,
-                    "note": "",
-                    "answered_at": "2026-12-01T09:30:00+00:00",
-                }
+                ExportRow(
+                    city=CITIES[person % len(CITIES)],
+                    participant=f"P-{person:06d}",
+                    name="",
+                    role="Resilience officer",
+                    workshop="k7m2qp" if person % 2 else "",
+                    workshop_name="Spring day" if person % 2 else "",
+                    assessment=person,
+                    assessment_kind="checkin",
+                    round=1,
+                    domain=action.domain,
+                    area=action.area,
+                    area_title=catalogue.area(action.area).title,
+                    stage=action.stage,
+                    stage_name=catalogue.stage(action.stage).name,
+                    action_code=code,
+                    action_title=action.title,
+                    answer=str(value),
+                    implied=True,
+                    note="",
+                    answered_at="2026-12-01T09:30:00+00:00",
+                )
             )
     return rows[:count], people
 
@@ -88,10 +88,10 @@ def timed(job: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def plain_csv(rows: list[dict[str, Any]]) -> bytes:
+def plain_csv(rows: list[ExportRow]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows([row[field] for field in ANSWER_FIELDS] for row in rows)
+    writer.writerows([getattr(row, field) for field in ANSWER_FIELDS] for row in rows)
     return buffer.getvalue().encode()
 
 

@@ -41,7 +41,7 @@ WAIT_LIMIT_S = 180.0
 
 async def prepare(engine: Any, user_id: int, update_ids: Any) -> str:
     """Register one participant and answer nine check-in questions; the choice id of their last tap."""
-    from bot.telegram.handlers import TRANSPORT
+    from bot.telegram.config import TRANSPORT
     from conversations import Incoming, Kind
 
     async def send(kind: Kind, payload: str) -> Any:

@@ -16,17 +16,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
-from bot.export import ExportFormat
 from catalogue import Catalogue, CatalogueError, Match
+from conversations.messages import ExportFormat, ExportRow
 
 if TYPE_CHECKING:
     from bot.settings import Settings
     from conversations import Engine
+    from conversations.coordination import Coordination
     from conversations.reminders import ReminderTimes
 
 T = TypeVar("T")
@@ -423,6 +424,46 @@ def with_engine(database_url: str | None, catalogue_path: Path | None, job: Call
         return asyncio.run(run())
 
 
+def with_coordination(database_url: str | None, job: Callable[[Coordination], Awaitable[T]]) -> T:
+    """Open the database only (no catalogue, no engine), run ``job`` on the coordinators' tasks; exit 2 on errors.
+
+    The schema check stays (one row read when current): it is what creates the database on a first
+    ``citybot coordinators add``.
+    """
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from conversations import DatabaseError
+    from conversations.coordination import Coordination, NotFound
+    from conversations.storage import database
+
+    url = database_url or read_settings().database_url or database.default_database_url()
+
+    async def run() -> T:
+        db = database.create_engine(url)
+        try:
+            await database.migrate(db)
+            return await job(Coordination(async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)))
+        except BaseException as error:
+            problem = database.connection_problem(url, error)
+            if problem is not None:
+                raise problem from error
+            raise
+        finally:
+            await db.dispose()
+
+    with exit_on(DatabaseError, NotFound, ValueError, code=2):
+        return asyncio.run(run())
+
+
+def person(who: str) -> str:
+    """A Telegram user id typed bare (``42``) qualified by its transport (``telegram:42``); anything else as typed."""
+    from bot.telegram.config import TRANSPORT
+
+    text = who.strip()
+    return f"{TRANSPORT}:{text}" if text.isdigit() else text
+
+
 @coordinators_app.command("add")
 def coordinators_add(
     who: Who,
@@ -437,7 +478,7 @@ def coordinators_add(
     database_url: DatabaseOption = None,
 ) -> None:
     """Make someone a coordinator, for one city or for all cities (their own workshops always)."""
-    granted = with_engine(database_url, None, lambda engine: engine.coordination.grant(who, city=city))
+    granted = with_coordination(database_url, lambda coordination: coordination.grant(person(who), city=city))
     scope = f"for {city}" if city else "for all cities (give --city NAME to limit a grant to one city)"
     typer.echo(f"{who} is {'now' if granted else 'already'} a coordinator {scope}")
 
@@ -445,7 +486,7 @@ def coordinators_add(
 @coordinators_app.command("remove")
 def coordinators_remove(who: Who, database_url: DatabaseOption = None) -> None:
     """Take the coordinator role away."""
-    revoked = with_engine(database_url, None, lambda engine: engine.coordination.revoke(who))
+    revoked = with_coordination(database_url, lambda coordination: coordination.revoke(person(who)))
     if not revoked:
         typer.echo(f"error: {who} is not a coordinator", err=True)
         raise typer.Exit(code=2)
@@ -455,7 +496,7 @@ def coordinators_remove(who: Who, database_url: DatabaseOption = None) -> None:
 @coordinators_app.command("list")
 def coordinators_list(database_url: DatabaseOption = None) -> None:
     """Every coordinator, and the @username grants still waiting for their user."""
-    grants = with_engine(database_url, None, lambda engine: engine.coordination.coordinators())
+    grants = with_coordination(database_url, lambda coordination: coordination.coordinators())
     if not grants:
         typer.echo("no coordinators yet: add one with `citybot coordinators add <Telegram user id or @username>`")
     for grant in grants:
@@ -511,10 +552,8 @@ def workshop_create(
     if username and qr is not None and not qr.parent.is_dir():
         typer.echo(f"error: cannot write {qr}: there is no folder {qr.parent}", err=True)
         raise typer.Exit(code=2)
-    created = with_engine(
-        database_url,
-        None,
-        lambda engine: engine.coordination.create_workshop(title, city=city, hidden=hidden, after=after),
+    created = with_coordination(
+        database_url, lambda coordination: coordination.create_workshop(title, city=city, hidden=hidden, after=after)
     )
     typer.echo(
         f"workshop {created.code} “{created.name}”"
@@ -540,7 +579,7 @@ def workshop_create(
 @workshop_app.command("list")
 def workshop_list(database_url: DatabaseOption = None) -> None:
     """Every workshop, newest first: code, status, joined and finished, name and city."""
-    workshops = with_engine(database_url, None, lambda engine: engine.coordination.workshops())
+    workshops = with_coordination(database_url, lambda coordination: coordination.workshops())
     if not workshops:
         typer.echo("no workshops yet: open one with `citybot workshop create NAME`")
     for w in workshops:
@@ -555,7 +594,7 @@ def workshop_close(
     code: Annotated[str, typer.Argument(help="The workshop's code.")], database_url: DatabaseOption = None
 ) -> None:
     """Close a workshop: answers given later count for each participant and their city, not for the workshop."""
-    closed = with_engine(database_url, None, lambda engine: engine.coordination.close_workshop(code))
+    closed = with_coordination(database_url, lambda coordination: coordination.close_workshop(code))
     typer.echo(
         f"workshop {closed.code} “{closed.name}” is closed: {closed.finished} of {closed.joined} participants finished"
     )
@@ -635,7 +674,7 @@ def workshop_poster(
 
 
 def parse_code_or_exit(code: str) -> str:
-    from conversations.coordination import parse_code
+    from conversations.workshop_codes import parse_code
 
     parsed = parse_code(code)
     if parsed is None:
@@ -723,9 +762,9 @@ def export_command(
         typer.echo("error: an Excel workbook does not go to the screen: add -o answers.xlsx", err=True)
         raise typer.Exit(code=2)
 
-    async def rows_of(engine: Engine) -> tuple[list[dict[str, Any]], str, str, Catalogue, dict[str, Any]]:
+    async def rows_of(engine: Engine) -> tuple[list[ExportRow], str, str, Catalogue, dict[str, list[ExportRow]]]:
         rows = await engine.export_answers(city=city, workshop=workshop, since=moment)
-        earlier = await engine.coordination.earlier_rows({str(row["workshop"]) for row in rows})
+        earlier = await engine.reports.earlier_rows({row.workshop for row in rows})
         texts = engine.texts
         return rows, texts.get("results.not_started"), texts.get("report.not_sure"), engine.catalogue, earlier
 
@@ -819,9 +858,7 @@ def report_command(
         write_file(output, report_pdf(document))
         typer.echo(f"{output}: {document.title}")
         return
-    chart = with_engine(
-        database_url, catalogue_path, lambda engine: engine.coordination.chart(city=city, workshop=workshop)
-    )
+    chart = with_engine(database_url, catalogue_path, lambda engine: engine.reports.chart(city=city, workshop=workshop))
     if not any(area.respondents for area in chart.areas):
         minimum = read_settings().citybot_min_group_size
         typer.echo(

@@ -22,7 +22,7 @@ from typing import TextIO
 from platformdirs import user_cache_path
 
 from bot.charts import chart_png
-from bot.export import export_bytes
+from bot.export import write_export
 from bot.report import poster_pdf, report_pdf
 from conversations import (
     AnswerExport,
@@ -143,18 +143,7 @@ class ConsoleChat:
         """Write answer rows as the file the coordinator asked for, into the files folder."""
         self.files_folder.mkdir(parents=True, exist_ok=True)
         path = self.files_folder / export.filename
-        path.write_bytes(
-            export_bytes(
-                export.rows,
-                export.fmt,
-                catalogue=export.catalogue,
-                not_started=export.not_started,
-                not_sure=export.not_sure,
-                earlier=dict(export.earlier),
-                sheets=dict(export.sheets),
-                headers=dict(export.headers),
-            )
-        )
+        path.write_bytes(write_export(export))
         return path
 
     def save_file(self, filename: str, data: bytes) -> Path:

@@ -8,8 +8,9 @@ engine gives it, or an aware ``datetime``); this module only turns them into fil
 * XLSX (openpyxl, imported only when one is written): an *Answers* sheet with typed cells, a
   frozen header and filters on, a *Summary* sheet (per city and per workshop, per area: how many
   gave a stage and how many were not sure, the median stage with its spread, and the next steps
-  with how many of the area's respondents have each: the room's own figures, from
-  :mod:`conversations.group_results`) and the *Catalogue* sheet.
+  with how many of the area's respondents have each: the room's own figures), the *Stages* sheet
+  and the *Catalogue* sheet, all three computed with the rows by
+  :func:`conversations.export_rows.answer_export` and only laid out here.
 
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return) are neutralised in CSV with a leading apostrophe (OWASP's advice
@@ -19,36 +20,17 @@ against CSV injection); in XLSX they are written as plain text cells, unchanged.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
-from catalogue import Answer, Catalogue
-from catalogue.group_results import Said, area_said, group_results
-
-
-class ExportFormat(StrEnum):
-    """The file formats of an answer export; the value is also the file extension."""
-
-    CSV = "csv"
-    JSON = "json"
-    XLSX = "xlsx"
-
-    @property
-    def media_type(self) -> str:
-        return MEDIA_TYPES[self]
-
-
-MEDIA_TYPES = {
-    ExportFormat.CSV: "text/csv",
-    ExportFormat.JSON: "application/json",
-    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+from catalogue import Catalogue
+from conversations.messages import AnswerExport, ExportFormat, ExportRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +67,8 @@ ANSWER_COLUMNS = (
 """Every answer row's fields, in file order. ``participant`` is a stable pseudonymous id; ``name`` is
 the display name only when the participant agreed to share it. ``implied`` is true for answers
 implied by a quick check-in (a stage picked for the area), false for answers given one by one."""
-ANSWER_FIELDS = tuple(column.name for column in ANSWER_COLUMNS)
+ANSWER_FIELDS = tuple(field.name for field in dataclasses.fields(ExportRow))
+"""The Answers' fields: those of :class:`~conversations.messages.ExportRow`, declared there once."""
 
 SUMMARY_FIELDS = (
     "group",
@@ -137,17 +120,17 @@ HEADER_FILL = "DDEBF7"
 
 
 def export_bytes(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[ExportRow],
     fmt: ExportFormat | str,
     *,
     catalogue: Catalogue,
     not_started: str = "",
     not_sure: str = "",
-    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    earlier: Mapping[str, Sequence[ExportRow]] | None = None,
     sheets: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The answer rows as a file in ``fmt``; XLSX adds the Summary, Stages and Catalogue sheets.
+    """The answer rows as a file in ``fmt`` (``citybot export``); the sheets' figures come from :func:`answer_export`.
 
     ``sheets`` and ``headers`` name the workbook's sheets and columns in the reader's language (by sheet
     and by field; the field names where missing); CSV and JSON always use the field names.
@@ -157,13 +140,13 @@ def export_bytes(
     follow-up workshop's code, the answer rows of the workshop it follows, whose figures the Summary
     puts beside its own.
     """
+    from conversations.export_rows import answer_export  # the engine's layer: loaded only when a file is written
+
     fmt = ExportFormat(fmt)
-    if fmt is ExportFormat.CSV:
-        return csv_bytes(rows)
-    if fmt is ExportFormat.JSON:
-        return json_bytes(rows)
-    return xlsx_bytes(
+    export = answer_export(
         rows,
+        fmt,
+        filename="",
         catalogue=catalogue,
         not_started=not_started,
         not_sure=not_sure,
@@ -171,16 +154,27 @@ def export_bytes(
         sheets=sheets,
         headers=headers,
     )
+    return write_export(export)
 
 
-def csv_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
+def write_export(export: AnswerExport) -> bytes:
+    """An export as its file: CSV, JSON, or a workbook of the Answers and the sheets computed with it."""
+    fmt = ExportFormat(export.fmt)
+    if fmt is ExportFormat.CSV:
+        return csv_bytes(export.rows)
+    if fmt is ExportFormat.JSON:
+        return json_bytes(export.rows)
+    return xlsx_bytes(export)
+
+
+def csv_bytes(rows: Iterable[ExportRow], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
     """CSV in UTF-8 with a byte-order mark, header first, formula-like text neutralised."""
     buffer = io.StringIO()
     buffer.write(CSV_BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(fields)
     for row in rows:
-        writer.writerow([csv_cell(row.get(field)) for field in fields])
+        writer.writerow([csv_cell(getattr(row, field)) for field in fields])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -195,9 +189,9 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def json_bytes(rows: Iterable[Mapping[str, Any]], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
+def json_bytes(rows: Iterable[ExportRow], fields: Sequence[str] = ANSWER_FIELDS) -> bytes:
     """A JSON list of objects, one per row, with every field, times in ISO 8601 UTC."""
-    objects = [{field: json_value(row.get(field)) for field in fields} for row in rows]
+    objects = [{field: json_value(getattr(row, field)) for field in fields} for row in rows]
     return (json.dumps(objects, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -210,188 +204,31 @@ def iso_utc(moment: datetime) -> str:
     return moment.replace(tzinfo=moment.tzinfo or UTC).astimezone(UTC).isoformat(timespec="seconds")
 
 
-def summary_rows(
-    rows: Iterable[Mapping[str, Any]],
-    *,
-    catalogue: Catalogue,
-    not_started: str = "",
-    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-) -> list[dict[str, Any]]:
-    """Per city, then per workshop, per area: respondents, unsure, the median stage with its spread, next steps.
-
-    Built from the exported rows themselves with :func:`conversations.group_results.group_results`
-    (the room's computation), each participant counted once with their latest answer per action,
-    so the Summary always agrees with the Answers sheet it comes with and with the room. The
-    export holds the answers themselves, as participants consented, so no group is too small
-    here (``min_group_size=1``). Answers to actions the catalogue does not have are left out.
-    A follow-up workshop's rows carry the ``earlier`` workshop's figures too, computed the same way.
-    """
-    groups: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = {}
-    codes: dict[str, str] = {}  # a workshop group's label -> its code
-    for row in rows:
-        if not catalogue.has_action(str(row.get("action_code", ""))):
-            continue
-        person = str(row.get("participant", ""))
-        if row.get("city"):
-            groups.setdefault(("city", str(row["city"])), {}).setdefault(person, []).append(row)
-        if row.get("workshop"):
-            label = " · ".join(str(part) for part in (row["workshop"], row.get("workshop_name")) if part)
-            groups.setdefault(("workshop", label), {}).setdefault(person, []).append(row)
-            codes[label] = str(row["workshop"])
-
-    def stage(code: str | None) -> str:
-        return catalogue.stage(code).name if code else not_started
-
-    summary: list[dict[str, Any]] = []
-    for (group, name), people in sorted(groups.items(), key=lambda item: (item[0][0] != "city", item[0][1])):
-        combined = group_results(catalogue, [latest_answers(answers) for answers in people.values()], min_group_size=1)
-        before = (earlier or {}).get(codes.get(name, "")) if group == "workshop" else None
-        then, then_label = None, ""
-        if before:
-            earlier_people: dict[str, list[Mapping[str, Any]]] = {}
-            for row in before:
-                if catalogue.has_action(str(row.get("action_code", ""))):
-                    earlier_people.setdefault(str(row.get("participant", "")), []).append(row)
-            then = group_results(catalogue, [latest_answers(a) for a in earlier_people.values()], min_group_size=1)
-            first = before[0]
-            then_label = " · ".join(str(part) for part in (first.get("workshop"), first.get("workshop_name")) if part)
-        for area in catalogue.areas:
-            state = combined.areas[area.code]
-            past = then.areas[area.code] if then is not None else None
-            comparison = {
-                "earlier_workshop": then_label,
-                "earlier_respondents": past.respondents if past is not None else None,
-                "earlier_median_stage": stage(past.median) if past is not None and past.respondents else "",
-                "earlier_lowest_stage": stage(past.lowest) if past is not None and past.respondents else "",
-                "earlier_highest_stage": stage(past.highest) if past is not None and past.respondents else "",
-            }
-            summary.append(
-                {
-                    "group": group,
-                    "name": name,
-                    "participants": len(people),
-                    "area": area.code,
-                    "area_title": area.title,
-                    "respondents": state.respondents,
-                    "unsure": state.unsure,
-                    "median_stage": stage(state.median) if state.respondents else "",
-                    "lowest_stage": stage(state.lowest) if state.respondents else "",
-                    "highest_stage": stage(state.highest) if state.respondents else "",
-                    "next_actions": ", ".join(f"{step.action.code} ({step.count})" for step in state.next_steps),
-                    **comparison,
-                }
-            )
-    return summary
-
-
-def stage_rows(
-    rows: Iterable[Mapping[str, Any]], *, catalogue: Catalogue, not_started: str = "", not_sure: str = ""
-) -> list[dict[str, Any]]:
-    """One row per participant and area they answered: the stage their latest answers give, or "not sure".
-
-    A participant's answers count per workshop (or, outside workshops, per city), as the Summary
-    groups them; the stage is :func:`catalogue.group_results.area_said`'s, the room's own reading.
-    """
-    people: dict[tuple[str, str, str], list[Mapping[str, Any]]] = {}
-    for row in rows:
-        if catalogue.has_action(str(row.get("action_code", ""))):
-            key = (str(row.get("participant", "")), str(row.get("workshop") or ""), str(row.get("city") or ""))
-            people.setdefault(key, []).append(row)
-    stages = {area.code: [None, *(s.code for s in catalogue.stages_of(area.code))] for area in catalogue.areas}
-    result: list[dict[str, Any]] = []
-    for (participant, workshop, city), answered in people.items():
-        latest = latest_answers(answered)
-        last = max(answered, key=lambda row: _moment(row.get("answered_at")))
-        for area in catalogue.areas:
-            said, position = area_said(catalogue, area.code, latest)
-            if said == Said.NOTHING:
-                continue
-            in_area = [row for row in answered if row.get("area") == area.code]
-            stage = stages[area.code][position] if said == Said.STAGE else None
-            name = {Said.STAGE: catalogue.stage(stage).name if stage else not_started, Said.UNSURE: not_sure}
-            result.append(
-                {
-                    "participant": participant,
-                    "name": last.get("name", ""),
-                    "role": last.get("role", ""),
-                    "city": city,
-                    "workshop": workshop,
-                    "area": area.code,
-                    "area_title": area.title,
-                    "said": str(said),
-                    "stage": stage or "",
-                    "stage_name": name.get(said, ""),
-                    "implied": any(bool(row.get("implied")) for row in in_area),
-                    "answered_at": max((row.get("answered_at") for row in in_area), key=_moment, default=None),
-                }
-            )
-    return result
-
-
-def latest_answers(rows: Iterable[Mapping[str, Any]]) -> dict[str, Answer]:
-    """One participant's current answer per action: the most recently answered row wins."""
-    ordered = sorted(rows, key=lambda row: _moment(row.get("answered_at")))
-    return {str(row["action_code"]): Answer(row["answer"]) for row in ordered}
-
-
-def _moment(value: Any) -> str:
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    return str(value or "")
-
-
-def catalogue_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
-    """Every action of the catalogue with its domain, area and stage, in catalogue order."""
-    return [
-        {
-            "code": action.code,
-            "domain": action.domain,
-            "domain_name": catalogue.domain(action.domain).name,
-            "area": action.area,
-            "area_title": catalogue.area(action.area).title,
-            "stage": action.stage,
-            "stage_name": catalogue.stage(action.stage).name,
-            "title": action.title,
-        }
-        for action in catalogue.actions
-    ]
-
-
-def xlsx_bytes(
-    rows: Sequence[Mapping[str, Any]],
-    *,
-    catalogue: Catalogue,
-    not_started: str = "",
-    not_sure: str = "",
-    earlier: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-    sheets: Mapping[str, str] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> bytes:
+def xlsx_bytes(export: AnswerExport) -> bytes:
     """An Excel workbook: the Answers sheet (typed cells, frozen header, filters), Summary, Stages and Catalogue.
 
-    ``sheets`` and ``headers`` name sheets and columns in the reader's language (field names where missing).
+    The export's ``sheets`` and ``headers`` name sheets and columns in the reader's language (field names
+    where missing).
     """
     from openpyxl import Workbook  # about 0.2 s to import: only when a workbook is written
 
-    names = _sheet_names(sheets or {})
-    labels = dict(headers or {})
+    names = _sheet_names(dict(export.sheets))
+    labels = dict(export.headers)
     workbook = Workbook(write_only=True)
     answers = workbook.create_sheet(names["answers"])
-    _table(answers, ANSWER_COLUMNS, rows, labels)
+    _table(answers, ANSWER_COLUMNS, export.rows, labels)
     summary = workbook.create_sheet(names["summary"])
     summary_columns = tuple(
         Column(name, int if name in COUNT_FIELDS else str, 36 if name == "area_title" else 14)
         for name in SUMMARY_FIELDS
     )
-    summary_data = summary_rows(rows, catalogue=catalogue, not_started=not_started, earlier=earlier)
-    _table(summary, summary_columns, summary_data, labels)
+    _table(summary, summary_columns, export.summary, labels)
     stages = workbook.create_sheet(names["stages"])
-    staged = stage_rows(rows, catalogue=catalogue, not_started=not_started, not_sure=not_sure)
-    _table(stages, STAGE_COLUMNS, staged, labels)
+    _table(stages, STAGE_COLUMNS, export.stages, labels)
     sheet = workbook.create_sheet(names["catalogue"])
     widths = {"title": 80, "area_title": 36, "domain_name": 24}
     columns = tuple(Column(name, str, widths.get(name, 8)) for name in CATALOGUE_FIELDS)
-    _table(sheet, columns, catalogue_rows(catalogue), labels)
+    _table(sheet, columns, export.actions, labels)
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
@@ -413,7 +250,10 @@ def _sheet_names(names: Mapping[str, str]) -> dict[str, str]:
 
 
 def _table(
-    sheet: Any, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], labels: Mapping[str, str] | None = None
+    sheet: Any,
+    columns: Sequence[Column],
+    rows: Iterable[ExportRow | Mapping[str, Any]],
+    labels: Mapping[str, str] | None = None,
 ) -> None:
     """Write a header and rows into a write-only sheet: bold frozen header, filters, widths, typed cells.
 
@@ -435,7 +275,10 @@ def _table(
     sheet.append(header)
     count = 0
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, column, row.get(column.name)) for column in columns])
+        if isinstance(row, Mapping):
+            sheet.append([_xlsx_cell(sheet, column, row.get(column.name)) for column in columns])
+        else:
+            sheet.append([_xlsx_cell(sheet, column, getattr(row, column.name)) for column in columns])
         count += 1
     last = get_column_letter(len(columns))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"

@@ -225,6 +225,20 @@ class Export:
 
 
 @dataclass(frozen=True, slots=True)
+class ShareName:
+    """``sn:y`` shows the participant's name with their answers to coordinators, ``sn:n`` hides it again."""
+
+    shown: bool
+
+    def pack(self) -> str:
+        return navigation_choice(Prefix.SHARE_NAME, "y" if self.shown else "n")
+
+    @classmethod
+    def parse(cls, argument: str) -> Self | None:
+        return cls(argument == "y") if argument in ("y", "n") else None
+
+
+@dataclass(frozen=True, slots=True)
 class Consent:
     """``c:y`` agrees to storage (``c:y:<workshop>`` from a workshop's link, joined next), ``c:n`` declines."""
 

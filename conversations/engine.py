@@ -47,15 +47,16 @@ from conversations.coordination import Coordination
 from conversations.flows import ask
 from conversations.flows import help as help_flow
 from conversations.group_results import MIN_GROUP_SIZE
-from conversations.messages import Incoming, Kind, Reply
+from conversations.messages import ExportRow, Incoming, Kind, Reply
 from conversations.report import Reports
 from conversations.routes import BUTTONS, COMMANDS, FLOWS
 from conversations.screen import Screens, ScreenSettings
-from conversations.storage import database, repository
+from conversations.storage import database, participants, rounds, updates
 from conversations.storage.arrivals import ArrivalNotes
 from conversations.storage.database import StorageUnavailable
-from conversations.storage.models import InboxUpdate, Participant, utcnow
+from conversations.storage.models import InboxUpdate, Participant
 from conversations.texts import DEFAULT_LANGUAGE, Texts
+from conversations.times import utcnow
 from conversations.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -132,8 +133,8 @@ class Engine:
         self._spoken: OrderedDict[str, str] = OrderedDict()
         """Before consent nothing is stored: the language someone picked with /language is kept here meanwhile."""
         self._sessions = async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)
-        self.coordination = Coordination(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
-        """What the server's command line does for coordinators: grants, workshops, exports, reports."""
+        self.coordination = Coordination(self._sessions)
+        """What the server's command line does for coordinators: grants and workshops."""
         self.screens = Screens(self._sessions, catalogue, self.texts, min_group_size=min_group_size)
         self.screens.speaking = self.speaking
         """The workshops' big screens: their links, hide and reveal, and what a link shows (``bot.web``)."""
@@ -144,7 +145,7 @@ class Engine:
         self._writer = asyncio.Lock() if serialise else None
         self._user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._sent: set[str] = set()  # updates whose replies went out, their outboxes not yet emptied
-        self._states: OrderedDict[str, repository.ParticipantState] = OrderedDict()
+        self._states: OrderedDict[str, participants.ParticipantState] = OrderedDict()
         """On SQLite only, where this engine is the one writer: each user's rows as their last update
         committed them, so that the next one need not read them. An update takes its user's state
         out and puts it back only after its commit: a failure, retry or redelivery reads the database."""
@@ -310,7 +311,7 @@ class Engine:
             if incoming.update_id is not None:
                 to_keep = outbox.encode(replies) if incoming.outbox and replies else None
                 whose = None if turn.forgotten else incoming.user_id
-                claimed = await repository.claim_update(
+                claimed = await updates.claim_update(
                     session, update_id=incoming.update_id, replies=to_keep, user_id=whose
                 )
                 if not claimed:
@@ -318,7 +319,7 @@ class Engine:
                     return await self._redelivered(session, incoming)
             clearing = set(self._sent)
             if clearing:  # outboxes of updates answered meanwhile: emptied with this commit
-                await repository.clear_replies(session, update_ids=clearing)
+                await updates.clear_replies(session, update_ids=clearing)
             await session.commit()
             self._sent -= clearing
             self._keep_state(incoming.user_id, turn)
@@ -330,9 +331,9 @@ class Engine:
         """The user's state (kept, or read), then the flows: the update's writes, not yet committed, and its replies."""
         kept_state = self._states.pop(incoming.user_id, None)
         if kept_state is not None:
-            state = repository.attach_state(session, kept_state)
+            state = participants.attach_state(session, kept_state)
         else:
-            state = await repository.participant_state(session, user_id=incoming.user_id)
+            state = await participants.participant_state(session, user_id=incoming.user_id)
         if state.participant is not None and state.participant.unreachable_at is not None:
             state.participant.unreachable_at = None  # they write again: reminders may reach them again
             session.add(state.participant)
@@ -422,7 +423,7 @@ class Engine:
         assert incoming.update_id is not None
         seq = int(incoming.update_id)
         async with self._sessions() as session:
-            await repository.hand_in(
+            await updates.hand_in(
                 session, update_id=incoming.update_id, user_id=incoming.user_id, seq=seq, incoming=inbox_entry(incoming)
             )
             await session.commit()
@@ -466,14 +467,14 @@ class Engine:
 
     async def _process_next_once(self, user_id: str, *, up_to: int, mine: str) -> Step:
         async with self._sessions() as session:  # a look first, without the user's lock: waiting takes no lock
-            entries = await repository.inbox_of(session, user_id=user_id, up_to=up_to)
+            entries = await updates.inbox_of(session, user_id=user_id, up_to=up_to)
             if any(entry.update_id == mine for entry in entries):
                 ahead = await self._next_handed_in(session, entries, stale_ok=False)
                 if ahead == WAIT:
                     return WAIT
         async with self._sessions() as session:
             decided = await database.lock_user(session, user_id)  # every arrival committed by then is seen below
-            entries = await repository.inbox_of(session, user_id=user_id, up_to=up_to)
+            entries = await updates.inbox_of(session, user_id=user_id, up_to=up_to)
             if not any(entry.update_id == mine for entry in entries):
                 return None  # this update is in (processed by another process, or by this one for another)
             entry = await self._next_handed_in(session, entries)
@@ -488,14 +489,14 @@ class Engine:
                 )
             assert entry.incoming is not None
             incoming = from_inbox_entry(entry.incoming)
-            if await repository.is_processed(session, update_id=entry.update_id):  # a redelivery, stored again
-                await repository.leave_inbox(session, update_id=entry.update_id)
+            if await updates.is_processed(session, update_id=entry.update_id):  # a redelivery, stored again
+                await updates.leave_inbox(session, update_id=entry.update_id)
                 await session.commit()
                 return entry.update_id, None
             turn, replies = await self._run_turn(session, incoming)
             to_keep = outbox.encode(replies) if incoming.outbox and replies else None
             ours = entry.update_id == mine and to_keep is not None
-            await repository.claim_update(
+            await updates.claim_update(
                 session,
                 update_id=entry.update_id,
                 replies=to_keep,
@@ -503,10 +504,10 @@ class Engine:
                 sender=self.process if ours else None,
                 sending_until=utcnow() + SENDING_LEASE if ours else None,
             )
-            await repository.leave_inbox(session, update_id=entry.update_id)
+            await updates.leave_inbox(session, update_id=entry.update_id)
             clearing = set(self._sent)
             if clearing:
-                await repository.clear_replies(session, update_ids=clearing)
+                await updates.clear_replies(session, update_ids=clearing)
             await session.commit()
             self._sent -= clearing
             return entry.update_id, replies if entry.update_id == mine else None
@@ -527,7 +528,7 @@ class Engine:
         for entry in entries:
             if entry.incoming is not None:
                 return WAIT if waiting else entry
-            if await repository.is_processed(session, update_id=entry.update_id):
+            if await updates.is_processed(session, update_id=entry.update_id):
                 continue
             age = utcnow() - entry.arrived_at
             if entry.receiver == self.process and age <= PLACEHOLDER_PATIENCE:  # queued behind this very update here
@@ -549,7 +550,7 @@ class Engine:
             if not stale_ok:
                 return None  # given up on under the user's lock
             log.warning("update %s arrived but was never handed in; %s goes on", entry.update_id, entry.user_id)
-            await repository.leave_inbox(session, update_id=entry.update_id, placeholder_only=True)
+            await updates.leave_inbox(session, update_id=entry.update_id, placeholder_only=True)
             await session.commit()  # ends the transaction, and the user's lock with it: look again
             return WAIT
         return WAIT if waiting else None
@@ -558,7 +559,7 @@ class Engine:
         """Process here an update whose receiver died before handing it in, from the copy kept on its arrival."""
         if entry.raw is None or self.take_over is None or entry.receiver is None:
             return False
-        if not await repository.take_over(session, update_id=entry.update_id, receiver=entry.receiver, by=self.process):
+        if not await updates.take_over(session, update_id=entry.update_id, receiver=entry.receiver, by=self.process):
             return False
         await session.commit()  # ends the transaction and the user's lock: the update queues here in its turn
         log.warning("update %s arrived at %s, which has stopped; processing it here", entry.update_id, entry.receiver)
@@ -569,14 +570,14 @@ class Engine:
         """The user's lowest stored update made a flow fail: claim it with an apology as its outbox, and go on."""
         async with self._sessions() as session:
             await database.lock_user(session, user_id)
-            entry = await repository.next_in_inbox(session, user_id=user_id)
+            entry = await updates.next_in_inbox(session, user_id=user_id)
             if entry is None or entry.incoming is None:
                 return None
             log.exception("update %s from %s failed", entry.update_id, user_id)
             incoming = from_inbox_entry(entry.incoming)
             apology = [Reply(self.texts_for(incoming.language).get("errors.internal"))]
             ours = entry.update_id == mine
-            await repository.claim_update(
+            await updates.claim_update(
                 session,
                 update_id=entry.update_id,
                 replies=outbox.encode(apology) if incoming.outbox else None,
@@ -584,7 +585,7 @@ class Engine:
                 sender=self.process if ours else None,
                 sending_until=utcnow() + SENDING_LEASE if ours else None,
             )
-            await repository.leave_inbox(session, update_id=entry.update_id)
+            await updates.leave_inbox(session, update_id=entry.update_id)
             await session.commit()
             return entry.update_id, apology if ours else None
 
@@ -599,15 +600,15 @@ class Engine:
         if not incoming.outbox or incoming.update_id in self._sent:
             return []
         async with self._sessions() as session:
-            taken = await repository.take_sending(
+            taken = await updates.take_sending(
                 session, update_id=incoming.update_id, sender=self.process, until=utcnow() + SENDING_LEASE
             )
             await session.commit()
             if taken:
-                return outbox.decode(taken, self.catalogue)
-            sender = await repository.sender_of(session, update_id=incoming.update_id)
+                return outbox.decode(taken)
+            sender = await updates.sender_of(session, update_id=incoming.update_id)
             if sender is not None and await database.process_gone(session, sender):  # it died before sending them
-                taken = await repository.take_sending(
+                taken = await updates.take_sending(
                     session,
                     update_id=incoming.update_id,
                     sender=self.process,
@@ -616,8 +617,8 @@ class Engine:
                 )
                 await session.commit()
                 if taken:
-                    return outbox.decode(taken, self.catalogue)
-            if await repository.unsent_replies(session, update_id=incoming.update_id):
+                    return outbox.decode(taken)
+            if await updates.unsent_replies(session, update_id=incoming.update_id):
                 raise RepliesInFlight(f"another process is sending the replies of update {incoming.update_id}")
         return []
 
@@ -636,8 +637,8 @@ class Engine:
         """An update processed before: its replies again if they never went out, else nothing."""
         if not incoming.outbox or incoming.update_id is None or incoming.update_id in self._sent:
             return []
-        unsent = await repository.unsent_replies(session, update_id=incoming.update_id)
-        return outbox.decode(unsent, self.catalogue)
+        unsent = await updates.unsent_replies(session, update_id=incoming.update_id)
+        return outbox.decode(unsent)
 
     async def replies_sent(self, update_id: str | None) -> None:
         """The adapter has shown the update's replies: from now on a redelivery gets ``[]``.
@@ -665,7 +666,7 @@ class Engine:
                 return
             try:
                 async with self._sessions() as session:
-                    await repository.clear_replies(session, update_ids=clearing)
+                    await updates.clear_replies(session, update_ids=clearing)
                     await session.commit()
             except Exception as error:
                 if database.storage_failure(error) is None:
@@ -679,7 +680,7 @@ class Engine:
             return True
         try:
             async with self._sessions() as session:
-                if not await repository.claim_update(session, update_id=incoming.update_id):
+                if not await updates.claim_update(session, update_id=incoming.update_id):
                     return False
                 await session.commit()
         except Exception as error:
@@ -712,7 +713,7 @@ class Engine:
     async def reminder_delivered(self, reminder_id: int) -> None:
         """The reminder's replies went out: never again, and its outbox emptied."""
         async with self._writer or contextlib.nullcontext(), self._sessions() as session:
-            await repository.mark_reminder(session, reminder_id=reminder_id, delivered=True)
+            await rounds.mark_reminder(session, reminder_id=reminder_id, delivered=True)
             await session.commit()
 
     async def reminder_undeliverable(self, reminder_id: int, user_id: str, *, unreachable: bool = True) -> None:
@@ -721,10 +722,10 @@ class Engine:
         No reminder of an unreachable person is tried any more, until they write to the bot again.
         """
         async with self._writer or contextlib.nullcontext(), self._sessions() as session:
-            reminder = await repository.reminder_by_id(session, reminder_id=reminder_id)
-            await repository.mark_reminder(session, reminder_id=reminder_id, delivered=False)
+            reminder = await rounds.reminder_by_id(session, reminder_id=reminder_id)
+            await rounds.mark_reminder(session, reminder_id=reminder_id, delivered=False)
             if reminder is not None and unreachable:
-                await repository.set_unreachable(session, participant_id=reminder.participant_id, unreachable=True)
+                await participants.set_unreachable(session, participant_id=reminder.participant_id, unreachable=True)
             await session.commit()
         self._states.pop(user_id, None)  # the kept participant row would not know
 
@@ -735,12 +736,12 @@ class Engine:
 
     async def export_answers(
         self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[ExportRow]:
         """Every stored answer, one row each (of a city, a workshop, from a moment on), as exports write them.
 
         Raises :class:`~conversations.coordination.NotFound` for an unknown city or workshop.
         """
-        return await self.coordination.export_rows(city=city, workshop=workshop, since=since)
+        return await self.reports.export_rows(city=city, workshop=workshop, since=since)
 
 
 class NotYourTurn(Exception):
@@ -844,7 +845,7 @@ async def open_engine(
     try:
         await database.migrate(db)
         async with AsyncSession(db) as session:
-            await repository.prune_processed_updates(session, older_than=UPDATE_RETENTION)
+            await updates.prune_processed_updates(session, older_than=UPDATE_RETENTION)
             await session.commit()
     except BaseException as error:
         await db.dispose()

@@ -51,8 +51,9 @@ from catalogue.group_results import (
     area_said,
     group_results,
 )
-from conversations.storage import repository
+from conversations.storage import reports, workshops
 from conversations.storage.models import City, Workshop
+from conversations.times import as_utc
 
 __all__ = [
     "MIN_GROUP_SIZE",
@@ -75,16 +76,16 @@ __all__ = [
 
 async def workshop_answers(session: AsyncSession, *, workshop: Workshop) -> dict[int, dict[str, str]]:
     """Each participant's latest answer per action, as the workshop counts them (participant id -> ...)."""
-    facts = await repository.answer_facts(session, workshop=workshop)
+    facts = await reports.answer_facts(session, workshop=workshop)
     people: dict[int, dict[str, str]] = {}
-    for fact in sorted(facts, key=lambda fact: (repository.as_utc(fact.answered_at), fact.answer_id)):
+    for fact in sorted(facts, key=lambda fact: (as_utc(fact.answered_at), fact.answer_id)):
         people.setdefault(fact.participant.id or 0, {})[fact.code] = fact.value
     return people
 
 
 async def city_answers(session: AsyncSession, *, city: City) -> dict[int, dict[str, str]]:
     """Each participant's latest answer per action over their assessments of this city (participant id -> ...)."""
-    return await repository.city_answers(session, city=city)
+    return await reports.city_answers(session, city=city)
 
 
 async def workshop_results(
@@ -98,7 +99,7 @@ async def workshop_results(
     """A workshop's results, with its joined and finished counts (``people``: its answers, when already read)."""
     if people is None:
         people = await workshop_answers(session, workshop=workshop)
-    joined, finished = await repository.workshop_counts(session, workshop=workshop)
+    joined, finished = await workshops.workshop_counts(session, workshop=workshop)
     return group_results(catalogue, people.values(), min_group_size=min_group_size, joined=joined, finished=finished)
 
 

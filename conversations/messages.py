@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
-
-from catalogue import Catalogue
 
 MAX_CHOICE_LENGTH = 40
 """Choice ids stay short and ASCII so they fit Telegram's 64-byte callback data with room to spare."""
@@ -169,27 +168,81 @@ class Invitation:
 
 
 @dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One stored answer as an export holds it: the one declaration of its fields, in file order.
+
+    Plain values (text, numbers, booleans; ``answered_at`` as ISO 8601 UTC text, as the engine
+    gives it, or an aware ``datetime``). ``participant`` is a stable pseudonym; ``name`` the display
+    name only for participants who chose to show it; ``implied`` marks the answers a quick check-in
+    implied from the stage picked; ``round`` is the participant's round the assessment was.
+    """
+
+    city: str
+    participant: str
+    name: str
+    role: str
+    workshop: str
+    workshop_name: str
+    assessment: int | None
+    assessment_kind: str
+    round: int | None
+    domain: str
+    area: str
+    area_title: str
+    stage: str
+    stage_name: str
+    action_code: str
+    action_title: str
+    answer: str
+    implied: bool
+    note: str
+    answered_at: str | datetime
+
+
+class ExportFormat(StrEnum):
+    """The file formats of an answer export, declared once, most useful first (as ``/export`` offers them).
+
+    The value is the file's extension; ``label`` the text key of its button; ``media_type`` its MIME type.
+    """
+
+    XLSX = "xlsx"
+    CSV = "csv"
+    JSON = "json"
+
+    @property
+    def label(self) -> str:
+        return f"export.{self.value}"
+
+    @property
+    def media_type(self) -> str:
+        return {
+            ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ExportFormat.CSV: "text/csv",
+            ExportFormat.JSON: "application/json",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerExport:
     """Answer rows for the adapter to write as a file (``bot.export``) and send as a document.
 
     A workbook of thousands of rows takes seconds to write, so the adapter writes it, outside the
-    engine's transaction. ``fmt`` is ``csv``, ``json`` or ``xlsx``; ``not_started`` names "no stage
-    reached" in the file's summary; the catalogue fills the workbook's Catalogue sheet.
+    engine's transaction. ``fmt`` is an :class:`ExportFormat`'s value. Plain data only, as every reply
+    (it waits in the outbox as JSON): a workbook's other sheets come computed, with the catalogue,
+    by :func:`conversations.export_rows.answer_export`, and the adapter only lays them out.
     """
 
-    rows: tuple[Mapping[str, Any], ...]
+    rows: tuple[ExportRow, ...]
     fmt: str
     filename: str
-    catalogue: Catalogue
-    not_started: str
-    not_sure: str = ""
-    """Names an area answered "Not sure" in the workbook's Stages sheet."""
-    earlier: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...] = ()
-    """Per follow-up workshop in the rows (its code), the answer rows of the workshop it follows (Summary only)."""
+    summary: tuple[Mapping[str, Any], ...] = ()
+    """The workbook's Summary sheet: per city and workshop, per area, the group results (and the earlier workshop's)."""
+    stages: tuple[Mapping[str, Any], ...] = ()
+    """The workbook's Stages sheet: per participant and area, the stage their answers give, or "not sure"."""
+    actions: tuple[Mapping[str, Any], ...] = ()
+    """The workbook's Catalogue sheet: every action with its domain, area and stage."""
     sheets: tuple[tuple[str, str], ...] = ()
     """The workbook's sheet names in the coordinator's language, by sheet (``answers``: "Respuestas")."""
-    language: str = ""
-    """The language of the catalogue's words in it (the outbox gives the catalogue back in it)."""
     headers: tuple[tuple[str, str], ...] = ()
     """The workbook's column headers in the coordinator's language, by field (CSV and JSON keep the field names)."""
 

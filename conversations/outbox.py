@@ -6,8 +6,7 @@ adapter reports them sent (``Engine.replies_sent``), and until then a redelivery
 update (Telegram sends every update it has not seen confirmed again) gets them back instead of
 ``[]``: stored and answered never drift apart.
 
-Replies are plain dataclasses; this module turns them into JSON and back. An export's catalogue
-is not stored: it is the engine's own (in the export's language), given back on decoding.
+Replies are plain dataclasses of plain data; this module turns them into JSON and back.
 """
 
 from __future__ import annotations
@@ -17,12 +16,12 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from catalogue import Catalogue
 from conversations.messages import (
     AnswerExport,
     Attachment,
     ChartArea,
     ChartDomain,
+    ExportRow,
     GroupReport,
     Invitation,
     MaturityChart,
@@ -47,6 +46,7 @@ KINDS: dict[str, type[Any]] = {
         ChartArea,
         Invitation,
         AnswerExport,
+        ExportRow,
         Poster,
         GroupReport,
         ReportSection,
@@ -54,8 +54,6 @@ KINDS: dict[str, type[Any]] = {
         ProgressLine,
     )
 }
-NOT_STORED = frozenset({"catalogue"})
-"""Fields filled in again on decoding rather than stored."""
 
 
 def encode(replies: Sequence[Reply]) -> list[Any]:
@@ -63,14 +61,14 @@ def encode(replies: Sequence[Reply]) -> list[Any]:
     return [_dump(reply) for reply in replies]
 
 
-def decode(data: Sequence[Any], catalogue: Catalogue) -> list[Reply]:
-    """Replies back from :func:`encode`'s data; an export gets ``catalogue``."""
-    return [_load(item, catalogue) for item in data]
+def decode(data: Sequence[Any]) -> list[Reply]:
+    """Replies back from :func:`encode`'s data."""
+    return [_load(item) for item in data]
 
 
 def _dump(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name not in NOT_STORED}
+        fields = {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return {TYPE: type(value).__name__, **fields}
     if isinstance(value, bytes):
         return {BYTES: base64.b64encode(value).decode("ascii")}
@@ -81,17 +79,13 @@ def _dump(value: Any) -> Any:
     return value
 
 
-def _load(value: Any, catalogue: Catalogue) -> Any:
+def _load(value: Any) -> Any:
     if isinstance(value, list):
-        return tuple(_load(item, catalogue) for item in value)
+        return tuple(_load(item) for item in value)
     if not isinstance(value, dict):
         return value
     if BYTES in value:
         return base64.b64decode(value[BYTES])
     kind = KINDS.get(value.get(TYPE, ""))
-    fields = {key: _load(item, catalogue) for key, item in value.items() if key != TYPE}
-    if kind is None:
-        return fields
-    if kind is AnswerExport:
-        fields["catalogue"] = catalogue.in_language(fields.get("language") or None)
-    return kind(**fields)
+    fields = {key: _load(item) for key, item in value.items() if key != TYPE}
+    return fields if kind is None else kind(**fields)

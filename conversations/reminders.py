@@ -31,7 +31,7 @@ from catalogue import Catalogue
 from conversations import outbox
 from conversations.choices import Prefix, navigation_choice
 from conversations.messages import Option, Reply
-from conversations.storage import repository
+from conversations.storage import rounds, workshops
 from conversations.storage.models import (
     Assessment,
     AssessmentStatus,
@@ -39,9 +39,9 @@ from conversations.storage.models import (
     Reminder,
     ReminderKind,
     WorkshopStatus,
-    utcnow,
 )
 from conversations.texts import Texts
+from conversations.times import utcnow
 
 RHYTHMS = (6, 12, 24)
 """The rhythms of rounds an official may pick, in months (or none)."""
@@ -98,10 +98,10 @@ async def compose(
         choices = (_button(texts, "menu.checkin", "checkin"), _button(texts, "menu.assess", "assess"), mine)
         return [Reply(texts.get("reminders.round", date=day), options=choices, columns=2)]
     assert reminder is not None and reminder.workshop_id is not None
-    workshop = await repository.workshop_by_id(session, workshop_id=reminder.workshop_id)
+    workshop = await workshops.workshop_by_id(session, workshop_id=reminder.workshop_id)
     if workshop is None or workshop.status != WorkshopStatus.OPEN:
         return None
-    unfinished = await repository.unfinished_members(session, workshop=workshop)
+    unfinished = await workshops.unfinished_members(session, workshop=workshop)
     if all(person.id != reminder.participant_id for person in unfinished):
         return None  # finished meanwhile: no nudge needed
     options = (_button(texts, "reminders.continue_checkin", "checkin"),)
@@ -125,33 +125,33 @@ async def claim_due(
     claimed: list[DueReminder] = []
     people = {"user_prefix": user_prefix, "user_id": user_id}
     for reminder, person in (
-        await repository.stranded_reminders(session, claimed_before=now - times.retry_after, **people)
+        await rounds.stranded_reminders(session, claimed_before=now - times.retry_after, **people)
     )[:BATCH]:
         assert reminder.id is not None
-        if await repository.claim_reminder(
+        if await rounds.claim_reminder(
             session, reminder_id=reminder.id, replies=list(reminder.replies or []), stale_before=now - times.retry_after
         ):
-            kept = outbox.decode(reminder.replies or [], catalogue)
+            kept = outbox.decode(reminder.replies or [])
             claimed.append(DueReminder(reminder.id, person.user_id, reminder.kind, tuple(kept)))
-    for reminder, person in (await repository.due_reminders(session, now=now, **people))[:BATCH]:
+    for reminder, person in (await rounds.due_reminders(session, now=now, **people))[:BATCH]:
         assert reminder.id is not None
         texts = texts_for(person.language)
         since = await _since(session, reminder)
         replies = await compose(session, texts, reminder, kind=reminder.kind, since=since)
         if replies is None:
-            repository.turn_off_reminder(session, reminder=reminder)
+            rounds.turn_off_reminder(session, reminder=reminder)
             continue
-        if await repository.claim_reminder(session, reminder_id=reminder.id, replies=outbox.encode(replies)):
+        if await rounds.claim_reminder(session, reminder_id=reminder.id, replies=outbox.encode(replies)):
             claimed.append(DueReminder(reminder.id, person.user_id, reminder.kind, tuple(replies)))
     idle_since = now - times.paused_after
-    for assessment, person in (await repository.paused_assessments(session, idle_since=idle_since, **people))[:BATCH]:
+    for assessment, person in (await rounds.paused_assessments(session, idle_since=idle_since, **people))[:BATCH]:
         replies = await compose(
             session, texts_for(person.language), None, kind=ReminderKind.PAUSED, since=assessment.updated_at
         )
         assert replies is not None
         values = paused_values(assessment, person, times) | {"sent_at": now, "replies": outbox.encode(replies)}
-        if await repository.add_reminder(session, values=values):
-            stored = await repository.reminder_by_key(session, key=values["key"])
+        if await rounds.add_reminder(session, values=values):
+            stored = await rounds.reminder_by_key(session, key=values["key"])
             assert stored is not None and stored.id is not None
             claimed.append(DueReminder(stored.id, person.user_id, ReminderKind.PAUSED, tuple(replies)))
     return claimed
@@ -163,7 +163,7 @@ def paused_values(assessment: Assessment, person: Participant, times: ReminderTi
         "key": f"paused:{assessment.id}",
         "participant_id": person.id,
         "kind": ReminderKind.PAUSED,
-        "due_at": repository.aware(assessment.updated_at) + times.paused_after,
+        "due_at": assessment.updated_at + times.paused_after,
         "assessment_id": assessment.id,
     }
 
@@ -185,7 +185,7 @@ class ReminderRow:
 async def overview(session: AsyncSession, times: ReminderTimes) -> list[ReminderRow]:
     """Every reminder, stored or still to be made (an unfinished assessment's), soonest first."""
     rows = []
-    for reminder in await repository.all_reminders(session):
+    for reminder in await rounds.all_reminders(session):
         if reminder.off_at is not None:
             state = "off"
         elif reminder.undeliverable_at is not None:
@@ -197,14 +197,12 @@ async def overview(session: AsyncSession, times: ReminderTimes) -> list[Reminder
         else:
             state = "waiting"
         rows.append(
-            ReminderRow(reminder.id, reminder.kind, reminder.participant_id, repository.aware(reminder.due_at), state,
-                        repository.aware(reminder.sent_at) if reminder.sent_at else None)
+            ReminderRow(reminder.id, reminder.kind, reminder.participant_id, reminder.due_at, state,
+                        reminder.sent_at)
         )  # fmt: skip
     far = utcnow() + timedelta(days=36500)
-    for assessment, person in await repository.paused_assessments(
-        session, idle_since=far, user_prefix=None, user_id=None
-    ):
-        due = repository.aware(assessment.updated_at) + times.paused_after
+    for assessment, person in await rounds.paused_assessments(session, idle_since=far, user_prefix=None, user_id=None):
+        due = assessment.updated_at + times.paused_after
         rows.append(ReminderRow(None, ReminderKind.PAUSED, person.id or 0, due, "upcoming"))
     return sorted(rows, key=lambda row: row.due_at)
 
@@ -217,5 +215,5 @@ async def _since(session: AsyncSession, reminder: Reminder) -> datetime | None:
     if assessment is None:
         return None
     if assessment.status == AssessmentStatus.FINISHED and assessment.finished_at is not None:
-        return repository.aware(assessment.finished_at)
-    return repository.aware(assessment.updated_at)
+        return assessment.finished_at
+    return assessment.updated_at

@@ -15,11 +15,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import coordination, group_results
-from conversations.messages import GroupReport, Poster, ReportSection
-from conversations.storage import repository
-from conversations.storage.models import City, Workshop, WorkshopStatus, utcnow
+from conversations import coordination, group_results, group_words, workshop_codes
+from conversations import export_rows as exports
+from conversations.messages import ExportRow, GroupReport, MaturityChart, Poster, ReportSection
+from conversations.storage import participants, workshops
+from conversations.storage.models import City, Workshop, WorkshopStatus
 from conversations.texts import Texts
+from conversations.times import utcnow
 
 NEXT_STEPS = 10
 """How many of the most common next steps the report lists."""
@@ -29,7 +31,7 @@ QUESTIONS_TOLD_KEY = "workshop_team.what_is_shown"
 """The sentence that tells participants, when they join, that the questions they type are shown to the room.
 
 The questions go in a report only when the texts have it: people are not quoted in a document
-they were never told about. They are the room view's questions (:func:`coordination.room_question`),
+they were never told about. They are the room view's questions (:func:`group_words.room_question`),
 and only once as many people joined as the minimum group size, as in the room view.
 """
 
@@ -43,7 +45,7 @@ def poster(texts: Texts, workshop: Workshop) -> Poster:
     return Poster(
         name=workshop.name,
         code=workshop.code,
-        payload=coordination.join_payload(workshop.code),
+        payload=workshop_codes.join_payload(workshop.code),
         title=texts.get("poster.title"),
         how=texts.get("poster.how"),
         code_line=texts.get("poster.code", code=workshop.code),
@@ -62,9 +64,9 @@ def table(texts: Texts, catalogue: Catalogue, results: group_results.GroupResult
             result = results.areas[area.code]
             name = f"{area.code} {area.title}"
             if result.shown:
-                low = coordination.stage_name(texts, catalogue, result.lowest)
-                high = coordination.stage_name(texts, catalogue, result.highest)
-                median = coordination.stage_name(texts, catalogue, result.median)
+                low = group_words.stage_name(texts, catalogue, result.lowest)
+                high = group_words.stage_name(texts, catalogue, result.highest)
+                median = group_words.stage_name(texts, catalogue, result.median)
                 spread = texts.get("report.spread", low=low, high=high)
                 rows.append((name, median, spread, str(result.respondents), str(result.unsure)))
             elif result.counts_shown:
@@ -109,7 +111,7 @@ def build(
     moment: datetime,
 ) -> GroupReport:
     chart = (
-        coordination.group_chart(texts, catalogue, results, title=chart_title, moment=moment) if results.shown else None
+        group_words.group_chart(texts, catalogue, results, title=chart_title, moment=moment) if results.shown else None
     )
     sections = [next_steps_section(texts, results)]
     if questions is not None:
@@ -145,7 +147,7 @@ async def workshop_report(
 ) -> GroupReport:
     """A workshop's report, as of ``moment``."""
     results = await group_results.workshop_results(session, catalogue, workshop=workshop, min_group_size=min_group_size)
-    city = await repository.city_by_id(session, city_id=workshop.city_id) if workshop.city_id else None
+    city = await participants.city_by_id(session, city_id=workshop.city_id) if workshop.city_id else None
     status = texts.get("workshop.status_open" if workshop.status == WorkshopStatus.OPEN else "workshop.status_closed")
     cover = [texts.get("report.workshop_line", name=workshop.name, code=workshop.code, status=status)]
     if city is not None:
@@ -162,8 +164,8 @@ async def workshop_report(
     ]
     questions = None
     if questions_told(texts) and (results.joined or 0) >= min_group_size:
-        asked = await repository.workshop_questions(session, workshop=workshop, limit=QUESTIONS * 4)
-        real = [q.text for q in asked if coordination.room_question(texts, catalogue, q.text)]
+        asked = await workshops.workshop_questions(session, workshop=workshop, limit=QUESTIONS * 4)
+        real = [q.text for q in asked if group_words.room_question(texts, catalogue, q.text)]
         questions = tuple(" ".join(text.split()) for text in real[:QUESTIONS])
     return build(
         texts,
@@ -204,7 +206,7 @@ async def city_report(
 
 
 class Reports:
-    """What ``citybot report --format pdf`` and ``citybot workshop poster`` read, each in one transaction."""
+    """What ``citybot report``, ``citybot export`` and ``citybot workshop poster`` read, each in one transaction."""
 
     def __init__(
         self,
@@ -236,3 +238,34 @@ class Reports:
     async def poster(self, code: str) -> Poster:
         async with self._sessions() as session:
             return poster(self.texts, await coordination.workshop_coded(session, code))
+
+    async def export_rows(
+        self, *, city: str | None = None, workshop: str | None = None, since: datetime | None = None
+    ) -> list[ExportRow]:
+        """Every stored answer (of a city, a workshop, from a moment on), one row each, for ``citybot export``."""
+        async with self._sessions() as session:
+            place = await coordination.city_named(session, city) if city else None
+            group = await coordination.workshop_coded(session, workshop) if workshop else None
+            return await exports.export_rows(session, self.catalogue, city=place, workshop=group, since=since)
+
+    async def earlier_rows(self, codes: set[str]) -> dict[str, list[ExportRow]]:
+        """Per follow-up workshop among ``codes``, the rows of the workshop it follows (for the Summary)."""
+        async with self._sessions() as session:
+            return await exports.earlier_rows(session, self.catalogue, codes=codes)
+
+    async def chart(self, *, city: str | None = None, workshop: str | None = None) -> MaturityChart:
+        """The chart of a city's or a workshop's combined answers, as ``citybot report`` draws it."""
+        async with self._sessions() as session:
+            if workshop:
+                group = await coordination.workshop_coded(session, workshop)
+                title = self.texts.get("workshop.chart_title", name=group.name, code=group.code)
+                results = await group_results.workshop_results(
+                    session, self.catalogue, workshop=group, min_group_size=self.min_group_size
+                )
+            else:
+                place = await coordination.city_named(session, city or "")
+                title = self.texts.get("combined.chart_city", city=place.name)
+                results = await group_results.city_results(
+                    session, self.catalogue, city=place, min_group_size=self.min_group_size
+                )
+        return group_words.group_chart(self.texts, self.catalogue, results, title=title, moment=utcnow())

@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Answer, Catalogue, area_maturity
-from conversations.storage import repository
+from conversations.storage import rounds as stored_rounds
 from conversations.storage.models import AssessmentKind, Participant
 
 NOT_STARTED = "0"
@@ -73,20 +73,20 @@ class History:
         """
         if self.last_change is None:
             return None
-        earlier = [r for r in self.rounds if repository.aware(r.finished_at) < self.last_change]
+        earlier = [r for r in self.rounds if r.finished_at < self.last_change]
         return earlier[-1] if earlier else None
 
 
 async def history(session: AsyncSession, *, participant: Participant) -> History:
     """The participant's rounds for their current city (two queries)."""
-    finished = await repository.finished_assessments(session, participant=participant, city_id=participant.city_id)
-    timeline = await repository.answer_timeline(session, participant=participant, city_id=participant.city_id)
+    finished = await stored_rounds.finished_assessments(session, participant=participant, city_id=participant.city_id)
+    timeline = await stored_rounds.answer_timeline(session, participant=participant, city_id=participant.city_id)
     rounds: list[Round] = []
     answers: dict[str, str] = {}
     index = 0
     for number, assessment in enumerate(finished, start=1):
         assert assessment.finished_at is not None and assessment.id is not None
-        moment = repository.aware(assessment.finished_at)
+        moment = assessment.finished_at
         while index < len(timeline) and timeline[index][2] <= moment:
             code, value, _ = timeline[index]
             answers[code] = value

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from conversations.choices import Prefix
+from conversations.choices import Close, Consent, Export, FollowUp, Hide, Prefix, ReminderOff, Rhythm, ShareName
 from conversations.flows import (
     ask,
     assessment,
@@ -47,6 +48,8 @@ Guard = Callable[[Turn], Awaitable[list[Reply] | None]]
 """Replies instead of a command's own when the user may not run it (yet); ``None`` lets it run."""
 Answer = Callable[[Turn, str], Awaitable[list[Reply] | None]]
 """Takes a button's value or a typed text; ``None`` when it does not fit (the engine says so)."""
+Data = TypeVar("Data")
+"""A button's data as its declared type (``conversations.choices``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,25 @@ class Button:
         if (replies := await self.guard(turn)) is not None:
             return replies
         return await self.handler(turn, argument)
+
+
+@dataclass(frozen=True, slots=True)
+class Typed(Generic[Data]):
+    """A button whose data is a declared type of ``conversations.choices``: parsed here, handed to the handler as it.
+
+    Behind its ``guard`` (if any), as a :class:`Button`; data that does not parse is malformed
+    (``None``: the engine says so), and the handler never takes the string apart itself.
+    """
+
+    parse: Callable[[str], Data | None]
+    handler: Callable[[Turn, Data], Awaitable[list[Reply] | None]]
+    guard: Guard | None = None
+
+    async def __call__(self, turn: Turn, argument: str) -> list[Reply] | None:
+        if self.guard is not None and (replies := await self.guard(turn)) is not None:
+            return replies
+        data = self.parse(argument)
+        return None if data is None else await self.handler(turn, data)
 
 
 async def show_help(turn: Turn, argument: str) -> list[Reply]:
@@ -130,7 +152,7 @@ async def shortcut(turn: Turn, name: str) -> list[Reply] | None:
 
 
 BUTTONS: dict[Prefix, Answer] = {
-    Prefix.CONSENT: onboarding.consent,
+    Prefix.CONSENT: Typed(Consent.parse, onboarding.consent),
     Prefix.SHORTCUT: shortcut,
     Prefix.BROWSE: browse.navigate,
     Prefix.DETAILS: browse.details,
@@ -138,17 +160,17 @@ BUTTONS: dict[Prefix, Answer] = {
     Prefix.ROOM: Button(workshop.refresh, coordinators),
     Prefix.ROOM_CHART: Button(workshop.chart, coordinators),
     Prefix.ROOM_EXPORT: Button(workshop.export_workshop, coordinators),
-    Prefix.CLOSE: Button(workshop.close, coordinators),
-    Prefix.EXPORT: Button(workshop.export_file, coordinators),
-    Prefix.SHARE_NAME: workshop.share_name,
+    Prefix.CLOSE: Typed(Close.parse, workshop.close, coordinators),
+    Prefix.EXPORT: Typed(Export.parse, workshop.export_file, coordinators),
+    Prefix.SHARE_NAME: Typed(ShareName.parse, workshop.share_name),
     Prefix.CITY_CHART: combined.city_chart,
     Prefix.SCREEN: Button(workshop.big_screen, coordinators),
-    Prefix.HIDE: Button(workshop.hide_results, coordinators),
+    Prefix.HIDE: Typed(Hide.parse, workshop.hide_results, coordinators),
     Prefix.POSTER: Button(workshop.poster, coordinators),
-    Prefix.RHYTHM: reminders.pick_rhythm,
-    Prefix.REMINDER_OFF: reminders.turn_off,
+    Prefix.RHYTHM: Typed(Rhythm.parse, reminders.pick_rhythm),
+    Prefix.REMINDER_OFF: Typed(ReminderOff.parse, reminders.turn_off),
     Prefix.NUDGE: Button(reminders.nudge, coordinators),
-    Prefix.FOLLOW_UP: Button(workshop.follow_up, coordinators),
+    Prefix.FOLLOW_UP: Typed(FollowUp.parse, workshop.follow_up, coordinators),
     Prefix.CITY_THEN: combined.city_then,
     Prefix.LANGUAGE: language.pick,
 }

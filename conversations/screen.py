@@ -25,10 +25,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
-from conversations import coordination, group_results
-from conversations.storage import repository
-from conversations.storage.models import Workshop, WorkshopStatus, utcnow
+from conversations import coordination, group_results, group_words
+from conversations.storage import participants, workshops
+from conversations.storage.models import Workshop, WorkshopStatus
 from conversations.texts import Texts
+from conversations.times import utcnow
 
 TOKEN_BYTES = 24
 """192 random bits per link (the issue asks for at least 128): as unguessable as a password manager's."""
@@ -59,7 +60,7 @@ def token_hash(token: str) -> str:
 async def issue_link(session: AsyncSession, *, workshop: Workshop) -> str:
     """A new secret token for the workshop's big screen (earlier ones keep working)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    await repository.add_screen_link(session, workshop=workshop, token_hash=token_hash(token))
+    await workshops.add_screen_link(session, workshop=workshop, token_hash=token_hash(token))
     return token
 
 
@@ -76,7 +77,7 @@ def still_shown(workshop: Workshop, *, keep_after_close: timedelta, now: datetim
     """A screen works while its workshop is open, and ``keep_after_close`` after it closed."""
     if workshop.status == WorkshopStatus.OPEN:
         return True
-    closed = repository.aware(workshop.closed_at) if workshop.closed_at else None
+    closed = workshop.closed_at
     return closed is not None and (now or utcnow()) < closed + keep_after_close
 
 
@@ -86,7 +87,7 @@ async def workshop_for_token(
     """The workshop this token opens now; ``None`` for a malformed, unknown or expired token."""
     if not TOKEN.match(token):
         return None
-    workshop = await repository.workshop_by_screen_link(session, token_hash=token_hash(token))
+    workshop = await workshops.workshop_by_screen_link(session, token_hash=token_hash(token))
     if workshop is None or not still_shown(workshop, keep_after_close=keep_after_close, now=now):
         return None
     return workshop
@@ -153,12 +154,12 @@ class Screen:
 def screen_area(
     texts: Texts, catalogue: Catalogue, result: group_results.AreaResult, ladder: dict[str | None, int], minimum: int
 ) -> ScreenArea:
-    """One area's row, in the room view's words (:func:`coordination.area_figures`), drawn where allowed."""
+    """One area's row, in the room view's words (:func:`group_words.area_figures`), drawn where allowed."""
     area = catalogue.area(result.area)
-    median = coordination.stage_name(texts, catalogue, result.median)
-    low = coordination.stage_name(texts, catalogue, result.lowest)
-    high = coordination.stage_name(texts, catalogue, result.highest)
-    summary = coordination.area_figures(texts, catalogue, result, minimum) or texts.get("screen.area_none")
+    median = group_words.stage_name(texts, catalogue, result.median)
+    low = group_words.stage_name(texts, catalogue, result.lowest)
+    high = group_words.stage_name(texts, catalogue, result.highest)
+    summary = group_words.area_figures(texts, catalogue, result, minimum) or texts.get("screen.area_none")
     detail = ""
     if result.shown:
         unsure = texts.get("group_results.unsure", count=result.unsure) if result.unsure else ""
@@ -205,7 +206,7 @@ def screen(texts: Texts, catalogue: Catalogue, workshop: Workshop, results: grou
         hidden=hidden,
         joined=results.joined or 0,
         finished=results.finished or 0,
-        stages=(coordination.stage_name(texts, catalogue, None), *(stage.name for stage in catalogue.stages)),
+        stages=(group_words.stage_name(texts, catalogue, None), *(stage.name for stage in catalogue.stages)),
         domains=domains,
         labels=texts.section("screen.page"),
         language=texts.language,
@@ -245,7 +246,7 @@ class Screens:
         """Hide a workshop's results on its big screen (only counts shown), or reveal them."""
         async with self._sessions() as session:
             workshop = await coordination.workshop_coded(session, code)
-            repository.set_results_hidden(session, workshop=workshop, hidden=hidden)
+            workshops.set_results_hidden(session, workshop=workshop, hidden=hidden)
             await session.commit()
         return workshop
 
@@ -269,8 +270,8 @@ class Screens:
             workshop = await workshop_for_token(session, token, keep_after_close=keep_after_close)
             if workshop is None:
                 return None
-            counts = await repository.workshop_counts(session, workshop=workshop)
-            answers = await repository.answers_version(session, workshop=workshop)
+            counts = await workshops.workshop_counts(session, workshop=workshop)
+            answers = await workshops.answers_version(session, workshop=workshop)
         return (workshop.name, workshop.status, workshop.results_hidden, *counts, *answers)
 
     async def for_token(self, token: str, *, keep_after_close: timedelta) -> Screen | None:
@@ -281,7 +282,7 @@ class Screens:
                 return None
             texts, catalogue = self.texts, self.catalogue
             if self.speaking is not None and workshop.created_by:  # the room view's language: its coordinator's
-                coordinator = (await repository.participant_state(session, user_id=workshop.created_by)).participant
+                coordinator = (await participants.participant_state(session, user_id=workshop.created_by)).participant
                 if coordinator is not None and coordinator.language:
                     texts, catalogue = self.speaking(coordinator.language)
             return await workshop_screen(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import InitVar, dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,9 +15,12 @@ from conversations.group_results import MIN_GROUP_SIZE
 from conversations.messages import Incoming, Option, Reply
 from conversations.reminders import ReminderTimes
 from conversations.screen import ScreenSettings
-from conversations.storage import repository
-from conversations.storage.models import Assessment, Conversation, Note, Participant, utcnow
+from conversations.storage import assessments as stored_assessments
+from conversations.storage import participants as stored_participants
+from conversations.storage.models import Assessment, Conversation, Note, Participant
+from conversations.stores import Assessments, Cities, Participants, Reminders, Workshops
 from conversations.texts import Texts
+from conversations.times import utcnow
 
 
 @dataclass
@@ -38,6 +42,10 @@ class Turn:
 
     ``handed_to`` names a command a flow hands the conversation on to (:meth:`hand_off`);
     the engine runs it after the flow, so flows never call one another.
+
+    Flows reach storage only through the turn: its methods for the conversation and the
+    answers, and the stores it hands out (``cities``, ``participants``, ``assessments``,
+    ``workshops``, ``reminders``: :mod:`conversations.stores`). ``session`` is the engine's.
     """
 
     session: AsyncSession
@@ -47,7 +55,7 @@ class Turn:
     participant: Participant | None = None
     conversation: Conversation | None = None
     assessment: Assessment | None = None
-    answers: InitVar[repository.AnswerSheet | None] = None
+    answers: InitVar[stored_assessments.AnswerSheet | None] = None
     reminder_times: ReminderTimes = field(default_factory=ReminderTimes)
     """How long reminders wait (settings), for what ``/reminders`` and the next round's rhythm say."""
     handed_to: str | None = None
@@ -66,11 +74,31 @@ class Turn:
     chosen_language: str | None = None
     """Set by ``/language`` for someone not yet stored: the engine keeps it until they consent."""
     """The participant's data was deleted in this update: the engine stores nothing of theirs with it."""
-    _sheets: dict[int, repository.AnswerSheet] = field(default_factory=dict, repr=False)
+    _sheets: dict[int, stored_assessments.AnswerSheet] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self, answers: repository.AnswerSheet | None) -> None:
+    def __post_init__(self, answers: stored_assessments.AnswerSheet | None) -> None:
         if answers is not None and self.assessment is not None and self.assessment.id is not None:
             self._sheets[self.assessment.id] = answers
+
+    @cached_property
+    def cities(self) -> Cities:
+        return Cities(self)
+
+    @cached_property
+    def participants(self) -> Participants:
+        return Participants(self)
+
+    @cached_property
+    def assessments(self) -> Assessments:
+        return Assessments(self)
+
+    @cached_property
+    def workshops(self) -> Workshops:
+        return Workshops(self)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        return Reminders(self)
 
     def t(self, key: str, **fields: Any) -> str:
         return self.texts.get(key, **fields)
@@ -130,7 +158,7 @@ class Turn:
         if assessment_id is None or self.participant is None:
             return None
         if self.assessment is None or self.assessment.id != assessment_id:
-            self.assessment = await repository.get_assessment(
+            self.assessment = await stored_assessments.get_assessment(
                 self.session, assessment_id=assessment_id, participant=self.participant
             )
         return self.assessment
@@ -142,17 +170,17 @@ class Turn:
     async def set_answers(self, assessment: Assessment, answers: Mapping[str, str]) -> dict[str, str | None]:
         """Set answers in an assessment, with their history; returns each action's previous value."""
         sheet = await self._sheet(assessment)
-        return await repository.set_answers(self.session, assessment=assessment, answers=answers, sheet=sheet)
+        return await stored_assessments.set_answers(self.session, assessment=assessment, answers=answers, sheet=sheet)
 
     async def notes_of(self, assessment: Assessment, code: str) -> list[Note]:
         """The notes on one action of the assessment (no query when the assessment is known to have none)."""
         sheet = self._sheets.get(assessment.id or 0)
         if sheet is not None and sheet.notes == 0:
             return []
-        return await repository.notes_of(self.session, assessment=assessment, code=code)
+        return await stored_assessments.notes_of(self.session, assessment=assessment, code=code)
 
     async def add_note(self, assessment: Assessment, code: str, text: str) -> None:
-        await repository.add_note(self.session, assessment=assessment, code=code, text=text)
+        await stored_assessments.add_note(self.session, assessment=assessment, code=code, text=text)
         sheet = self._sheets.get(assessment.id or 0)
         if sheet is not None:
             sheet.notes = None  # not known any more: ask the database
@@ -164,11 +192,11 @@ class Turn:
 
     def move(self, assessment: Assessment, cursor: str | None, *, trail: list[str] | None = None) -> None:
         """Point an assessment at its next question (``None``: nothing left); ``trail`` replaces the way back."""
-        repository.move_assessment(self.session, assessment=assessment, cursor=cursor, trail=trail)
+        stored_assessments.move_assessment(self.session, assessment=assessment, cursor=cursor, trail=trail)
         if self.conversation is not None:
             self._moved_on(self.conversation)
 
-    def state(self) -> repository.ParticipantState | None:
+    def state(self) -> stored_participants.ParticipantState | None:
         """What the user's next update would read back now, as the engine keeps it (``None``: read it again).
 
         Call it after the commit. The answers are a copy: the next turn changes its own.
@@ -182,9 +210,9 @@ class Turn:
         elif assessment is None or assessment.id != pointer or assessment.participant_id != participant.id:
             return None  # pointing at an assessment this turn did not load: the query knows it
         sheet = self._sheets.get(assessment.id or 0) if assessment is not None else None
-        answers = repository.AnswerSheet(dict(sheet.values), sheet.notes) if sheet is not None else None
-        city = repository.loaded_city(self.session, city_id=participant.city_id)
-        return repository.ParticipantState(participant, conversation, assessment, answers, city)
+        answers = stored_assessments.AnswerSheet(dict(sheet.values), sheet.notes) if sheet is not None else None
+        city = stored_participants.loaded_city(self.session, city_id=participant.city_id)
+        return stored_participants.ParticipantState(participant, conversation, assessment, answers, city)
 
     def forget_participant(self) -> None:
         """After the participant's data is deleted: nothing about them is left to use, nor kept with the update."""
@@ -192,11 +220,13 @@ class Turn:
         self._sheets.clear()
         self.forgotten = True
 
-    async def _sheet(self, assessment: Assessment) -> repository.AnswerSheet:
+    async def _sheet(self, assessment: Assessment) -> stored_assessments.AnswerSheet:
         assert assessment.id is not None
         sheet = self._sheets.get(assessment.id)
         if sheet is None:
-            sheet = self._sheets[assessment.id] = await repository.answers_of(self.session, assessment=assessment)
+            sheet = self._sheets[assessment.id] = await stored_assessments.answers_of(
+                self.session, assessment=assessment
+            )
         return sheet
 
     @property

@@ -85,3 +85,46 @@ def test_button_data_is_taken_apart_only_in_the_choices_module() -> None:
     files = [*(ROOT / PACKAGE / "flows").glob("*.py"), *(ROOT / "bot").glob("*.py"), ROOT / PACKAGE / "routes.py"]
     found = {str(path.relative_to(ROOT)): lines for path in files if (lines := colon_splits(path))}
     assert not found, f"button data split outside conversations/choices.py: {found}"
+
+
+STORAGE = f"{PACKAGE}.storage"
+ROW_TYPES = f"{STORAGE}.models"
+"""The one part of storage flows may name: the rows' types and enums they read (``Assessment``, ``WorkshopStatus``)."""
+
+
+def storage_imports(path: Path) -> set[str]:
+    """The storage modules a file imports, anywhere in it (``from ..storage import x`` and ``import`` alike)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolved against the file's own package
+                package = module_name(path).split(".")[: -node.level]
+                base = ".".join([*package, base] if base else package)
+            found |= {f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names}
+    return {name for name in found if name == STORAGE or name.startswith(f"{STORAGE}.")}
+
+
+def session_uses(path: Path) -> list[int]:
+    """The lines of a file that reach for the turn's session (``turn.session``)."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "session"
+    ]
+
+
+def test_flows_reach_storage_only_through_the_turn() -> None:
+    """No flow imports storage (but the rows' types) nor touches the session: ``Turn`` and its stores are the way."""
+    flows = sorted((ROOT / PACKAGE / "flows").glob("*.py"))
+    assert ROW_TYPES in storage_imports(MODULES["conversations.flows.workshop"])  # the scan sees imports of storage
+    assert session_uses(ROOT / PACKAGE / "turn.py")  # ... and uses of the session
+    imports = {
+        str(path.relative_to(ROOT)): sorted(found) for path in flows if (found := storage_imports(path) - {ROW_TYPES})
+    }
+    assert not imports, f"flows importing storage: {imports}"
+    sessions = {str(path.relative_to(ROOT)): lines for path in flows if (lines := session_uses(path))}
+    assert not sessions, f"flows using the session: {sessions}"

@@ -18,7 +18,10 @@ from bot.settings import (
     Settings,
 )
 
-__all__ = ["ConfigError", "TelegramSettings", "telegram_settings"]
+__all__ = ["TRANSPORT", "ConfigError", "TelegramSettings", "telegram_settings"]
+
+TRANSPORT = "telegram"
+"""How citybot qualifies a Telegram user's id (``telegram:42``): the engine stores ids with their transport."""
 
 
 @dataclass(frozen=True, slots=True)

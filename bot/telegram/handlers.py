@@ -15,13 +15,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.telegram import render, updater
+from bot.telegram.config import TRANSPORT
 from conversations import Engine, Incoming, Kind, NotYourTurn, RepliesInFlight, StorageUnavailable, Texts
 
 logger = logging.getLogger(__name__)
 
 ENGINE_KEY = "engine"
 ROOM_CHARTS_KEY = "room_charts"
-TRANSPORT = "telegram"
 DEEP_LINK_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 COMMAND_HEAD = re.compile(r"^(\S*)(\s*)(.*)$", re.DOTALL)
 ADDRESSED_COMMAND = re.compile(r"^(/[A-Za-z0-9_]{1,32})@([A-Za-z0-9_]{1,64})$")

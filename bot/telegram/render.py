@@ -29,7 +29,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.helpers import create_deep_linked_url
 
 from bot.chart_workers import chart_png
-from bot.export import export_bytes
+from bot.export import write_export
 from bot.qr import qr_png
 from bot.report import poster_pdf, report_pdf
 from conversations import AnswerExport, Attachment, GroupReport, Invitation, Option, Poster, Reply
@@ -376,17 +376,7 @@ async def _export(export: AnswerExport | None) -> Attachment | None:
     """Answer rows written as a file, off the event loop (an Excel workbook of thousands of rows takes seconds)."""
     if export is None:
         return None
-    data = await asyncio.to_thread(
-        export_bytes,
-        export.rows,
-        export.fmt,
-        catalogue=export.catalogue,
-        not_started=export.not_started,
-        not_sure=export.not_sure,
-        earlier=dict(export.earlier),
-        sheets=dict(export.sheets),
-        headers=dict(export.headers),
-    )
+    data = await asyncio.to_thread(write_export, export)
     return Attachment(export.filename, data)
 
 

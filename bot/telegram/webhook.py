@@ -27,7 +27,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from tornado.httpserver import HTTPServer
 
-from bot.telegram.handlers import ENGINE_KEY, TRANSPORT
+from bot.telegram.config import TRANSPORT
+from bot.telegram.handlers import ENGINE_KEY
 from bot.telegram.types import CitybotApplication
 from bot.telegram.updater import DELIVERY_KEY, Delivery, FatalTelegramError, fatal_error
 

@@ -38,8 +38,8 @@ from bot.qr import qr_svg
 from bot.settings import ConfigError
 from bot.web import page
 from conversations import Engine
-from conversations.coordination import join_payload
 from conversations.screen import Screen, ScreenSettings
+from conversations.workshop_codes import join_payload
 
 if TYPE_CHECKING:
     from bot.settings import Settings

@@ -25,14 +25,12 @@ from collections.abc import Mapping
 
 from catalogue import Action, Answer, Catalogue, Match, city_maturity, next_actions
 from catalogue.language import fold, known_languages, language_words
-from conversations import assessments
 from conversations.choices import Language, Prefix, navigation_choice
 from conversations.flows import onboarding
 from conversations.flows.menu import shortcuts
 from conversations.flows.results import action_button, stage_name
 from conversations.flows.wording import button_title, shorten
 from conversations.messages import Option, Reply
-from conversations.storage import repository
 from conversations.texts import Texts
 from conversations.turn import Turn
 
@@ -170,9 +168,7 @@ async def matching(turn: Turn, text: str, language: str | None, *, pending: bool
     answers = await own_answers(turn)
     matches = ranked(turn, found, answers)[:SEARCH_LIMIT]
     if turn.participant is not None:
-        await repository.record_question(
-            turn.session,
-            participant=turn.participant,
+        await turn.assessments.record_question(
             text=question,
             matches=[match.action.code for match in matches],
             confident=bool(matches),
@@ -234,7 +230,7 @@ async def own_answers(turn: Turn) -> dict[str, Answer]:
     """The official's current answers (empty before onboarding)."""
     if not onboarding.onboarded(turn):
         return {}
-    return {code: Answer(value) for code, value in (await assessments.current_values(turn)).items()}
+    return {code: Answer(value) for code, value in (await turn.assessments.current_values()).items()}
 
 
 def ranked(turn: Turn, matches: list[Match], answers: dict[str, Answer]) -> list[Match]:

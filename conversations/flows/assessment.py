@@ -19,7 +19,6 @@ from collections.abc import Collection, Mapping
 from enum import StrEnum
 
 from catalogue import Action, Answer, Catalogue
-from conversations import assessments
 from conversations.choices import Gate, Op, Pick
 from conversations.flows import reminders, results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label, area_progress
@@ -129,7 +128,7 @@ async def checkin_done(turn: Turn, assessment: Assessment | None) -> list[str]:
     """The actions the participant's check-ins say are done, which this assessment (if any) has not answered itself."""
     assert turn.participant is not None
     own = await turn.answers_of(assessment) if assessment is not None else {}
-    latest = await assessments.current_answers(turn)
+    latest = await turn.assessments.current_answers()
     return sorted(
         code
         for code, (record, source) in latest.items()
@@ -142,13 +141,13 @@ async def checkin_done(turn: Turn, assessment: Assessment | None) -> list[str]:
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
     """``/assess``: resume the open assessment where it was; after a finished one, offer what next; else begin."""
-    assessment = await assessments.unfinished(turn, KIND)
+    assessment = await turn.assessments.unfinished(KIND)
     if assessment is not None and assessment.cursor is not None:
-        assessments.resume(turn, assessment)
+        turn.assessments.resume(assessment)
         turn.set_flow(FLOW, assessment=assessment.id, prefill=await checkin_done(turn, assessment))
         return [turn.say("assessment.resumed"), *await render(turn)]
-    latest = await assessments.latest(turn, KIND)
-    if latest is not None and assessments.is_finished(latest):
+    latest = await turn.assessments.latest(KIND)
+    if latest is not None and turn.assessments.is_finished(latest):
         turn.set_flow(FLOW, Step.FINISHED, assessment=latest.id, prefill=await checkin_done(turn, latest))
         return await render(turn)
     return await begin(turn)
@@ -161,7 +160,7 @@ async def begin(turn: Turn) -> list[Reply]:
     state = Known({}, prefill)
     first = first_action(catalogue, catalogue.areas[0].code)
     cursor = land(catalogue, first, state.merged, state.skip()) or first
-    assessment = await assessments.create(turn, KIND, cursor=cursor)
+    assessment = await turn.assessments.create(KIND, cursor=cursor)
     turn.set_flow(FLOW, assessment=assessment.id, prefill=prefill)
     replies = [turn.say("assessment.intro", areas=len(catalogue.areas), actions=len(catalogue.actions))]
     if prefill:
@@ -191,7 +190,7 @@ async def render(turn: Turn) -> list[Reply]:
     assessment = await turn.current_assessment()
     if assessment is not None and turn.step == Step.FINISHED:
         return [await finished_question(turn, assessment)]
-    if assessment is None or assessment.cursor is None or assessments.is_finished(assessment):
+    if assessment is None or assessment.cursor is None or turn.assessments.is_finished(assessment):
         turn.clear_flow()
         return [turn.say("assessment.none", options=shortcuts(turn, "assess", "results"))]
     if turn.step == Step.NOTE:
@@ -403,7 +402,7 @@ async def after_finish(turn: Turn, assessment: Assessment, value: str) -> list[R
         target = land(catalogue, first, state.merged, state.skip())
         if target is None:
             return None
-        assessments.resume(turn, assessment)
+        turn.assessments.resume(assessment)
         turn.set_step(None)
         turn.move(assessment, target, trail=[])
         return [turn.echo(turn.t("assessment.reopened")), *await render(turn)]
@@ -457,7 +456,7 @@ async def back(turn: Turn, assessment: Assessment) -> list[Reply]:
 
 
 def pause(turn: Turn, assessment: Assessment) -> list[Reply]:
-    assessments.pause(turn, assessment)
+    turn.assessments.pause(assessment)
     turn.clear_flow()
     return [
         turn.echo(turn.t("assessment.paused_echo")),
@@ -468,7 +467,7 @@ def pause(turn: Turn, assessment: Assessment) -> list[Reply]:
 async def finish(turn: Turn, assessment: Assessment, echo: str) -> list[Reply]:
     """The end: "complete" when every action has an answer, else what is still open, per area."""
     state = await known(turn, assessment)
-    assessments.finish(turn, assessment)
+    turn.assessments.finish(assessment)
     turn.clear_flow()
     catalogue = turn.catalogue
     still_open = {area.code: len(state.open_codes(catalogue, area.code)) for area in catalogue.areas}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from conversations import assessments
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows import onboarding
 from conversations.flows.answering import stored, stored_label, stored_mark
@@ -58,7 +57,7 @@ async def area(turn: Turn, code: str) -> Reply:
     item = catalogue.area(code)
     marks: dict[str, str] = {}
     if onboarding.onboarded(turn):
-        latest = await assessments.current_answers(turn)
+        latest = await turn.assessments.current_answers()
         marks = {a.code: stored_mark(turn, *stored(latest, a.code)) for a in catalogue.actions_of(code)}
     lines = [turn.t("browse.area", code=code, title=item.title)]
     if marks:
@@ -96,7 +95,7 @@ async def details(turn: Turn, code: str) -> list[Reply]:
         text += "\n" + turn.t("language.catalogue_note", model=catalogue.name)
     options = [Option(turn.t("browse.back_area", code=item.code), navigation_choice(Prefix.BROWSE, item.code))]
     if onboarding.onboarded(turn):
-        latest = await assessments.current_answers(turn)
+        latest = await turn.assessments.current_answers()
         text += "\n\n" + turn.t("browse.your_answer", answer=stored_label(turn, *stored(latest, code)))
         options.insert(0, Option(turn.t("browse.change"), navigation_choice(Prefix.CHANGE, code)))
     return [Reply(text, options=tuple(options), columns=2)]

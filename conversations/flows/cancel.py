@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from conversations import assessments
 from conversations.flows.menu import main_menu
 from conversations.messages import Reply
 from conversations.turn import Turn
@@ -11,6 +10,6 @@ from conversations.turn import Turn
 async def start(turn: Turn, argument: str) -> list[Reply]:
     if turn.flow is None:
         return [turn.say("cancel.nothing", options=main_menu(turn), columns=2)]
-    await assessments.pause_current(turn)
+    await turn.assessments.pause_current()
     turn.clear_flow()
     return [turn.say("cancel.done", options=main_menu(turn), columns=2)]

@@ -7,14 +7,12 @@ keeps the earlier value; results reflect it at once.
 from __future__ import annotations
 
 from catalogue import Answer, area_maturity
-from conversations import assessments
 from conversations.choices import Pick, Prefix, navigation_choice
 from conversations.flows import assessment, results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label, stored, stored_label, stored_mark
 from conversations.flows.menu import shortcuts
 from conversations.flows.wording import button_title, shorten
 from conversations.messages import Option, Reply
-from conversations.storage import repository
 from conversations.storage.models import AnswerRecord, Assessment, AssessmentKind, AssessmentStatus
 from conversations.turn import Turn
 
@@ -37,7 +35,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
         return [await pick_action(turn, code)]
     if not catalogue.has_action(code):
         return [turn.say("change.unknown", code=code[:20], options=shortcuts(turn, "areas"))]
-    await assessments.pause_current(turn)
+    await turn.assessments.pause_current()
     turn.set_flow(FLOW, code=code)
     return await render(turn)
 
@@ -58,7 +56,7 @@ async def pick_action(turn: Turn, area_code: str) -> Reply:
     """One area's actions as buttons, each marked with the official's current answer."""
     assert turn.participant is not None
     catalogue = turn.catalogue
-    latest = await assessments.current_answers(turn)
+    latest = await turn.assessments.current_answers()
     options = [
         Option(
             turn.t(
@@ -81,7 +79,7 @@ async def render(turn: Turn) -> list[Reply]:
     if not turn.catalogue.has_action(code):
         turn.clear_flow()
         return [turn.say("errors.invalid_choice")]
-    latest = await assessments.current_answers(turn)
+    latest = await turn.assessments.current_answers()
     text = turn.t(
         "change.question",
         code=code,
@@ -100,11 +98,11 @@ async def target_assessment(turn: Turn, code: str, latest: CurrentAnswers) -> As
     assert turn.participant is not None
     if code in latest and latest[code][1].kind == AssessmentKind.FULL:
         return latest[code][1]
-    existing = await repository.latest_assessment(turn.session, participant=turn.participant, kind=AssessmentKind.FULL)
-    if existing is not None and existing.city_id == turn.participant.city_id:
+    existing = await turn.assessments.latest(AssessmentKind.FULL)
+    if existing is not None:
         return existing
     first = assessment.first_action(turn.catalogue, turn.catalogue.areas[0].code)
-    return await assessments.create(turn, assessment.KIND, cursor=first, status=AssessmentStatus.PAUSED)
+    return await turn.assessments.create(assessment.KIND, cursor=first, status=AssessmentStatus.PAUSED)
 
 
 async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
@@ -118,7 +116,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     if op not in SHORT:
         return None
     assert turn.participant is not None
-    latest = await assessments.current_answers(turn)
+    latest = await turn.assessments.current_answers()
     before = stored_label(turn, *stored(latest, code))
     target = await target_assessment(turn, code, latest)
     await turn.set_answers(target, {code: SHORT[op]})

@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any
 
 from catalogue import Answer, answers_for_stage
-from conversations import assessments, rounds
+from conversations import rounds
 from conversations.choices import Pick
 from conversations.flows import reminders, results
 from conversations.flows.answering import area_progress
@@ -31,11 +31,11 @@ BACK = "b"
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
     """``/checkin``: continue an unfinished check-in, or begin one at the first area."""
-    assessment = await assessments.unfinished(turn, KIND)
+    assessment = await turn.assessments.unfinished(KIND)
     if assessment is None:
-        assessment = await assessments.create(turn, KIND, cursor=turn.catalogue.areas[0].code)
+        assessment = await turn.assessments.create(KIND, cursor=turn.catalogue.areas[0].code)
     elif assessment.status != AssessmentStatus.OPEN:
-        assessments.resume(turn, assessment)
+        turn.assessments.resume(assessment)
     turn.set_flow(FLOW, assessment=assessment.id, **await last_round(turn))
     return [intro(turn), *await render(turn)]
 
@@ -46,7 +46,7 @@ async def last_round(turn: Turn) -> dict[str, Any]:
     Read once when the check-in starts (or resumes), so showing a question needs no query for it.
     """
     assert turn.participant is not None
-    past = await rounds.history(turn.session, participant=turn.participant)
+    past = await turn.assessments.history()
     if not past.rounds:
         return {}
     latest = past.rounds[-1]
@@ -72,7 +72,7 @@ def intro(turn: Turn) -> Reply:
 async def current(turn: Turn) -> Assessment | None:
     assert turn.participant is not None
     assessment = await turn.current_assessment()
-    return assessment if assessment is not None and not assessments.is_finished(assessment) else None
+    return assessment if assessment is not None and not turn.assessments.is_finished(assessment) else None
 
 
 def earlier_choice(turn: Turn, area: str, answers: dict[str, str]) -> str | None:
@@ -154,7 +154,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     if index + 1 < len(codes):
         turn.move(assessment, codes[index + 1])
         return [echo, *late, *await render(turn)]
-    assessments.finish(turn, assessment)
+    turn.assessments.finish(assessment)
     turn.clear_flow()
     return [
         echo,

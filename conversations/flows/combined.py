@@ -9,23 +9,23 @@ figures only where that many answered it: two colleagues never read each other's
 
 from __future__ import annotations
 
-from conversations import coordination, group_results
+from conversations import group_results, group_words
 from conversations.choices import Prefix, navigation_choice
 from conversations.group_results import GroupResult
 from conversations.messages import Option, Reply
 from conversations.reminders import ReminderTimes, months_later
-from conversations.storage import repository
-from conversations.storage.models import City, utcnow
+from conversations.storage.models import City
+from conversations.times import utcnow
 from conversations.turn import Turn
 
 
 async def city_of(turn: Turn) -> City | None:
     participant = turn.participant
-    return await repository.city_by_id(turn.session, city_id=participant.city_id) if participant else None
+    return await turn.cities.by_id(participant.city_id) if participant else None
 
 
 async def city_group(turn: Turn, city: City) -> GroupResult:
-    return await group_results.city_results(turn.session, turn.catalogue, city=city, min_group_size=turn.min_group_size)
+    return await turn.workshops.city_results(city)
 
 
 async def city_section(turn: Turn) -> list[Reply]:
@@ -39,7 +39,7 @@ async def city_section(turn: Turn) -> list[Reply]:
     lines = [
         turn.t("combined.city_title", city=city.name, count=group.people),
         turn.t("group_results.city_note", minimum=group.min_group_size),
-        *coordination.area_lines(turn.texts, turn.catalogue, group),
+        *group_words.area_lines(turn.texts, turn.catalogue, group),
     ]
     options = (Option(turn.t("combined.city_chart", city=city.name), navigation_choice(Prefix.CITY_CHART)),)
     then = Option(turn.t("city_over_time.button"), navigation_choice(Prefix.CITY_THEN))
@@ -69,7 +69,7 @@ async def city_then(turn: Turn, value: str) -> list[Reply] | None:
         return None
     moment = months_later(utcnow(), -int(value), ReminderTimes())
     now = await city_group(turn, city)
-    people = await repository.city_answers_at(turn.session, city=city, moment=moment)
+    people = await turn.workshops.city_answers_at(city, moment)
     then = group_results.group_results(turn.catalogue, people.values(), min_group_size=turn.min_group_size)
     date = moment.date().isoformat()
     if now.people < now.min_group_size:
@@ -77,7 +77,7 @@ async def city_then(turn: Turn, value: str) -> list[Reply] | None:
     lines = [
         turn.t("city_over_time.title", city=city.name, date=date, now=now.people, then=then.people),
         turn.t("group_results.city_note", minimum=now.min_group_size),
-        *coordination.area_lines(turn.texts, turn.catalogue, now, earlier=then, code=date),
+        *group_words.area_lines(turn.texts, turn.catalogue, now, earlier=then, code=date),
     ]
     return [Reply("\n".join(lines))]
 
@@ -91,5 +91,5 @@ async def city_chart(turn: Turn, value: str) -> list[Reply]:
     if group.people < group.min_group_size or not group.shown:
         return [turn.say("group_results.city_not_enough", city=city.name, minimum=group.min_group_size)]
     title = turn.t("combined.chart_city", city=city.name)
-    chart = coordination.group_chart(turn.texts, turn.catalogue, group, title=title, moment=utcnow())
+    chart = group_words.group_chart(turn.texts, turn.catalogue, group, title=title, moment=utcnow())
     return [Reply(title, chart=chart)]

@@ -46,7 +46,6 @@ async def pick(turn: Turn, value: str) -> list[Reply]:
 def remember(turn: Turn, code: str) -> None:
     """Store the choice with the person; before consent the engine keeps it (nothing is stored yet)."""
     if turn.participant is not None:
-        turn.participant.language = code
-        turn.session.add(turn.participant)
+        turn.participants.set_language(turn.participant, code)
     else:
         turn.chosen_language = code

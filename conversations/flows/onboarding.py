@@ -10,9 +10,9 @@ import re
 from enum import StrEnum
 
 from conversations.choices import Consent, Pick
+from conversations.city_matching import city_key
 from conversations.flows.menu import main_menu
 from conversations.messages import Option, Reply
-from conversations.storage import repository
 from conversations.turn import Turn
 
 FLOW = "onboarding"
@@ -66,7 +66,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     if workshop:
         turn.hand_off(JOIN, workshop)
         return []
-    city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
+    city = await turn.cities.by_id(turn.participant.city_id)
     return [turn.say("onboarding.welcome_back", city=city.name if city else "", options=main_menu(turn), columns=2)]
 
 
@@ -87,19 +87,18 @@ def welcome(turn: Turn, workshop: str | None) -> Reply:
     return Reply(text=f"{greeting}\n\n{turn.t('onboarding.privacy')}", options=options)
 
 
-async def consent(turn: Turn, value: str) -> list[Reply]:
+async def consent(turn: Turn, choice: Consent) -> list[Reply]:
     """The consent buttons: ``y`` (optionally ``y:<workshop>``) stores the participant, ``n`` stores nothing."""
-    choice = Consent.parse(value)
-    workshop = choice.workshop if choice is not None else None
-    if choice is None or (workshop is not None and not WORKSHOP.match(workshop)):
+    workshop = choice.workshop
+    if workshop is not None and not WORKSHOP.match(workshop):
         return [turn.say("errors.malformed_choice")]
     if turn.participant is not None:  # an old welcome's button: consent was given, and /forget is the way out
         return [turn.say("onboarding.already", options=main_menu(turn), columns=2)]
     if not choice.agreed:
         return [turn.echo(turn.t("onboarding.declined"))]
     incoming = turn.incoming
-    turn.participant, turn.conversation = await repository.create_participant(
-        turn.session, user_id=incoming.user_id, name=incoming.user_name[:200], language=turn.remembered
+    turn.participant, turn.conversation = await turn.participants.create(
+        user_id=incoming.user_id, name=incoming.user_name[:200], language=turn.remembered
     )
     turn.set_flow(FLOW, Step.CITY, workshop=workshop)
     return [turn.echo(turn.t("onboarding.consented")), *await render(turn)]
@@ -137,7 +136,7 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
     if turn.step == Step.CITY_CONFIRM:
         data = turn.data
         if value == "new":
-            return await city_chosen(turn, (await repository.add_city(turn.session, name=data.get("typed", ""))).id)
+            return await city_chosen(turn, (await turn.cities.add(data.get("typed", ""))).id)
         if value == "again":
             turn.set_step(Step.CITY)
             return [turn.echo(turn.t("onboarding.city_again")), *await render(turn)]
@@ -155,25 +154,25 @@ async def city_typed(turn: Turn, text: str) -> list[Reply]:
     name = " ".join(text.split())
     if name and len(name) <= MAX_CITY_LENGTH and not any(ch.isalpha() for ch in name):
         return [turn.say("onboarding.city_no_letters")]  # "🏙️", "123": a name needs letters
-    if not name or len(name) > MAX_CITY_LENGTH or not repository.city_key(name):
+    if not name or len(name) > MAX_CITY_LENGTH or not city_key(name):
         return [turn.say("onboarding.city_invalid", limit=MAX_CITY_LENGTH)]
-    exact, candidates = await repository.match_cities(turn.session, name=name)
+    exact, candidates = await turn.cities.match(name)
     if exact is not None:
         return await city_chosen(turn, exact.id, echo=False)
     if candidates:
         turn.set_step(Step.CITY_CONFIRM, typed=name, candidates=[[city.id, city.name] for city in candidates])
         return await render(turn)
-    city = await repository.add_city(turn.session, name=name)
+    city = await turn.cities.add(name)
     return await city_chosen(turn, city.id, echo=False)
 
 
 async def city_chosen(turn: Turn, city_id: int | None, *, echo: bool = True) -> list[Reply]:
     participant = turn.participant
     assert participant is not None
-    city = await repository.city_by_id(turn.session, city_id=city_id)
+    city = await turn.cities.by_id(city_id)
     if city is None:
         return [turn.say("errors.malformed_choice")]
-    repository.set_city(turn.session, participant=participant, city=city)
+    turn.participants.set_city(participant, city)
     confirmation = turn.t("onboarding.city_saved", city=city.name)
     first = turn.echo(confirmation) if echo else Reply(confirmation)
     if turn.data.get(PROFILE):  # changed from /profile: nothing else to ask
@@ -189,7 +188,7 @@ async def role_chosen(turn: Turn, role: str, *, echo: bool = False) -> list[Repl
     role = " ".join(role.split())
     if not role or len(role) > MAX_ROLE_LENGTH:
         return [turn.say("onboarding.role_invalid", limit=MAX_ROLE_LENGTH)]
-    repository.set_role(turn.session, participant=participant, role=role)
+    turn.participants.set_role(participant, role)
     workshop = turn.data.get("workshop")
     profile = turn.data.get(PROFILE)
     turn.clear_flow()
@@ -199,7 +198,7 @@ async def role_chosen(turn: Turn, role: str, *, echo: bool = False) -> list[Repl
             turn.echo(saved) if echo else Reply(saved),
             turn.say("profile.role_changed", options=main_menu(turn), columns=2),
         ]
-    city = await repository.city_by_id(turn.session, city_id=participant.city_id)
+    city = await turn.cities.by_id(participant.city_id)
     done = turn.t("onboarding.done", city=city.name if city else "", role=role, areas=len(turn.catalogue.areas))
     replies = [turn.echo(turn.t("onboarding.role_saved", role=role))] if echo else []
     if workshop:

@@ -8,8 +8,8 @@ from typing import Any
 from conversations import outbox
 from conversations.flows.menu import shortcuts
 from conversations.messages import Attachment, Reply
-from conversations.storage import repository
 from conversations.storage.models import AssessmentKind
+from conversations.times import as_utc
 from conversations.turn import Turn
 
 FORGET_FLOW = "forget"
@@ -21,16 +21,16 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
     participant = turn.participant
     if participant is None:
         return [turn.say("privacy.nothing")]
-    session = turn.session
-    city = await repository.city_by_id(session, city_id=participant.city_id)
-    rows = await repository.answer_rows(session, participant=participant)
-    questions = await repository.questions_of(session, participant=participant)
-    histories = await repository.answer_histories(session, participant=participant)
-    notes = await repository.participant_notes(session, participant=participant)
-    joined = await repository.memberships_of(session, participant=participant)
-    coordinated = await repository.coordinated_workshops(session, user_id=participant.user_id)
-    kept = await repository.kept_replies(session, user_id=participant.user_id)
-    grant = await repository.coordinator_grant(session, user_id=participant.user_id, username=turn.incoming.username)
+    people = turn.participants
+    city = await turn.cities.by_id(participant.city_id)
+    rows = await people.answer_rows(participant)
+    questions = await people.questions_of(participant)
+    histories = await people.answer_histories(participant)
+    notes = await people.notes_of(participant)
+    joined = await people.memberships_of(participant)
+    coordinated = await turn.workshops.coordinated_by(participant.user_id)
+    kept = await people.kept_replies(participant)
+    grant = await turn.workshops.grant(user_id=participant.user_id, username=turn.incoming.username)
     assessments: dict[int, dict[str, Any]] = {}
     for row in rows:
         entry = assessments.setdefault(
@@ -38,7 +38,7 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
             {
                 "kind": str(row.assessment.kind),
                 "status": str(row.assessment.status),
-                "started_at": repository.as_utc(row.assessment.started_at),
+                "started_at": as_utc(row.assessment.started_at),
                 "answers": [],
             },
         )
@@ -49,10 +49,10 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
                 "title": turn.catalogue.action(code).title if turn.catalogue.has_action(code) else None,
                 "answer": row.answer.value,
                 "implied_by_checkin": row.assessment.kind == AssessmentKind.CHECKIN,
-                "answered_at": repository.as_utc(row.answer.answered_at),
+                "answered_at": as_utc(row.answer.answered_at),
                 "notes": list(row.notes),
                 "history": [
-                    {"from": change.previous, "to": change.value, "at": repository.as_utc(change.changed_at)}
+                    {"from": change.previous, "to": change.value, "at": as_utc(change.changed_at)}
                     for change in histories.get(row.answer.id or 0, [])
                 ],
             }
@@ -65,49 +65,45 @@ async def mydata(turn: Turn, argument: str) -> list[Reply]:
         "role": participant.role,
         "pseudonym": participant.pseudonym,
         "name_shown_to_coordinators": participant.share_name,
-        "consented_at": repository.as_utc(participant.consented_at),
+        "consented_at": as_utc(participant.consented_at),
         "assessments": assessments,
         "notes": [
             {
                 "assessment": note.assessment_id,
                 "action": note.action_code,
                 "text": note.text,
-                "at": repository.as_utc(note.created_at),
+                "at": as_utc(note.created_at),
             }
             for note in notes
         ],
-        "questions": [
-            {"text": q.text, "matches": q.matches, "asked_at": repository.as_utc(q.asked_at)} for q in questions
-        ],
+        "questions": [{"text": q.text, "matches": q.matches, "asked_at": as_utc(q.asked_at)} for q in questions],
         "reminders": [
             {
                 "kind": str(r.kind),
-                "due_at": repository.as_utc(r.due_at),
-                "sent_at": repository.as_utc(r.sent_at),
-                "delivered_at": repository.as_utc(r.delivered_at),
-                "turned_off_at": repository.as_utc(r.off_at),
+                "due_at": as_utc(r.due_at),
+                "sent_at": as_utc(r.sent_at),
+                "delivered_at": as_utc(r.delivered_at),
+                "turned_off_at": as_utc(r.off_at),
                 "next_round_every_months": r.months,
             }
-            for r in await repository.reminders_of(session, participant=participant)
+            for r in await turn.reminders.of(participant)
         ],
-        "unreachable_since": repository.as_utc(participant.unreachable_at),
-        "workshops_joined": [
-            {"code": w.code, "name": w.name, "joined_at": repository.as_utc(m.joined_at)} for m, w in joined
-        ],
+        "unreachable_since": as_utc(participant.unreachable_at),
+        "workshops_joined": [{"code": w.code, "name": w.name, "joined_at": as_utc(m.joined_at)} for m, w in joined],
         "workshops_coordinated": [{"code": w.code, "name": w.name} for w in coordinated],
         "coordinator": None
         if grant is None
         else {
-            "granted_at": repository.as_utc(grant.granted_at),
+            "granted_at": as_utc(grant.granted_at),
             "username": grant.username,
             "all_cities": grant.all_cities,
-            "cities": [city.name for city in await repository.granted_cities(session, coordinator=grant)],
+            "cities": [city.name for city in await turn.workshops.granted_cities(grant)],
         },
         "replies_kept_for_sending": [
             {
                 "update": update.update_id,
-                "at": repository.as_utc(update.processed_at),
-                "texts": [reply.text for reply in outbox.decode(update.replies or [], turn.catalogue)],
+                "at": as_utc(update.processed_at),
+                "texts": [reply.text for reply in outbox.decode(update.replies or [])],
             }
             for update in kept
         ],
@@ -150,6 +146,6 @@ async def on_choice(turn: Turn, value: str) -> list[Reply] | None:
         return [turn.echo(turn.t("privacy.forget_kept")), turn.say("menu.rest", options=shortcuts(turn, "help"))]
     if value != YES or turn.participant is None:
         return None
-    await repository.delete_participant(turn.session, participant=turn.participant)
+    await turn.participants.delete(turn.participant)
     turn.forget_participant()
     return [Reply(turn.t("privacy.forgotten"), replaces_previous=True, forgotten=True)]  # adapters drop their files

@@ -11,7 +11,6 @@ from enum import StrEnum
 
 from conversations.flows import onboarding
 from conversations.messages import Reply
-from conversations.storage import repository
 from conversations.turn import Turn
 
 FLOW = "profile"
@@ -35,7 +34,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 async def render(turn: Turn) -> list[Reply]:
     participant = turn.participant
     assert participant is not None
-    city = await repository.city_by_id(turn.session, city_id=participant.city_id)
+    city = await turn.cities.by_id(participant.city_id)
     text = turn.t("profile.card", city=city.name if city else "", role=participant.role or "", name=participant.name)
     buttons = [
         (turn.t("profile.change_city"), CITY),

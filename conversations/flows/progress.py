@@ -9,7 +9,6 @@ from __future__ import annotations
 from conversations import rounds
 from conversations.flows.menu import shortcuts
 from conversations.messages import ProgressChart, ProgressLine, Reply
-from conversations.storage import repository
 from conversations.turn import Turn
 
 SHOWN_ROUNDS = 8
@@ -19,12 +18,12 @@ SHOWN_ROUNDS = 8
 async def start(turn: Turn, argument: str) -> list[Reply]:
     """``/progress``: per area, the stage of each round (oldest first), and the chart of it."""
     assert turn.participant is not None
-    past = await rounds.history(turn.session, participant=turn.participant)
+    past = await turn.assessments.history()
     if not past.rounds:
         return [turn.say("rounds.progress_none", options=shortcuts(turn, "checkin", "assess"), columns=2)]
     shown = past.rounds[-SHOWN_ROUNDS:]
     catalogue = turn.catalogue
-    city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
+    city = await turn.cities.by_id(turn.participant.city_id)
     dates = tuple(r.finished_at.date().isoformat() for r in shown)
     lines = [turn.t("rounds.progress_title", city=city.name if city else "", count=len(past.rounds))]
     lines += [

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from conversations import assessments
 from conversations import reminders as schedule
 from conversations.choices import ReminderOff, Rhythm
 from conversations.flows import workshop as rooms
 from conversations.messages import Option, Reply
-from conversations.storage import repository
-from conversations.storage.models import Assessment, AssessmentKind, Reminder, ReminderKind, WorkshopStatus, utcnow
+from conversations.storage.models import Assessment, AssessmentKind, Reminder, ReminderKind, WorkshopStatus
+from conversations.times import utcnow
 from conversations.turn import Turn
 
 NEVER = 0
 
 
 def day(moment: datetime) -> str:
-    return repository.aware(moment).date().isoformat()
+    return moment.date().isoformat()
 
 
 # --- /reminders ------------------------------------------------------------------------------
@@ -36,13 +35,13 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 
 async def overview(turn: Turn, *, replaces_previous: bool = False) -> Reply:
     assert turn.participant is not None
-    stored = await repository.reminders_of(turn.session, participant=turn.participant)
+    stored = await turn.reminders.of(turn.participant)
     lines = [turn.t("reminders.title")]
     buttons: list[Option] = []
     paused_rows = {r.assessment_id for r in stored if r.kind == ReminderKind.PAUSED}
-    unfinished = await assessments.unfinished(turn, AssessmentKind.FULL)
+    unfinished = await turn.assessments.unfinished(AssessmentKind.FULL)
     if unfinished is not None and unfinished.id not in paused_rows:
-        due = repository.aware(unfinished.updated_at) + turn.reminder_times.paused_after
+        due = unfinished.updated_at + turn.reminder_times.paused_after
         lines.append(turn.t("reminders.line_paused", date=day(due)))
         buttons.append(Option(turn.t("reminders.off_paused"), ReminderOff(unfinished.id or 0, paused=True).pack()))
     waiting = [r for r in stored if r.sent_at is None and r.off_at is None]
@@ -52,7 +51,7 @@ async def overview(turn: Turn, *, replaces_previous: bool = False) -> Reply:
     if len(lines) == 1:
         lines.append(turn.t("reminders.none"))
     if not any(r.kind == ReminderKind.ROUND for r in waiting):  # no next round planned: offer the rhythms here too
-        latest = await assessments.latest_finished(turn)
+        latest = await turn.assessments.latest_finished()
         if latest is not None:
             lines.append(turn.t("reminders.rhythm_question"))
             buttons += rhythm_buttons(turn, latest, None)
@@ -66,32 +65,27 @@ async def line(turn: Turn, reminder: Reminder) -> str:
     if reminder.kind == ReminderKind.ROUND:
         return turn.t("reminders.line_round", date=day(reminder.due_at), months=reminder.months or 0)
     if reminder.kind == ReminderKind.NUDGE and reminder.workshop_id is not None:
-        workshop = await repository.workshop_by_id(turn.session, workshop_id=reminder.workshop_id)
+        workshop = await turn.workshops.by_id(reminder.workshop_id)
         return turn.t("reminders.line_nudge", name=workshop.name if workshop else "")
     return turn.t("reminders.line_paused", date=day(reminder.due_at))
 
 
-async def turn_off(turn: Turn, value: str) -> list[Reply] | None:
+async def turn_off(turn: Turn, choice: ReminderOff) -> list[Reply] | None:
     """``rf:<id>`` (a stored reminder) or ``rf:p<assessment>`` (an unfinished assessment's): never send it."""
     if turn.participant is None:
         return None
-    choice = ReminderOff.parse(value)
-    if choice is None:
-        return None
     if choice.paused:
-        assessment = await repository.get_assessment(
-            turn.session, assessment_id=choice.id, participant=turn.participant
-        )
+        assessment = await turn.assessments.get(choice.id)
         if assessment is None:
             return None
         values = schedule.paused_values(assessment, turn.participant, turn.reminder_times) | {"off_at": utcnow()}
-        await repository.add_reminder(turn.session, values=values)
+        await turn.reminders.add(values)
     else:
-        reminder = await repository.reminder_by_id(turn.session, reminder_id=choice.id)
+        reminder = await turn.reminders.by_id(choice.id)
         if reminder is None or reminder.participant_id != turn.participant.id:
             return None
         if reminder.sent_at is None:
-            repository.turn_off_reminder(turn.session, reminder=reminder)
+            turn.reminders.turn_off(reminder)
     return [await overview(turn, replaces_previous=True)]
 
 
@@ -101,11 +95,11 @@ async def turn_off(turn: Turn, value: str) -> list[Reply] | None:
 async def rhythm_offer(turn: Turn, assessment: Assessment) -> list[Reply]:
     """At the end of a round: when to be reminded of the next one (a rhythm picked before carries on)."""
     assert turn.participant is not None and assessment.id is not None
-    stored = await repository.reminders_of(turn.session, participant=turn.participant)
+    stored = await turn.reminders.of(turn.participant)
     earlier = [r for r in stored if r.kind == ReminderKind.ROUND and r.sent_at is None and r.off_at is None]
     months = next((r.months for r in reversed(earlier) if r.months), None)
     for reminder in earlier:
-        repository.turn_off_reminder(turn.session, reminder=reminder)  # this round came first
+        turn.reminders.turn_off(reminder)  # this round came first
     if months is not None:
         due = await set_rhythm(turn, assessment, months)
         text = turn.t("reminders.rhythm_kept", months=months, date=day(due))
@@ -127,9 +121,9 @@ def rhythm_buttons(turn: Turn, assessment: Assessment, current: int | None) -> t
 async def set_rhythm(turn: Turn, assessment: Assessment, months: int) -> datetime:
     """The next round's reminder ``months`` after this round (replacing one set for it before)."""
     assert turn.participant is not None and assessment.finished_at is not None
-    due = schedule.months_later(repository.aware(assessment.finished_at), months, turn.reminder_times)
+    due = schedule.months_later(assessment.finished_at, months, turn.reminder_times)
     key = f"round:{assessment.id}"
-    existing = await repository.reminder_by_key(turn.session, key=key)
+    existing = await turn.reminders.by_key(key)
     if existing is None:
         values = {
             "key": key,
@@ -139,30 +133,24 @@ async def set_rhythm(turn: Turn, assessment: Assessment, months: int) -> datetim
             "assessment_id": assessment.id,
             "months": months,
         }
-        await repository.add_reminder(turn.session, values=values)
+        await turn.reminders.add(values)
     elif existing.sent_at is None:
-        existing.due_at, existing.months, existing.off_at = due, months, None
-        turn.session.add(existing)
+        turn.reminders.reschedule(existing, due_at=due, months=months)
     return due
 
 
-async def pick_rhythm(turn: Turn, value: str) -> list[Reply] | None:
+async def pick_rhythm(turn: Turn, choice: Rhythm) -> list[Reply] | None:
     """``rr:<assessment>.<months>``: remind the next round after that many months, or never (``0``)."""
-    if turn.participant is None:
-        return None
-    choice = Rhythm.parse(value)
-    if choice is None or choice.months not in (*schedule.RHYTHMS, NEVER):
+    if turn.participant is None or choice.months not in (*schedule.RHYTHMS, NEVER):
         return None
     months = choice.months
-    assessment = await repository.get_assessment(
-        turn.session, assessment_id=choice.assessment_id, participant=turn.participant
-    )
-    if assessment is None or not assessments.is_finished(assessment):
+    assessment = await turn.assessments.get(choice.assessment_id)
+    if assessment is None or not turn.assessments.is_finished(assessment):
         return None
-    stored = await repository.reminders_of(turn.session, participant=turn.participant)
+    stored = await turn.reminders.of(turn.participant)
     for reminder in stored:
         if reminder.kind == ReminderKind.ROUND and reminder.sent_at is None and reminder.off_at is None:
-            repository.turn_off_reminder(turn.session, reminder=reminder)
+            turn.reminders.turn_off(reminder)
     if months == NEVER:
         text = turn.t("reminders.rhythm_never")
     else:
@@ -181,7 +169,7 @@ async def nudge(turn: Turn, value: str) -> list[Reply] | None:
         return [turn.say("workshop.unknown", code=value[:20])]
     if workshop.status != WorkshopStatus.OPEN:
         return [turn.say("workshop.already_closed", name=workshop.name)]
-    unfinished = await repository.unfinished_members(turn.session, workshop=workshop)
+    unfinished = await turn.workshops.unfinished_members(workshop)
     if not unfinished:
         return [turn.say("reminders.nudge_nobody", name=workshop.name)]
     new = 0
@@ -193,5 +181,5 @@ async def nudge(turn: Turn, value: str) -> list[Reply] | None:
             "due_at": utcnow(),
             "workshop_id": workshop.id,
         }
-        new += await repository.add_reminder(turn.session, values=values)
+        new += await turn.reminders.add(values)
     return [turn.say("reminders.nudged", name=workshop.name, count=new, before=len(unfinished) - new)]

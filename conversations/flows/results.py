@@ -9,15 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from catalogue import Answer, AreaMaturity, city_maturity, next_actions
-from conversations import assessments, rounds
+from conversations import rounds
 from conversations.choices import Prefix, navigation_choice
 from conversations.flows import combined
 from conversations.flows.answering import progress_bar
 from conversations.flows.menu import shortcuts
 from conversations.flows.wording import button_title, shorten
 from conversations.messages import ChartArea, ChartDomain, MaturityChart, Option, Reply
-from conversations.storage import repository
-from conversations.storage.models import utcnow
+from conversations.times import utcnow
 from conversations.turn import Turn
 
 NEXT_PER_DOMAIN = 3
@@ -38,7 +37,7 @@ def stage_name(turn: Turn, stage: str | None) -> str:
 
 async def current_answers(turn: Turn) -> dict[str, Answer]:
     assert turn.participant is not None
-    return {code: Answer(value) for code, value in (await assessments.current_values(turn)).items()}
+    return {code: Answer(value) for code, value in (await turn.assessments.current_values()).items()}
 
 
 async def summary(turn: Turn) -> list[Reply]:
@@ -50,16 +49,14 @@ async def summary(turn: Turn) -> list[Reply]:
     catalogue = turn.catalogue
     maturity = city_maturity(catalogue, answers)
     recommended = next_actions(catalogue, answers)
-    city = await repository.city_by_id(turn.session, city_id=turn.participant.city_id)
+    city = await turn.cities.by_id(turn.participant.city_id)
     city_name = city.name if city else ""
     lines = [turn.t("results.title", city=city_name), turn.t("results.scale", count=len(catalogue.stages))]
-    past = await rounds.history(turn.session, participant=turn.participant)
+    past = await turn.assessments.history()
     moves = rounds.changes(catalogue, past, answers)
     if past.baseline is not None and moves:
         lines.append(turn.t("rounds.compared", date=day(past.baseline.finished_at), number=past.baseline.number))
-    implied = await repository.implied_codes(
-        turn.session, participant=turn.participant, city_id=turn.participant.city_id
-    )
+    implied = await turn.assessments.implied_codes()
     buttons: list[Option] = []
     for domain in catalogue.domains:
         lines += ["", turn.t("results.domain", code=domain.code, name=domain.name)]

@@ -14,18 +14,24 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from conversations import assessments, coordination, group_results, report, screen
-from conversations.choices import Close, Export, FollowUp, Hide, Prefix, navigation_choice
+from conversations import export_rows as exports
+from conversations import group_words, report, screen, workshop_codes
+from conversations.choices import Close, Export, FollowUp, Hide, Prefix, ShareName, navigation_choice
 from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
 from conversations.group_results import GroupResult
-from conversations.messages import AnswerExport, Invitation, Option, Reply
-from conversations.storage import repository
-from conversations.storage.models import Assessment, AssessmentKind, City, Workshop, WorkshopStatus, utcnow
+from conversations.messages import ExportFormat, Invitation, Option, Reply
+from conversations.storage.models import (
+    Assessment,
+    AssessmentKind,
+    City,
+    CoordinatorScope,
+    Workshop,
+    WorkshopStatus,
+)
+from conversations.times import utcnow
 from conversations.turn import Turn
 
-EXPORT_FORMATS = {"xlsx": "export.xlsx", "csv": "export.csv", "json": "export.json"}
-"""The formats ``/export`` offers, most useful first (``bot.export`` writes the files)."""
 REPORT_FORMAT = "pdf"
 """``/export CODE`` also offers the workshop's PDF report (``bot.report`` lays it out)."""
 LIST_LIMIT = 10
@@ -43,13 +49,13 @@ CHECKIN = "checkin"
 
 async def is_coordinator(turn: Turn) -> bool:
     incoming = turn.incoming
-    return await repository.is_coordinator(turn.session, user_id=incoming.user_id, username=incoming.username)
+    return await turn.workshops.is_coordinator(user_id=incoming.user_id, username=incoming.username)
 
 
-async def scope_of(turn: Turn) -> repository.CoordinatorScope | None:
+async def scope_of(turn: Turn) -> CoordinatorScope | None:
     """What this coordinator may see (``None``: not a coordinator)."""
     incoming = turn.incoming
-    return await repository.coordinator_scope(turn.session, user_id=incoming.user_id, username=incoming.username)
+    return await turn.workshops.scope(user_id=incoming.user_id, username=incoming.username)
 
 
 def refusal(turn: Turn) -> list[Reply]:
@@ -82,12 +88,12 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
 
 async def find(turn: Turn, text: str) -> Workshop | None:
     """The workshop with this code if this coordinator runs it (opened, added to, or of a city granted)."""
-    code = coordination.parse_code(text)
-    workshop = await repository.workshop_by_code(turn.session, code=code) if code else None
+    code = workshop_codes.parse_code(text)
+    workshop = await turn.workshops.by_code(code) if code else None
     if workshop is None:
         return None
     scope = await scope_of(turn)
-    if scope is None or not await repository.runs_workshop(turn.session, scope=scope, workshop=workshop):
+    if scope is None or not await turn.workshops.runs(scope, workshop):
         return None  # the same answer as an unknown code: a coordinator learns nothing of others' workshops
     return workshop
 
@@ -97,10 +103,10 @@ async def add_colleague(turn: Turn, code: str, who: str) -> list[Reply]:
     workshop = await find(turn, code)
     if workshop is None:
         return [turn.say("workshop.unknown", code=code[:20])]
-    username = coordination.parse_username(who)
+    username = workshop_codes.parse_username(who)
     if username is None:
         return [turn.say("workshop_team.usage", code=workshop.code)]
-    added = await repository.add_workshop_coordinator(turn.session, workshop=workshop, username=username)
+    added = await turn.workshops.add_coordinator(workshop, username=username)
     key = "workshop_team.added" if added else "workshop_team.already"
     return [turn.say(key, username=username, name=workshop.name, code=workshop.code)]
 
@@ -110,15 +116,15 @@ async def overview(turn: Turn) -> list[Reply]:
     scope = await scope_of(turn)
     workshops = [
         workshop
-        for workshop in await repository.workshops(turn.session, status=WorkshopStatus.OPEN)
-        if scope is not None and await repository.runs_workshop(turn.session, scope=scope, workshop=workshop)
+        for workshop in await turn.workshops.all(status=WorkshopStatus.OPEN)
+        if scope is not None and await turn.workshops.runs(scope, workshop)
     ]
     if not workshops:
         return [turn.say("workshop.none_open"), turn.say("workshop.usage")]
     lines = [turn.t("workshop.list_title")]
     buttons = []
     for workshop in workshops[:LIST_LIMIT]:
-        joined, _ = await repository.workshop_counts(turn.session, workshop=workshop)
+        joined, _ = await turn.workshops.counts(workshop)
         lines.append(turn.t("workshop.list_line", code=workshop.code, name=workshop.name, joined=joined))
         buttons.append(Option(f"{workshop.code} · {workshop.name}"[:40], navigation_choice(Prefix.ROOM, workshop.code)))
     return [Reply("\n".join(lines), options=tuple(buttons)), turn.say("workshop.usage")]
@@ -126,22 +132,22 @@ async def overview(turn: Turn) -> list[Reply]:
 
 async def create(turn: Turn, name: str) -> list[Reply]:
     """``/workshop new NAME``: open a workshop in the coordinator's city; reply with its code, link and QR code."""
-    if not name or len(name) > coordination.MAX_NAME_LENGTH:
-        return [turn.say("workshop.name_invalid", limit=coordination.MAX_NAME_LENGTH)]
+    if not name or len(name) > workshop_codes.MAX_NAME_LENGTH:
+        return [turn.say("workshop.name_invalid", limit=workshop_codes.MAX_NAME_LENGTH)]
     participant = turn.participant
-    city = await repository.city_by_id(turn.session, city_id=participant.city_id) if participant else None
-    workshop = await coordination.create_workshop(turn.session, name=name, city=city, created_by=turn.incoming.user_id)
+    city = await turn.cities.by_id(participant.city_id) if participant else None
+    workshop = await turn.workshops.create(name=name, city=city, created_by=turn.incoming.user_id)
     text = turn.t("workshop.created", name=workshop.name, code=workshop.code)
-    invitation = Invitation(coordination.join_payload(workshop.code))
+    invitation = Invitation(workshop_codes.join_payload(workshop.code))
     replies = [Reply(text, options=room_buttons(turn, workshop), columns=2, invitation=invitation)]
     scope = await scope_of(turn)
     earlier = [
         w
-        for w in await repository.workshops(turn.session)
+        for w in await turn.workshops.all()
         if w.id != workshop.id
         and w.city_id == (city.id if city else None)
         and scope is not None
-        and await repository.runs_workshop(turn.session, scope=scope, workshop=w)
+        and await turn.workshops.runs(scope, w)
     ]
     if earlier:  # the city's earlier workshops: this one may follow one up, to compare them area by area
         options = tuple(
@@ -156,15 +162,13 @@ FOLLOW_UP_OFFERS = 5
 """The city's latest earlier workshops a new one is offered to follow up."""
 
 
-async def follow_up(turn: Turn, value: str) -> list[Reply]:
+async def follow_up(turn: Turn, choice: FollowUp) -> list[Reply]:
     """``wf:<new>:<earlier>``: the new workshop follows up the earlier one (its room shows both, area by area)."""
-    choice = FollowUp.parse(value)
     code, earlier_code = choice.code, choice.earlier
     workshop, earlier = await find(turn, code), await find(turn, earlier_code)
     if workshop is None or earlier is None or workshop.id == earlier.id:
         return [turn.say("workshop.unknown", code=(earlier_code or code)[:20])]
-    workshop.follows_id = earlier.id
-    turn.session.add(workshop)
+    turn.workshops.follow_up(workshop, earlier)
     return [
         Reply(
             turn.t("follow_up.set", name=workshop.name, earlier=earlier.name, code=earlier.code), replaces_previous=True
@@ -192,9 +196,7 @@ def room_buttons(turn: Turn, workshop: Workshop) -> tuple[Option, ...]:
 
 async def workshop_results(turn: Turn, workshop: Workshop) -> GroupResult:
     """The workshop's group results, under the engine's minimum group size."""
-    return await group_results.workshop_results(
-        turn.session, turn.catalogue, workshop=workshop, min_group_size=turn.min_group_size
-    )
+    return await turn.workshops.results(workshop)
 
 
 async def room(
@@ -205,7 +207,7 @@ async def room(
     Every figure comes from the group results (``results``, when already computed), and only
     where the minimum group size allows it; questions only once that many have joined.
     """
-    session, catalogue, texts = turn.session, turn.catalogue, turn.texts
+    catalogue, texts = turn.catalogue, turn.texts
     group = results if results is not None else await workshop_results(turn, workshop)
     joined, finished = group.joined or 0, group.finished or 0
     status = turn.t("workshop.status_open" if workshop.status == WorkshopStatus.OPEN else "workshop.status_closed")
@@ -221,7 +223,7 @@ async def room(
         lines += [
             "",
             turn.t("group_results.room_areas"),
-            *coordination.area_lines(texts, catalogue, group, earlier=earlier, code=code),
+            *group_words.area_lines(texts, catalogue, group, earlier=earlier, code=code),
         ]
         common = group.next_steps[:COMMON_NEXT]
         if common:
@@ -232,7 +234,7 @@ async def room(
     else:
         lines += ["", turn.t("workshop.room_no_answers")]
     if joined >= turn.min_group_size:
-        asked = await repository.workshop_questions(session, workshop=workshop, limit=QUESTIONS * 4)
+        asked = await turn.workshops.questions(workshop, limit=QUESTIONS * 4)
         questions = [q.text for q in asked if real_question(turn, q.text)][:QUESTIONS]
         if questions:
             lines += ["", turn.t("workshop.room_questions")]
@@ -244,8 +246,8 @@ async def room(
 
 
 def real_question(turn: Turn, text: str) -> bool:
-    """Whether a typed text is a question for the room (:func:`coordination.room_question`)."""
-    return coordination.room_question(turn.texts, turn.catalogue, text)
+    """Whether a typed text is a question for the room (:func:`group_words.room_question`)."""
+    return group_words.room_question(turn.texts, turn.catalogue, text)
 
 
 def room_chart(
@@ -265,7 +267,7 @@ def room_chart(
         return []
     title = turn.t("workshop.chart_title", name=workshop.name, code=workshop.code)
     before, code = (earlier[1], earlier[0].code) if earlier is not None else (None, "")
-    chart = coordination.group_chart(
+    chart = group_words.group_chart(
         turn.texts, turn.catalogue, group, title=title, moment=utcnow(), earlier=before, earlier_code=code
     )
     return [Reply(title, chart=chart, room_chart=in_room)]
@@ -289,7 +291,7 @@ async def earlier_of(turn: Turn, workshop: Workshop) -> Workshop | None:
     """The workshop this one follows up, if any (a coordinator of this one sees its figures beside)."""
     if workshop.follows_id is None:
         return None
-    return await repository.workshop_by_id(turn.session, workshop_id=workshop.follows_id)
+    return await turn.workshops.by_id(workshop.follows_id)
 
 
 async def earlier_results(turn: Turn, workshop: Workshop) -> tuple[Workshop, GroupResult] | None:
@@ -325,9 +327,8 @@ async def chart(turn: Turn, value: str) -> list[Reply]:
     ]
 
 
-async def close(turn: Turn, value: str) -> list[Reply]:
+async def close(turn: Turn, choice: Close) -> list[Reply]:
     """``wc:<code>`` asks for confirmation, ``wc:<code>:y`` closes the workshop."""
-    choice = Close.parse(value)
     code = choice.code
     workshop = await find(turn, code)
     if workshop is None:
@@ -340,8 +341,8 @@ async def close(turn: Turn, value: str) -> list[Reply]:
             Option(turn.t("workshop.close_no"), navigation_choice(Prefix.ROOM, workshop.code)),
         )
         return [turn.say("workshop.close_confirm", name=workshop.name, options=options, columns=2)]
-    repository.close_workshop(turn.session, workshop=workshop)
-    joined, finished = await repository.workshop_counts(turn.session, workshop=workshop)
+    turn.workshops.close(workshop)
+    joined, finished = await turn.workshops.counts(workshop)
     return [
         Reply(turn.t("workshop.closed", name=workshop.name, joined=joined, finished=finished), replaces_previous=True)
     ]
@@ -360,23 +361,20 @@ async def big_screen(turn: Turn, value: str) -> list[Reply]:
         return [turn.say("screen.unavailable")]
     if workshop.status != WorkshopStatus.OPEN:
         return [turn.say("screen.closed", name=workshop.name)]
-    token = await screen.issue_link(turn.session, workshop=workshop)
+    token = await turn.workshops.issue_screen_link(workshop)
     url = screen.screen_url(settings.public_url, token)
     return [turn.say("screen.link", name=workshop.name, url=url, hours=settings.hours)]
 
 
-async def hide_results(turn: Turn, value: str) -> list[Reply]:
+async def hide_results(turn: Turn, choice: Hide) -> list[Reply]:
     """``wh:<code>:1`` hides the results on the big screen (only counts), ``wh:<code>:0`` reveals them.
 
     The room view is edited in place (its button now the other one), and a line says what the screen shows.
     """
-    choice = Hide.parse(value)
-    if choice is None:
-        return [turn.say("errors.malformed_choice")]
     workshop = await find(turn, choice.code)
     if workshop is None:
         return [turn.say("workshop.unknown", code=choice.code[:20])]
-    repository.set_results_hidden(turn.session, workshop=workshop, hidden=choice.hidden)
+    turn.workshops.set_results_hidden(workshop, hidden=choice.hidden)
     key = "screen.hidden_now" if choice.hidden else "screen.revealed_now"
     return [*await room_view(turn, workshop, replaces_previous=True), turn.say(key, name=workshop.name)]
 
@@ -414,8 +412,8 @@ async def own_workshops(turn: Turn) -> list[Reply]:
     scope = await scope_of(turn)
     workshops = [
         workshop
-        for workshop in await repository.workshops(turn.session)
-        if scope is not None and await repository.runs_workshop(turn.session, scope=scope, workshop=workshop)
+        for workshop in await turn.workshops.all()
+        if scope is not None and await turn.workshops.runs(scope, workshop)
     ][:LIST_LIMIT]
     if not workshops:
         return [turn.say("workshop_team.no_scope")]
@@ -436,7 +434,7 @@ async def export_workshop(turn: Turn, value: str) -> list[Reply]:
 def format_question(turn: Turn, workshop: Workshop | None) -> Reply:
     """The file formats of every answer, and for one workshop its PDF report too."""
     code = workshop.code if workshop else ""
-    options = [Option(turn.t(key), Export(fmt, code).pack()) for fmt, key in EXPORT_FORMATS.items()]
+    options = [Option(turn.t(fmt.label), Export(fmt, code).pack()) for fmt in ExportFormat]
     if workshop is not None:
         options.append(Option(turn.t("report.button"), Export(REPORT_FORMAT, code).pack()))
     return Reply(turn.t("export.choose", scope=scope(turn, workshop)), options=tuple(options), columns=3)
@@ -463,21 +461,18 @@ def scope(turn: Turn, workshop: Workshop | None, cities: list[str] | None = None
 
 async def granted_cities(turn: Turn) -> list[City] | None:
     """The cities whose answers this coordinator may export; ``None`` for every city (or no coordinator: ``[]``)."""
-    grant = await repository.coordinator_grant(
-        turn.session, user_id=turn.incoming.user_id, username=turn.incoming.username
-    )
+    grant = await turn.workshops.grant(user_id=turn.incoming.user_id, username=turn.incoming.username)
     if grant is None:
         return []
     if grant.all_cities:
         return None
-    return await repository.granted_cities(turn.session, coordinator=grant)
+    return await turn.workshops.granted_cities(grant)
 
 
-async def export_file(turn: Turn, value: str) -> list[Reply]:
+async def export_file(turn: Turn, choice: Export) -> list[Reply]:
     """``ex:<format>[:<code>]``: every answer (of one workshop) as a file, drawn by the adapter."""
-    choice = Export.parse(value)
     fmt, code = choice.fmt, choice.code
-    if fmt not in EXPORT_FORMATS and not (fmt == REPORT_FORMAT and code):
+    if fmt not in tuple(ExportFormat) and not (fmt == REPORT_FORMAT and code):
         return [turn.say("errors.malformed_choice")]
     workshop = await find(turn, code) if code else None
     if code and workshop is None:
@@ -486,50 +481,42 @@ async def export_file(turn: Turn, value: str) -> list[Reply]:
         return [await report_reply(turn, workshop)]
     names: list[str] = []
     if workshop is not None:
-        rows = await coordination.export_rows(turn.session, turn.catalogue, workshop=workshop)
+        rows = await turn.workshops.export_rows(workshop=workshop)
     else:
         cities = await granted_cities(turn)
         if cities is None:  # a grant for every city
-            rows = await coordination.export_rows(turn.session, turn.catalogue)
+            rows = await turn.workshops.export_rows()
         elif not cities:
             return await own_workshops(turn)
         else:
             names = [city.name for city in cities]
             rows = []
             for city in cities:
-                rows += await coordination.export_rows(turn.session, turn.catalogue, city=city)
+                rows += await turn.workshops.export_rows(city=city)
     where = scope(turn, workshop, names)
     if not rows:
         return [turn.say("export.empty", scope=where)]
     stamp = utcnow().strftime("%Y-%m-%d")
     filename = f"citybot-{workshop.code if workshop else 'answers'}-{stamp}.{fmt}"
-    text = turn.t("export.ready", count=len(rows), scope=where, format=turn.t(EXPORT_FORMATS[fmt]))
-    earlier = await coordination.earlier_rows(turn.session, turn.catalogue, codes={str(r["workshop"]) for r in rows})
-    document = AnswerExport(
-        rows=tuple(rows),
-        fmt=fmt,
+    text = turn.t("export.ready", count=len(rows), scope=where, format=turn.t(ExportFormat(fmt).label))
+    earlier = await turn.workshops.earlier_rows({r.workshop for r in rows})
+    document = exports.answer_export(
+        rows,
+        fmt,
         filename=filename,
         catalogue=turn.catalogue,
         not_started=turn.t("results.not_started"),
         not_sure=turn.t("report.not_sure"),
-        earlier=tuple((code, tuple(earlier_rows)) for code, earlier_rows in earlier.items()),
-        sheets=tuple(turn.texts.section("xlsx.sheets").items()),
-        language=turn.catalogue.language,
-        headers=tuple(turn.texts.section("xlsx.columns").items()),
+        earlier=earlier,
+        sheets=turn.texts.section("xlsx.sheets"),
+        headers=turn.texts.section("xlsx.columns"),
     )
     return [Reply(text, export=document)]
 
 
 async def report_reply(turn: Turn, workshop: Workshop) -> Reply:
     """The workshop's PDF report (laid out by the adapter, outside the transaction)."""
-    document = await report.workshop_report(
-        turn.session,
-        turn.catalogue,
-        turn.texts,
-        workshop=workshop,
-        min_group_size=turn.min_group_size,
-        moment=utcnow(),
-    )
+    document = await turn.workshops.report(workshop, moment=utcnow())
     questions = turn.t("report.ready_questions") if report.questions_told(turn.texts) else ""
     return Reply(turn.t("report.ready", name=workshop.name, questions=questions), report=document)
 
@@ -543,33 +530,33 @@ async def join(turn: Turn, argument: str) -> list[Reply]:
     A newcomer goes through consent and set-up first (the code rides along); an unknown or closed
     workshop gets a clear sentence and the usual menu.
     """
-    code = coordination.parse_code(argument)
+    code = workshop_codes.parse_code(argument)
     if code is None:
         return [turn.say("workshop.join_usage")]
     if not onboarded(turn):
-        turn.hand_off("start", coordination.join_payload(code))
+        turn.hand_off("start", workshop_codes.join_payload(code))
         return []
     participant = turn.participant
     assert participant is not None
     now = utcnow()
     since = now - JOIN_WINDOW
-    misses = await repository.join_misses(turn.session, participant=participant, since=since)
+    misses = await turn.workshops.join_misses(participant, since=since)
     if len(misses) >= JOIN_MISSES:  # codes are not guessed: a polite wait, whatever the code this time
         seconds = max(1, math.ceil((misses[-JOIN_MISSES] + JOIN_WINDOW - now).total_seconds()))
         return [turn.say("join_limit.wait", seconds=seconds)]
-    workshop = await repository.workshop_by_code(turn.session, code=code)
+    workshop = await turn.workshops.by_code(code)
     if workshop is None:
-        await repository.record_join_miss(turn.session, participant=participant, older_than=since)
+        await turn.workshops.record_join_miss(participant, older_than=since)
         return [turn.say("workshop.join_unknown", code=code, options=main_menu(turn), columns=2)]
     if workshop.status == WorkshopStatus.CLOSED:
         return [turn.say("workshop.join_closed", name=workshop.name, options=main_menu(turn), columns=2)]
-    new = await repository.join_workshop(turn.session, workshop=workshop, participant=participant)
-    current = await assessments.unfinished(turn, AssessmentKind.CHECKIN)
+    new = await turn.workshops.join(workshop, participant)
+    current = await turn.assessments.unfinished(AssessmentKind.CHECKIN)
     if current is None or current.workshop_id != workshop.id:
-        current = await assessments.create(turn, AssessmentKind.CHECKIN, cursor=turn.catalogue.areas[0].code)
-        repository.link_assessment(turn.session, assessment=current, workshop=workshop)
+        current = await turn.assessments.create(AssessmentKind.CHECKIN, cursor=turn.catalogue.areas[0].code)
+        turn.assessments.link(current, workshop)
     key = "workshop.joined" if new else "workshop.joined_again"
-    share = Option(turn.t("workshop.share_name"), navigation_choice(Prefix.SHARE_NAME, "y"))
+    share = Option(turn.t("workshop.share_name"), ShareName(shown=True).pack())
     turn.hand_off(CHECKIN)
     options = () if participant.share_name else (share,)
     text = turn.t(key, name=workshop.name, pseudonym=participant.pseudonym)
@@ -578,14 +565,14 @@ async def join(turn: Turn, argument: str) -> list[Reply]:
     return [Reply(text, options=options)]
 
 
-async def share_name(turn: Turn, value: str) -> list[Reply]:
+async def share_name(turn: Turn, choice: ShareName) -> list[Reply]:
     """``sn:y`` shows the participant's name with their answers to coordinators, ``sn:n`` hides it again."""
     participant = turn.participant
-    if participant is None or value not in ("y", "n"):
+    if participant is None:
         return [turn.say("errors.malformed_choice")]
-    repository.set_share_name(turn.session, participant=participant, share=value == "y")
-    if value == "y":
-        hide = Option(turn.t("workshop.hide_name"), navigation_choice(Prefix.SHARE_NAME, "n"))
+    turn.participants.set_share_name(participant, choice.shown)
+    if choice.shown:
+        hide = Option(turn.t("workshop.hide_name"), ShareName(shown=False).pack())
         return [turn.say("workshop.name_shared", name=participant.name, options=(hide,))]
     return [turn.say("workshop.name_hidden", pseudonym=participant.pseudonym)]
 
@@ -594,7 +581,7 @@ async def late_note(turn: Turn, assessment: Assessment) -> list[Reply]:
     """The polite line for an answer to a check-in whose workshop has closed (once per check-in)."""
     if assessment.workshop_id is None or turn.data.get("late_noted"):
         return []
-    workshop = await repository.workshop_by_id(turn.session, workshop_id=assessment.workshop_id)
+    workshop = await turn.workshops.by_id(assessment.workshop_id)
     if workshop is None or workshop.status != WorkshopStatus.CLOSED:
         return []
     turn.set_step(turn.step, late_noted=True)

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from conversations.storage import database, repository
+from conversations.storage import database, updates
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +68,10 @@ class ArrivalNotes:
     async def _warm_up(self) -> None:
         """Note and remove an arrival of nobody, so that the first real one finds its statements compiled."""
         assert self._db is not None
-        row = repository.arrival(update_id=f"warm-up {self.process}", user_id="", seq=0, receiver=self.process, raw={})
+        row = updates.arrival(update_id=f"warm-up {self.process}", user_id="", seq=0, receiver=self.process, raw={})
         async with self._db.connect() as connection:
-            await repository.arrive(connection, [row])
-            await repository.leave_placeholder(connection, update_id=row["update_id"])
+            await updates.arrive(connection, [row])
+            await updates.leave_placeholder(connection, update_id=row["update_id"])
 
     async def ready(self) -> None:
         """Wait until the thread's connections are open and the liveness lock is held."""
@@ -86,7 +86,7 @@ class ArrivalNotes:
         a few round trips, not one each (nor one connection each).
         """
         noted: concurrent.futures.Future[None] = concurrent.futures.Future()
-        row = repository.arrival(update_id=update_id, user_id=user_id, seq=seq, receiver=self.process, raw=raw)
+        row = updates.arrival(update_id=update_id, user_id=user_id, seq=seq, receiver=self.process, raw=raw)
         with self._guard:
             self._pending.append((row, noted))
             wake, self._flushing = not self._flushing, True
@@ -126,7 +126,7 @@ class ArrivalNotes:
         for attempt in range(1, NOTE_ATTEMPTS + 1):
             try:
                 async with self._db.connect() as connection:
-                    await repository.arrive(connection, rows)
+                    await updates.arrive(connection, rows)
                 return
             except Exception as error:
                 if attempt >= NOTE_ATTEMPTS or database.storage_failure(error) is None:
@@ -136,7 +136,7 @@ class ArrivalNotes:
         await asyncio.wrap_future(self._started)
         assert self._db is not None
         async with self._db.connect() as connection:
-            await repository.leave_placeholder(connection, update_id=update_id)
+            await updates.leave_placeholder(connection, update_id=update_id)
 
     async def close(self) -> None:
         """Let the liveness lock go, close the connections and end the thread."""

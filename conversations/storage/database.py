@@ -499,3 +499,14 @@ async def lock_user(session: AsyncSession, user_id: str) -> datetime | None:
         )
         return locked
     return None
+
+
+def upsert(dialect: str) -> Any:
+    """The dialect's ``INSERT`` with ``ON CONFLICT`` clauses."""
+    if dialect == "postgresql":  # imported here: loading the PostgreSQL dialect costs SQLite users 0.1 s at start
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert

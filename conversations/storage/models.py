@@ -7,7 +7,8 @@ cities are shared by many participants and stay.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -15,7 +16,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
     Dialect,
     ForeignKey,
     Integer,
@@ -24,6 +24,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlmodel import AutoString, Field, SQLModel
+
+from conversations.times import UtcDateTime, utcnow
 
 
 class AssessmentKind(StrEnum):
@@ -70,8 +72,11 @@ def table_of(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined, no-any-return]  # set by SQLAlchemy's declarative mapping
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def stored_id(row: Any) -> int:
+    """A stored row's primary key: typed ``int | None`` on the model, it is set once the row was flushed."""
+    key = row.id
+    assert isinstance(key, int), f"{type(row).__name__} not stored yet"
+    return key
 
 
 PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -84,7 +89,7 @@ def new_pseudonym() -> str:
 
 
 def _time(**kwargs: Any) -> Any:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+    return Field(default_factory=utcnow, sa_type=UtcDateTime, **kwargs)
 
 
 def _owner(table: str, *, nullable: bool = False) -> Any:
@@ -118,7 +123,7 @@ class Participant(SQLModel, table=True):
     pseudonym: str = Field(default_factory=new_pseudonym, unique=True, index=True)
     """How exports name the participant, unless ``share_name``: they chose to show their name to coordinators."""
     share_name: bool = False
-    unreachable_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    unreachable_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     """When Telegram refused to deliver to them (they blocked the bot); cleared when they write again."""
     consented_at: datetime = _time()
     created_at: datetime = _time()
@@ -148,7 +153,7 @@ class Assessment(SQLModel, table=True):
     trail: list[str] = Field(default_factory=list, sa_type=JSON)
     started_at: datetime = _time()
     updated_at: datetime = _time()
-    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class AnswerRecord(SQLModel, table=True):
@@ -229,6 +234,16 @@ class Coordinator(SQLModel, table=True):
     all_cities: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class CoordinatorScope:
+    """What a coordinator may see: every city, or the cities granted, plus the workshops they run."""
+
+    user_id: str
+    username: str | None
+    all_cities: bool
+    city_ids: frozenset[int]
+
+
 class CoordinatorCity(SQLModel, table=True):
     """A city whose answers a coordinator may see and export (``citybot coordinators add @x --city Gent``)."""
 
@@ -279,7 +294,7 @@ class Workshop(SQLModel, table=True):
     )
     """The earlier workshop this one follows up (its figures shown beside this one's, area by area)."""
     created_at: datetime = _time()
-    closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     results_hidden: bool = False
     """The big screen shows only counts until the coordinator reveals the results (hide until reveal)."""
 
@@ -332,17 +347,17 @@ class Reminder(SQLModel, table=True):
     key: str = Field(unique=True, index=True)
     participant_id: int = _owner("participant")
     kind: ReminderKind = Field(sa_type=StoredEnum(ReminderKind))
-    due_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    due_at: datetime = Field(sa_type=UtcDateTime, index=True)
     assessment_id: int | None = _owner("assessment", nullable=True)
     workshop_id: int | None = _owner("workshop", nullable=True)
     months: int | None = None
     """A next round's rhythm (6, 12, 24 months), kept so the next round is reminded after as long."""
     created_at: datetime = _time()
-    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    off_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    off_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     """Turned off by its person (``/reminders``), or made pointless (the round came first): never sent."""
-    undeliverable_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    undeliverable_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     """Telegram refused it (the person blocked the bot): not tried again."""
     replies: list[Any] | None = Field(default=None, sa_type=JSON)
     """Its outbox: the replies from the claim until they are delivered (``conversations.outbox``)."""
@@ -361,7 +376,7 @@ class ProcessedUpdate(SQLModel, table=True):
     """The outbox: the update's replies (``conversations.outbox``) until the adapter has sent them."""
     sender: str | None = None
     """The process sending the replies (PostgreSQL, several processes): only it sends them, until ``sending_until``."""
-    sending_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    sending_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class InboxUpdate(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -12,24 +13,23 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.export import (
+    ANSWER_COLUMNS,
     ANSWER_FIELDS,
     CATALOGUE_FIELDS,
     CSV_BOM,
     SUMMARY_FIELDS,
-    ExportFormat,
     csv_bytes,
     export_bytes,
     json_bytes,
-    latest_answers,
-    summary_rows,
-    xlsx_bytes,
 )
 from catalogue import Answer, Catalogue, answers_for_stage
+from conversations.export_rows import latest_answers, summary_rows
+from conversations.messages import ExportFormat, ExportRow
 
 START = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
 
 
-def row(catalogue: Catalogue, code: str, answer: str = "done", **fields: Any) -> dict[str, Any]:
+def row(catalogue: Catalogue, code: str, answer: str = "done", **fields: Any) -> ExportRow:
     """One answer row as the engine reads it out."""
     action = catalogue.action(code)
     base: dict[str, Any] = {
@@ -54,10 +54,10 @@ def row(catalogue: Catalogue, code: str, answer: str = "done", **fields: Any) ->
         "note": "",
         "answered_at": START,
     }
-    return base | fields
+    return ExportRow(**(base | fields))
 
 
-def checkin_rows(catalogue: Catalogue, area: str, stage: str | None, **fields: Any) -> list[dict[str, Any]]:
+def checkin_rows(catalogue: Catalogue, area: str, stage: str | None, **fields: Any) -> list[ExportRow]:
     return [
         row(catalogue, code, str(value), assessment_kind="checkin", implied=True, **fields)
         for code, value in answers_for_stage(catalogue, area, stage).items()
@@ -65,7 +65,7 @@ def checkin_rows(catalogue: Catalogue, area: str, stage: str | None, **fields: A
 
 
 @pytest.fixture
-def rows(catalogue: Catalogue) -> list[dict[str, Any]]:
+def rows(catalogue: Catalogue) -> list[ExportRow]:
     return [
         row(catalogue, "L1S1", note='=HYPERLINK("http://evil")', name="Zoë Ünal", participant="P-AAAAA"),
         row(catalogue, "L1S2", "not_yet", note="Budget, 2027;\nsecond line", participant="P-AAAAA"),
@@ -82,16 +82,16 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
-def test_csv_reads_back_every_field_of_every_row(rows: list[dict[str, Any]]) -> None:
+def test_csv_reads_back_every_field_of_every_row(rows: list[ExportRow]) -> None:
     back = read_csv(csv_bytes(rows))
     assert len(back) == len(rows)
     assert tuple(back[0]) == ANSWER_FIELDS
     for original, read in zip(rows, back, strict=True):
-        assert read["action_code"] == original["action_code"]
-        assert read["answer"] == original["answer"]
-        assert read["assessment"] == str(original["assessment"])
-        assert read["implied"] == ("true" if original["implied"] else "false")
-        assert datetime.fromisoformat(read["answered_at"]) == original["answered_at"]
+        assert read["action_code"] == original.action_code
+        assert read["answer"] == original.answer
+        assert read["assessment"] == str(original.assessment)
+        assert read["implied"] == ("true" if original.implied else "false")
+        assert datetime.fromisoformat(read["answered_at"]) == original.answered_at
     assert back[0]["name"] == "Zoë Ünal" and back[2]["city"] == "São Paulo"
     assert back[1]["note"] == "Budget, 2027;\nsecond line"
 
@@ -107,12 +107,12 @@ def test_csv_keeps_ordinary_text_as_it_is(catalogue: Catalogue) -> None:
     assert (read["note"], read["city"]) == ("a-b =c 'quoted'", "Kraków")
 
 
-def test_json_reads_back_exactly(rows: list[dict[str, Any]]) -> None:
+def test_json_reads_back_exactly(rows: list[ExportRow]) -> None:
     back = json.loads(json_bytes(rows))
     assert [list(item) for item in back] == [list(ANSWER_FIELDS)] * len(rows)
     for original, read in zip(rows, back, strict=True):
         assert {k: v for k, v in read.items() if k != "answered_at"} == {
-            k: v for k, v in original.items() if k != "answered_at"
+            k: v for k, v in dataclasses.asdict(original).items() if k != "answered_at"
         }
         assert read["answered_at"] == "2026-11-30T09:15:00+00:00"
     assert back[0]["note"] == '=HYPERLINK("http://evil")'  # JSON is data, not a spreadsheet
@@ -122,15 +122,15 @@ def test_empty_exports_have_their_header(catalogue: Catalogue) -> None:
     assert read_csv(csv_bytes([])) == []
     assert csv_bytes([]).decode("utf-8-sig").strip() == ",".join(ANSWER_FIELDS)
     assert json.loads(json_bytes([])) == []
-    workbook = load_workbook(io.BytesIO(xlsx_bytes([], catalogue=catalogue)))
+    workbook = load_workbook(io.BytesIO(export_bytes([], "xlsx", catalogue=catalogue)))
     assert [c.value for c in workbook["Answers"][1]] == list(ANSWER_FIELDS)
     assert workbook["Answers"].max_row == 1
 
 
 def test_xlsx_answers_sheet_has_typed_cells_a_frozen_header_and_filters(
-    catalogue: Catalogue, rows: list[dict[str, Any]]
+    catalogue: Catalogue, rows: list[ExportRow]
 ) -> None:
-    workbook = load_workbook(io.BytesIO(xlsx_bytes(rows, catalogue=catalogue)))
+    workbook = load_workbook(io.BytesIO(export_bytes(rows, "xlsx", catalogue=catalogue)))
     assert workbook.sheetnames == ["Answers", "Summary", "Stages", "Catalogue"]
     sheet = workbook["Answers"]
     assert sheet.freeze_panes == "A2"
@@ -141,19 +141,19 @@ def test_xlsx_answers_sheet_has_typed_cells_a_frozen_header_and_filters(
     back = [dict(zip(header, values, strict=True)) for values in sheet.iter_rows(min_row=2, values_only=True)]
     assert len(back) == len(rows)
     for original, read in zip(rows, back, strict=True):
-        assert isinstance(read["assessment"], int) and read["assessment"] == original["assessment"]
-        assert isinstance(read["implied"], bool) and read["implied"] == original["implied"]
-        assert read["answered_at"] == original["answered_at"].replace(tzinfo=None)  # Excel times have no zone: UTC
+        assert isinstance(read["assessment"], int) and read["assessment"] == original.assessment
+        assert isinstance(read["implied"], bool) and read["implied"] == original.implied
+        assert read["answered_at"] == original.answered_at.replace(tzinfo=None)  # Excel times have no zone: UTC
         for field in ("city", "participant", "action_code", "action_title", "answer", "area_title", "stage_name"):
-            assert read[field] == original[field]
-        assert (read["note"] or "") == original["note"]
+            assert read[field] == getattr(original, field)
+        assert (read["note"] or "") == original.note
     formula = sheet.cell(row=2, column=ANSWER_FIELDS.index("note") + 1)
     assert formula.data_type == "s" and formula.value == '=HYPERLINK("http://evil")'  # text, never run
     assert back[3]["note"] == "-"
 
 
 def test_xlsx_catalogue_sheet_lists_every_action(catalogue: Catalogue) -> None:
-    sheet = load_workbook(io.BytesIO(xlsx_bytes([], catalogue=catalogue)))["Catalogue"]
+    sheet = load_workbook(io.BytesIO(export_bytes([], "xlsx", catalogue=catalogue)))["Catalogue"]
     assert [c.value for c in sheet[1]] == list(CATALOGUE_FIELDS)
     codes = [values[0] for values in sheet.iter_rows(min_row=2, values_only=True)]
     assert codes == [action.code for action in catalogue.actions]
@@ -161,7 +161,7 @@ def test_xlsx_catalogue_sheet_lists_every_action(catalogue: Catalogue) -> None:
 
 
 def test_xlsx_drops_control_characters_it_cannot_hold(catalogue: Catalogue) -> None:
-    data = xlsx_bytes([row(catalogue, "L1S1", note="bell\x07 and nul\x00 end")], catalogue=catalogue)
+    data = export_bytes([row(catalogue, "L1S1", note="bell\x07 and nul\x00 end")], "xlsx", catalogue=catalogue)
     sheet = load_workbook(io.BytesIO(data))["Answers"]
     assert sheet.cell(row=2, column=ANSWER_FIELDS.index("note") + 1).value == "bell and nul end"
 
@@ -202,8 +202,10 @@ def test_the_summary_uses_each_participants_latest_answer(catalogue: Catalogue) 
     assert (l4["respondents"], l4["median_stage"]) == (1, "none")
 
 
-def test_xlsx_summary_sheet_matches_the_summary_rows(catalogue: Catalogue, rows: list[dict[str, Any]]) -> None:
-    sheet = load_workbook(io.BytesIO(xlsx_bytes(rows, catalogue=catalogue, not_started="not started")))["Summary"]
+def test_xlsx_summary_sheet_matches_the_summary_rows(catalogue: Catalogue, rows: list[ExportRow]) -> None:
+    sheet = load_workbook(io.BytesIO(export_bytes(rows, "xlsx", catalogue=catalogue, not_started="not started")))[
+        "Summary"
+    ]
     header = [c.value for c in sheet[1]]
     back = [dict(zip(header, values, strict=True)) for values in sheet.iter_rows(min_row=2, values_only=True)]
     expected = summary_rows(rows, catalogue=catalogue, not_started="not started")
@@ -212,7 +214,7 @@ def test_xlsx_summary_sheet_matches_the_summary_rows(catalogue: Catalogue, rows:
 
 
 @pytest.mark.parametrize("fmt", list(ExportFormat))
-def test_export_bytes_in_each_format(catalogue: Catalogue, rows: list[dict[str, Any]], fmt: ExportFormat) -> None:
+def test_export_bytes_in_each_format(catalogue: Catalogue, rows: list[ExportRow], fmt: ExportFormat) -> None:
     data = export_bytes(rows, fmt, catalogue=catalogue)
     readers = {
         ExportFormat.CSV: lambda: len(read_csv(data)),
@@ -226,3 +228,9 @@ def test_export_bytes_in_each_format(catalogue: Catalogue, rows: list[dict[str, 
 def test_an_unknown_format_is_refused(catalogue: Catalogue) -> None:
     with pytest.raises(ValueError, match="pdf"):
         export_bytes([], "pdf", catalogue=catalogue)
+
+
+def test_the_answers_sheet_lays_out_exactly_the_fields_of_an_export_row() -> None:
+    """The rows' fields are declared once (``ExportRow``); the writers' columns may only lay them out."""
+    assert tuple(column.name for column in ANSWER_COLUMNS) == ANSWER_FIELDS
+    assert tuple(field.name for field in dataclasses.fields(ExportRow)) == ANSWER_FIELDS

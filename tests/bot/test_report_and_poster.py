@@ -21,10 +21,9 @@ from bot.cli import app
 from bot.export import export_bytes
 from bot.report import report_pdf
 from catalogue import Catalogue
-from conversations import Engine, open_engine
-from conversations import coordination as coord
+from conversations import Engine, group_words, open_engine
 from conversations.group_results import workshop_results
-from conversations.storage import repository
+from conversations.storage import workshops
 from tests.helpers.chat import Chat
 from tests.helpers.cli import clear_settings
 from tests.helpers.workshops import join_and_check_in, join_only
@@ -89,7 +88,7 @@ async def test_the_pdf_report_holds_cover_chart_table_next_steps_and_catalogue(
 
 async def results_of(engine: Engine, catalogue: Catalogue, code: str):  # type: ignore[no-untyped-def]
     async with engine._sessions() as session:
-        workshop = await repository.workshop_by_code(session, code=code)
+        workshop = await workshops.workshop_by_code(session, code=code)
         assert workshop is not None
         return await workshop_results(session, catalogue, workshop=workshop, min_group_size=3)
 
@@ -203,7 +202,7 @@ async def test_the_stages_sheet_has_each_participants_stage_per_area(engine: Eng
     sheet = load_workbook(io.BytesIO(data))["Stages"]
     header = [cell.value for cell in sheet[1]]
     table = [dict(zip(header, (cell.value for cell in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
-    pseudonyms = {row["participant"] for row in rows}
+    pseudonyms = {row.participant for row in rows}
     assert len(table) == len(pseudonyms) * len(catalogue.areas)  # one row per participant and area
     by_person: dict[str, dict[str, str]] = {}
     for row in table:
@@ -239,12 +238,12 @@ async def test_the_screen_the_room_view_the_report_and_the_summary_agree(engine:
     report = await engine.reports.report(workshop=code)
     table = {row[0].split()[0]: row for row in report.rows if len(row) > 1}
     for area in screen.areas:
-        said = coord.area_figures(engine.texts, catalogue, results.areas[area.code], 3)
+        said = group_words.area_figures(engine.texts, catalogue, results.areas[area.code], 3)
         assert area.summary == said  # the screen says what the group results say
         assert engine.texts.get("group_results.area", area=area.code, figures=said) in room  # as the room view does
         result = results.areas[area.code]
         assert area.respondents == result.respondents and area.unsure == result.unsure
         if result.shown:
-            assert area.median == coord.stage_name(engine.texts, catalogue, result.median) == table[area.code][1]
+            assert area.median == group_words.stage_name(engine.texts, catalogue, result.median) == table[area.code][1]
             assert table[area.code][3:] == (str(result.respondents), str(result.unsure))
     assert (screen.joined, screen.finished) == (results.joined, results.finished) == (3, 3)

@@ -87,9 +87,9 @@ async def test_answers_stay_with_their_codes_and_a_removed_action_no_longer_coun
     new = changed_catalogue(tmp_path)
     engine, _ = await reopen(url, chat, new)
     async with engine:
-        rows = {row["action_code"]: row for row in await engine.export_answers()}
-    assert {code: row["answer"] for code, row in rows.items()} == {"L1S1": Answer.DONE, "L1S2": Answer.NOT_YET}
-    assert rows["L1S2"]["area"] == ""  # kept, though the model no longer places it
-    answers = {code: row["answer"] for code, row in rows.items()}
+        rows = {row.action_code: row for row in await engine.export_answers()}
+    assert {code: row.answer for code, row in rows.items()} == {"L1S1": Answer.DONE, "L1S2": Answer.NOT_YET}
+    assert rows["L1S2"].area == ""  # kept, though the model no longer places it
+    answers = {code: row.answer for code, row in rows.items()}
     assert area_maturity(Catalogue.load(), "L1", answers).stage_reached is None  # L1S2 "Not yet" held stage S back
     assert area_maturity(new, "L1", answers).stage_reached == "S"  # without L1S2, stage S is complete

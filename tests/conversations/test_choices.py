@@ -19,6 +19,7 @@ from conversations.choices import (
     Pick,
     ReminderOff,
     Rhythm,
+    ShareName,
     is_question,
     parse_choice,
     question_choice,
@@ -41,6 +42,7 @@ def test_the_encodings_are_the_ones_buttons_in_chats_already_send() -> None:
     assert (Consent(True).pack(), Consent(False).pack(), Consent(True, "ROT-1").pack()) == ("c:y", "c:n", "c:y:ROT-1")
     assert Rhythm(12, 6).pack() == "rr:12.6"
     assert (ReminderOff(7).pack(), ReminderOff(12, paused=True).pack()) == ("rf:7", "rf:p12")
+    assert (ShareName(shown=True).pack(), ShareName(shown=False).pack()) == ("sn:y", "sn:n")
 
 
 @given(
@@ -67,6 +69,7 @@ def test_navigation_arguments_come_back_as_they_were_packed() -> None:
         Hide("A-1", hidden=True),
         Close("A-1", confirmed=True),
         Export("csv", "A-1"),
+        ShareName(shown=False),
     ):
         parsed = parse_choice(packed.pack())
         assert parsed is not None and parsed.prefix is not None
@@ -76,6 +79,7 @@ def test_navigation_arguments_come_back_as_they_were_packed() -> None:
     assert [Consent.parse(value) for value in ("y:", "n:A-1", "maybe", "")] == [None] * 4
     assert [Rhythm.parse(value) for value in ("3", "3.", ".6", "a.6", "3.-6")] == [None] * 5
     assert [ReminderOff.parse(value) for value in ("", "p", "pp3", "x3", "-3")] == [None] * 5
+    assert [ShareName.parse(value) for value in ("", "yes", "Y", "y:n")] == [None] * 4
 
 
 def test_the_longest_buttons_fit_telegrams_limit() -> None:
@@ -97,3 +101,12 @@ async def test_buttons_sent_before_the_types_still_answer_the_assessment(engine:
     seq = chat.options[0].choice.split(":")[0]
     await chat.choose_id(f"{seq}:gate:L1:{stage}:next")
     assert chat.said("assessment.gate_moved_on", area="L1")
+
+
+@pytest.mark.parametrize("choice", ["sn:maybe", "rr:3.", "rf:x3", "c:maybe"])
+async def test_data_that_does_not_parse_never_reaches_its_handler(engine: Engine, choice: str) -> None:
+    """The routing table parses a typed button's data: malformed data gets the usual sentence, nothing changes."""
+    chat = Chat(engine)
+    await chat.onboard()
+    await chat.choose_id(choice)
+    assert chat.said("errors.malformed_choice", reply=0)

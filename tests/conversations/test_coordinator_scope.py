@@ -38,12 +38,12 @@ async def test_a_coordinator_sees_closes_and_exports_only_their_own(engine: Engi
     assert antwerp.said("export.choose", scope=antwerp.t("workshop_team.scope_cities", cities="Antwerpen"))
     await antwerp.press("export.csv")
     [reply] = antwerp.replies
-    assert reply.export is not None and {row["city"] for row in reply.export.rows} == {"Antwerpen"}
+    assert reply.export is not None and {row.city for row in reply.export.rows} == {"Antwerpen"}
 
     everywhere = await coordinator(engine, "wim", None)  # a grant without a city: every city
     await everywhere.command("/export")
     await everywhere.press("export.json")
-    assert {row["city"] for row in everywhere.replies[0].export.rows} == {"Gent", "Antwerpen"}
+    assert {row.city for row in everywhere.replies[0].export.rows} == {"Gent", "Antwerpen"}
     await everywhere.command(f"/workshop {code}")
     assert everywhere.said("workshop.room", code=code)
 

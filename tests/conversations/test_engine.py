@@ -30,9 +30,9 @@ async def test_two_users_interleaved_keep_their_own_state(engine: Engine) -> Non
     assert alice.said("assessment.gate", area="L1")
     assert bob.said("progress.line", index=3, count=10)
     exported = await engine.export_answers()
-    by_city = {(row["city"], row["participant"]) for row in exported}  # participants by their pseudonyms
+    by_city = {(row.city, row.participant) for row in exported}  # participants by their pseudonyms
     assert {city for city, _ in by_city} == {"Rotterdam", "Glasgow"} and len(by_city) == 2
-    assert {row["action_code"]: row["answer"] for row in exported if row["city"] == "Rotterdam"} == {
+    assert {row.action_code: row.answer for row in exported if row.city == "Rotterdam"} == {
         "L1S1": "done",
         "L1S2": "not_yet",
     }

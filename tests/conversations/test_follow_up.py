@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from bot.export import export_bytes
+from bot.export import write_export
 from catalogue import Catalogue
 from conversations import Engine
 from tests.conversations.test_workshops import coordinator, join, open_workshop
@@ -65,9 +65,7 @@ async def test_a_follow_ups_xlsx_summary_puts_the_earlier_workshops_figures_besi
     await coord.command(f"/export {autumn}")
     await coord.press("export.xlsx")
     [document] = [reply.export for reply in coord.replies if reply.export is not None]
-    data = export_bytes(
-        document.rows, "xlsx", catalogue=catalogue, not_started=document.not_started, earlier=dict(document.earlier)
-    )
+    data = write_export(document)  # as the adapter writes what the chat sent
     sheet = load_workbook(io.BytesIO(data))["Summary"]
     header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     summary = [dict(zip(header, row, strict=True)) for row in rows]

@@ -6,10 +6,10 @@ import io
 
 from openpyxl import load_workbook
 
-from bot.export import xlsx_bytes
+from bot.export import export_bytes
 from catalogue import Catalogue
 from conversations import Engine
-from conversations.coordination import join_payload
+from conversations.workshop_codes import join_payload
 from tests.conversations.test_workshops import coordinator, open_workshop
 from tests.helpers.chat import Chat
 
@@ -68,7 +68,9 @@ async def test_room_chart_and_xlsx_summary_agree(engine: Engine, catalogue: Cata
     chart = {area.code: area for area in chart_reply.chart.areas}
     rows = await engine.export_answers(workshop=code)
     not_started = coord.t("results.not_started")
-    sheet = load_workbook(io.BytesIO(xlsx_bytes(rows, catalogue=catalogue, not_started=not_started)))["Summary"]
+    sheet = load_workbook(io.BytesIO(export_bytes(rows, "xlsx", catalogue=catalogue, not_started=not_started)))[
+        "Summary"
+    ]
     header = [cell.value for cell in sheet[1]]
     summary = {
         row["area"]: row

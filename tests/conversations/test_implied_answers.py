@@ -34,9 +34,9 @@ async def test_a_check_ins_answers_read_as_implied_not_as_said(engine: Engine, c
     assert chat.said("results.area", area="L2", implied=chat.t("implied.area"))
     assert chat.said("results.area", area="L1", implied="")  # L1M1 was answered one by one since
 
-    rows = {row["action_code"]: row for row in await engine.export_answers()}
-    assert (rows["L2M1"]["answer"], rows["L2M1"]["implied"]) == ("open", True)
-    assert (rows["L1M1"]["answer"], rows["L1M1"]["implied"]) == ("in_progress", False)
+    rows = {row.action_code: row for row in await engine.export_answers()}
+    assert (rows["L2M1"].answer, rows["L2M1"].implied) == ("open", True)
+    assert (rows["L1M1"].answer, rows["L1M1"].implied) == ("in_progress", False)
 
 
 async def test_an_assessment_after_a_check_in_starts_at_the_first_action_not_known(

@@ -7,6 +7,7 @@ whatever translations are shipped; tests/test_texts_parity.py checks the shipped
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -204,7 +205,7 @@ async def test_a_workshop_across_languages_follows_the_coordinators_language(pol
 
     from openpyxl import load_workbook
 
-    from bot.export import ANSWER_FIELDS, export_bytes
+    from bot.export import ANSWER_FIELDS, write_export
     from conversations.coordination import join_payload
 
     coord = Chat(polyglot, "coord", "Cora", language="es")
@@ -233,16 +234,10 @@ async def test_a_workshop_across_languages_follows_the_coordinators_language(pol
     await coord.press("export.xlsx")
     [reply] = coord.replies
     export = reply.export
-    assert export is not None and {row["area_title"] for row in export.rows} <= {a.title for a in spanish.areas}
+    assert export is not None and {row.area_title for row in export.rows} <= {a.title for a in spanish.areas}
     workbook = load_workbook(
         io.BytesIO(
-            export_bytes(
-                export.rows,
-                "xlsx",
-                catalogue=export.catalogue,
-                sheets=dict(export.sheets),
-                headers=dict(export.headers),
-            )
+            write_export(export)
         )
     )
     assert workbook.sheetnames[0] == "es  Answers"  # "[es] Answers": Excel takes no brackets in a sheet name
@@ -250,7 +245,7 @@ async def test_a_workshop_across_languages_follows_the_coordinators_language(pol
         coord.t("xlsx.columns.city"),
         coord.t("xlsx.columns.participant"),
     ]
-    csv = export_bytes(export.rows, "csv", catalogue=export.catalogue).decode("utf-8-sig")
+    csv = write_export(dataclasses.replace(export, fmt="csv")).decode("utf-8-sig")
     assert csv.splitlines()[0] == ",".join(ANSWER_FIELDS)  # machine names stay
 
 

@@ -69,5 +69,5 @@ async def test_answers_stored_at_the_first_revision_are_all_there_after_upgradin
             revision = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
         rows = await engine.export_answers()
     assert [revision] == heads()
-    assert {row["action_code"]: row["answer"] for row in rows} == ANSWERS
-    assert {row["city"] for row in rows} == {"Gent"}
+    assert {row.action_code: row.answer for row in rows} == ANSWERS
+    assert {row.city for row in rows} == {"Gent"}

@@ -24,7 +24,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue, answers_for_stage
 from conversations import DatabaseError, Engine, Texts, open_engine
-from conversations.storage import database, repository
+from conversations.city_matching import city_key
+from conversations.storage import database, participants, updates
 from conversations.storage.models import AnswerChange, AnswerRecord, Assessment, City, Participant, ProcessedUpdate
 from tests.helpers.chat import Chat, ExpectedTexts, count, rows
 from tests.helpers.cli import run_citybot
@@ -123,7 +124,7 @@ async def test_timestamps_keep_their_time_zone(pg: Engine, catalogue: Catalogue)
     assert assessment.finished_at is not None and assessment.finished_at.utcoffset() is not None
     assert all(record.answered_at.tzinfo is not None for record in await rows(pg, AnswerRecord))
     exported = await pg.export_answers()
-    assert len(exported) == len(catalogue.actions) and all(row["answered_at"].endswith("+00:00") for row in exported)
+    assert len(exported) == len(catalogue.actions) and all(row.answered_at.endswith("+00:00") for row in exported)
 
 
 # --- updates at most once, across processes ----------------------------------------------------
@@ -132,8 +133,8 @@ async def test_timestamps_keep_their_time_zone(pg: Engine, catalogue: Catalogue)
 async def test_claiming_an_update_is_safe_across_processes(pg: Engine) -> None:
     """Two transactions claim one update id: the second waits for the first and finds it taken."""
     async with AsyncSession(pg.db) as first, AsyncSession(pg.db) as second:
-        assert await repository.claim_update(first, update_id="u-race")
-        waiting = asyncio.create_task(repository.claim_update(second, update_id="u-race"))
+        assert await updates.claim_update(first, update_id="u-race")
+        waiting = asyncio.create_task(updates.claim_update(second, update_id="u-race"))
         await asyncio.sleep(0.2)
         await first.commit()
         assert await waiting is False
@@ -163,9 +164,9 @@ async def test_two_processes_serve_interleaved_users(two: tuple[Engine, Engine],
     assert alice.said("checkin.finished")
     exported = await b.export_answers()
     pseudonyms = {person.name: person.pseudonym for person in await rows(a, Participant)}
-    assert {row["participant"] for row in exported} == {pseudonyms["Alice"], pseudonyms["Bob"]}
-    assert sum(row["participant"] == pseudonyms["Alice"] for row in exported) == len(catalogue.actions)
-    bob_codes = [row["action_code"] for row in exported if row["participant"] == pseudonyms["Bob"]]
+    assert {row.participant for row in exported} == {pseudonyms["Alice"], pseudonyms["Bob"]}
+    assert sum(row.participant == pseudonyms["Alice"] for row in exported) == len(catalogue.actions)
+    bob_codes = [row.action_code for row in exported if row.participant == pseudonyms["Bob"]]
     assert len(bob_codes) == len(set(bob_codes)) == 10  # every tap answered exactly one action
     assert await count(a, Participant) == 2 and await count(a, City) == 2
 
@@ -237,7 +238,7 @@ async def test_a_lost_race_for_a_new_city_is_run_again(
     chat = Chat(a)
     await chat.command("/start")
     await chat.press("onboarding.agree")
-    real_add_city = repository.add_city
+    real_add_city = participants.add_city
     calls = 0
 
     async def add_city_losing_the_race(session: AsyncSession, *, name: str) -> City:
@@ -246,14 +247,14 @@ async def test_a_lost_race_for_a_new_city_is_run_again(
         if calls > 1:
             return await real_add_city(session, name=name)
         async with AsyncSession(b.db) as other:
-            other.add(City(name=name, key=repository.city_key(name)))
+            other.add(City(name=name, key=city_key(name)))
             await other.flush()  # holds the new key, uncommitted: our insert waits for it, then fails
             inserting = asyncio.create_task(real_add_city(session, name=name))
             await asyncio.sleep(0.2)
             await other.commit()
             return await inserting
 
-    monkeypatch.setattr(repository, "add_city", add_city_losing_the_race)
+    monkeypatch.setattr(participants, "add_city", add_city_losing_the_race)
     with caplog.at_level(logging.INFO, logger="conversations.engine"):
         await chat.say("Utrecht")
     assert "running it again" in caplog.text

@@ -76,7 +76,7 @@ async def test_coordinators_exports_carry_each_answers_round(engine: Engine, cat
     await chat.answer_check_in(catalogue, {**FIRST, "L1": "M"})
     await chat.command("/assess")  # a third assessment, not finished: not a round yet
     await chat.press("answers.done")
-    rounds = {(row["assessment_kind"], row["round"]) for row in await engine.export_answers()}
+    rounds = {(row.assessment_kind, row.round) for row in await engine.export_answers()}
     assert rounds == {("checkin", 1), ("checkin", 2), ("full", None)}
 
 

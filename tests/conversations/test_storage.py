@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from catalogue import Catalogue
 from conversations import open_engine
+from conversations.city_matching import city_key
 from conversations.storage.database import BUSY_TIMEOUT_MS, alembic_config, async_url, default_database_url
-from conversations.storage.repository import city_key
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from catalogue import Catalogue
 from conversations import Engine
-from conversations.coordination import join_payload
+from conversations.workshop_codes import join_payload
 from tests.helpers.chat import Chat
 
 

@@ -166,7 +166,7 @@ async def stored_history_rows(database: Path, catalogue: Catalogue) -> tuple[dic
             history = (await session.exec(select(func.count()).select_from(AnswerChange))).one()
     answers: dict[str, list[str]] = {}
     for row in rows:
-        answers.setdefault(str(row["assessment"]), []).append(str(row["action_code"]))
+        answers.setdefault(str(row.assessment), []).append(str(row.action_code))
     return answers, int(history)
 
 
