@@ -235,11 +235,7 @@ async def test_a_workshop_across_languages_follows_the_coordinators_language(pol
     [reply] = coord.replies
     export = reply.export
     assert export is not None and {row.area_title for row in export.rows} <= {a.title for a in spanish.areas}
-    workbook = load_workbook(
-        io.BytesIO(
-            write_export(export)
-        )
-    )
+    workbook = load_workbook(io.BytesIO(write_export(export)))
     assert workbook.sheetnames[0] == "es  Answers"  # "[es] Answers": Excel takes no brackets in a sheet name
     assert [cell.value for cell in workbook.worksheets[0][1]][:2] == [
         coord.t("xlsx.columns.city"),
