@@ -57,8 +57,6 @@ def default_user() -> str:
         return "console"
 
 
-LANGUAGE_PICK = re.compile(r"^(?:/language\s+|lg:)([a-z]{2,3})\s*$")
-"""A choice of language, typed (``/language es``) or picked (its button's ``lg:es``)."""
 
 
 class ConsoleChat:
@@ -88,8 +86,8 @@ class ConsoleChat:
 
     @property
     def texts(self) -> Texts:
-        """The console's own lines (banner, saved files) in the chat's language."""
-        return self.engine.texts_for(self.language)
+        """The console's own lines (banner, saved files) in the person's language as the engine last saw it."""
+        return self.engine.texts_for(self.engine.known_language(self.user_id, self.language))
 
     def incoming(self, line: str) -> Incoming | None:
         """What a typed line means: an option's number or words, a command or text; ``None`` for nothing to send."""
@@ -108,9 +106,6 @@ class ConsoleChat:
         return self.message(Kind.COMMAND if text.startswith("/") else Kind.TEXT, text)
 
     def message(self, kind: Kind, payload: str) -> Incoming:
-        picked = LANGUAGE_PICK.match(payload)
-        if picked and self.engine.supported(picked[1]):  # /language es, or its button: the console's lines follow
-            self.language = picked[1]
         return Incoming(
             user_id=self.user_id,
             chat_id=self.user_id,

@@ -117,3 +117,20 @@ async def test_the_check_catches_an_english_walk(engine: Engine, catalogue: Cata
     assert any(engine.texts.get("checkin.finished").strip("✅ ") in line for line in left) or any(
         catalogue.area("L1").title in line for line in left
     )
+
+
+async def test_the_consoles_own_lines_follow_a_language_picked_in_the_chat(engine: Engine, tmp_path: Path) -> None:
+    """After ``/language es`` the console's own lines (a saved chart) are in Spanish too, as the bot's replies."""
+    if not (TEXTS / "es.yaml").is_file():
+        pytest.skip("es.yaml not shipped yet")
+    stdout = io.StringIO()
+    lines = ["1", "Recife", "2", "/checkin", *["2"] * 10, "4", "/language es", "/progress"]
+    await run_console(
+        engine, user="ana", stdin=io.StringIO("".join(f"{line}\n" for line in lines)), stdout=stdout,
+        chart_folder=tmp_path / "charts",
+    )  # fmt: skip
+    spanish = engine.texts_for("es").get("console.chart", path="|").split("|")[0]
+    english = engine.texts.get("console.chart", path="|").split("|")[0]
+    saved = [line for line in stdout.getvalue().splitlines() if line.startswith((spanish, english))]
+    assert saved[0].startswith(english)  # the check-in's chart, before the switch
+    assert saved[-1].startswith(spanish)  # /progress's, after it
