@@ -57,8 +57,6 @@ def default_user() -> str:
         return "console"
 
 
-
-
 class ConsoleChat:
     """Turns typed lines into engine calls and prints the replies."""
 
