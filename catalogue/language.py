@@ -58,7 +58,8 @@ def language_words(language: str) -> LanguageWords:
     source = resources.files("catalogue") / "data" / f"language-{code}.yaml"
     if not source.is_file():
         return LanguageWords(code)
-    document = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    # Every entry is a word: BaseLoader reads "no", "on", "si" as the words they are, not YAML 1.1 booleans.
+    document = yaml.load(source.read_text(encoding="utf-8"), Loader=yaml.BaseLoader) or {}  # noqa: S506
 
     def words(name: str) -> frozenset[str]:
         return frozenset(fold(str(word)) for word in document.get(name) or ())

@@ -93,3 +93,9 @@ def test_word_frequencies_are_shipped_for_each_language_with_search_words() -> N
         assert (data / f"word-frequency-{language}.txt").is_file()
         words = language_words(language)
         assert words.stop_words and words.common and words.question_words
+
+
+def test_words_that_yaml_would_read_as_booleans_stay_words() -> None:
+    """Spanish and Portuguese "no"/"não" and French "on" are stop words as written, never True or False."""
+    assert "no" in language_words("es").stop_words and "false" not in language_words("es").stop_words
+    assert "on" in language_words("fr").stop_words and "true" not in language_words("fr").stop_words
