@@ -238,7 +238,7 @@ def ask_command(
     language: LanguageOption = None,
 ) -> None:
     """Find the catalogue actions that match a question, best first (in the catalogue of --language)."""
-    from conversations.flows.ask import explain, spelling
+    from conversations.flows.ask import explain, spelling, spelt
     from conversations.texts import Texts
 
     settings = read_settings()
@@ -252,7 +252,7 @@ def ask_command(
     spellings = spelling(catalogue, query)
     confident = any(match.confident for match in matches)
     if as_json:
-        hazard = matches[0].hazard if matches else ""
+        hazard = spelt(matches[0].hazard, spellings) if matches else ""
         payload = {
             "query": query,
             "language": catalogue.language,
@@ -263,7 +263,7 @@ def ask_command(
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     if matches and matches[0].hazard:
-        typer.echo(f"hazard read: {matches[0].hazard}")
+        typer.echo(f"hazard read: {spelt(matches[0].hazard, spellings)}")
     if not confident:
         typer.echo("No close match in the catalogue. Closest actions:" if matches else "No match in the catalogue.")
     for match in matches:
@@ -273,7 +273,7 @@ def ask_command(
         typer.echo(f"{action.code:<6} {action.title}")
         typer.echo(f"       area {area.code} {area.title} · stage {stage.name} · score {match.score:.0f}")
         if match.why:
-            typer.echo(f"       why: {', '.join(match.why)}")
+            typer.echo(f"       why: {', '.join(spelt(reason, spellings) for reason in match.why)}")
 
 
 class RunCommand(TyperCommand):

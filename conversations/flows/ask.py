@@ -181,11 +181,12 @@ async def matching(turn: Turn, text: str, language: str | None, *, pending: bool
     if vague:
         return next_steps(turn, answers, notices)
     if not matches:
-        hazard = results[0].hazard if results and not vague else ""
+        hazard = spelt(results[0].hazard, spelling(turn.catalogue, question)) if results and not vague else ""
         return no_match(turn, answers, notices, hazard=hazard)
     lines = [turn.t("ask.intro", model=turn.catalogue.name)]
     if matches[0].hazard:
-        lines.insert(0, turn.t("search.hazard", hazard=matches[0].hazard))
+        hazard = spelt(matches[0].hazard, spelling(turn.catalogue, question))
+        lines.insert(0, turn.t("search.hazard", hazard=hazard))
     for match in matches:
         action = match.action
         area, stage = turn.catalogue.area(action.area), turn.catalogue.stage(action.stage)

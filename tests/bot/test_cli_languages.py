@@ -93,3 +93,17 @@ async def test_chat_in_another_language(tmp_path: Path, sqlite_url: str, monkeyp
         assert spanish.get("onboarding.city_saved", city="Bogotá") in output
         assert spanish.get("results.empty") in output
         assert english.get("language.set") in output and english.get("help.intro", model=catalogue.name) in output
+
+
+def test_ask_puts_the_accents_back_in_the_hazard_and_the_reasons(tmp_path: Path) -> None:
+    """Typed without accents, a Spanish question is still answered with the words spelt: "inundación", not "inundacion"."""
+    if "es" not in Catalogue.load().languages:
+        pytest.skip("the Spanish catalogue is not shipped")
+    result = runner.invoke(app, ["ask", "--language", "es", "--json", "hubo una inundacion en el barrio, que hacemos"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["hazard"] == "inundación"
+    reasons = " ".join(match["reason"] for match in payload["matches"])
+    assert "inundación" in reasons and "inundacion" not in reasons
+    plain = runner.invoke(app, ["ask", "--language", "es", "hubo una inundacion en el barrio, que hacemos"])
+    assert "inundación" in plain.output and "inundacion" not in plain.output
