@@ -38,10 +38,33 @@ from conversations.storage.models import (
     Participant,
     ProcessedUpdate,
     Reminder,
+    ReminderKind,
     Workshop,
     WorkshopStatus,
 )
 from conversations.texts import Texts
+
+__all__ = [
+    "UNFINISHED",
+    "AnswerRecord",
+    "Assessment",
+    "AssessmentKind",
+    "AssessmentStatus",
+    "Assessments",
+    "Cities",
+    "City",
+    "CoordinatorScope",
+    "Owner",
+    "Participants",
+    "Reminder",
+    "ReminderKind",
+    "Reminders",
+    "Store",
+    "Workshop",
+    "WorkshopStatus",
+    "Workshops",
+]
+"""The stores, and the rows' types and enums flows read through them (flows never import storage)."""
 
 UNFINISHED = (AssessmentStatus.OPEN, AssessmentStatus.PAUSED)
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from catalogue import Answer
 from conversations.choices import Pick
-from conversations.storage.models import AnswerRecord, Assessment, AssessmentKind
+from conversations.stores import AnswerRecord, Assessment, AssessmentKind
 from conversations.turn import Turn
 
 SHORT = {"d": Answer.DONE, "p": Answer.IN_PROGRESS, "n": Answer.NOT_YET, "u": Answer.UNKNOWN}

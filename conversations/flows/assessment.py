@@ -24,7 +24,7 @@ from conversations.flows import reminders, results
 from conversations.flows.answering import SHORT, answer_buttons, answer_label, area_progress
 from conversations.flows.menu import shortcuts
 from conversations.messages import Reply
-from conversations.storage.models import Assessment, AssessmentKind
+from conversations.stores import Assessment, AssessmentKind
 from conversations.turn import Turn
 
 FLOW = "assessment"

@@ -13,7 +13,7 @@ from conversations.flows.answering import SHORT, answer_buttons, answer_label, s
 from conversations.flows.menu import shortcuts
 from conversations.flows.wording import button_title, shorten
 from conversations.messages import Option, Reply
-from conversations.storage.models import AnswerRecord, Assessment, AssessmentKind, AssessmentStatus
+from conversations.stores import AnswerRecord, Assessment, AssessmentKind, AssessmentStatus
 from conversations.turn import Turn
 
 CurrentAnswers = dict[str, tuple[AnswerRecord, Assessment]]

@@ -19,7 +19,7 @@ from conversations.flows.answering import area_progress
 from conversations.flows.wording import stage_summaries
 from conversations.flows.workshop import late_note
 from conversations.messages import Reply
-from conversations.storage.models import Assessment, AssessmentKind, AssessmentStatus
+from conversations.stores import Assessment, AssessmentKind, AssessmentStatus
 from conversations.turn import Turn
 
 FLOW = "checkin"

@@ -14,7 +14,7 @@ from conversations.choices import Prefix, navigation_choice
 from conversations.group_results import GroupResult
 from conversations.messages import Option, Reply
 from conversations.reminders import ReminderTimes, months_later
-from conversations.storage.models import City
+from conversations.stores import City
 from conversations.times import utcnow
 from conversations.turn import Turn
 

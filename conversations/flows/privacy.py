@@ -8,7 +8,7 @@ from typing import Any
 from conversations import outbox
 from conversations.flows.menu import shortcuts
 from conversations.messages import Attachment, Reply
-from conversations.storage.models import AssessmentKind
+from conversations.stores import AssessmentKind
 from conversations.times import as_utc
 from conversations.turn import Turn
 

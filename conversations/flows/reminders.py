@@ -14,7 +14,7 @@ from conversations import reminders as schedule
 from conversations.choices import ReminderOff, Rhythm
 from conversations.flows import workshop as rooms
 from conversations.messages import Option, Reply
-from conversations.storage.models import Assessment, AssessmentKind, Reminder, ReminderKind, WorkshopStatus
+from conversations.stores import Assessment, AssessmentKind, Reminder, ReminderKind, WorkshopStatus
 from conversations.times import utcnow
 from conversations.turn import Turn
 

@@ -21,7 +21,7 @@ from conversations.flows.menu import main_menu
 from conversations.flows.onboarding import onboarded
 from conversations.group_results import GroupResult
 from conversations.messages import ExportFormat, Invitation, Option, Reply
-from conversations.storage.models import (
+from conversations.stores import (
     Assessment,
     AssessmentKind,
     City,
