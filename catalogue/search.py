@@ -47,6 +47,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from importlib import resources
 
 import snowballstemmer
@@ -871,10 +872,18 @@ class SearchIndex:
             for index in pool
         }
         ranked = sorted(pool, key=lambda index: (-rank[index], self._lateness[index], index))
-        return [
+        matches = [
             self._match(index, rank[index], *assessed[index], [checks[n] for n in reaching[index]], query)
             for index in ranked[:limit]
         ]
+        # Confident answers lead: a match ranked below one that is not confident is not confident either. What put
+        # the unconfident one above it (its own terms, its area's) outweighs its evidence, so that evidence does
+        # not tell it from its rivals; the bot answers with the first confident match, and it must be the first.
+        for place, match in enumerate(matches):
+            if not match.confident:
+                matches[place + 1 :] = [replace(later, confident=False) for later in matches[place + 1 :]]
+                break
+        return matches
 
     def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> tuple[dict[int, float], list[str]]:
         """Action index -> BM25F score summed over the query terms, plus a share of its area's score.
