@@ -477,6 +477,8 @@ class SearchIndex:
             )
             self._concept_words.append(words)
         self._postings = _postings(documents, reference_size=IDF_REFERENCE_SIZE)
+        #: The terms the catalogue's own descriptions say (titles, keywords, areas), not only its example questions.
+        self._described = frozenset(term for document in documents for _, terms in document[:2] for term in terms)
         #: Term -> its place in the order terms are summed in (longest postings first, then by term): a fixed
         #: order, so word order in the query cannot change a score, not even through floating-point rounding.
         self._term_order = {
@@ -491,6 +493,7 @@ class SearchIndex:
         }
         self._area_codes = list(area_texts)
         self._area_concept_words: list[dict[str, str]] = [{} for _ in self._area_codes]
+        self._described |= {term for texts in area_texts.values() for term in self._analyzer.terms(" ".join(texts))}
         self._area_postings = _postings(
             [
                 [(1.0, self._field_terms(texts, self._area_concept_words[index]))]
@@ -972,6 +975,10 @@ class SearchIndex:
         else:
             if kind == _CONCEPT:
                 evidence = ordinary = 0.0  # per query: the specificity of the words that brought it in
+            elif term not in self._described and term not in self._concepts_of:
+                # Found only in example questions ("spring", "sure", "last spring"): the chance words and pairs of
+                # the examples rank, but are no evidence and count towards confidence as everyday words.
+                evidence = ordinary = 0.0
             else:
                 evidence = self.specificity(term)
                 ordinary = max(self._specificity.get(stem, 1.0) for stem in term.split(" "))
@@ -1107,18 +1114,28 @@ class SearchIndex:
         """
         area = self._area_of[index]
         contributions: list[tuple[bool, float, str, str]] = []
+        specifics: list[tuple[float, str]] = []
         for weight, own_postings, area_postings, specific, _, _, _, _, term, shown in checks:
             value = own_postings.get(index, 0.0) + AREA_WEIGHT * area_postings.get(area, 0.0)
             if value > 0:
                 contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
-        matched = {term for _, _, term, _ in contributions}
+                specifics.append((specific, term))
+        # A phrase stands in for its words in the reasons, unless it says less than they do (a chance pair of an
+        # example question, "flood last", is no evidence): then its words are the reasons, and it is none.
+        strength = {term: specific for specific, term in specifics}
+        weak = {
+            term
+            for term in strength
+            if " " in term and any(strength.get(part, 0.0) > strength[term] for part in term.split(" "))
+        }
+        matched = {term for _, _, term, _ in contributions if term not in weak}
         phrased = {part for term in matched if " " in term for part in term.split(" ")}
         literal = {shown for _, _, term, shown in contributions if not term.startswith(CONCEPT_PREFIX)}
         terms: list[str] = []
         why: list[str] = []
         bridged: set[str] = set()
         for _, _, term, shown in sorted(contributions):
-            if term in phrased:
+            if term in phrased or term in weak:
                 continue
             if term.startswith(CONCEPT_PREFIX):
                 if shown in literal or shown in bridged:
