@@ -25,7 +25,8 @@ lexical search engine rather than one string similarity:
    specificity is learned from data (how rare it is in ordinary text, how concentrated in
    few actions; see :data:`EVERYDAY_ZIPF`), so everyday words ("plan", "city", "start") rank
    but never carry a match, and off-topic chatter ("hello", "what time is lunch?", one
-   incidental catalogue word amid unrelated ones) comes back unconfident. Candidates rank a
+   incidental catalogue word amid unrelated ones) comes back unconfident; so does a match ranked
+   below an unconfident one (confident matches come first or not at all). Candidates rank a
    little by their area's share of the evidence (:data:`AREA_VOTE`): a right answer's
    neighbours match too, a stray match stands alone.
 5. **Hazards**: a question naming a hazard of the concept lexicon also searches for what it
