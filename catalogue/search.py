@@ -58,6 +58,9 @@ from rapidfuzz.distance import OSA
 from catalogue.loader import CatalogueData
 from catalogue.model import Concept, Match
 
+#: No action: the actions that say a term nobody says.
+_NOWHERE: frozenset[int] = frozenset()
+
 # --- knobs -------------------------------------------------------------------------------
 
 #: Default number of results.
@@ -480,6 +483,13 @@ class SearchIndex:
         self._postings = _postings(documents, reference_size=IDF_REFERENCE_SIZE)
         #: The terms the catalogue's own descriptions say (titles, keywords, areas), not only its example questions.
         self._described = frozenset(term for document in documents for _, terms in document[:2] for term in terms)
+        #: Per term, the actions whose title or keywords say it: in another action's example question it is no evidence.
+        described_in: dict[str, set[int]] = defaultdict(set)
+        for index, document in enumerate(documents):
+            for _, terms in document[:2]:
+                for term in terms:
+                    described_in[term].add(index)
+        self._described_in = {term: frozenset(indices) for term, indices in described_in.items()}
         #: Term -> its place in the order terms are summed in (longest postings first, then by term): a fixed
         #: order, so word order in the query cannot change a score, not even through floating-point rounding.
         self._term_order = {
@@ -559,7 +569,7 @@ class SearchIndex:
             return {}
         per_action: dict[str, Counter[int]] = defaultdict(Counter)
         for index, document in enumerate(documents):
-            for _, terms in document:
+            for _, terms in document[:2]:  # titles and keywords: an example says how one official put it
                 for term in terms:
                     if " " not in term and not term.startswith(CONCEPT_PREFIX):
                         per_action[term][index] += 1
@@ -956,6 +966,20 @@ class SearchIndex:
                 evidence = query.specificity.get(term, 0.0)
                 counts = CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * evidence
             checks.append((weight, own, area, evidence, counts, kind, concepts, area_concepts, term, shown))
+        # Said together, the words of a lexicon phrase count towards confidence as the phrase does ("political" of
+        # "political support"): the phrase is the field's, whatever its words are apart.
+        phrased: dict[str, float] = {}
+        for check in checks:
+            if check[5] == _PHRASE and check[8] in self._concepts_of:
+                for part in check[8].split(" "):
+                    phrased[part] = max(phrased.get(part, 0.0), check[4])
+        if phrased:
+            checks = [
+                (*check[:4], max(check[4], phrased[check[8]]), *check[5:])
+                if check[5] == _WORD and check[8] in phrased
+                else check
+                for check in checks
+            ]
         return checks
 
     def _term_facts(
@@ -1026,7 +1050,7 @@ class SearchIndex:
         area_reaching: dict[int, list[int]] = {area: [] for area in areas}
         field = 0.0
         for number, check in enumerate(checks):
-            weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, _, _ = check
+            weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, term, _ = check
             for area in area_postings.keys() & areas:
                 value = weight * AREA_WEIGHT * area_postings[area]
                 sum_ = in_area[area]
@@ -1037,10 +1061,16 @@ class SearchIndex:
                     sum_[2] = max(sum_[2], is_evidence)
                 area_reaching[area].append(number)
             own_hits = own_postings.keys() & candidates
+            described = self._described_in.get(term, _NOWHERE)
             for index in own_hits:
                 value = weight * own_postings[index]
                 sum_ = sums[index]
                 sum_[3] += value
+                if index not in described:
+                    # Only one of this action's example questions says it: it ranks, but is no evidence.
+                    sum_[4] += CONFIDENCE_EVERYDAY_WEIGHT * value
+                    reaching[index].append(number)
+                    continue
                 sum_[4] += counts * value
                 if is_evidence and value:
                     sum_[1] += is_evidence * value
