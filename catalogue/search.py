@@ -25,7 +25,8 @@ lexical search engine rather than one string similarity:
    specificity is learned from data (how rare it is in ordinary text, how concentrated in
    few actions; see :data:`EVERYDAY_ZIPF`), so everyday words ("plan", "city", "start") rank
    but never carry a match, and off-topic chatter ("hello", "what time is lunch?", one
-   incidental catalogue word amid unrelated ones) comes back unconfident. Candidates rank a
+   incidental catalogue word amid unrelated ones) comes back unconfident; so does a match ranked
+   below an unconfident one (confident matches come first or not at all). Candidates rank a
    little by their area's share of the evidence (:data:`AREA_VOTE`): a right answer's
    neighbours match too, a stray match stands alone.
 5. **Hazards**: a question naming a hazard of the concept lexicon also searches for what it
@@ -47,6 +48,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from importlib import resources
 
 import snowballstemmer
@@ -56,6 +58,9 @@ from rapidfuzz.distance import OSA
 from catalogue.language import LanguageWords, language_words
 from catalogue.loader import CatalogueData
 from catalogue.model import Concept, Match
+
+#: No action: the actions that say a term nobody says.
+_NOWHERE: frozenset[int] = frozenset()
 
 # --- knobs -------------------------------------------------------------------------------
 
@@ -486,6 +491,15 @@ class SearchIndex:
             )
             self._concept_words.append(words)
         self._postings = _postings(documents, reference_size=IDF_REFERENCE_SIZE)
+        #: The terms the catalogue's own descriptions say (titles, keywords, areas), not only its example questions.
+        self._described = frozenset(term for document in documents for _, terms in document[:2] for term in terms)
+        #: Per term, the actions whose title or keywords say it: in another action's example question it is no evidence.
+        described_in: dict[str, set[int]] = defaultdict(set)
+        for index, document in enumerate(documents):
+            for _, terms in document[:2]:
+                for term in terms:
+                    described_in[term].add(index)
+        self._described_in = {term: frozenset(indices) for term, indices in described_in.items()}
         #: Term -> its place in the order terms are summed in (longest postings first, then by term): a fixed
         #: order, so word order in the query cannot change a score, not even through floating-point rounding.
         self._term_order = {
@@ -500,6 +514,7 @@ class SearchIndex:
         }
         self._area_codes = list(area_texts)
         self._area_concept_words: list[dict[str, str]] = [{} for _ in self._area_codes]
+        self._described |= {term for texts in area_texts.values() for term in self._analyzer.terms(" ".join(texts))}
         self._area_postings = _postings(
             [
                 [(1.0, self._field_terms(texts, self._area_concept_words[index]))]
@@ -564,7 +579,7 @@ class SearchIndex:
             return {}
         per_action: dict[str, Counter[int]] = defaultdict(Counter)
         for index, document in enumerate(documents):
-            for _, terms in document:
+            for _, terms in document[:2]:  # titles and keywords: an example says how one official put it
                 for term in terms:
                     if " " not in term and not term.startswith(CONCEPT_PREFIX):
                         per_action[term][index] += 1
@@ -881,10 +896,18 @@ class SearchIndex:
             for index in pool
         }
         ranked = sorted(pool, key=lambda index: (-rank[index], self._lateness[index], index))
-        return [
+        matches = [
             self._match(index, rank[index], *assessed[index], [checks[n] for n in reaching[index]], query)
             for index in ranked[:limit]
         ]
+        # Confident answers lead: a match ranked below one that is not confident is not confident either. What put
+        # the unconfident one above it (its own terms, its area's) outweighs its evidence, so that evidence does
+        # not tell it from its rivals; the bot answers with the first confident match, and it must be the first.
+        for place, match in enumerate(matches):
+            if not match.confident:
+                matches[place + 1 :] = [replace(later, confident=False) for later in matches[place + 1 :]]
+                break
+        return matches
 
     def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> tuple[dict[int, float], list[str]]:
         """Action index -> BM25F score summed over the query terms, plus a share of its area's score.
@@ -953,6 +976,20 @@ class SearchIndex:
                 evidence = query.specificity.get(term, 0.0)
                 counts = CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * evidence
             checks.append((weight, own, area, evidence, counts, kind, concepts, area_concepts, term, shown))
+        # Said together, the words of a lexicon phrase count towards confidence as the phrase does ("political" of
+        # "political support"): the phrase is the field's, whatever its words are apart.
+        phrased: dict[str, float] = {}
+        for check in checks:
+            if check[5] == _PHRASE and check[8] in self._concepts_of:
+                for part in check[8].split(" "):
+                    phrased[part] = max(phrased.get(part, 0.0), check[4])
+        if phrased:
+            checks = [
+                (*check[:4], max(check[4], phrased[check[8]]), *check[5:])
+                if check[5] == _WORD and check[8] in phrased
+                else check
+                for check in checks
+            ]
         return checks
 
     def _term_facts(
@@ -973,6 +1010,10 @@ class SearchIndex:
         else:
             if kind == _CONCEPT:
                 evidence = ordinary = 0.0  # per query: the specificity of the words that brought it in
+            elif term not in self._described and term not in self._concepts_of:
+                # Found only in example questions ("spring", "sure", "last spring"): the chance words and pairs of
+                # the examples rank, but are no evidence and count towards confidence as everyday words.
+                evidence = ordinary = 0.0
             else:
                 evidence = self.specificity(term)
                 ordinary = max(self._specificity.get(stem, 1.0) for stem in term.split(" "))
@@ -1019,7 +1060,7 @@ class SearchIndex:
         area_reaching: dict[int, list[int]] = {area: [] for area in areas}
         field = 0.0
         for number, check in enumerate(checks):
-            weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, _, _ = check
+            weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, term, _ = check
             for area in area_postings.keys() & areas:
                 value = weight * AREA_WEIGHT * area_postings[area]
                 sum_ = in_area[area]
@@ -1030,10 +1071,16 @@ class SearchIndex:
                     sum_[2] = max(sum_[2], is_evidence)
                 area_reaching[area].append(number)
             own_hits = own_postings.keys() & candidates
+            described = self._described_in.get(term, _NOWHERE)
             for index in own_hits:
                 value = weight * own_postings[index]
                 sum_ = sums[index]
                 sum_[3] += value
+                if index not in described:
+                    # Only one of this action's example questions says it: it ranks, but is no evidence.
+                    sum_[4] += CONFIDENCE_EVERYDAY_WEIGHT * value
+                    reaching[index].append(number)
+                    continue
                 sum_[4] += counts * value
                 if is_evidence and value:
                     sum_[1] += is_evidence * value
@@ -1108,18 +1155,28 @@ class SearchIndex:
         """
         area = self._area_of[index]
         contributions: list[tuple[bool, float, str, str]] = []
+        specifics: list[tuple[float, str]] = []
         for weight, own_postings, area_postings, specific, _, _, _, _, term, shown in checks:
             value = own_postings.get(index, 0.0) + AREA_WEIGHT * area_postings.get(area, 0.0)
             if value > 0:
                 contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
-        matched = {term for _, _, term, _ in contributions}
+                specifics.append((specific, term))
+        # A phrase stands in for its words in the reasons, unless it says less than they do (a chance pair of an
+        # example question, "flood last", is no evidence): then its words are the reasons, and it is none.
+        strength = {term: specific for specific, term in specifics}
+        weak = {
+            term
+            for term in strength
+            if " " in term and any(strength.get(part, 0.0) > strength[term] for part in term.split(" "))
+        }
+        matched = {term for _, _, term, _ in contributions if term not in weak}
         phrased = {part for term in matched if " " in term for part in term.split(" ")}
         literal = {shown for _, _, term, shown in contributions if not term.startswith(CONCEPT_PREFIX)}
         terms: list[str] = []
         why: list[str] = []
         bridged: set[str] = set()
         for _, _, term, shown in sorted(contributions):
-            if term in phrased:
+            if term in phrased or term in weak:
                 continue
             if term.startswith(CONCEPT_PREFIX):
                 if shown in literal or shown in bridged:

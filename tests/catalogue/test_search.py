@@ -417,6 +417,17 @@ def test_why_never_lists_only_generic_words_over_the_whole_own_set(index: search
     assert confident > 150  # the set is mostly answerable: the check ran on real answers
 
 
+def test_the_first_answer_is_the_first_match_over_the_whole_own_set(index: search_module.SearchIndex) -> None:
+    # The bot answers with the confident matches among those it asks for: a confident match ranked below one that
+    # is not would be an answer the search itself ranks second. Confident matches come first, or not at all.
+    answered = 0
+    for question in own_questions():
+        sure = [match.confident for match in index.search(question, limit=8)]
+        assert sure == sorted(sure, reverse=True), (question, sure)
+        answered += any(sure)
+    assert answered > 250  # most of the set is answered: the check ran on real answers
+
+
 def test_which_words_are_everyday_is_learned_from_data(index: search_module.SearchIndex) -> None:
     # Common in ordinary text or spread over the catalogue: everyday; rare and concentrated: the field's.
     specificity = {word: index.word_specificity(word) for word in ("plan", "city", "flood", "stakeholder")}
