@@ -20,6 +20,20 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 """An ISO 639 language code, the name part of a data file (never a path)."""
 
 
+class _WordsLoader(yaml.SafeLoader):
+    """YAML as a word list needs it: ``on``, ``no``, ``yes``, ``off`` are words, not booleans.
+
+    YAML 1.1 (PyYAML's default) reads a bare ``no`` (Spanish and Portuguese "no", "in the") or ``on``
+    (French "on") as ``False``/``True``, which silently dropped them from the stop words.
+    """
+
+
+_WordsLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def fold(text: str) -> str:
     """Case- and accent-fold ("Planificación" -> "planificacion"): accents never decide a match."""
     if text.isascii():
@@ -58,7 +72,7 @@ def language_words(language: str) -> LanguageWords:
     source = resources.files("catalogue") / "data" / f"language-{code}.yaml"
     if not source.is_file():
         return LanguageWords(code)
-    document = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    document = yaml.load(source.read_text(encoding="utf-8"), Loader=_WordsLoader) or {}  # noqa: S506 - SafeLoader subclass
 
     def words(name: str) -> frozenset[str]:
         return frozenset(fold(str(word)) for word in document.get(name) or ())
