@@ -132,6 +132,10 @@ IMPLIED_WEIGHT = 0.7
 #: does. A candidate ranks with its score times ``1 - AREA_VOTE + AREA_VOTE * share``, where ``share`` is its area's
 #: part of the candidates' raw score (ranking only: confidence, and the score shown, are the action's own).
 AREA_VOTE = 0.15
+#: Everyday words learned as stop words, in a language other than English (whose list is tuned by hand): a word at
+#: least this common in ordinary text (Zipf; 5.6 is about the language's 400 commonest words: "gente", "veces",
+#: "beaucoup", "vez") whose stem no title, keyword, area title or lexicon entry uses is chat, never the field's.
+LEARNED_STOP_ZIPF = 5.6
 #: BM25 term-frequency saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.6
@@ -336,6 +340,28 @@ def _ordinary_words(language: str) -> frozenset[str]:
     return frozenset(word for word, _, _ in _ordinary_text(language))
 
 
+@functools.lru_cache(maxsize=8)
+def _zipf_bounds(language: str) -> tuple[float, float]:
+    """The language's :data:`FIELD_ZIPF` and :data:`EVERYDAY_ZIPF`, calibrated on its own word frequencies.
+
+    The constants were set on English. A language's stems sum more inflected forms and its corpus
+    differs, so the same Zipf value is not the same rank: in another language the bounds are the
+    Zipf frequencies of the stems at the ranks the English bounds have among English stems (the
+    English FIELD_ZIPF is about the 1,700th commonest English stem: the 1,700th Spanish stem is
+    the Spanish bound). The English bounds where either file is missing.
+    """
+    english = sorted(_ordinary_frequency("en").values(), reverse=True)
+    own = sorted(_ordinary_frequency(language).values(), reverse=True)
+    if language == "en" or not english or not own:
+        return FIELD_ZIPF, EVERYDAY_ZIPF
+
+    def at_rank_of(zipf: float) -> float:
+        rank = sum(value >= zipf for value in english)
+        return round(own[min(max(rank, 1), len(own)) - 1], 2)
+
+    return at_rank_of(FIELD_ZIPF), at_rank_of(EVERYDAY_ZIPF)
+
+
 def _pair(a: str, b: str) -> str:
     """An order-free phrase term: "emergency drill" and "drill emergency" are the same pair."""
     return f"{a} {b}" if a < b else f"{b} {a}"
@@ -459,6 +485,7 @@ class SearchIndex:
     def __init__(self, data: CatalogueData) -> None:
         self.actions = data.actions
         self._analyzer = _Analyzer(data.language, language_words(data.language))
+        self._analyzer.stop_words = self._analyzer.stop_words | self._learned_stop_words(data)
         self._concepts_of = self._lexicon(data.concepts)
         keys = {concept.name: self._concept_key(concept.name) for concept in data.concepts}
         #: concept term -> the concept terms it implies; the concept terms of hazards
@@ -545,6 +572,24 @@ class SearchIndex:
         joined = [self._analyzer.stem(word) for word in self._analyzer.joined(entry)]
         return [_pair(a, b) for a, b in itertools.pairwise(stems) if a != b] + joined
 
+    def _learned_stop_words(self, data: CatalogueData) -> frozenset[str]:
+        """The language's commonest words that say nothing of the field: see :data:`LEARNED_STOP_ZIPF`.
+
+        Learned from the language's word frequencies and the catalogue's own field words, so a
+        translation needs no hand-made list of everyday verbs and adverbs; none for English.
+        """
+        analyzer = self._analyzer
+        if analyzer.language == "en":
+            return frozenset()
+        common = [(word, stem) for word, zipf, stem in _ordinary_text(analyzer.language) if zipf >= LEARNED_STOP_ZIPF]
+        if not common:
+            return frozenset()
+        texts = [text for action in data.actions for text in (action.title, *action.keywords)]
+        texts += [area.title for area in data.areas] + [kw for kws in data.area_keywords.values() for kw in kws]
+        texts += [word for concept in data.concepts for word in concept.words]
+        field = {analyzer.stem(word) for text in texts for word in analyzer.words(text, joined=False)}
+        return frozenset(word for word, _ in common if analyzer.stem(word) not in field)
+
     @staticmethod
     def _concept_key(name: str) -> str:
         """A concept's term: ``~name``, without spaces (spaces mark word pairs)."""
@@ -570,10 +615,11 @@ class SearchIndex:
                         per_action[term][index] += 1
         actions = max(len(documents), 2)
         prior = CONCENTRATION_PRIOR / actions  # each action's share of the prior
+        field_zipf, everyday_zipf = _zipf_bounds(self._analyzer.language)
         specificity: dict[str, float] = {}
         for stem in set(per_action) | {term for term in self._concepts_of if " " not in term}:
             zipf = ordinary.get(stem)
-            rare = 1.0 if zipf is None else min(max((EVERYDAY_ZIPF - zipf) / (EVERYDAY_ZIPF - FIELD_ZIPF), 0.0), 1.0)
+            rare = 1.0 if zipf is None else min(max((everyday_zipf - zipf) / (everyday_zipf - field_zipf), 0.0), 1.0)
             counts = per_action.get(stem, Counter())
             total = sum(counts.values()) + CONCENTRATION_PRIOR
             entropy = -sum((n + prior) / total * math.log((n + prior) / total) for n in counts.values())
