@@ -93,3 +93,36 @@ def test_word_frequencies_are_shipped_for_each_language_with_search_words() -> N
         assert (data / f"word-frequency-{language}.txt").is_file()
         words = language_words(language)
         assert words.stop_words and words.common and words.question_words
+
+
+@pytest.mark.parametrize(("language", "word"), [("fr", "on"), ("es", "no"), ("pt", "no")])
+def test_yaml_boolean_lookalikes_are_words_of_the_language(language: str, word: str) -> None:
+    """A bare ``on`` or ``no`` in a words file is the word, not YAML 1.1's True/False."""
+    words = language_words(language)
+    assert word in words.stop_words
+    assert "true" not in words.stop_words and "false" not in words.stop_words
+    analyzer = _Analyzer(language, words)
+    assert word not in analyzer.words(f"{word} plan")
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "chatty"),
+    [
+        ("pt", "pra quem pedimos ajuda na enchente", "pra"),
+        ("fr", "jusqu'où va l'inondation", "jusqu"),
+        ("es", "q hacemos pa la inundación", "pa"),
+    ],
+)
+def test_contractions_and_chat_spellings_are_not_matched(language: str, question: str, chatty: str) -> None:
+    analyzer = _Analyzer(language, language_words(language))
+    assert chatty not in analyzer.words(question)
+
+
+def test_everyday_words_of_a_language_are_learned_as_stop_words_but_never_the_fields() -> None:
+    """Stop words learned from word frequencies: the commonest chat words, never a word the catalogue's titles use."""
+    spanish = Catalogue.load().in_language("es")
+    index = spanish._index
+    learned = index._analyzer.stop_words - language_words("es").stop_words
+    assert {"veces", "gente", "mucho"} <= learned
+    title_words = {word for action in spanish.actions for word in _Analyzer("es").words(action.title, joined=False)}
+    assert not learned & title_words
