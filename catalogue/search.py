@@ -335,6 +335,24 @@ def _ordinary_frequency(language: str) -> dict[str, float]:
 
 
 @functools.lru_cache(maxsize=8)
+def _matched_frequency(language: str) -> dict[str, float]:
+    """:func:`_ordinary_frequency` of the words the search matches: a language's stop words left out.
+
+    A stop word is never matched, so it says nothing of how everyday its stem's other words are: Spanish "para"
+    (for) shares the stem of "pares" (peers), Portuguese "pelo" (by the) that of "pele" (skin). English keeps the
+    figures its knobs were tuned on.
+    """
+    if language == "en":
+        return _ordinary_frequency(language)
+    unmatched = language_words(language).stop_words
+    totals: dict[str, float] = defaultdict(float)
+    for word, zipf, stem in _ordinary_text(language):
+        if word not in unmatched:
+            totals[stem] += 10.0**zipf
+    return {stem: math.log10(total) for stem, total in totals.items()}
+
+
+@functools.lru_cache(maxsize=8)
 def _ordinary_words(language: str) -> frozenset[str]:
     """The common words of ordinary text in the language: spelt right, whatever the catalogue knows."""
     return frozenset(word for word, _, _ in _ordinary_text(language))
@@ -544,7 +562,7 @@ class SearchIndex:
             if area >= 0:
                 self._actions_of_area[area].append(index)
         self._evidence = self._evidence_terms(data)
-        self._specificity = self._specificities(documents, _ordinary_frequency(self._analyzer.language))
+        self._specificity = self._specificities(documents, _matched_frequency(self._analyzer.language))
         self._specificity_of: dict[str, float] = {}  # term -> specificity(term), as asked
         self._ordinary_words = _ordinary_words(self._analyzer.language)
         self._analysed.clear()
