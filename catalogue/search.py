@@ -262,10 +262,16 @@ class _Analyzer:
         ]
         return words + self.joined(folded) if joined and ("-" in folded or "/" in folded) else words
 
-    @staticmethod
-    def joined(text: str) -> list[str]:
-        """The joined forms of the text's hyphenated compounds ("cross-sector" -> "crosssector")."""
-        found = (re.sub(r"[-/]", "", compound) for compound in _HYPHENATED.findall(_fold(text)))
+    def joined(self, text: str) -> list[str]:
+        """The joined forms of the text's hyphenated compounds ("cross-sector" -> "crosssector").
+
+        Outside English, a verb and its pronoun or particle are no compound (French "est-ce", "peut-elle",
+        Portuguese "pode-se", "fazê-lo"): a compound with a stop word for a part has no joined form.
+        """
+        compounds = _HYPHENATED.findall(_fold(text))
+        if self.language != "en":
+            compounds = [c for c in compounds if not any(part in self.stop_words for part in re.split(r"[-/]", c))]
+        found = (re.sub(r"[-/]", "", compound) for compound in compounds)
         return [word for word in found if len(word) <= MAX_WORD_LENGTH]
 
     def asks(self, sentence: str) -> bool:

@@ -126,3 +126,9 @@ def test_everyday_words_of_a_language_are_learned_as_stop_words_but_never_the_fi
     assert {"veces", "gente", "mucho"} <= learned
     title_words = {word for action in spanish.actions for word in _Analyzer("es").words(action.title, joined=False)}
     assert not learned & title_words
+
+
+def test_a_verb_and_its_pronoun_are_no_compound_outside_english() -> None:
+    french = _Analyzer("fr", language_words("fr"))
+    assert french.words("est-ce qu'on peut-elle appeler hydro-québec") == ["appeler", "hydro", "quebec", "hydroquebec"]
+    assert _Analyzer("en", language_words("en")).words("follow-up") == ["follow", "followup"]
