@@ -55,6 +55,20 @@ class LanguageWords:
     stem_restore: tuple[tuple[str, str], ...] = ()
     """(folded ending, ending as spelt), longest first: accents the stemmer needs, put back before stemming."""
 
+    stem_endings: tuple[tuple[str, str], ...] = ()
+    """(folded ending, stem ending), longest first: where the language's snowball stemmer cuts too deep.
+
+    Spanish snowball cuts "comunicación" to "comun" (the stem of "comunidad") while "comunicar" stays
+    "comunic": the ending "icacion" stems to "ic", as the verb does.
+    """
+
+    def stem_ending(self, word: str) -> str | None:
+        """The stem of a folded word by one of :attr:`stem_endings` (``None`` when none fits: snowball's)."""
+        for ending, stem in self.stem_endings:
+            if word.endswith(ending) and len(word) > len(ending) + 2:
+                return word[: -len(ending)] + stem
+        return None
+
     def restore(self, word: str) -> str:
         """A folded word with the accents of its ending put back, when the stemmer needs them ("evacuacao")."""
         for folded, spelt in self.stem_restore:
@@ -85,6 +99,9 @@ def language_words(language: str) -> LanguageWords:
         question_words=words("question_words"),
         question_followers=words("question_followers"),
         stem_restore=tuple(restore),
+        stem_endings=tuple(
+            sorted(((fold(str(a)), fold(str(b))) for a, b in document.get("stem_endings") or ()), key=lambda p: -len(p[0]))
+        ),
     )
 
 

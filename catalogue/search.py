@@ -239,6 +239,7 @@ class _Analyzer:
         self.question_followers = ENGLISH_QUESTION_FOLLOWERS if english else words.question_followers
         self.wh_words = _WH_WORDS if english else words.question_words
         self._restore = words.restore if words.stem_restore else None
+        self._stem_ending = words.stem_ending if words.stem_endings else None
         self.language = code
         self._stems: dict[str, str] = {}
 
@@ -246,8 +247,10 @@ class _Analyzer:
         """The stem of an already folded word (cached: vocabularies are small)."""
         stem = self._stems.get(word)
         if stem is None:
-            spelt = self._restore(word) if self._restore is not None else word
-            stem = _fold(self._stemmer.stemWord(spelt)) if self._stemmer else word
+            stem = self._stem_ending(word) if self._stem_ending is not None else None
+            if stem is None:
+                spelt = self._restore(word) if self._restore is not None else word
+                stem = _fold(self._stemmer.stemWord(spelt)) if self._stemmer else word
             if len(self._stems) < 100_000:
                 self._stems[word] = stem
         return stem
@@ -325,7 +328,10 @@ def _ordinary_text(language: str) -> list[tuple[str, float, str]]:
     if not path.is_file():
         return []
     rows = (line.split() for line in path.read_text(encoding="utf-8").splitlines() if line and line[0] != "#")
-    return [(_fold(word), float(zipf), _fold(stem)) for word, zipf, stem in rows]
+    ending = language_words(language).stem_ending  # the language's own stem endings, as the search stems
+    return [
+        (folded, float(zipf), ending(folded) or _fold(stem)) for word, zipf, stem in rows for folded in [_fold(word)]
+    ]
 
 
 @functools.lru_cache(maxsize=8)

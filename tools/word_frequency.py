@@ -12,8 +12,9 @@ data CC BY-SA 4.0), which is needed only to regenerate the files, never at run t
     done
 
 Each word's stem is the search's: accents folded first, the accents the language's stemmer needs put
-back (``catalogue/data/language-<code>.yaml``), then the snowball stem, folded (English words are
-plain ASCII, so the English file is as before).
+back (``catalogue/data/language-<code>.yaml``), then the snowball stem, folded, or the language's own
+``stem_endings`` where snowball cuts too deep (English words are plain ASCII, so the English file is as
+before). The search applies the ``stem_endings`` of the day when it reads the file.
 """
 
 from __future__ import annotations
@@ -50,11 +51,20 @@ def restorer(language: str) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 
+def stem_endings(language: str) -> list[tuple[str, str]]:
+    """The language's endings its stemmer cuts too deep, longest first (as catalogue.language reads them)."""
+    path = DATA / f"language-{language}.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    pairs = [(fold(str(a)), fold(str(b))) for a, b in (document or {}).get("stem_endings") or ()]
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
 def main(argv: list[str]) -> int:
     language = argv[1] if len(argv) > 1 else "en"
     name = NAMES.get(language, language)
     stemmer = snowballstemmer.stemmer(STEMMERS[language])
     restore = restorer(language)
+    endings = stem_endings(language)
     out = sys.stdout
     out.write(
         f"# The {TOP_WORDS:,} commonest {name} words (letters only) with their Zipf frequency:\n"
@@ -76,6 +86,7 @@ def main(argv: list[str]) -> int:
             (folded[: -len(a)] + b for a, b in restore if folded.endswith(a) and len(folded) > len(a) + 1), folded
         )
         stem = fold(stemmer.stemWord(spelt)) if language != "en" else stemmer.stemWord(word)
+        stem = next((folded[: -len(a)] + b for a, b in endings if folded.endswith(a) and len(folded) > len(a) + 2), stem)
         out.write(f"{word} {wordfreq.zipf_frequency(word, language):.2f} {stem}\n")
         kept += 1
         if kept == TOP_WORDS:

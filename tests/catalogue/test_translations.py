@@ -132,3 +132,13 @@ def test_a_verb_and_its_pronoun_are_no_compound_outside_english() -> None:
     french = _Analyzer("fr", language_words("fr"))
     assert french.words("est-ce qu'on peut-elle appeler hydro-québec") == ["appeler", "hydro", "quebec", "hydroquebec"]
     assert _Analyzer("en", language_words("en")).words("follow-up") == ["follow", "followup"]
+
+
+def test_a_noun_in_icacion_shares_its_verbs_stem_not_another_words() -> None:
+    """Spanish snowball stems "comunicación" like "comunidad"; the language file's stem endings keep it with "comunicar"."""
+    spanish = _Analyzer("es", language_words("es"))
+    assert spanish.terms("comunicación") == spanish.terms("comunicar") == spanish.terms("comunicaciones")
+    assert spanish.terms("comunicación") != spanish.terms("comunidad")
+    assert spanish.terms("identificación de actores") == spanish.terms("identificar actores")
+    french = _Analyzer("fr", language_words("fr"))
+    assert french.terms("planification") == french.terms("planifier")
