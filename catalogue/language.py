@@ -62,6 +62,18 @@ class LanguageWords:
     "comunic": the ending "icacion" stems to "ic", as the verb does.
     """
 
+    inflections: tuple[tuple[str, str], ...] = ()
+    """(folded ending, replacement): inflected forms the stemmer leaves whole, tried on a word the catalogue
+    does not know. French snowball keeps the verbs' "-ent" ("menacent", "inondent"): read as "menacer"."""
+
+    def inflected(self, word: str) -> list[str]:
+        """The other spellings of a folded word by :attr:`inflections` (empty when none fits)."""
+        return [
+            word[: -len(end)] + base
+            for end, base in self.inflections
+            if word.endswith(end) and len(word) > len(end) + 2
+        ]
+
     def stem_ending(self, word: str) -> str | None:
         """The stem of a folded word by one of :attr:`stem_endings` (``None`` when none fits: snowball's)."""
         for ending, stem in self.stem_endings:
@@ -99,8 +111,11 @@ def language_words(language: str) -> LanguageWords:
         question_words=words("question_words"),
         question_followers=words("question_followers"),
         stem_restore=tuple(restore),
+        inflections=tuple((fold(str(a)), fold(str(b))) for a, b in document.get("inflections") or ()),
         stem_endings=tuple(
-            sorted(((fold(str(a)), fold(str(b))) for a, b in document.get("stem_endings") or ()), key=lambda p: -len(p[0]))
+            sorted(
+                ((fold(str(a)), fold(str(b))) for a, b in document.get("stem_endings") or ()), key=lambda p: -len(p[0])
+            )
         ),
     )
 

@@ -240,6 +240,7 @@ class _Analyzer:
         self.wh_words = _WH_WORDS if english else words.question_words
         self._restore = words.restore if words.stem_restore else None
         self._stem_ending = words.stem_ending if words.stem_endings else None
+        self.inflected = words.inflected
         self.language = code
         self._stems: dict[str, str] = {}
 
@@ -820,8 +821,11 @@ class SearchIndex:
         :data:`EVERYDAY_RANK_WEIGHT`). Kept per word (see :attr:`_word_facts`): long messages repeat words.
         """
         stem = self._analyzer.stem(word)
+        inflected = [s for s in map(self._analyzer.stem, self._analyzer.inflected(word)) if self._known(s)]
         if self._known(stem):
             found, weight = [(word, stem)], 1.0
+        elif inflected:  # a form the stemmer leaves whole ("menacent"): the stem of its base form ("menacer")
+            found, weight = [(word, inflected[0])], 1.0
         else:
             found, weight = self._correct(word), FUZZY_WEIGHT
         facts = (

@@ -86,7 +86,9 @@ def main(argv: list[str]) -> int:
             (folded[: -len(a)] + b for a, b in restore if folded.endswith(a) and len(folded) > len(a) + 1), folded
         )
         stem = fold(stemmer.stemWord(spelt)) if language != "en" else stemmer.stemWord(word)
-        stem = next((folded[: -len(a)] + b for a, b in endings if folded.endswith(a) and len(folded) > len(a) + 2), stem)
+        stem = next(
+            (folded[: -len(a)] + b for a, b in endings if folded.endswith(a) and len(folded) > len(a) + 2), stem
+        )
         out.write(f"{word} {wordfreq.zipf_frequency(word, language):.2f} {stem}\n")
         kept += 1
         if kept == TOP_WORDS:

@@ -142,3 +142,12 @@ def test_a_noun_in_icacion_shares_its_verbs_stem_not_another_words() -> None:
     assert spanish.terms("identificación de actores") == spanish.terms("identificar actores")
     french = _Analyzer("fr", language_words("fr"))
     assert french.terms("planification") == french.terms("planifier")
+
+
+def test_a_french_verb_the_stemmer_leaves_whole_is_read_as_its_base_form() -> None:
+    """French snowball keeps "-ent" ("menacent"): a question saying it still finds what "menacer" finds."""
+    french = Catalogue.load().in_language("fr")
+    assert [m.action.code for m in french.search("les crues menacent le quartier")] == [
+        m.action.code for m in french.search("les crues menacer le quartier")
+    ]
+    assert "menacent" in french.search("les crues menacent le quartier")[0].why
