@@ -142,6 +142,8 @@ def test_a_noun_in_icacion_shares_its_verbs_stem_not_another_words() -> None:
     assert spanish.terms("identificación de actores") == spanish.terms("identificar actores")
     french = _Analyzer("fr", language_words("fr"))
     assert french.terms("planification") == french.terms("planifier")
+    assert french.stem("communication") != french.stem("commune")  # the field's words keep apart
+    assert french.stem("equipements") != french.stem("equipe")
 
 
 def test_a_french_verb_the_stemmer_leaves_whole_is_read_as_its_base_form() -> None:
