@@ -52,6 +52,8 @@ class LanguageWords:
     stop_words: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()
     question_followers: frozenset[str] = frozenset()
+    but: frozenset[str] = frozenset()
+    """Words that open a clause of their own after a comma ("..., pero no sé por dónde empezar")."""
     stem_restore: tuple[tuple[str, str], ...] = ()
     """(folded ending, ending as spelt), longest first: accents the stemmer needs, put back before stemming."""
 
@@ -110,6 +112,7 @@ def language_words(language: str) -> LanguageWords:
         stop_words=words("stop_words"),
         question_words=words("question_words"),
         question_followers=words("question_followers"),
+        but=words("but"),
         stem_restore=tuple(restore),
         inflections=tuple((fold(str(a)), fold(str(b))) for a, b in document.get("inflections") or ()),
         stem_endings=tuple(

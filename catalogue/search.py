@@ -238,6 +238,8 @@ class _Analyzer:
         self.question_words = ENGLISH_QUESTION_WORDS if english else words.question_words
         self.question_followers = ENGLISH_QUESTION_FOLLOWERS if english else words.question_followers
         self.wh_words = _WH_WORDS if english else words.question_words
+        but = sorted(words.but) if not english and words.but else ["but"]
+        self._but = _BUT if but == ["but"] else re.compile(rf",?\s+(?:{'|'.join(map(re.escape, but))})\s+", re.IGNORECASE)
         self._restore = words.restore if words.stem_restore else None
         self._stem_ending = words.stem_ending if words.stem_endings else None
         self.inflected = words.inflected
@@ -295,7 +297,7 @@ class _Analyzer:
         Words outside the sentences that ask weigh less (see :data:`CONTEXT_WEIGHT`): the context helps rank,
         the question decides. A message of one sentence, or with no (or only) asking ones, counts whole.
         """
-        parts = [part for chunk in _SENTENCE.findall(text) for part in _BUT.split(chunk) if part.strip()]
+        parts = [part for chunk in _SENTENCE.findall(text) for part in self._but.split(chunk) if part.strip()]
         if len(parts) < 2:
             return [(text, 1.0)]
         counts = [len(self.words(part, joined=False)) for part in parts]  # together: the text's words

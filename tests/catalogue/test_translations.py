@@ -153,3 +153,12 @@ def test_a_french_verb_the_stemmer_leaves_whole_is_read_as_its_base_form() -> No
         m.action.code for m in french.search("les crues menacer le quartier")
     ]
     assert "menacent" in french.search("les crues menacent le quartier")[0].why
+
+
+def test_a_spanish_but_clause_asks_on_its_own_as_an_english_one_does() -> None:
+    spanish = Catalogue.load().in_language("es")
+    text = (
+        "El río se desborda cada invierno, los barrios ribereños quedan aislados y el alcalde quiere un plan "
+        "contra las inundaciones antes de la temporada de lluvias, pero no sé por dónde empezar"
+    )
+    assert spanish.question_of(text) == "no sé por dónde empezar"
