@@ -238,8 +238,8 @@ class _Analyzer:
         self.question_words = ENGLISH_QUESTION_WORDS if english else words.question_words
         self.question_followers = ENGLISH_QUESTION_FOLLOWERS if english else words.question_followers
         self.wh_words = _WH_WORDS if english else words.question_words
-        but = sorted(words.but) if not english and words.but else ["but"]
-        self._but = _BUT if but == ["but"] else re.compile(rf",?\s+(?:{'|'.join(map(re.escape, but))})\s+", re.IGNORECASE)
+        but = "|".join(map(re.escape, sorted(words.but))) if not english and words.but else ""
+        self._but = re.compile(rf",?\s+(?:{but})\s+", re.IGNORECASE) if but else _BUT
         self._restore = words.restore if words.stem_restore else None
         self._stem_ending = words.stem_ending if words.stem_endings else None
         self.inflected = words.inflected
