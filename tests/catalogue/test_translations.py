@@ -153,6 +153,8 @@ def test_a_french_verb_the_stemmer_leaves_whole_is_read_as_its_base_form() -> No
         m.action.code for m in french.search("les crues menacer le quartier")
     ]
     assert "menacent" in french.search("les crues menacent le quartier")[0].why
+    analyzer = _Analyzer("fr", language_words("fr"))
+    assert "apprendre" in analyzer.inflected("apprend") and "apprendre" in analyzer.inflected("apprennent")
 
 
 def test_a_spanish_but_clause_asks_on_its_own_as_an_english_one_does() -> None:
