@@ -20,6 +20,20 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 """An ISO 639 language code, the name part of a data file (never a path)."""
 
 
+class _WordsLoader(yaml.SafeLoader):
+    """YAML as a word list needs it: ``on``, ``no``, ``yes``, ``off`` are words, not booleans.
+
+    YAML 1.1 (PyYAML's default) reads a bare ``no`` (Spanish and Portuguese "no", "in the") or ``on``
+    (French "on") as ``False``/``True``, which silently dropped them from the stop words.
+    """
+
+
+_WordsLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def fold(text: str) -> str:
     """Case- and accent-fold ("Planificación" -> "planificacion"): accents never decide a match."""
     if text.isascii():
@@ -38,8 +52,36 @@ class LanguageWords:
     stop_words: frozenset[str] = frozenset()
     question_words: frozenset[str] = frozenset()
     question_followers: frozenset[str] = frozenset()
+    but: frozenset[str] = frozenset()
+    """Words that open a clause of their own after a comma ("..., pero no sé por dónde empezar")."""
     stem_restore: tuple[tuple[str, str], ...] = ()
     """(folded ending, ending as spelt), longest first: accents the stemmer needs, put back before stemming."""
+
+    stem_endings: tuple[tuple[str, str], ...] = ()
+    """(folded ending, stem ending), longest first: where the language's snowball stemmer cuts too deep.
+
+    Spanish snowball cuts "comunicación" to "comun" (the stem of "comunidad") while "comunicar" stays
+    "comunic": the ending "icacion" stems to "ic", as the verb does.
+    """
+
+    inflections: tuple[tuple[str, str], ...] = ()
+    """(folded ending, replacement): inflected forms the stemmer leaves whole, tried on a word the catalogue
+    does not know. French snowball keeps the verbs' "-ent" ("menacent", "inondent"): read as "menacer"."""
+
+    def inflected(self, word: str) -> list[str]:
+        """The other spellings of a folded word by :attr:`inflections` (empty when none fits)."""
+        return [
+            word[: -len(end)] + base
+            for end, base in self.inflections
+            if word.endswith(end) and len(word) > len(end) + 2
+        ]
+
+    def stem_ending(self, word: str) -> str | None:
+        """The stem of a folded word by one of :attr:`stem_endings` (``None`` when none fits: snowball's)."""
+        for ending, stem in self.stem_endings:
+            if word.endswith(ending) and len(word) > len(ending) + 2:
+                return word[: -len(ending)] + stem
+        return None
 
     def restore(self, word: str) -> str:
         """A folded word with the accents of its ending put back, when the stemmer needs them ("evacuacao")."""
@@ -58,8 +100,7 @@ def language_words(language: str) -> LanguageWords:
     source = resources.files("catalogue") / "data" / f"language-{code}.yaml"
     if not source.is_file():
         return LanguageWords(code)
-    # Every entry is a word: BaseLoader reads "no", "on", "si" as the words they are, not YAML 1.1 booleans.
-    document = yaml.load(source.read_text(encoding="utf-8"), Loader=yaml.BaseLoader) or {}  # noqa: S506
+    document = yaml.load(source.read_text(encoding="utf-8"), Loader=_WordsLoader) or {}  # noqa: S506 - SafeLoader subclass
 
     def words(name: str) -> frozenset[str]:
         return frozenset(fold(str(word)) for word in document.get(name) or ())
@@ -71,7 +112,14 @@ def language_words(language: str) -> LanguageWords:
         stop_words=words("stop_words"),
         question_words=words("question_words"),
         question_followers=words("question_followers"),
+        but=words("but"),
         stem_restore=tuple(restore),
+        inflections=tuple((fold(str(a)), fold(str(b))) for a, b in document.get("inflections") or ()),
+        stem_endings=tuple(
+            sorted(
+                ((fold(str(a)), fold(str(b))) for a, b in document.get("stem_endings") or ()), key=lambda p: -len(p[0])
+            )
+        ),
     )
 
 

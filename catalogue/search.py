@@ -137,6 +137,10 @@ IMPLIED_WEIGHT = 0.7
 #: does. A candidate ranks with its score times ``1 - AREA_VOTE + AREA_VOTE * share``, where ``share`` is its area's
 #: part of the candidates' raw score (ranking only: confidence, and the score shown, are the action's own).
 AREA_VOTE = 0.15
+#: Everyday words learned as stop words, in a language other than English (whose list is tuned by hand): a word at
+#: least this common in ordinary text (Zipf; 5.6 is about the language's 400 commonest words: "gente", "veces",
+#: "beaucoup", "vez") whose stem no title, keyword, area title or lexicon entry uses is chat, never the field's.
+LEARNED_STOP_ZIPF = 5.6
 #: BM25 term-frequency saturation and length normalisation.
 BM25_K1 = 1.2
 BM25_B = 0.6
@@ -239,7 +243,11 @@ class _Analyzer:
         self.question_words = ENGLISH_QUESTION_WORDS if english else words.question_words
         self.question_followers = ENGLISH_QUESTION_FOLLOWERS if english else words.question_followers
         self.wh_words = _WH_WORDS if english else words.question_words
+        but = "|".join(map(re.escape, sorted(words.but))) if not english and words.but else ""
+        self._but = re.compile(rf",?\s+(?:{but})\s+", re.IGNORECASE) if but else _BUT
         self._restore = words.restore if words.stem_restore else None
+        self._stem_ending = words.stem_ending if words.stem_endings else None
+        self.inflected = words.inflected
         self.language = code
         self._stems: dict[str, str] = {}
 
@@ -247,8 +255,10 @@ class _Analyzer:
         """The stem of an already folded word (cached: vocabularies are small)."""
         stem = self._stems.get(word)
         if stem is None:
-            spelt = self._restore(word) if self._restore is not None else word
-            stem = _fold(self._stemmer.stemWord(spelt)) if self._stemmer else word
+            stem = self._stem_ending(word) if self._stem_ending is not None else None
+            if stem is None:
+                spelt = self._restore(word) if self._restore is not None else word
+                stem = _fold(self._stemmer.stemWord(spelt)) if self._stemmer else word
             if len(self._stems) < 100_000:
                 self._stems[word] = stem
         return stem
@@ -263,10 +273,16 @@ class _Analyzer:
         ]
         return words + self.joined(folded) if joined and ("-" in folded or "/" in folded) else words
 
-    @staticmethod
-    def joined(text: str) -> list[str]:
-        """The joined forms of the text's hyphenated compounds ("cross-sector" -> "crosssector")."""
-        found = (re.sub(r"[-/]", "", compound) for compound in _HYPHENATED.findall(_fold(text)))
+    def joined(self, text: str) -> list[str]:
+        """The joined forms of the text's hyphenated compounds ("cross-sector" -> "crosssector").
+
+        Outside English, a verb and its pronoun or particle are no compound (French "est-ce", "peut-elle",
+        Portuguese "pode-se", "fazê-lo"): a compound with a stop word for a part has no joined form.
+        """
+        compounds = _HYPHENATED.findall(_fold(text))
+        if self.language != "en":
+            compounds = [c for c in compounds if not any(part in self.stop_words for part in re.split(r"[-/]", c))]
+        found = (re.sub(r"[-/]", "", compound) for compound in compounds)
         return [word for word in found if len(word) <= MAX_WORD_LENGTH]
 
     def asks(self, sentence: str) -> bool:
@@ -286,7 +302,7 @@ class _Analyzer:
         Words outside the sentences that ask weigh less (see :data:`CONTEXT_WEIGHT`): the context helps rank,
         the question decides. A message of one sentence, or with no (or only) asking ones, counts whole.
         """
-        parts = [part for chunk in _SENTENCE.findall(text) for part in _BUT.split(chunk) if part.strip()]
+        parts = [part for chunk in _SENTENCE.findall(text) for part in self._but.split(chunk) if part.strip()]
         if len(parts) < 2:
             return [(text, 1.0)]
         counts = [len(self.words(part, joined=False)) for part in parts]  # together: the text's words
@@ -320,7 +336,10 @@ def _ordinary_text(language: str) -> list[tuple[str, float, str]]:
     if not path.is_file():
         return []
     rows = (line.split() for line in path.read_text(encoding="utf-8").splitlines() if line and line[0] != "#")
-    return [(_fold(word), float(zipf), _fold(stem)) for word, zipf, stem in rows]
+    ending = language_words(language).stem_ending  # the language's own stem endings, as the search stems
+    return [
+        (folded, float(zipf), ending(folded) or _fold(stem)) for word, zipf, stem in rows for folded in [_fold(word)]
+    ]
 
 
 @functools.lru_cache(maxsize=8)
@@ -336,9 +355,49 @@ def _ordinary_frequency(language: str) -> dict[str, float]:
 
 
 @functools.lru_cache(maxsize=8)
+def _matched_frequency(language: str) -> dict[str, float]:
+    """:func:`_ordinary_frequency` of the words the search matches: a language's stop words left out.
+
+    A stop word is never matched, so it says nothing of how everyday its stem's other words are: Spanish "para"
+    (for) shares the stem of "pares" (peers), Portuguese "pelo" (by the) that of "pele" (skin). English keeps the
+    figures its knobs were tuned on.
+    """
+    if language == "en":
+        return _ordinary_frequency(language)
+    unmatched = language_words(language).stop_words
+    totals: dict[str, float] = defaultdict(float)
+    for word, zipf, stem in _ordinary_text(language):
+        if word not in unmatched:
+            totals[stem] += 10.0**zipf
+    return {stem: math.log10(total) for stem, total in totals.items()}
+
+
+@functools.lru_cache(maxsize=8)
 def _ordinary_words(language: str) -> frozenset[str]:
     """The common words of ordinary text in the language: spelt right, whatever the catalogue knows."""
     return frozenset(word for word, _, _ in _ordinary_text(language))
+
+
+@functools.lru_cache(maxsize=8)
+def _zipf_bounds(language: str) -> tuple[float, float]:
+    """The language's :data:`FIELD_ZIPF` and :data:`EVERYDAY_ZIPF`, calibrated on its own word frequencies.
+
+    The constants were set on English. A language's stems sum more inflected forms and its corpus
+    differs, so the same Zipf value is not the same rank: in another language the bounds are the
+    Zipf frequencies of the stems at the ranks the English bounds have among English stems (the
+    English FIELD_ZIPF is about the 1,700th commonest English stem: the 1,700th Spanish stem is
+    the Spanish bound). The English bounds where either file is missing.
+    """
+    english = sorted(_ordinary_frequency("en").values(), reverse=True)
+    own = sorted(_ordinary_frequency(language).values(), reverse=True)
+    if language == "en" or not english or not own:
+        return FIELD_ZIPF, EVERYDAY_ZIPF
+
+    def at_rank_of(zipf: float) -> float:
+        rank = sum(value >= zipf for value in english)
+        return round(own[min(max(rank, 1), len(own)) - 1], 2)
+
+    return at_rank_of(FIELD_ZIPF), at_rank_of(EVERYDAY_ZIPF)
 
 
 def _pair(a: str, b: str) -> str:
@@ -464,6 +523,7 @@ class SearchIndex:
     def __init__(self, data: CatalogueData) -> None:
         self.actions = data.actions
         self._analyzer = _Analyzer(data.language, language_words(data.language))
+        self._analyzer.stop_words = self._analyzer.stop_words | self._learned_stop_words(data)
         self._concepts_of = self._lexicon(data.concepts)
         keys = {concept.name: self._concept_key(concept.name) for concept in data.concepts}
         #: concept term -> the concept terms it implies; the concept terms of hazards
@@ -532,7 +592,7 @@ class SearchIndex:
             if area >= 0:
                 self._actions_of_area[area].append(index)
         self._evidence = self._evidence_terms(data)
-        self._specificity = self._specificities(documents, _ordinary_frequency(self._analyzer.language))
+        self._specificity = self._specificities(documents, _matched_frequency(self._analyzer.language))
         self._specificity_of: dict[str, float] = {}  # term -> specificity(term), as asked
         self._ordinary_words = _ordinary_words(self._analyzer.language)
         self._analysed.clear()
@@ -560,6 +620,24 @@ class SearchIndex:
         joined = [self._analyzer.stem(word) for word in self._analyzer.joined(entry)]
         return [_pair(a, b) for a, b in itertools.pairwise(stems) if a != b] + joined
 
+    def _learned_stop_words(self, data: CatalogueData) -> frozenset[str]:
+        """The language's commonest words that say nothing of the field: see :data:`LEARNED_STOP_ZIPF`.
+
+        Learned from the language's word frequencies and the catalogue's own field words, so a
+        translation needs no hand-made list of everyday verbs and adverbs; none for English.
+        """
+        analyzer = self._analyzer
+        if analyzer.language == "en":
+            return frozenset()
+        common = [(word, stem) for word, zipf, stem in _ordinary_text(analyzer.language) if zipf >= LEARNED_STOP_ZIPF]
+        if not common:
+            return frozenset()
+        texts = [text for action in data.actions for text in (action.title, *action.keywords)]
+        texts += [area.title for area in data.areas] + [kw for kws in data.area_keywords.values() for kw in kws]
+        texts += [word for concept in data.concepts for word in concept.words]
+        field = {analyzer.stem(word) for text in texts for word in analyzer.words(text, joined=False)}
+        return frozenset(word for word, _ in common if analyzer.stem(word) not in field)
+
     @staticmethod
     def _concept_key(name: str) -> str:
         """A concept's term: ``~name``, without spaces (spaces mark word pairs)."""
@@ -585,10 +663,11 @@ class SearchIndex:
                         per_action[term][index] += 1
         actions = max(len(documents), 2)
         prior = CONCENTRATION_PRIOR / actions  # each action's share of the prior
+        field_zipf, everyday_zipf = _zipf_bounds(self._analyzer.language)
         specificity: dict[str, float] = {}
         for stem in set(per_action) | {term for term in self._concepts_of if " " not in term}:
             zipf = ordinary.get(stem)
-            rare = 1.0 if zipf is None else min(max((EVERYDAY_ZIPF - zipf) / (EVERYDAY_ZIPF - FIELD_ZIPF), 0.0), 1.0)
+            rare = 1.0 if zipf is None else min(max((everyday_zipf - zipf) / (everyday_zipf - field_zipf), 0.0), 1.0)
             counts = per_action.get(stem, Counter())
             total = sum(counts.values()) + CONCENTRATION_PRIOR
             entropy = -sum((n + prior) / total * math.log((n + prior) / total) for n in counts.values())
@@ -759,8 +838,11 @@ class SearchIndex:
         :data:`EVERYDAY_RANK_WEIGHT`). Kept per word (see :attr:`_word_facts`): long messages repeat words.
         """
         stem = self._analyzer.stem(word)
+        inflected = [s for s in map(self._analyzer.stem, self._analyzer.inflected(word)) if self._known(s)]
         if self._known(stem):
             found, weight = [(word, stem)], 1.0
+        elif inflected:  # a form the stemmer leaves whole ("menacent"): the stem of its base form ("menacer")
+            found, weight = [(word, inflected[0])], 1.0
         else:
             found, weight = self._correct(word), FUZZY_WEIGHT
         facts = (

@@ -12,18 +12,22 @@ data CC BY-SA 4.0), which is needed only to regenerate the files, never at run t
     done
 
 Each word's stem is the search's: accents folded first, the accents the language's stemmer needs put
-back (``catalogue/data/language-<code>.yaml``), then the snowball stem, folded (English words are
-plain ASCII, so the English file is as before).
+back (``catalogue/data/language-<code>.yaml``), then the snowball stem, folded, or the language's own
+``stem_endings`` where snowball cuts too deep (English words are plain ASCII, so the English file is as
+before). After a change of those keys, recompute the stems without wordfreq::
+
+    python tools/word_frequency.py pt --restem < catalogue/data/word-frequency-pt.txt > /tmp/pt.txt
+    mv /tmp/pt.txt catalogue/data/word-frequency-pt.txt
 """
 
 from __future__ import annotations
 
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import snowballstemmer
-import wordfreq
 import yaml
 
 TOP_WORDS = 20_000
@@ -50,11 +54,55 @@ def restorer(language: str) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 
-def main(argv: list[str]) -> int:
-    language = argv[1] if len(argv) > 1 else "en"
-    name = NAMES.get(language, language)
+def stem_endings(language: str) -> list[tuple[str, str]]:
+    """The language's endings its stemmer cuts too deep, longest first (as catalogue.language reads them)."""
+    path = DATA / f"language-{language}.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    pairs = [(fold(str(a)), fold(str(b))) for a, b in (document or {}).get("stem_endings") or ()]
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+def stemmer_of(language: str) -> Callable[[str], str]:
+    """The search's stem of a word of the language (see the module docstring)."""
     stemmer = snowballstemmer.stemmer(STEMMERS[language])
     restore = restorer(language)
+    endings = stem_endings(language)
+
+    def stem(word: str) -> str:
+        if language == "en":
+            return stemmer.stemWord(word)
+        folded = fold(word)
+        own = next((folded[: -len(a)] + b for a, b in endings if folded.endswith(a) and len(folded) > len(a) + 2), None)
+        if own is not None:
+            return own
+        spelt = next(
+            (folded[: -len(a)] + b for a, b in restore if folded.endswith(a) and len(folded) > len(a) + 1), folded
+        )
+        return fold(stemmer.stemWord(spelt))
+
+    return stem
+
+
+def restem(language: str) -> int:
+    """``--restem``: the file on stdin with its stems recomputed (after a change of the language's stemming keys)."""
+    stem = stemmer_of(language)
+    for line in sys.stdin:
+        if line.startswith("#") or not line.strip():
+            sys.stdout.write(line)
+            continue
+        word, zipf, _ = line.split()
+        sys.stdout.write(f"{word} {zipf} {stem(word)}\n")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    language = argv[1] if len(argv) > 1 else "en"
+    if "--restem" in argv[2:]:
+        return restem(language)
+    import wordfreq  # only to generate the figures: restemming needs none
+
+    name = NAMES.get(language, language)
+    stem = stemmer_of(language)
     out = sys.stdout
     out.write(
         f"# The {TOP_WORDS:,} commonest {name} words (letters only) with their Zipf frequency:\n"
@@ -71,12 +119,7 @@ def main(argv: list[str]) -> int:
     for word in wordfreq.top_n_list(language, TOP_WORDS * 2):
         if not word.isalpha() or (language == "en" and not word.isascii()):
             continue
-        folded = fold(word)
-        spelt = next(
-            (folded[: -len(a)] + b for a, b in restore if folded.endswith(a) and len(folded) > len(a) + 1), folded
-        )
-        stem = fold(stemmer.stemWord(spelt)) if language != "en" else stemmer.stemWord(word)
-        out.write(f"{word} {wordfreq.zipf_frequency(word, language):.2f} {stem}\n")
+        out.write(f"{word} {wordfreq.zipf_frequency(word, language):.2f} {stem(word)}\n")
         kept += 1
         if kept == TOP_WORDS:
             break

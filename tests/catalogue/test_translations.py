@@ -95,7 +95,72 @@ def test_word_frequencies_are_shipped_for_each_language_with_search_words() -> N
         assert words.stop_words and words.common and words.question_words
 
 
-def test_words_that_yaml_would_read_as_booleans_stay_words() -> None:
-    """Spanish and Portuguese "no"/"não" and French "on" are stop words as written, never True or False."""
-    assert "no" in language_words("es").stop_words and "false" not in language_words("es").stop_words
-    assert "on" in language_words("fr").stop_words and "true" not in language_words("fr").stop_words
+@pytest.mark.parametrize(("language", "word"), [("fr", "on"), ("es", "no"), ("pt", "no")])
+def test_yaml_boolean_lookalikes_are_words_of_the_language(language: str, word: str) -> None:
+    """A bare ``on`` or ``no`` in a words file is the word, not YAML 1.1's True/False."""
+    words = language_words(language)
+    assert word in words.stop_words
+    assert "true" not in words.stop_words and "false" not in words.stop_words
+    analyzer = _Analyzer(language, words)
+    assert word not in analyzer.words(f"{word} plan")
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "chatty"),
+    [
+        ("pt", "pra quem pedimos ajuda na enchente", "pra"),
+        ("fr", "jusqu'où va l'inondation", "jusqu"),
+        ("es", "q hacemos pa la inundación", "pa"),
+    ],
+)
+def test_contractions_and_chat_spellings_are_not_matched(language: str, question: str, chatty: str) -> None:
+    analyzer = _Analyzer(language, language_words(language))
+    assert chatty not in analyzer.words(question)
+
+
+def test_everyday_words_of_a_language_are_learned_as_stop_words_but_never_the_fields() -> None:
+    """Stop words learned from word frequencies: the commonest chat words, never a word the catalogue's titles use."""
+    spanish = Catalogue.load().in_language("es")
+    index = spanish._index
+    learned = index._analyzer.stop_words - language_words("es").stop_words
+    assert {"veces", "gente", "mucho"} <= learned
+    title_words = {word for action in spanish.actions for word in _Analyzer("es").words(action.title, joined=False)}
+    assert not learned & title_words
+
+
+def test_a_verb_and_its_pronoun_are_no_compound_outside_english() -> None:
+    french = _Analyzer("fr", language_words("fr"))
+    assert french.words("est-ce qu'on peut-elle appeler hydro-québec") == ["appeler", "hydro", "quebec", "hydroquebec"]
+    assert _Analyzer("en", language_words("en")).words("follow-up") == ["follow", "followup"]
+
+
+def test_a_noun_in_icacion_shares_its_verbs_stem_not_another_words() -> None:
+    """Spanish snowball stems "comunicación" like "comunidad"; the language file's stem endings keep it with "comunicar"."""
+    spanish = _Analyzer("es", language_words("es"))
+    assert spanish.terms("comunicación") == spanish.terms("comunicar") == spanish.terms("comunicaciones")
+    assert spanish.terms("comunicación") != spanish.terms("comunidad")
+    assert spanish.terms("identificación de actores") == spanish.terms("identificar actores")
+    french = _Analyzer("fr", language_words("fr"))
+    assert french.terms("planification") == french.terms("planifier")
+    assert french.stem("communication") != french.stem("commune")  # the field's words keep apart
+    assert french.stem("equipements") != french.stem("equipe")
+
+
+def test_a_french_verb_the_stemmer_leaves_whole_is_read_as_its_base_form() -> None:
+    """French snowball keeps "-ent" ("menacent"): a question saying it still finds what "menacer" finds."""
+    french = Catalogue.load().in_language("fr")
+    assert [m.action.code for m in french.search("les crues menacent le quartier")] == [
+        m.action.code for m in french.search("les crues menacer le quartier")
+    ]
+    assert "menacent" in french.search("les crues menacent le quartier")[0].why
+    analyzer = _Analyzer("fr", language_words("fr"))
+    assert "apprendre" in analyzer.inflected("apprend") and "apprendre" in analyzer.inflected("apprennent")
+
+
+def test_a_spanish_but_clause_asks_on_its_own_as_an_english_one_does() -> None:
+    spanish = Catalogue.load().in_language("es")
+    text = (
+        "El río se desborda cada invierno, los barrios ribereños quedan aislados y el alcalde quiere un plan "
+        "contra las inundaciones antes de la temporada de lluvias, pero no sé por dónde empezar"
+    )
+    assert spanish.question_of(text) == "no sé por dónde empezar"
