@@ -273,5 +273,8 @@ async def count(engine: Engine, model: type[SQLModel]) -> int:
 
 
 async def rows(engine: Engine, model: type[SQLModel]) -> list[Any]:
+    """Every row of a table in the order written (PostgreSQL gives no order without one: updated rows move)."""
     async with AsyncSession(engine.db) as session:
-        return list((await session.exec(select(model))).all())
+        query = select(model)
+        key = getattr(model, "id", None)
+        return list((await session.exec(query.order_by(key) if key is not None else query)).all())
