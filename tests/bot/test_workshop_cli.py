@@ -23,6 +23,7 @@ from conversations import open_engine
 from conversations.storage.models import AnswerRecord
 from tests.helpers.chat import Chat
 from tests.helpers.cli import clear_settings
+from tests.helpers.workshops import join_only
 
 runner = CliRunner()
 
@@ -46,13 +47,7 @@ async def fill(database_url: str, catalogue: Catalogue, code: str) -> None:
     """Two Gent officials check in through the workshop, one Torino official on their own, with a note."""
     async with await open_engine(database_url, catalogue) as engine:
         for user, stage in (("ana", "S"), ("ben", "A")):
-            chat = Chat(engine, user, user.title())
-            await chat.command(f"/start ws_{code}")
-            await chat.press("onboarding.agree")
-            await chat.say("Gent")
-            if chat.said("onboarding.city_confirm"):
-                await chat.choose("Gent")
-            await chat.press("onboarding.roles.resilience")
+            chat = await join_only(engine, code, user)
             for area in catalogue.areas:
                 await chat.press(catalogue.stage(stage).name if area.code == "L1" else "checkin.not_started")
         dora = Chat(engine, "dora", "Dora")

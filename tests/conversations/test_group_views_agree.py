@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 from bot.export import export_bytes
 from catalogue import Catalogue
 from conversations import Engine
-from conversations.workshop_codes import join_payload
 from tests.conversations.test_workshops import coordinator, open_workshop
 from tests.helpers.chat import Chat
+from tests.helpers.workshops import join_only
 
 NOT_SURE, NOT_STARTED = "?", "0"
 
@@ -27,13 +27,7 @@ def picks(catalogue: Catalogue, stage: str, **special: str) -> dict[str, str]:
 
 async def check_in(engine: Engine, catalogue: Catalogue, code: str, user: str, answers: dict[str, str]) -> Chat:
     """Join by link and answer the check-in area by area, stopping after the last area given."""
-    chat = Chat(engine, user, user.title())
-    await chat.command(f"/start {join_payload(code)}")
-    await chat.press("onboarding.agree")
-    await chat.say("Gent")
-    if chat.said("onboarding.city_confirm"):
-        await chat.choose("Gent")
-    await chat.press("onboarding.roles.resilience")
+    chat = await join_only(engine, code, user)
     for area in catalogue.areas:
         if area.code not in answers:
             break  # stopped half-way

@@ -12,6 +12,7 @@ from conversations.reminders import DueReminder, ReminderTimes
 from conversations.storage.models import Reminder, ReminderKind
 from tests.conversations.test_workshops import coordinator, join, open_workshop
 from tests.helpers.chat import Chat, checked_in, count, rows
+from tests.helpers.workshops import join_only
 
 NOW = ReminderTimes(paused_after=timedelta(0), month=timedelta(0))
 """Every reminder due at once."""
@@ -110,13 +111,7 @@ async def test_a_coordinators_nudge_reaches_each_unfinished_participant_once_and
     finished = await join(engine, catalogue, code, "fay", {"L1": "M"})
     waiting = []
     for user in ("ana", "bo"):
-        chat = Chat(engine, user, user.title())
-        await chat.command(f"/start ws_{code}")
-        await chat.press("onboarding.agree")
-        await chat.say("Gent")
-        if chat.said("onboarding.city_confirm"):
-            await chat.choose("Gent")
-        await chat.press("onboarding.roles.resilience")
+        chat = await join_only(engine, code, user)
         await chat.press(catalogue.stage("S").name)  # one area, then they stop
         waiting.append(chat)
     await coord.command(f"/workshop {code}")

@@ -7,8 +7,8 @@ import pytest
 from catalogue import Catalogue
 from conversations import Engine, Kind
 from conversations.storage.models import Membership, Participant, Workshop
-from conversations.workshop_codes import join_payload
 from tests.helpers.chat import Chat, count, rows
+from tests.helpers.workshops import join_only
 
 
 async def coordinator(engine: Engine, city: str = "Gent") -> Chat:
@@ -31,14 +31,7 @@ async def join(
     engine: Engine, catalogue: Catalogue, code: str, user: str, stages: dict[str, str | None], city: str = "Gent"
 ) -> Chat:
     """A newcomer opens the join link, consents, names their city and role, and does the check-in."""
-    chat = Chat(engine, user, user.title())
-    await chat.command(f"/start {join_payload(code)}")
-    await chat.press("onboarding.agree")
-    await chat.say(city)
-    if chat.said("onboarding.city_confirm"):
-        await chat.choose(city)
-    await chat.press("onboarding.roles.resilience")
-    assert chat.said("workshop.joined") and chat.said("checkin.intro"), chat.text
+    chat = await join_only(engine, code, user, city)
     await chat.answer_check_in(catalogue, stages)
     assert chat.said("checkin.finished"), chat.text
     return chat
