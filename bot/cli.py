@@ -442,13 +442,9 @@ def with_coordination(database_url: str | None, job: Callable[[Coordination], Aw
     async def run() -> T:
         db = database.create_engine(url)
         try:
-            await database.migrate(db)
-            return await job(Coordination(async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)))
-        except BaseException as error:
-            problem = database.connection_problem(url, error)
-            if problem is not None:
-                raise problem from error
-            raise
+            with database.connection_problems(url):
+                await database.migrate(db)
+                return await job(Coordination(async_sessionmaker(db, class_=AsyncSession, expire_on_commit=False)))
         finally:
             await db.dispose()
 

@@ -38,14 +38,10 @@ async def upgrade(database_url: str | None) -> str:
     url = database_url or database.default_database_url()
     engine = database.create_engine(url)
     try:
-        await database.migrate(engine)
-        async with engine.connect() as connection:
-            return str((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar())
-    except BaseException as error:
-        problem = database.connection_problem(url, error)
-        if problem is not None:
-            raise problem from error
-        raise
+        with database.connection_problems(url):
+            await database.migrate(engine)
+            async with engine.connect() as connection:
+                return str((await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar())
     finally:
         await engine.dispose()
 

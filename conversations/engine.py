@@ -843,15 +843,13 @@ async def open_engine(
     url = database_url or database.default_database_url()
     db = database.create_engine(url)
     try:
-        await database.migrate(db)
-        async with AsyncSession(db) as session:
-            await updates.prune_processed_updates(session, older_than=UPDATE_RETENTION)
-            await session.commit()
-    except BaseException as error:
+        with database.connection_problems(url):
+            await database.migrate(db)
+            async with AsyncSession(db) as session:
+                await updates.prune_processed_updates(session, older_than=UPDATE_RETENTION)
+                await session.commit()
+    except BaseException:
         await db.dispose()
-        problem = database.connection_problem(url, error)
-        if problem is not None:
-            raise problem from error
         raise
     sqlite = database.is_sqlite(url)
     return Engine(

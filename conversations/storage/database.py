@@ -19,7 +19,8 @@ import asyncio
 import errno
 import re
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -340,6 +341,18 @@ def connection_problem(url: str, error: BaseException) -> DatabaseError | None:
         return None
     first_line = problem.splitlines()[0] if problem.splitlines() else problem
     return DatabaseError(f"{describe(url)}: {what}: {first_line}")
+
+
+@contextmanager
+def connection_problems(url: str) -> Iterator[None]:
+    """Errors met while connecting or migrating raised as one-line :class:`DatabaseError`; any other unchanged."""
+    try:
+        yield
+    except BaseException as error:
+        problem = connection_problem(url, error)
+        if problem is not None:
+            raise problem from error
+        raise
 
 
 def is_retryable(error: BaseException) -> bool:
