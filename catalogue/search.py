@@ -491,7 +491,7 @@ def _deletions(word: str) -> set[str]:
 
 
 #: Per query term, what scoring a candidate looks up (see ``SearchIndex._checks``).
-_Check = tuple[float, _Postings, _Postings, float, float, int, list[_Postings], list[_Postings], str, str]
+_Check = tuple[float, _Postings, _Postings, float, float, int, frozenset[int], frozenset[int], str, str]
 #: What a query term is, in a :data:`_Check`: a concept it brought in, one of its words, or a pair of its words.
 _CONCEPT, _WORD, _PHRASE = 0, 1, 2
 
@@ -1076,8 +1076,11 @@ class SearchIndex:
 
     def _term_facts(
         self, term: str, concepts: tuple[str, ...]
-    ) -> tuple[_Postings, _Postings, float, float, int, list[_Postings], list[_Postings]] | None:
-        """A query term's postings, specificity, confidence weight, kind and concepts' postings (``None``: unknown)."""
+    ) -> tuple[_Postings, _Postings, float, float, int, frozenset[int], frozenset[int]] | None:
+        """A query term's postings, specificity, confidence weight, kind, and the actions and areas its concepts reach.
+
+        ``None`` for a term the catalogue does not know.
+        """
         key = (term, concepts)
         facts = self._facts.get(key, self._facts)
         if facts is not self._facts:
@@ -1107,8 +1110,8 @@ class SearchIndex:
                 evidence,
                 CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * ordinary,
                 kind,
-                [self._postings[c] for c in concepts if c in self._postings],
-                [self._area_postings[c] for c in concepts if c in self._area_postings],
+                frozenset(index for c in concepts for index in self._postings.get(c, ())),
+                frozenset(area for c in concepts for area in self._area_postings.get(c, ())),
             )
         if len(self._facts) < 100_000:
             self._facts[key] = facts
@@ -1141,9 +1144,11 @@ class SearchIndex:
         reaching: dict[int, list[int]] = {index: [] for index in pool}  # per candidate: the checks sharing its terms
         area_reaching: dict[int, list[int]] = {area: [] for area in areas}
         field = 0.0
+        area_of = self._area_of
         for number, check in enumerate(checks):
             weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, term, _ = check
-            for area in area_postings.keys() & areas:
+            area_hits = area_postings.keys() & areas if area_postings else set()
+            for area in area_hits:
                 value = weight * AREA_WEIGHT * area_postings[area]
                 sum_ = in_area[area]
                 sum_[3] += value
@@ -1173,19 +1178,16 @@ class SearchIndex:
             field += weight * is_evidence
             # What the question's word is worth in coverage: 1 said by the action, CONCEPT_COVERAGE said through its
             # concept, AREA_WEIGHT said only by the action's area.
-            area_hits = area_postings.keys() & areas
-            for postings in area_concepts:
-                area_hits |= postings.keys() & areas
+            if area_concepts:
+                area_hits |= area_concepts & areas
             for area in area_hits:
                 in_area[area][5] += weight * is_evidence * AREA_WEIGHT
                 if kind == _WORD:
                     in_area[area][0] += weight * AREA_WEIGHT
-            concept_hits: set[int] = set()
-            for postings in concepts:
-                concept_hits |= postings.keys() & candidates
-            for index in own_hits | concept_hits:
+            concept_hits = concepts & candidates if concepts else _NOWHERE
+            for index in own_hits | concept_hits if concept_hits else own_hits:
                 share = 1.0 if index in own_hits else CONCEPT_COVERAGE
-                if self._area_of[index] in area_hits:
+                if area_of[index] in area_hits:
                     share -= AREA_WEIGHT
                 sums[index][5] += weight * is_evidence * share
                 if kind == _WORD:
