@@ -126,6 +126,13 @@ CONTEXT_WEIGHT = 1.0
 #: specificity; a word matched through its concept counts CONCEPT_COVERAGE): an action that explains one of the
 #: four things a question names ranks, but is no confident answer to it.
 FIELD_COVERAGE = 0.3
+#: A confident answer needs a question mostly about the field: the question's field evidence (its words and phrases of
+#: the field, each by its specificity and its sentence's weight, as for FIELD_COVERAGE) weighs at least FOREIGN_WEIGHT
+#: times its *foreign* words, the words of ordinary text the catalogue does not know at all (in no title, keyword,
+#: example question or lexicon entry, nor a typo of one), each by how rare it is in ordinary text (0 from EVERYDAY_ZIPF,
+#: 1 up to FIELD_ZIPF) and its sentence's weight. "translate this letter to the twin city mayor into german" says the
+#: field's "twin city", but asks about things the catalogue does not know: "translate", "letter", "german".
+FOREIGN_WEIGHT = 1.0
 #: Officials ask how to start: a later stage's score is discounted by up to this share (the last stage fully, the
 #: first not at all), so when two actions' evidence ties the earlier stage comes first; an exact tie goes to it too.
 STAGE_PRIOR = 0.005
@@ -499,7 +506,7 @@ _CONCEPT, _WORD, _PHRASE = 0, 1, 2
 class _Query:
     """An analysed question: its weighted terms, what to show for each, and its distinct words."""
 
-    __slots__ = ("concepts_of", "hazard", "specificity", "terms", "words")
+    __slots__ = ("concepts_of", "foreign", "hazard", "specificity", "terms", "words")
 
     def __init__(self) -> None:
         #: term -> (weight, the query word to show as the reason)
@@ -511,6 +518,8 @@ class _Query:
         #: the hazard the question names, in its own words ("" when none)
         self.hazard = ""
         self.words = 0
+        #: its words of ordinary text the catalogue does not know, each by its rarity (see :data:`FOREIGN_WEIGHT`)
+        self.foreign = 0.0
 
 
 class SearchIndex:
@@ -595,6 +604,12 @@ class SearchIndex:
         self._specificity = self._specificities(documents, _matched_frequency(self._analyzer.language))
         self._specificity_of: dict[str, float] = {}  # term -> specificity(term), as asked
         self._ordinary_words = _ordinary_words(self._analyzer.language)
+        field_zipf, everyday_zipf = _zipf_bounds(self._analyzer.language)
+        #: Word of ordinary text -> how rare it is there, 0 (everyday) to 1 (as rare as the field's words).
+        self._rarity = {
+            word: min(max((everyday_zipf - zipf) / (everyday_zipf - field_zipf), 0.0), 1.0)
+            for word, zipf, _ in _ordinary_text(self._analyzer.language)
+        }
         self._analysed.clear()
         self._vocabulary, frequency = self._build_vocabulary(data)
         stems: Counter[str] = Counter()
@@ -869,6 +884,7 @@ class SearchIndex:
         terms = query.terms
         sequence: list[str] = []  # the stems in query order; "" for an unknown word, which breaks a phrase
         distinct: set[str] = set()
+        foreign: set[str] = set()
         full = False
         for sentence, emphasis in self._sentences(text[:MAX_QUERY_CHARS]):
             sequence.append("")  # no phrase across sentences
@@ -883,6 +899,9 @@ class SearchIndex:
                 distinct.add(stem)
                 if not found:
                     sequence.append("")
+                    if stem not in foreign:  # a word the catalogue does not know: what else the question is about
+                        foreign.add(stem)
+                        query.foreign += emphasis * self._rarity.get(word, 0.0)
                     continue
                 for shown, known, weight in found:
                     sequence.append(known)
@@ -968,7 +987,7 @@ class SearchIndex:
             for index in pool:
                 raw[index] += weight * _weight_in(postings, index)
         checks = self._checks(query)
-        assessed, reaching = self._assess(pool, raw, checks, query.words)
+        assessed, reaching = self._assess(pool, raw, checks, query.words, FOREIGN_WEIGHT * query.foreign)
         by_area: dict[int, float] = defaultdict(float)
         for index in pool:
             by_area[self._area_of[index]] += raw[index]
@@ -1118,7 +1137,7 @@ class SearchIndex:
         return facts
 
     def _assess(
-        self, pool: list[int], raw: dict[int, float], checks: list[_Check], words: int
+        self, pool: list[int], raw: dict[int, float], checks: list[_Check], words: int, foreign: float = 0.0
     ) -> tuple[dict[int, tuple[float, float, float, float]], dict[int, list[int]]]:
         """Per candidate: its calibrated 0-100 score, field evidence, most specific term's specificity, field coverage.
 
@@ -1129,7 +1148,9 @@ class SearchIndex:
         matched through its concept counts :data:`CONCEPT_COVERAGE`, one found only in the area
         :data:`AREA_WEIGHT`, so one incidental word amid chatter stays unconfident. The evidence:
         the raw score of the query terms that are the field's vocabulary (see
-        :meth:`_evidence_terms`), each weighed by its specificity (see :data:`EVERYDAY_ZIPF`).
+        :meth:`_evidence_terms`), each weighed by its specificity (see :data:`EVERYDAY_ZIPF`); none
+        when the field's words of the question weigh less than ``foreign``, its words the catalogue
+        does not know (see :data:`FOREIGN_WEIGHT`).
 
         Each term is visited once, for the candidates it reaches only (a long message has a hundred terms,
         most of which reach none of a dozen candidates). Also returned: per candidate, the numbers of the
@@ -1210,7 +1231,7 @@ class SearchIndex:
             sure_score = 100.0 * sure / (sure + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT
             assessed[index] = (
                 score,
-                evidence if sure_score >= CONFIDENT_SCORE else 0.0,
+                evidence if sure_score >= CONFIDENT_SCORE and field >= foreign else 0.0,
                 strongest,
                 explained / field if field else 0.0,
             )

@@ -468,6 +468,24 @@ def test_office_messages_made_of_the_catalogues_words_are_not_answered(smr: Cata
     assert not any(match.confident for match in smr.search(text))
 
 
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("order pizza for the finance department farewell dinner", "finance department"),
+        ("a recipe for the civil protection volunteers' barbecue", "civil protection volunteers"),
+    ],
+)
+def test_a_request_mostly_about_what_the_catalogue_does_not_know_is_not_answered(
+    smr: Catalogue, text: str, field: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The field's words it names are answered on their own; amid more words of ordinary text the catalogue does not
+    # know at all (pizza, farewell, recipe, barbecue), the request is about something else.
+    assert smr.search(field, limit=8)[0].confident
+    assert not any(match.confident for match in smr.search(text, limit=8))
+    monkeypatch.setattr(search_module, "FOREIGN_WEIGHT", 0.0)  # what the field's words alone would say
+    assert smr.search(text, limit=8)[0].confident
+
+
 CONTEXT = (
     "Last spring we ran a big exercise with the fire brigade and many volunteers, and the sirens worked well. "
     "The schools took part too and the press was positive. "
