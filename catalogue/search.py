@@ -25,7 +25,8 @@ lexical search engine rather than one string similarity:
    specificity is learned from data (how rare it is in ordinary text, how concentrated in
    few actions; see :data:`EVERYDAY_ZIPF`), so everyday words ("plan", "city", "start") rank
    but never carry a match, and off-topic chatter ("hello", "what time is lunch?", one
-   incidental catalogue word amid unrelated ones) comes back unconfident; so does a match ranked
+   incidental catalogue word amid unrelated ones, a field phrase amid more words the catalogue does not
+   know: :data:`FOREIGN_WEIGHT`) comes back unconfident; so does a match ranked
    below an unconfident one (confident matches come first or not at all). Candidates rank a
    little by their area's share of the evidence (:data:`AREA_VOTE`): a right answer's
    neighbours match too, a stray match stands alone.
@@ -292,15 +293,20 @@ class _Analyzer:
         found = (re.sub(r"[-/]", "", compound) for compound in compounds)
         return [word for word in found if len(word) <= MAX_WORD_LENGTH]
 
-    def asks(self, sentence: str) -> bool:
-        """Whether a sentence asks: it ends in "?", opens with a question word, or says "where do we..."."""
+    def asks(self, sentence: str, words: list[str] | None = None) -> bool:
+        """Whether a sentence asks: it ends in "?", opens with a question word, or says "where do we...".
+
+        ``words``: the sentence's tokens, folded, when the caller has them already.
+        """
         if sentence.rstrip().endswith("?"):
             return True
-        words = _TOKEN.findall(_fold(sentence))
+        words = _TOKEN.findall(_fold(sentence)) if words is None else words
         if not words:
             return False
         if words[0] in self.question_words:
             return True
+        if self.wh_words.isdisjoint(words):  # most sentences: no pair to look at
+            return False
         return any(a in self.wh_words and b in self.question_followers for a, b in itertools.pairwise(words))
 
     def sentences(self, text: str) -> list[tuple[str, float]]:
@@ -312,10 +318,14 @@ class _Analyzer:
         parts = [part for chunk in _SENTENCE.findall(text) for part in self._but.split(chunk) if part.strip()]
         if len(parts) < 2:
             return [(text, 1.0)]
-        counts = [len(self.words(part, joined=False)) for part in parts]  # together: the text's words
+        tokens = [_TOKEN.findall(_fold(part)) for part in parts]  # each part's, folded once for both uses below
+        stop = self.stop_words
+        counts = [  # together: the text's words (as words() finds them)
+            sum(MIN_WORD_LENGTH <= len(w) <= MAX_WORD_LENGTH and w not in stop for w in words) for words in tokens
+        ]
         if sum(counts) < LONG_MESSAGE_WORDS:
             return [(text, 1.0)]
-        asking = [self.asks(part) for part in parts]
+        asking = [self.asks(part, words) for part, words in zip(parts, tokens, strict=True)]
         if all(asking) or not any(asking):
             return [(part, 1.0) for part in parts]
         asked = sum(count for count, asks in zip(counts, asking, strict=True) if asks)
