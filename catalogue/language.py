@@ -68,6 +68,14 @@ class LanguageWords:
     """(folded ending, replacement): inflected forms the stemmer leaves whole, tried on a word the catalogue
     does not know. French snowball keeps the verbs' "-ent" ("menacent", "inondent"): read as "menacer"."""
 
+    ordered_phrases: bool = False
+    """Whether a phrase's words say what they say only in their order (``phrase_order: fixed``).
+
+    French, Spanish and Portuguese put the head first and what qualifies it after ("révision du plan", the
+    plan's review, is not "plan de révision", a review plan); English compounds turn around ("plan review",
+    "review of the plan"), so its phrases are order-free.
+    """
+
     def inflected(self, word: str) -> list[str]:
         """The other spellings of a folded word by :attr:`inflections` (empty when none fits)."""
         return [
@@ -113,6 +121,7 @@ def language_words(language: str) -> LanguageWords:
         question_words=words("question_words"),
         question_followers=words("question_followers"),
         but=words("but"),
+        ordered_phrases=str(document.get("phrase_order") or "free") == "fixed",
         stem_restore=tuple(restore),
         inflections=tuple((fold(str(a)), fold(str(b))) for a, b in document.get("inflections") or ()),
         stem_endings=tuple(
