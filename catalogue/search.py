@@ -681,6 +681,15 @@ class SearchIndex:
             blended = (1.0 - CONCENTRATION_SHARE) * rare + CONCENTRATION_SHARE * concentrated
             # A lexicon word no action uses reaches actions only through its concepts: its rarity says it all.
             specificity[stem] = round(blended if counts else rare, 3)
+        # The words a language names the city itself with ("alcaldía", "prefeitura", "mairie") are as everyday as
+        # its commonest one ("ciudad"): see LanguageWords.everyday_concepts.
+        for name in language_words(self._analyzer.language).everyday_concepts:
+            key = self._concept_key(name)
+            members = [term for term, keys in self._concepts_of.items() if keys == (key,) and term in specificity]
+            if members:
+                everyday = specificity[max(members, key=lambda term: ordinary.get(term, 0.0))]
+                for term in members:
+                    specificity[term] = min(specificity[term], everyday)
         return specificity
 
     def specificity(self, term: str) -> float:
