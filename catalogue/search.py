@@ -758,7 +758,9 @@ class SearchIndex:
         stems = [self._analyzer.stem(word) for word in words]
         found = list(zip(stems, words, strict=True))
         found += [
-            (self._analyzer.pair(a, b), f"{word_a} {word_b}") for (a, word_a), (b, word_b) in itertools.pairwise(found) if a != b
+            (self._analyzer.pair(a, b), f"{word_a} {word_b}")
+            for (a, word_a), (b, word_b) in itertools.pairwise(found)
+            if a != b
         ]
         terms: list[str] = []
         concepts: list[tuple[str, str]] = []

@@ -181,7 +181,9 @@ def test_a_phrase_keeps_its_word_order_where_the_language_does() -> None:
 @pytest.mark.parametrize(
     ("language", "people", "towns"), [("fr", "voisins", "communes voisines"), ("pt", "vizinhos", "municípios vizinhos")]
 )
-def test_neighbours_are_people_next_door_and_neighbouring_towns_a_region(language: str, people: str, towns: str) -> None:
+def test_neighbours_are_people_next_door_and_neighbouring_towns_a_region(
+    language: str, people: str, towns: str
+) -> None:
     index = Catalogue.load().in_language(language)._index
     region = index._concept_key("region")
     assert region not in index._concepts_of.get(index._analyzer.stem(people), ())
@@ -204,16 +206,30 @@ def test_a_verb_made_from_a_noun_in_ion_reads_as_the_noun(language: str, verb: s
 
 @pytest.mark.parametrize(
     ("language", "determiners"),
-    [("en", "each other all some any"), ("es", "cada otras toda todas"), ("fr", "chaque autres aucun certains")]
-    + [("pt", "cada outras todos algum qualquer sobre durante")],
+    [
+        ("en", "each other all some any"),
+        ("es", "cada otras toda todas varias"),
+        ("fr", "chaque autres aucun plusieurs"),
+        ("pt", "cada outras todos algum qualquer sobre durante várias"),
+    ],
 )
 def test_the_determiners_english_drops_are_dropped_in_every_language(language: str, determiners: str) -> None:
     analyzer = _Analyzer(language, language_words(language))
     assert analyzer.words(determiners) == []
 
 
+def test_spanish_ready_is_not_a_list() -> None:
+    """Snowball stems "listo" (ready) as "lista" (a list): the adjective is a stop word, the list stays the field's."""
+    spanish = Catalogue.load().in_language("es")
+    assert not any(
+        "listo" in reason for match in spanish.search("¿qué plan debimos tener listo?", limit=8) for reason in match.why
+    )
+    assert spanish._index._analyzer.words("una lista de actores") == ["lista", "actores"]
+
+
 @pytest.mark.parametrize(
-    ("language", "administration", "city"), [("es", "alcaldía", "ciudad"), ("fr", "mairie", "ville"), ("pt", "prefeitura", "cidade")]
+    ("language", "administration", "city"),
+    [("es", "alcaldía", "ciudad"), ("fr", "mairie", "ville"), ("pt", "prefeitura", "cidade")],
 )
 def test_the_city_hall_is_no_more_evidence_than_the_city(language: str, administration: str, city: str) -> None:
     """One noun names the city's administration (rare in ordinary text): it says no more of which action than "city"."""
