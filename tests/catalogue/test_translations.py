@@ -241,3 +241,10 @@ def test_a_hazard_for_the_city_hall_leads_with_the_hazard() -> None:
     portuguese = Catalogue.load().in_language("pt")
     matches = portuguese.search("o que a prefeitura deve fazer contra as enchentes?", limit=8)
     assert matches and all("prefeitura" not in match.why[0] for match in matches)
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_everyday_concepts_name_concepts_of_the_lexicon(language: str) -> None:
+    """A misspelt concept name in a language file would silently do nothing."""
+    names = {concept.name for concept in Catalogue.load().in_language(language)._data.concepts}
+    assert language_words(language).everyday_concepts <= names
