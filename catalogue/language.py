@@ -68,6 +68,22 @@ class LanguageWords:
     """(folded ending, replacement): inflected forms the stemmer leaves whole, tried on a word the catalogue
     does not know. French snowball keeps the verbs' "-ent" ("menacent", "inondent"): read as "menacer"."""
 
+    everyday_concepts: frozenset[str] = frozenset()
+    """Concepts of the lexicon (by their English name) whose words count as everyday as the commonest of them.
+
+    Spanish, French and Portuguese name the city's administration with nouns of their own ("alcaldía",
+    "prefeitura", "mairie") that ordinary text seldom uses, so their rarity would make them look like the
+    field's words. Every action is the city's: "la alcaldía" says no more about which one than "la ciudad".
+    """
+
+    ordered_phrases: bool = False
+    """Whether a phrase's words say what they say only in their order (``phrase_order: fixed``).
+
+    French, Spanish and Portuguese put the head first and what qualifies it after ("révision du plan", the
+    plan's review, is not "plan de révision", a review plan); English compounds turn around ("plan review",
+    "review of the plan"), so its phrases are order-free.
+    """
+
     def inflected(self, word: str) -> list[str]:
         """The other spellings of a folded word by :attr:`inflections` (empty when none fits)."""
         return [
@@ -113,6 +129,8 @@ def language_words(language: str) -> LanguageWords:
         question_words=words("question_words"),
         question_followers=words("question_followers"),
         but=words("but"),
+        ordered_phrases=str(document.get("phrase_order") or "free") == "fixed",
+        everyday_concepts=frozenset(str(name) for name in document.get("everyday_concepts") or ()),
         stem_restore=tuple(restore),
         inflections=tuple((fold(str(a)), fold(str(b))) for a, b in document.get("inflections") or ()),
         stem_endings=tuple(

@@ -256,6 +256,7 @@ class _Analyzer:
         self._restore = words.restore if words.stem_restore else None
         self._stem_ending = words.stem_ending if words.stem_endings else None
         self.inflected = words.inflected
+        self.ordered_phrases = words.ordered_phrases
         self.language = code
         self._stems: dict[str, str] = {}
 
@@ -270,6 +271,10 @@ class _Analyzer:
             if len(self._stems) < 100_000:
                 self._stems[word] = stem
         return stem
+
+    def pair(self, a: str, b: str) -> str:
+        """The phrase term of two adjacent stems: order-free (:func:`_pair`), or in order where the language says so."""
+        return f"{a} {b}" if self.ordered_phrases else _pair(a, b)
 
     def words(self, text: str, *, joined: bool = True) -> list[str]:
         """Content words, folded, in order; hyphenated compounds also yield their joined form."""
@@ -336,7 +341,7 @@ class _Analyzer:
     def terms(self, text: str) -> list[str]:
         """Unigram stems plus unordered adjacent pairs, the terms a document is indexed under."""
         stems = [self.stem(w) for w in self.words(text)]
-        return stems + [_pair(a, b) for a, b in itertools.pairwise(stems) if a != b]
+        return stems + [self.pair(a, b) for a, b in itertools.pairwise(stems) if a != b]
 
 
 #: A term's postings: action index -> the term's BM25F weight there, in ascending index order.
@@ -643,7 +648,7 @@ class SearchIndex:
             return [self._analyzer.stem(word) for word in words]
         stems = [self._analyzer.stem(word) for word in words]
         joined = [self._analyzer.stem(word) for word in self._analyzer.joined(entry)]
-        return [_pair(a, b) for a, b in itertools.pairwise(stems) if a != b] + joined
+        return [self._analyzer.pair(a, b) for a, b in itertools.pairwise(stems) if a != b] + joined
 
     def _learned_stop_words(self, data: CatalogueData) -> frozenset[str]:
         """The language's commonest words that say nothing of the field: see :data:`LEARNED_STOP_ZIPF`.
@@ -701,6 +706,15 @@ class SearchIndex:
             blended = (1.0 - CONCENTRATION_SHARE) * rare + CONCENTRATION_SHARE * concentrated
             # A lexicon word no action uses reaches actions only through its concepts: its rarity says it all.
             specificity[stem] = round(blended if counts else rare, 3)
+        # The words a language names the city itself with ("alcaldía", "prefeitura", "mairie") are as everyday as
+        # its commonest one ("ciudad"): see LanguageWords.everyday_concepts.
+        for name in language_words(self._analyzer.language).everyday_concepts:
+            key = self._concept_key(name)
+            members = [term for term, keys in self._concepts_of.items() if keys == (key,) and term in specificity]
+            if members:
+                everyday = specificity[max(members, key=lambda term: ordinary.get(term, 0.0))]
+                for term in members:
+                    specificity[term] = min(specificity[term], everyday)
         return specificity
 
     def specificity(self, term: str) -> float:
@@ -733,7 +747,7 @@ class SearchIndex:
         """The specificity of a word or phrase as a question says it (see :meth:`specificity`)."""
         stems = [self._analyzer.stem(w) for w in self._analyzer.words(word, joined=False)]
         if len(stems) == 2:
-            return self.specificity(_pair(*stems))
+            return self.specificity(self._analyzer.pair(*stems))
         return max((self.specificity(stem) for stem in stems), default=0.0)
 
     def _lexicon(self, concepts: tuple[Concept, ...]) -> dict[str, tuple[str, ...]]:
@@ -769,7 +783,9 @@ class SearchIndex:
         stems = [self._analyzer.stem(word) for word in words]
         found = list(zip(stems, words, strict=True))
         found += [
-            (_pair(a, b), f"{word_a} {word_b}") for (a, word_a), (b, word_b) in itertools.pairwise(found) if a != b
+            (self._analyzer.pair(a, b), f"{word_a} {word_b}")
+            for (a, word_a), (b, word_b) in itertools.pairwise(found)
+            if a != b
         ]
         terms: list[str] = []
         concepts: list[tuple[str, str]] = []
@@ -922,7 +938,7 @@ class SearchIndex:
         query.words = len(distinct)
         sources = list(terms)
         for a, b in itertools.pairwise(sequence):
-            pair = _pair(a, b) if a and b and a != b else ""
+            pair = self._analyzer.pair(a, b) if a and b and a != b else ""
             if pair and pair not in terms and (pair in self._postings or pair in self._concepts_of):
                 terms[pair] = (min(terms[a][0], terms[b][0]), f"{terms[a][1]} {terms[b][1]}")
                 sources.append(pair)

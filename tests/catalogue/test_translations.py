@@ -13,7 +13,7 @@ import pytest
 from catalogue import Catalogue
 from catalogue.language import language_words
 from catalogue.loader import default_path
-from catalogue.search import _Analyzer
+from catalogue.search import GENERIC_SPECIFICITY, _Analyzer
 from tests.helpers.languages import stand_in_catalogue
 
 SHIPPED = ("es", "fr", "pt")
@@ -164,3 +164,87 @@ def test_a_spanish_but_clause_asks_on_its_own_as_an_english_one_does() -> None:
         "contra las inundaciones antes de la temporada de lluvias, pero no sé por dónde empezar"
     )
     assert spanish.question_of(text) == "no sé por dónde empezar"
+
+
+def test_a_phrase_keeps_its_word_order_where_the_language_does() -> None:
+    """French "plan de révision" (a revision plan) is not "révision du plan"; English "plan review" is "review the plan"."""
+    french = _Analyzer("fr", language_words("fr"))
+    assert french.terms("révision du plan")[-1] != french.terms("plan de révision")[-1]
+    english = _Analyzer("en", language_words("en"))
+    assert english.terms("plan review")[-1] == english.terms("review the plan")[-1]
+    catalogue = Catalogue.load().in_language("fr")
+    assert "revision plan" in catalogue.search("faut-il une révision du plan ?", limit=8)[0].why
+    reasons = {reason for match in catalogue.search("plan de révision", limit=8) for reason in match.why}
+    assert "revision" in reasons and not reasons & {"plan revision", "revision plan"}
+
+
+@pytest.mark.parametrize(
+    ("language", "people", "towns"), [("fr", "voisins", "communes voisines"), ("pt", "vizinhos", "municípios vizinhos")]
+)
+def test_neighbours_are_people_next_door_and_neighbouring_towns_a_region(
+    language: str, people: str, towns: str
+) -> None:
+    index = Catalogue.load().in_language(language)._index
+    region = index._concept_key("region")
+    assert region not in index._concepts_of.get(index._analyzer.stem(people), ())
+    assert region in index._concepts_of[index._analyzer.terms(towns)[-1]]
+
+
+@pytest.mark.parametrize(
+    ("language", "verb", "noun"),
+    [("fr", "conventionner avec les partenaires", "convention avec les partenaires"), ("pt", "gestionar", "gestão")],
+)
+def test_a_verb_made_from_a_noun_in_ion_reads_as_the_noun(language: str, verb: str, noun: str) -> None:
+    """Snowball keeps "conventionner" apart from "convention" ("gestionar" from "gestão"): the language file joins them."""
+    catalogue = Catalogue.load().in_language(language)
+    found = catalogue.search(f"{verb} os riscos" if language == "pt" else verb, limit=3)
+    assert [m.action.code for m in found] == [
+        m.action.code for m in catalogue.search(f"{noun} dos riscos" if language == "pt" else noun, limit=3)
+    ]
+    assert found[0].confident and any(verb.split()[0] in reason for reason in found[0].why)
+
+
+@pytest.mark.parametrize(
+    ("language", "determiners"),
+    [
+        ("en", "each other all some any"),
+        ("es", "cada otras toda todas varias"),
+        ("fr", "chaque autres aucun plusieurs"),
+        ("pt", "cada outras todos algum qualquer sobre durante várias"),
+    ],
+)
+def test_the_determiners_english_drops_are_dropped_in_every_language(language: str, determiners: str) -> None:
+    analyzer = _Analyzer(language, language_words(language))
+    assert analyzer.words(determiners) == []
+
+
+def test_spanish_ready_is_not_a_list() -> None:
+    """Snowball stems "listo" (ready) as "lista" (a list): the adjective is a stop word, the list stays the field's."""
+    spanish = Catalogue.load().in_language("es")
+    assert not any(
+        "listo" in reason for match in spanish.search("¿qué plan debimos tener listo?", limit=8) for reason in match.why
+    )
+    assert spanish._index._analyzer.words("una lista de actores") == ["lista", "actores"]
+
+
+@pytest.mark.parametrize(
+    ("language", "administration", "city"),
+    [("es", "alcaldía", "ciudad"), ("fr", "mairie", "ville"), ("pt", "prefeitura", "cidade")],
+)
+def test_the_city_hall_is_no_more_evidence_than_the_city(language: str, administration: str, city: str) -> None:
+    """One noun names the city's administration (rare in ordinary text): it says no more of which action than "city"."""
+    index = Catalogue.load().in_language(language)._index
+    assert index.word_specificity(administration) <= index.word_specificity(city) < GENERIC_SPECIFICITY
+
+
+def test_a_hazard_for_the_city_hall_leads_with_the_hazard() -> None:
+    portuguese = Catalogue.load().in_language("pt")
+    matches = portuguese.search("o que a prefeitura deve fazer contra as enchentes?", limit=8)
+    assert matches and all("prefeitura" not in match.why[0] for match in matches)
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_everyday_concepts_name_concepts_of_the_lexicon(language: str) -> None:
+    """A misspelt concept name in a language file would silently do nothing."""
+    names = {concept.name for concept in Catalogue.load().in_language(language)._data.concepts}
+    assert language_words(language).everyday_concepts <= names
