@@ -508,7 +508,9 @@ def _deletions(word: str) -> set[str]:
 
 
 #: Per query term, what scoring a candidate looks up (see ``SearchIndex._checks``).
-_Check = tuple[float, _Postings, _Postings, float, float, int, frozenset[int], frozenset[int], str, str]
+_Check = tuple[
+    float, _Postings, _Postings, float, float, int, frozenset[int], frozenset[int], str, str, frozenset[int]
+]
 #: What a query term is, in a :data:`_Check`: a concept it brought in, one of its words, or a pair of its words.
 _CONCEPT, _WORD, _PHRASE = 0, 1, 2
 
@@ -997,7 +999,7 @@ class SearchIndex:
             for index in pool:
                 raw[index] += weight * _weight_in(postings, index)
         checks = self._checks(query)
-        assessed, reaching = self._assess(pool, raw, checks, query.words, FOREIGN_WEIGHT * query.foreign)
+        assessed, reaching, area_reaching = self._assess(pool, raw, checks, query.words, FOREIGN_WEIGHT * query.foreign)
         by_area: dict[int, float] = defaultdict(float)
         for index in pool:
             by_area[self._area_of[index]] += raw[index]
@@ -1007,10 +1009,10 @@ class SearchIndex:
             for index in pool
         }
         ranked = sorted(pool, key=lambda index: (-rank[index], self._lateness[index], index))
-        matches = [
-            self._match(index, rank[index], *assessed[index], [checks[n] for n in reaching[index]], query)
-            for index in ranked[:limit]
-        ]
+        matches = []
+        for index in ranked[:limit]:  # the reasons of the matches shown only: the checks of the action and its area
+            said = sorted(set(reaching[index]).union(area_reaching.get(self._area_of[index], ())))
+            matches.append(self._match(index, rank[index], *assessed[index], [checks[n] for n in said], query))
         # Confident answers lead: a match ranked below one that is not confident is not confident either. What put
         # the unconfident one above it (its own terms, its area's) outweighs its evidence, so that evidence does
         # not tell it from its rivals; the bot answers with the first confident match, and it must be the first.
@@ -1082,11 +1084,11 @@ class SearchIndex:
             facts = self._term_facts(term, tuple(query.concepts_of.get(term, ())))
             if facts is None:
                 continue
-            own, area, evidence, counts, kind, concepts, area_concepts = facts
+            own, area, evidence, counts, kind, concepts, area_concepts, described = facts
             if kind == _CONCEPT:
                 evidence = query.specificity.get(term, 0.0)
                 counts = CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * evidence
-            checks.append((weight, own, area, evidence, counts, kind, concepts, area_concepts, term, shown))
+            checks.append((weight, own, area, evidence, counts, kind, concepts, area_concepts, term, shown, described))
         # Said together, the words of a lexicon phrase count towards confidence as the phrase does ("political" of
         # "political support"): the phrase is the field's, whatever its words are apart.
         phrased: dict[str, float] = {}
@@ -1105,8 +1107,9 @@ class SearchIndex:
 
     def _term_facts(
         self, term: str, concepts: tuple[str, ...]
-    ) -> tuple[_Postings, _Postings, float, float, int, frozenset[int], frozenset[int]] | None:
-        """A query term's postings, specificity, confidence weight, kind, and the actions and areas its concepts reach.
+    ) -> tuple[_Postings, _Postings, float, float, int, frozenset[int], frozenset[int], frozenset[int]] | None:
+        """A query term's postings, specificity, confidence weight, kind, the actions and areas its concepts reach,
+        and the actions whose title or keywords say it.
 
         ``None`` for a term the catalogue does not know.
         """
@@ -1141,6 +1144,7 @@ class SearchIndex:
                 kind,
                 frozenset(index for c in concepts for index in self._postings.get(c, ())),
                 frozenset(area for c in concepts for area in self._area_postings.get(c, ())),
+                self._described_in.get(term, _NOWHERE),
             )
         if len(self._facts) < 100_000:
             self._facts[key] = facts
@@ -1148,7 +1152,7 @@ class SearchIndex:
 
     def _assess(
         self, pool: list[int], raw: dict[int, float], checks: list[_Check], words: int, foreign: float = 0.0
-    ) -> tuple[dict[int, tuple[float, float, float, float]], dict[int, list[int]]]:
+    ) -> tuple[dict[int, tuple[float, float, float, float]], dict[int, list[int]], dict[int, list[int]]]:
         """Per candidate: its calibrated 0-100 score, field evidence, most specific term's specificity, field coverage.
 
         Field coverage: the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
@@ -1163,8 +1167,9 @@ class SearchIndex:
         does not know (see :data:`FOREIGN_WEIGHT`).
 
         Each term is visited once, for the candidates it reaches only (a long message has a hundred terms,
-        most of which reach none of a dozen candidates). Also returned: per candidate, the numbers of the
-        checks whose term it or its area says, in order (its reasons are among these).
+        most of which reach none of a dozen candidates). Also returned: per candidate and per area, the
+        numbers of the checks whose term it says (its reasons are among those of the action and its area;
+        only the matches shown need them, so they are merged there).
         """
         candidates = set(pool)
         areas = {self._area_of[index] for index in pool}
@@ -1177,10 +1182,15 @@ class SearchIndex:
         field = 0.0
         area_of = self._area_of
         for number, check in enumerate(checks):
-            weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, term, _ = check
-            area_hits = area_postings.keys() & areas if area_postings else set()
+            weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, _, _, described = (
+                check
+            )
+            # The products of the query's weight are worked out once per term, in the same order as per action.
+            in_field = weight * is_evidence
+            in_area_weight = weight * AREA_WEIGHT
+            area_hits = area_postings.keys() & areas if area_postings else _NOWHERE
             for area in area_hits:
-                value = weight * AREA_WEIGHT * area_postings[area]
+                value = in_area_weight * area_postings[area]
                 sum_ = in_area[area]
                 sum_[3] += value
                 sum_[4] += counts * value
@@ -1188,8 +1198,25 @@ class SearchIndex:
                     sum_[1] += is_evidence * value
                     sum_[2] = max(sum_[2], is_evidence)
                 area_reaching[area].append(number)
-            own_hits = own_postings.keys() & candidates
-            described = self._described_in.get(term, _NOWHERE)
+            own_hits = own_postings.keys() & candidates if own_postings else _NOWHERE
+            if kind != _CONCEPT:
+                field += in_field
+                # What the question's word is worth in coverage: 1 said by the action, CONCEPT_COVERAGE said through
+                # its concept, AREA_WEIGHT said only by the action's area.
+                if area_concepts:
+                    area_hits = area_hits | (area_concepts & areas)
+                for area in area_hits:
+                    in_area[area][5] += in_field * AREA_WEIGHT
+                    if kind == _WORD:
+                        in_area[area][0] += in_area_weight
+                if concepts:
+                    for index in concepts & candidates:
+                        if index in own_hits:
+                            continue
+                        share = CONCEPT_COVERAGE - AREA_WEIGHT if area_of[index] in area_hits else CONCEPT_COVERAGE
+                        sums[index][5] += in_field * share
+                        if kind == _WORD:
+                            sums[index][0] += weight * share
             for index in own_hits:
                 value = weight * own_postings[index]
                 sum_ = sums[index]
@@ -1197,43 +1224,29 @@ class SearchIndex:
                 if index not in described:
                     # Only one of this action's example questions says it: it ranks, but is no evidence.
                     sum_[4] += CONFIDENCE_EVERYDAY_WEIGHT * value
-                    reaching[index].append(number)
-                    continue
-                sum_[4] += counts * value
-                if is_evidence and value:
-                    sum_[1] += is_evidence * value
-                    sum_[2] = max(sum_[2], is_evidence)
+                else:
+                    sum_[4] += counts * value
+                    if is_evidence and value:
+                        sum_[1] += is_evidence * value
+                        sum_[2] = max(sum_[2], is_evidence)
                 reaching[index].append(number)
-            if kind == _CONCEPT:
-                continue
-            field += weight * is_evidence
-            # What the question's word is worth in coverage: 1 said by the action, CONCEPT_COVERAGE said through its
-            # concept, AREA_WEIGHT said only by the action's area.
-            if area_concepts:
-                area_hits |= area_concepts & areas
-            for area in area_hits:
-                in_area[area][5] += weight * is_evidence * AREA_WEIGHT
-                if kind == _WORD:
-                    in_area[area][0] += weight * AREA_WEIGHT
-            concept_hits = concepts & candidates if concepts else _NOWHERE
-            for index in own_hits | concept_hits if concept_hits else own_hits:
-                share = 1.0 if index in own_hits else CONCEPT_COVERAGE
-                if area_of[index] in area_hits:
-                    share -= AREA_WEIGHT
-                sums[index][5] += weight * is_evidence * share
-                if kind == _WORD:
-                    sums[index][0] += weight * share
-        for index in pool:
-            area = self._area_of[index]
-            if area in in_area:
-                sum_, shared = sums[index], in_area[area]
-                for slot in (0, 1, 3, 4, 5):
-                    sum_[slot] += shared[slot]
-                sum_[2] = max(sum_[2], shared[2])
-                reaching[index] = sorted(set(reaching[index]).union(area_reaching[area]))
+                if kind != _CONCEPT:
+                    share = 1.0 - AREA_WEIGHT if area_of[index] in area_hits else 1.0
+                    sum_[5] += in_field * share
+                    if kind == _WORD:
+                        sum_[0] += weight * share
         assessed = {}
         for index in pool:
             covered, evidence, strongest, plain, specific, explained = sums[index]
+            area = area_of[index]
+            if area in in_area:
+                shared = in_area[area]
+                covered += shared[0]
+                evidence += shared[1]
+                strongest = max(strongest, shared[2])
+                plain += shared[3]
+                specific += shared[4]
+                explained += shared[5]
             coverage = min(covered / max(min(words, COVERAGE_WORDS), 1), 1.0)
             prior = 1.0 - STAGE_PRIOR * self._lateness[index]
             score = round(100.0 * raw[index] / (raw[index] + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT * prior, 1)
@@ -1245,7 +1258,7 @@ class SearchIndex:
                 strongest,
                 explained / field if field else 0.0,
             )
-        return assessed, reaching
+        return assessed, reaching, area_reaching
 
     def _match(
         self,
@@ -1271,7 +1284,7 @@ class SearchIndex:
         area = self._area_of[index]
         contributions: list[tuple[bool, float, str, str]] = []
         specifics: list[tuple[float, str]] = []
-        for weight, own_postings, area_postings, specific, _, _, _, _, term, shown in checks:
+        for weight, own_postings, area_postings, specific, _, _, _, _, term, shown, _ in checks:
             value = own_postings.get(index, 0.0) + AREA_WEIGHT * area_postings.get(area, 0.0)
             if value > 0:
                 contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
