@@ -1036,7 +1036,8 @@ class SearchIndex:
         order = self._term_order
         present = sorted((t for t in terms if t in order), key=order.__getitem__)
         common = max(COMMON_TERM_DOCS, int(COMMON_TERM_SHARE * len(self.actions)))
-        deferred = [t for t in present if len(self._postings[t]) > common]
+        # No term is in more actions than a small catalogue has: nothing to look at per term.
+        deferred = [t for t in present if len(self._postings[t]) > common] if len(self.actions) > common else []
         if deferred and len(deferred) == len(present):
             deferred.pop()  # only common terms: walk the rarest
         walked = present[len(deferred) :]
@@ -1056,8 +1057,7 @@ class SearchIndex:
                 areas[area] = areas.get(area, 0.0) + AREA_WEIGHT * terms[term][0] * value
         if areas:
             area_of = self._area_of
-            for index, value in scores.items():
-                scores[index] = value + areas.get(area_of[index], 0.0)
+            scores = {index: value + areas.get(area_of[index], 0.0) for index, value in scores.items()}
             # An action the query reaches only through its area is a weak, last-resort answer.
             for area in sorted(areas, key=lambda a: (-areas[a], a)):
                 for index in self._actions_of_area[area]:
@@ -1080,8 +1080,13 @@ class SearchIndex:
         is worked out once per term and kept (:meth:`_term_facts`): long messages repeat words.
         """
         checks = []
+        kept = self._facts
+        concepts_of = query.concepts_of
         for term, (weight, shown) in query.terms.items():
-            facts = self._term_facts(term, tuple(query.concepts_of.get(term, ())))
+            key = (term, tuple(concepts_of[term]) if term in concepts_of else ())
+            facts = kept.get(key, kept)
+            if facts is kept:  # not kept yet: a call only then (a long message has a hundred terms)
+                facts = self._term_facts(*key)
             if facts is None:
                 continue
             own, area, evidence, counts, kind, concepts, area_concepts, described = facts
@@ -1196,7 +1201,8 @@ class SearchIndex:
                 sum_[4] += counts * value
                 if is_evidence and value:
                     sum_[1] += is_evidence * value
-                    sum_[2] = max(sum_[2], is_evidence)
+                    if is_evidence > sum_[2]:
+                        sum_[2] = is_evidence
                 area_reaching[area].append(number)
             own_hits = own_postings.keys() & candidates if own_postings else _NOWHERE
             if kind != _CONCEPT:
@@ -1228,7 +1234,8 @@ class SearchIndex:
                     sum_[4] += counts * value
                     if is_evidence and value:
                         sum_[1] += is_evidence * value
-                        sum_[2] = max(sum_[2], is_evidence)
+                        if is_evidence > sum_[2]:  # max(), without a call per action and term
+                            sum_[2] = is_evidence
                 reaching[index].append(number)
                 if kind != _CONCEPT:
                     share = 1.0 - AREA_WEIGHT if area_of[index] in area_hits else 1.0
@@ -1283,23 +1290,22 @@ class SearchIndex:
         """
         area = self._area_of[index]
         contributions: list[tuple[bool, float, str, str]] = []
-        specifics: list[tuple[float, str]] = []
-        for weight, own_postings, area_postings, specific, _, _, _, _, term, shown, _ in checks:
+        strength: dict[str, float] = {}
+        phrases: list[str] = []
+        literal: set[str] = set()
+        for weight, own_postings, area_postings, specific, _, kind, _, _, term, shown, _ in checks:
             value = own_postings.get(index, 0.0) + AREA_WEIGHT * area_postings.get(area, 0.0)
             if value > 0:
                 contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
-                specifics.append((specific, term))
+                strength[term] = specific
+                if kind == _PHRASE:
+                    phrases.append(term)
+                if kind != _CONCEPT:
+                    literal.add(shown)
         # A phrase stands in for its words in the reasons, unless it says less than they do (a chance pair of an
         # example question, "flood last", is no evidence): then its words are the reasons, and it is none.
-        strength = {term: specific for specific, term in specifics}
-        weak = {
-            term
-            for term in strength
-            if " " in term and any(strength.get(part, 0.0) > strength[term] for part in term.split(" "))
-        }
-        matched = {term for _, _, term, _ in contributions if term not in weak}
-        phrased = {part for term in matched if " " in term for part in term.split(" ")}
-        literal = {shown for _, _, term, shown in contributions if not term.startswith(CONCEPT_PREFIX)}
+        weak = {term for term in phrases if any(strength.get(part, 0.0) > strength[term] for part in term.split(" "))}
+        phrased = {part for term in phrases if term not in weak for part in term.split(" ")}
         terms: list[str] = []
         why: list[str] = []
         bridged: set[str] = set()
