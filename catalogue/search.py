@@ -48,8 +48,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Set as AbstractSet
 from importlib import resources
 
 import snowballstemmer
@@ -558,6 +557,8 @@ class SearchIndex:
         self._facts: dict[tuple[str, tuple[str, ...]], object] = {}
         #: Query word -> its stem and the known terms it stands for, with their weights (see :meth:`_word_fact`).
         self._word_facts: dict[str, tuple[str, tuple[tuple[str, str, float], ...]]] = {}
+        #: Two adjacent query stems -> their phrase term if the catalogue knows it, else "" (see :meth:`_query`).
+        self._known_pairs: dict[tuple[str, str], str] = {}
         #: Per action (and per area): concept term -> the word the action uses for it, for reasons.
         self._concept_words: list[dict[str, str]] = []
         documents = []
@@ -923,9 +924,18 @@ class SearchIndex:
                 break
         query.words = len(distinct)
         sources = list(terms)
+        known_pairs = self._known_pairs
         for a, b in itertools.pairwise(sequence):
-            pair = _pair(a, b) if a and b and a != b else ""
-            if pair and pair not in terms and (pair in self._postings or pair in self._concepts_of):
+            if not a or not b:
+                continue
+            pair = known_pairs.get((a, b))
+            if pair is None:  # adjacent stems repeat across messages: whether they make a known phrase is kept
+                pair = _pair(a, b) if a != b else ""
+                if pair not in self._postings and pair not in self._concepts_of:
+                    pair = ""
+                if len(known_pairs) < 100_000:
+                    known_pairs[a, b] = pair
+            if pair and pair not in terms:
                 terms[pair] = (min(terms[a][0], terms[b][0]), f"{terms[a][1]} {terms[b][1]}")
                 sources.append(pair)
         hazard = (0.0, "")
@@ -945,10 +955,13 @@ class SearchIndex:
                 other += evidence
         focus = implying / (implying + other) if implying else 1.0
         for source in sources:
+            concepts = self._concepts_of.get(source)
+            if not concepts:  # most words and phrases bring in no concept
+                continue
             weight, shown = terms[source]
             specificity = self.specificity(source)
-            for concept in self._concepts_of.get(source, ()):
-                query.concepts_of.setdefault(source, []).append(concept)
+            query.concepts_of[source] = list(concepts)
+            for concept in concepts:
                 # One hazard is weak evidence for another ("earthquake" ~ "flood"): a hazard leads to what it implies.
                 bridge = HAZARD_BRIDGE_WEIGHT if concept in self._hazards else CONCEPT_WEIGHT
                 if bridge * weight > terms.get(concept, (0.0, ""))[0]:
@@ -999,7 +1012,7 @@ class SearchIndex:
             for index in pool:
                 raw[index] += weight * _weight_in(postings, index)
         checks = self._checks(query)
-        assessed, reaching, area_reaching = self._assess(pool, raw, checks, query.words, FOREIGN_WEIGHT * query.foreign)
+        assessed, reached = self._assess(pool, raw, checks, query.words, FOREIGN_WEIGHT * query.foreign)
         by_area: dict[int, float] = defaultdict(float)
         for index in pool:
             by_area[self._area_of[index]] += raw[index]
@@ -1009,17 +1022,16 @@ class SearchIndex:
             for index in pool
         }
         ranked = sorted(pool, key=lambda index: (-rank[index], self._lateness[index], index))
-        matches = []
-        for index in ranked[:limit]:  # the reasons of the matches shown only: the checks of the action and its area
-            said = sorted(set(reaching[index]).union(area_reaching.get(self._area_of[index], ())))
-            matches.append(self._match(index, rank[index], *assessed[index], [checks[n] for n in said], query))
+        matches: list[Match] = []
         # Confident answers lead: a match ranked below one that is not confident is not confident either. What put
         # the unconfident one above it (its own terms, its area's) outweighs its evidence, so that evidence does
         # not tell it from its rivals; the bot answers with the first confident match, and it must be the first.
-        for place, match in enumerate(matches):
-            if not match.confident:
-                matches[place + 1 :] = [replace(later, confident=False) for later in matches[place + 1 :]]
-                break
+        leads = True
+        for index in ranked[:limit]:  # the reasons of the matches shown only: the checks of the action and its area
+            area = self._area_of[index]
+            said = [check for check, (own, areas) in zip(checks, reached, strict=True) if index in own or area in areas]
+            matches.append(self._match(index, rank[index], *assessed[index], said, query, leads=leads))
+            leads = matches[-1].confident
         return matches
 
     def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> tuple[dict[int, float], list[str]]:
@@ -1157,7 +1169,7 @@ class SearchIndex:
 
     def _assess(
         self, pool: list[int], raw: dict[int, float], checks: list[_Check], words: int, foreign: float = 0.0
-    ) -> tuple[dict[int, tuple[float, float, float, float]], dict[int, list[int]], dict[int, list[int]]]:
+    ) -> tuple[dict[int, tuple[float, float, float, float]], list[tuple[AbstractSet[int], AbstractSet[int]]]]:
         """Per candidate: its calibrated 0-100 score, field evidence, most specific term's specificity, field coverage.
 
         Field coverage: the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
@@ -1172,9 +1184,9 @@ class SearchIndex:
         does not know (see :data:`FOREIGN_WEIGHT`).
 
         Each term is visited once, for the candidates it reaches only (a long message has a hundred terms,
-        most of which reach none of a dozen candidates). Also returned: per candidate and per area, the
-        numbers of the checks whose term it says (its reasons are among those of the action and its area;
-        only the matches shown need them, so they are merged there).
+        most of which reach none of a dozen candidates). Also returned: per check, the candidates and the
+        candidates' areas that say its term (a match's reasons are among the checks of the action and of
+        its area; only the matches shown need them, so they are picked there, not gathered per action).
         """
         candidates = set(pool)
         areas = {self._area_of[index] for index in pool}
@@ -1182,11 +1194,10 @@ class SearchIndex:
         # specific, explained. A term's weight in an area is counted once for the area, not once per action in it.
         sums = {index: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for index in pool}
         in_area = {area: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for area in areas}
-        reaching: dict[int, list[int]] = {index: [] for index in pool}  # per candidate: the checks sharing its terms
-        area_reaching: dict[int, list[int]] = {area: [] for area in areas}
+        reached: list[tuple[AbstractSet[int], AbstractSet[int]]] = []  # per check: the candidates and areas it reaches
         field = 0.0
         area_of = self._area_of
-        for number, check in enumerate(checks):
+        for check in checks:
             weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, _, _, described = (
                 check
             )
@@ -1203,8 +1214,8 @@ class SearchIndex:
                     sum_[1] += is_evidence * value
                     if is_evidence > sum_[2]:
                         sum_[2] = is_evidence
-                area_reaching[area].append(number)
             own_hits = own_postings.keys() & candidates if own_postings else _NOWHERE
+            reached.append((own_hits, area_hits))
             if kind != _CONCEPT:
                 field += in_field
                 # What the question's word is worth in coverage: 1 said by the action, CONCEPT_COVERAGE said through
@@ -1236,7 +1247,6 @@ class SearchIndex:
                         sum_[1] += is_evidence * value
                         if is_evidence > sum_[2]:  # max(), without a call per action and term
                             sum_[2] = is_evidence
-                reaching[index].append(number)
                 if kind != _CONCEPT:
                     share = 1.0 - AREA_WEIGHT if area_of[index] in area_hits else 1.0
                     sum_[5] += in_field * share
@@ -1265,7 +1275,7 @@ class SearchIndex:
                 strongest,
                 explained / field if field else 0.0,
             )
-        return assessed, reaching, area_reaching
+        return assessed, reached
 
     def _match(
         self,
@@ -1277,12 +1287,15 @@ class SearchIndex:
         explained: float,
         checks: list[_Check],
         query: _Query,
+        *,
+        leads: bool = True,
     ) -> Match:
         """A :class:`Match` that says why: the matching words, strongest first.
 
         ``checks``: those whose term the action or its area says. ``ranking``: the score it ranks by and
         shows (its own ``score`` weighed by its area's share of the candidates' evidence, see
-        :data:`AREA_VOTE`); whether it is confident is decided on its own ``score``.
+        :data:`AREA_VOTE`); whether it is confident is decided on its own ``score``, and only where every match
+        ranked above it is confident (``leads``; see :meth:`search`).
 
         A matched phrase stands in for its two words; a concept is shown as the query's word and
         the action's word for it ("funding ~ budget"), unless the word itself matched. Words of
@@ -1326,7 +1339,8 @@ class SearchIndex:
         return Match(
             action=self.actions[index],
             score=ranking,
-            confident=score >= CONFIDENT_SCORE
+            confident=leads
+            and score >= CONFIDENT_SCORE
             and evidence >= MIN_EVIDENCE
             and strongest >= GENERIC_SPECIFICITY
             and explained >= FIELD_COVERAGE,
