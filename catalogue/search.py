@@ -48,8 +48,9 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Set as AbstractSet
+from collections.abc import Iterable, Set
 from importlib import resources
+from typing import cast
 
 import snowballstemmer
 from rapidfuzz import process
@@ -509,9 +510,9 @@ def _deletions(word: str) -> set[str]:
 
 
 #: Per query term, what scoring a candidate looks up (see ``SearchIndex._checks``).
-_Check = tuple[
-    float, _Postings, _Postings, float, float, int, frozenset[int], frozenset[int], str, str, frozenset[int]
-]
+_Check = tuple[float, _Postings, _Postings, float, float, int, frozenset[int], frozenset[int], str, str, frozenset[int]]
+#: What a query term is, kept per term (see ``SearchIndex._term_facts``).
+_TermFacts = tuple[_Postings, _Postings, float, float, int, frozenset[int], frozenset[int], frozenset[int]]
 #: What a query term is, in a :data:`_Check`: a concept it brought in, one of its words, or a pair of its words.
 _CONCEPT, _WORD, _PHRASE = 0, 1, 2
 
@@ -1108,7 +1109,7 @@ class SearchIndex:
                 facts = self._term_facts(*key)
             if facts is None:
                 continue
-            own, area, evidence, counts, kind, concepts, area_concepts, described = facts
+            own, area, evidence, counts, kind, concepts, area_concepts, described = cast(_TermFacts, facts)
             if kind == _CONCEPT:
                 evidence = query.specificity.get(term, 0.0)
                 counts = CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * evidence
@@ -1129,12 +1130,10 @@ class SearchIndex:
             ]
         return checks
 
-    def _term_facts(
-        self, term: str, concepts: tuple[str, ...]
-    ) -> tuple[_Postings, _Postings, float, float, int, frozenset[int], frozenset[int], frozenset[int]] | None:
-        """A query term's postings, specificity, confidence weight, kind, the actions and areas its concepts reach,
-        and the actions whose title or keywords say it.
+    def _term_facts(self, term: str, concepts: tuple[str, ...]) -> _TermFacts | None:
+        """A query term's postings, specificity, confidence weight, kind, and the actions and areas its concepts reach.
 
+        Last, the actions whose title or keywords say it (:meth:`_assess` looks it up for every term).
         ``None`` for a term the catalogue does not know.
         """
         key = (term, concepts)
@@ -1176,7 +1175,7 @@ class SearchIndex:
 
     def _assess(
         self, pool: list[int], raw: dict[int, float], checks: list[_Check], words: int, foreign: float = 0.0
-    ) -> tuple[dict[int, tuple[float, float, float, float]], list[tuple[AbstractSet[int], AbstractSet[int]]]]:
+    ) -> tuple[dict[int, tuple[float, float, float, float]], list[tuple[Set[int], Set[int]]]]:
         """Per candidate: its calibrated 0-100 score, field evidence, most specific term's specificity, field coverage.
 
         Field coverage: the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
@@ -1201,7 +1200,7 @@ class SearchIndex:
         # specific, explained. A term's weight in an area is counted once for the area, not once per action in it.
         sums = {index: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for index in pool}
         in_area = {area: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for area in areas}
-        reached: list[tuple[AbstractSet[int], AbstractSet[int]]] = []  # per check: the candidates and areas it reaches
+        reached: list[tuple[Set[int], Set[int]]] = []  # per check: the candidates and areas it reaches
         field = 0.0
         area_of = self._area_of
         for check in checks:
