@@ -48,9 +48,9 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Iterable, Set
 from importlib import resources
+from typing import cast
 
 import snowballstemmer
 from rapidfuzz import process
@@ -163,6 +163,8 @@ CANDIDATE_POOL = 4
 #: is added to the candidates' scores only, not walked: at 96 actions every term is walked.
 COMMON_TERM_DOCS = 300
 COMMON_TERM_SHARE = 0.03
+#: Up to this many scored actions the candidate pool is picked by one sort, beyond it by a heap (same pool).
+SORTED_POOL_SCORES = 2_000
 #: Weight of a matching adjacent word pair on top of its two words.
 PHRASE_WEIGHT = 0.5
 #: Typo correction: shortest word to correct, allowed edits by word length, weight of a fix.
@@ -513,7 +515,9 @@ def _deletions(word: str) -> set[str]:
 
 
 #: Per query term, what scoring a candidate looks up (see ``SearchIndex._checks``).
-_Check = tuple[float, _Postings, _Postings, float, float, int, frozenset[int], frozenset[int], str, str]
+_Check = tuple[float, _Postings, _Postings, float, float, int, frozenset[int], frozenset[int], str, str, frozenset[int]]
+#: What a query term is, kept per term (see ``SearchIndex._term_facts``).
+_TermFacts = tuple[_Postings, _Postings, float, float, int, frozenset[int], frozenset[int], frozenset[int]]
 #: What a query term is, in a :data:`_Check`: a concept it brought in, one of its words, or a pair of its words.
 _CONCEPT, _WORD, _PHRASE = 0, 1, 2
 
@@ -561,6 +565,8 @@ class SearchIndex:
         self._facts: dict[tuple[str, tuple[str, ...]], object] = {}
         #: Query word -> its stem and the known terms it stands for, with their weights (see :meth:`_word_fact`).
         self._word_facts: dict[str, tuple[str, tuple[tuple[str, str, float], ...]]] = {}
+        #: Two adjacent query stems -> their phrase term if the catalogue knows it, else "" (see :meth:`_query`).
+        self._known_pairs: dict[tuple[str, str], str] = {}
         #: Per action (and per area): concept term -> the word the action uses for it, for reasons.
         self._concept_words: list[dict[str, str]] = []
         documents = []
@@ -937,9 +943,18 @@ class SearchIndex:
                 break
         query.words = len(distinct)
         sources = list(terms)
+        known_pairs = self._known_pairs
         for a, b in itertools.pairwise(sequence):
-            pair = self._analyzer.pair(a, b) if a and b and a != b else ""
-            if pair and pair not in terms and (pair in self._postings or pair in self._concepts_of):
+            if not a or not b:
+                continue
+            pair = known_pairs.get((a, b))
+            if pair is None:  # adjacent stems repeat across messages: whether they make a known phrase is kept
+                pair = self._analyzer.pair(a, b) if a != b else ""
+                if pair not in self._postings and pair not in self._concepts_of:
+                    pair = ""
+                if len(known_pairs) < 100_000:
+                    known_pairs[a, b] = pair
+            if pair and pair not in terms:
                 terms[pair] = (min(terms[a][0], terms[b][0]), f"{terms[a][1]} {terms[b][1]}")
                 sources.append(pair)
         hazard = (0.0, "")
@@ -959,10 +974,13 @@ class SearchIndex:
                 other += evidence
         focus = implying / (implying + other) if implying else 1.0
         for source in sources:
+            concepts = self._concepts_of.get(source)
+            if not concepts:  # most words and phrases bring in no concept
+                continue
             weight, shown = terms[source]
             specificity = self.specificity(source)
-            for concept in self._concepts_of.get(source, ()):
-                query.concepts_of.setdefault(source, []).append(concept)
+            query.concepts_of[source] = list(concepts)
+            for concept in concepts:
                 # One hazard is weak evidence for another ("earthquake" ~ "flood"): a hazard leads to what it implies.
                 bridge = HAZARD_BRIDGE_WEIGHT if concept in self._hazards else CONCEPT_WEIGHT
                 if bridge * weight > terms.get(concept, (0.0, ""))[0]:
@@ -1007,13 +1025,18 @@ class SearchIndex:
             return []
         query = self._query(text)
         raw, deferred = self._raw_scores(query.terms, limit)
-        pool = heapq.nlargest(limit * CANDIDATE_POOL, raw, key=raw.__getitem__)
+        # The same pool either way (equal scores keep their order): heapq.nlargest walks the scores in Python, one
+        # sort in C is quicker for the few hundred actions a catalogue of the usual size scores.
+        if len(raw) <= SORTED_POOL_SCORES:
+            pool = sorted(raw, key=raw.__getitem__, reverse=True)[: limit * CANDIDATE_POOL]
+        else:
+            pool = heapq.nlargest(limit * CANDIDATE_POOL, raw, key=raw.__getitem__)
         for term in deferred:
             weight, postings = query.terms[term][0], self._postings[term]
             for index in pool:
                 raw[index] += weight * _weight_in(postings, index)
         checks = self._checks(query)
-        assessed, reaching = self._assess(pool, raw, checks, query.words, FOREIGN_WEIGHT * query.foreign)
+        assessed, reached = self._assess(pool, raw, checks, query.words, FOREIGN_WEIGHT * query.foreign)
         by_area: dict[int, float] = defaultdict(float)
         for index in pool:
             by_area[self._area_of[index]] += raw[index]
@@ -1023,17 +1046,16 @@ class SearchIndex:
             for index in pool
         }
         ranked = sorted(pool, key=lambda index: (-rank[index], self._lateness[index], index))
-        matches = [
-            self._match(index, rank[index], *assessed[index], [checks[n] for n in reaching[index]], query)
-            for index in ranked[:limit]
-        ]
+        matches: list[Match] = []
         # Confident answers lead: a match ranked below one that is not confident is not confident either. What put
         # the unconfident one above it (its own terms, its area's) outweighs its evidence, so that evidence does
         # not tell it from its rivals; the bot answers with the first confident match, and it must be the first.
-        for place, match in enumerate(matches):
-            if not match.confident:
-                matches[place + 1 :] = [replace(later, confident=False) for later in matches[place + 1 :]]
-                break
+        leads = True
+        for index in ranked[:limit]:  # the reasons of the matches shown only: the checks of the action and its area
+            area = self._area_of[index]
+            said = [check for check, (own, areas) in zip(checks, reached, strict=True) if index in own or area in areas]
+            matches.append(self._match(index, rank[index], *assessed[index], said, query, leads=leads))
+            leads = matches[-1].confident
         return matches
 
     def _raw_scores(self, terms: dict[str, tuple[float, str]], limit: int) -> tuple[dict[int, float], list[str]]:
@@ -1050,7 +1072,8 @@ class SearchIndex:
         order = self._term_order
         present = sorted((t for t in terms if t in order), key=order.__getitem__)
         common = max(COMMON_TERM_DOCS, int(COMMON_TERM_SHARE * len(self.actions)))
-        deferred = [t for t in present if len(self._postings[t]) > common]
+        # No term is in more actions than a small catalogue has: nothing to look at per term.
+        deferred = [t for t in present if len(self._postings[t]) > common] if len(self.actions) > common else []
         if deferred and len(deferred) == len(present):
             deferred.pop()  # only common terms: walk the rarest
         walked = present[len(deferred) :]
@@ -1070,8 +1093,7 @@ class SearchIndex:
                 areas[area] = areas.get(area, 0.0) + AREA_WEIGHT * terms[term][0] * value
         if areas:
             area_of = self._area_of
-            for index, value in scores.items():
-                scores[index] = value + areas.get(area_of[index], 0.0)
+            scores = {index: value + areas.get(area_of[index], 0.0) for index, value in scores.items()}
             # An action the query reaches only through its area is a weak, last-resort answer.
             for area in sorted(areas, key=lambda a: (-areas[a], a)):
                 for index in self._actions_of_area[area]:
@@ -1094,15 +1116,20 @@ class SearchIndex:
         is worked out once per term and kept (:meth:`_term_facts`): long messages repeat words.
         """
         checks = []
+        kept = self._facts
+        concepts_of = query.concepts_of
         for term, (weight, shown) in query.terms.items():
-            facts = self._term_facts(term, tuple(query.concepts_of.get(term, ())))
+            key = (term, tuple(concepts_of[term]) if term in concepts_of else ())
+            facts = kept.get(key, kept)
+            if facts is kept:  # not kept yet: a call only then (a long message has a hundred terms)
+                facts = self._term_facts(*key)
             if facts is None:
                 continue
-            own, area, evidence, counts, kind, concepts, area_concepts = facts
+            own, area, evidence, counts, kind, concepts, area_concepts, described = cast(_TermFacts, facts)
             if kind == _CONCEPT:
                 evidence = query.specificity.get(term, 0.0)
                 counts = CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * evidence
-            checks.append((weight, own, area, evidence, counts, kind, concepts, area_concepts, term, shown))
+            checks.append((weight, own, area, evidence, counts, kind, concepts, area_concepts, term, shown, described))
         # Said together, the words of a lexicon phrase count towards confidence as the phrase does ("political" of
         # "political support"): the phrase is the field's, whatever its words are apart.
         phrased: dict[str, float] = {}
@@ -1119,11 +1146,10 @@ class SearchIndex:
             ]
         return checks
 
-    def _term_facts(
-        self, term: str, concepts: tuple[str, ...]
-    ) -> tuple[_Postings, _Postings, float, float, int, frozenset[int], frozenset[int]] | None:
+    def _term_facts(self, term: str, concepts: tuple[str, ...]) -> _TermFacts | None:
         """A query term's postings, specificity, confidence weight, kind, and the actions and areas its concepts reach.
 
+        Last, the actions whose title or keywords say it (:meth:`_assess` looks it up for every term).
         ``None`` for a term the catalogue does not know.
         """
         key = (term, concepts)
@@ -1157,6 +1183,7 @@ class SearchIndex:
                 kind,
                 frozenset(index for c in concepts for index in self._postings.get(c, ())),
                 frozenset(area for c in concepts for area in self._area_postings.get(c, ())),
+                self._described_in.get(term, _NOWHERE),
             )
         if len(self._facts) < 100_000:
             self._facts[key] = facts
@@ -1164,7 +1191,7 @@ class SearchIndex:
 
     def _assess(
         self, pool: list[int], raw: dict[int, float], checks: list[_Check], words: int, foreign: float = 0.0
-    ) -> tuple[dict[int, tuple[float, float, float, float]], dict[int, list[int]]]:
+    ) -> tuple[dict[int, tuple[float, float, float, float]], list[tuple[Set[int], Set[int]]]]:
         """Per candidate: its calibrated 0-100 score, field evidence, most specific term's specificity, field coverage.
 
         Field coverage: the share of the question's field words it explains (see :data:`FIELD_COVERAGE`).
@@ -1179,8 +1206,9 @@ class SearchIndex:
         does not know (see :data:`FOREIGN_WEIGHT`).
 
         Each term is visited once, for the candidates it reaches only (a long message has a hundred terms,
-        most of which reach none of a dozen candidates). Also returned: per candidate, the numbers of the
-        checks whose term it or its area says, in order (its reasons are among these).
+        most of which reach none of a dozen candidates). Also returned: per check, the candidates and the
+        candidates' areas that say its term (a match's reasons are among the checks of the action and of
+        its area; only the matches shown need them, so they are picked there, not gathered per action).
         """
         candidates = set(pool)
         areas = {self._area_of[index] for index in pool}
@@ -1188,24 +1216,46 @@ class SearchIndex:
         # specific, explained. A term's weight in an area is counted once for the area, not once per action in it.
         sums = {index: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for index in pool}
         in_area = {area: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0] for area in areas}
-        reaching: dict[int, list[int]] = {index: [] for index in pool}  # per candidate: the checks sharing its terms
-        area_reaching: dict[int, list[int]] = {area: [] for area in areas}
+        reached: list[tuple[Set[int], Set[int]]] = []  # per check: the candidates and areas it reaches
         field = 0.0
         area_of = self._area_of
-        for number, check in enumerate(checks):
-            weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, term, _ = check
-            area_hits = area_postings.keys() & areas if area_postings else set()
+        for check in checks:
+            weight, own_postings, area_postings, is_evidence, counts, kind, concepts, area_concepts, _, _, described = (
+                check
+            )
+            # The products of the query's weight are worked out once per term, in the same order as per action.
+            in_field = weight * is_evidence
+            in_area_weight = weight * AREA_WEIGHT
+            area_hits = area_postings.keys() & areas if area_postings else _NOWHERE
             for area in area_hits:
-                value = weight * AREA_WEIGHT * area_postings[area]
+                value = in_area_weight * area_postings[area]
                 sum_ = in_area[area]
                 sum_[3] += value
                 sum_[4] += counts * value
                 if is_evidence and value:
                     sum_[1] += is_evidence * value
-                    sum_[2] = max(sum_[2], is_evidence)
-                area_reaching[area].append(number)
-            own_hits = own_postings.keys() & candidates
-            described = self._described_in.get(term, _NOWHERE)
+                    if is_evidence > sum_[2]:
+                        sum_[2] = is_evidence
+            own_hits = own_postings.keys() & candidates if own_postings else _NOWHERE
+            reached.append((own_hits, area_hits))
+            if kind != _CONCEPT:
+                field += in_field
+                # What the question's word is worth in coverage: 1 said by the action, CONCEPT_COVERAGE said through
+                # its concept, AREA_WEIGHT said only by the action's area.
+                if area_concepts:
+                    area_hits = area_hits | (area_concepts & areas)
+                for area in area_hits:
+                    in_area[area][5] += in_field * AREA_WEIGHT
+                    if kind == _WORD:
+                        in_area[area][0] += in_area_weight
+                if concepts:
+                    for index in concepts & candidates:
+                        if index in own_hits:
+                            continue
+                        share = CONCEPT_COVERAGE - AREA_WEIGHT if area_of[index] in area_hits else CONCEPT_COVERAGE
+                        sums[index][5] += in_field * share
+                        if kind == _WORD:
+                            sums[index][0] += weight * share
             for index in own_hits:
                 value = weight * own_postings[index]
                 sum_ = sums[index]
@@ -1213,55 +1263,42 @@ class SearchIndex:
                 if index not in described:
                     # Only one of this action's example questions says it: it ranks, but is no evidence.
                     sum_[4] += CONFIDENCE_EVERYDAY_WEIGHT * value
-                    reaching[index].append(number)
-                    continue
-                sum_[4] += counts * value
-                if is_evidence and value:
-                    sum_[1] += is_evidence * value
-                    sum_[2] = max(sum_[2], is_evidence)
-                reaching[index].append(number)
-            if kind == _CONCEPT:
-                continue
-            field += weight * is_evidence
-            # What the question's word is worth in coverage: 1 said by the action, CONCEPT_COVERAGE said through its
-            # concept, AREA_WEIGHT said only by the action's area.
-            if area_concepts:
-                area_hits |= area_concepts & areas
-            for area in area_hits:
-                in_area[area][5] += weight * is_evidence * AREA_WEIGHT
-                if kind == _WORD:
-                    in_area[area][0] += weight * AREA_WEIGHT
-            concept_hits = concepts & candidates if concepts else _NOWHERE
-            for index in own_hits | concept_hits if concept_hits else own_hits:
-                share = 1.0 if index in own_hits else CONCEPT_COVERAGE
-                if area_of[index] in area_hits:
-                    share -= AREA_WEIGHT
-                sums[index][5] += weight * is_evidence * share
-                if kind == _WORD:
-                    sums[index][0] += weight * share
-        for index in pool:
-            area = self._area_of[index]
-            if area in in_area:
-                sum_, shared = sums[index], in_area[area]
-                for slot in (0, 1, 3, 4, 5):
-                    sum_[slot] += shared[slot]
-                sum_[2] = max(sum_[2], shared[2])
-                reaching[index] = sorted(set(reaching[index]).union(area_reaching[area]))
+                else:
+                    sum_[4] += counts * value
+                    if is_evidence and value:
+                        sum_[1] += is_evidence * value
+                        if is_evidence > sum_[2]:  # max(), without a call per action and term
+                            sum_[2] = is_evidence
+                if kind != _CONCEPT:
+                    share = 1.0 - AREA_WEIGHT if area_of[index] in area_hits else 1.0
+                    sum_[5] += in_field * share
+                    if kind == _WORD:
+                        sum_[0] += weight * share
         assessed = {}
         for index in pool:
             covered, evidence, strongest, plain, specific, explained = sums[index]
-            coverage = min(covered / max(min(words, COVERAGE_WORDS), 1), 1.0)
+            area = area_of[index]
+            if area in in_area:
+                shared = in_area[area]
+                covered += shared[0]
+                evidence += shared[1]
+                strongest = max(strongest, shared[2])
+                plain += shared[3]
+                specific += shared[4]
+                explained += shared[5]
+            discount = min(covered / max(min(words, COVERAGE_WORDS), 1), 1.0) ** COVERAGE_EXPONENT
             prior = 1.0 - STAGE_PRIOR * self._lateness[index]
-            score = round(100.0 * raw[index] / (raw[index] + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT * prior, 1)
-            sure = raw[index] * specific / plain if plain else raw[index]
-            sure_score = 100.0 * sure / (sure + SCORE_HALF_POINT) * coverage**COVERAGE_EXPONENT
+            own = raw[index]
+            score = round(100.0 * own / (own + SCORE_HALF_POINT) * discount * prior, 1)
+            sure = own * specific / plain if plain else own
+            sure_score = 100.0 * sure / (sure + SCORE_HALF_POINT) * discount
             assessed[index] = (
                 score,
                 evidence if sure_score >= CONFIDENT_SCORE and field >= foreign else 0.0,
                 strongest,
                 explained / field if field else 0.0,
             )
-        return assessed, reaching
+        return assessed, reached
 
     def _match(
         self,
@@ -1273,12 +1310,15 @@ class SearchIndex:
         explained: float,
         checks: list[_Check],
         query: _Query,
+        *,
+        leads: bool = True,
     ) -> Match:
         """A :class:`Match` that says why: the matching words, strongest first.
 
         ``checks``: those whose term the action or its area says. ``ranking``: the score it ranks by and
         shows (its own ``score`` weighed by its area's share of the candidates' evidence, see
-        :data:`AREA_VOTE`); whether it is confident is decided on its own ``score``.
+        :data:`AREA_VOTE`); whether it is confident is decided on its own ``score``, and only where every match
+        ranked above it is confident (``leads``; see :meth:`search`).
 
         A matched phrase stands in for its two words; a concept is shown as the query's word and
         the action's word for it ("funding ~ budget"), unless the word itself matched. Words of
@@ -1286,23 +1326,22 @@ class SearchIndex:
         """
         area = self._area_of[index]
         contributions: list[tuple[bool, float, str, str]] = []
-        specifics: list[tuple[float, str]] = []
-        for weight, own_postings, area_postings, specific, _, _, _, _, term, shown in checks:
+        strength: dict[str, float] = {}
+        phrases: list[str] = []
+        literal: set[str] = set()
+        for weight, own_postings, area_postings, specific, _, kind, _, _, term, shown, _ in checks:
             value = own_postings.get(index, 0.0) + AREA_WEIGHT * area_postings.get(area, 0.0)
             if value > 0:
                 contributions.append((specific < GENERIC_SPECIFICITY, -weight * value, term, shown))
-                specifics.append((specific, term))
+                strength[term] = specific
+                if kind == _PHRASE:
+                    phrases.append(term)
+                if kind != _CONCEPT:
+                    literal.add(shown)
         # A phrase stands in for its words in the reasons, unless it says less than they do (a chance pair of an
         # example question, "flood last", is no evidence): then its words are the reasons, and it is none.
-        strength = {term: specific for specific, term in specifics}
-        weak = {
-            term
-            for term in strength
-            if " " in term and any(strength.get(part, 0.0) > strength[term] for part in term.split(" "))
-        }
-        matched = {term for _, _, term, _ in contributions if term not in weak}
-        phrased = {part for term in matched if " " in term for part in term.split(" ")}
-        literal = {shown for _, _, term, shown in contributions if not term.startswith(CONCEPT_PREFIX)}
+        weak = {term for term in phrases if any(strength.get(part, 0.0) > strength[term] for part in term.split(" "))}
+        phrased = {part for term in phrases if term not in weak for part in term.split(" ")}
         terms: list[str] = []
         why: list[str] = []
         bridged: set[str] = set()
@@ -1323,7 +1362,8 @@ class SearchIndex:
         return Match(
             action=self.actions[index],
             score=ranking,
-            confident=score >= CONFIDENT_SCORE
+            confident=leads
+            and score >= CONFIDENT_SCORE
             and evidence >= MIN_EVIDENCE
             and strongest >= GENERIC_SPECIFICITY
             and explained >= FIELD_COVERAGE,
