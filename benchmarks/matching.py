@@ -9,8 +9,9 @@ Question sets: the dev set (``../shared/eval/questions-dev.yaml``) and our own h
 (``benchmarks/questions/own.yaml``, written without seeing the keywords), plus one per language
 citybot speaks (``own-es.yaml``, ``own-fr.yaml``, ``own-pt.yaml``: written by someone who saw only
 that language's titles, matched against the catalogue in that language; a set whose file or whose
-catalogue translation is missing is left out), or the files given. A set is in the language its
-``language:`` key or its file name (``own-<code>.yaml``) says, English otherwise; the figures per
+catalogue translation is missing is left out), and the hazard-only stress sets (``hazard-<code>.yaml``),
+or the files given. A set is in the language its ``language:`` key or its file name
+(``own-<code>.yaml``) says, English otherwise; the figures per
 language (top-1, top-3, off-topic rejected, confidently wrong) are under ``languages``.
 Accuracy per set, overall and per kind (``kind:`` of each question) and per half: top-1,
 top-3 (hit = an expected code among the first 3) and MRR (``questions: [{q, expect: [codes],
@@ -49,7 +50,12 @@ DEV_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "questions-dev.yaml"
 OWN_QUESTIONS = REPO_ROOT / "benchmarks" / "questions" / "own.yaml"
 LANGUAGE_QUESTIONS = tuple(REPO_ROOT / "benchmarks" / "questions" / f"own-{code}.yaml" for code in ("es", "fr", "pt"))
 """Our own question set per language, each written from that language's titles only."""
-DEFAULT_QUESTIONS = (DEV_QUESTIONS, OWN_QUESTIONS, *LANGUAGE_QUESTIONS)
+HAZARD_QUESTIONS = tuple(
+    REPO_ROOT / "benchmarks" / "questions" / f"hazard-{code}.yaml" for code in ("en", "es", "fr", "pt")
+)
+"""Hazard questions only, per language, written apart to stress the weakest kind (not in the per-language table,
+whose own sets keep the mix of kinds they were written with)."""
+DEFAULT_QUESTIONS = (DEV_QUESTIONS, OWN_QUESTIONS, *LANGUAGE_QUESTIONS, *HAZARD_QUESTIONS)
 BEFORE = REPO_ROOT / "benchmarks" / "results" / "matching-before.json"
 """The figures of the search before issue 19 (see ``docs/search.md``), shown beside the current ones."""
 UNLABELLED = "unlabelled"
