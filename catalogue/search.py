@@ -50,7 +50,6 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Set
 from importlib import resources
-from typing import cast
 
 import snowballstemmer
 from rapidfuzz import process
@@ -562,7 +561,7 @@ class SearchIndex:
         self._phrase_words = frozenset(word for term in self._concepts_of if " " in term for word in term.split(" "))
         self._analysed: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # texts repeat: analyse once
         #: Per query term (and the concepts it brought in), what scoring looks up: see :meth:`_term_facts`.
-        self._facts: dict[tuple[str, tuple[str, ...]], object] = {}
+        self._facts: dict[tuple[str, tuple[str, ...]], _TermFacts | None] = {}
         #: Query word -> its stem and the known terms it stands for, with their weights (see :meth:`_word_fact`).
         self._word_facts: dict[str, tuple[str, tuple[tuple[str, str, float], ...]]] = {}
         #: Two adjacent query stems -> their phrase term if the catalogue knows it, else "" (see :meth:`_query`).
@@ -1120,12 +1119,10 @@ class SearchIndex:
         concepts_of = query.concepts_of
         for term, (weight, shown) in query.terms.items():
             key = (term, tuple(concepts_of[term]) if term in concepts_of else ())
-            facts = kept.get(key, kept)
-            if facts is kept:  # not kept yet: a call only then (a long message has a hundred terms)
-                facts = self._term_facts(*key)
+            facts = kept[key] if key in kept else self._term_facts(*key)  # a long message has a hundred terms
             if facts is None:
                 continue
-            own, area, evidence, counts, kind, concepts, area_concepts, described = cast(_TermFacts, facts)
+            own, area, evidence, counts, kind, concepts, area_concepts, described = facts
             if kind == _CONCEPT:
                 evidence = query.specificity.get(term, 0.0)
                 counts = CONFIDENCE_EVERYDAY_WEIGHT + (1.0 - CONFIDENCE_EVERYDAY_WEIGHT) * evidence
@@ -1150,12 +1147,9 @@ class SearchIndex:
         """A query term's postings, specificity, confidence weight, kind, and the actions and areas its concepts reach.
 
         Last, the actions whose title or keywords say it (:meth:`_assess` looks it up for every term).
-        ``None`` for a term the catalogue does not know.
+        ``None`` for a term the catalogue does not know. Kept per term and concepts, as :meth:`_checks` looks it up.
         """
         key = (term, concepts)
-        facts = self._facts.get(key, self._facts)
-        if facts is not self._facts:
-            return facts  # type: ignore[return-value]
         empty: _Postings = {}
         kind = _CONCEPT if term.startswith(CONCEPT_PREFIX) else _PHRASE if " " in term else _WORD
         if kind != _WORD:
