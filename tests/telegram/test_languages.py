@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.telegram import build_application
 from catalogue import Catalogue
 from conversations import Engine, open_engine
-from tests.helpers.fake_telegram import TOKEN, FakeBotApi, FakeTelegramRequest
+from tests.helpers.fake_telegram import FakeBotApi
 from tests.helpers.languages import stand_in_texts
 from tests.helpers.telegram_chat import TelegramChat
 
@@ -31,12 +30,9 @@ async def polyglot(
 
 
 @pytest.fixture
-async def application(polyglot: Engine, api: FakeBotApi) -> AsyncIterator[Application]:
-    application = build_application(polyglot, TOKEN, request=FakeTelegramRequest(api))
-    async with application:
-        assert application.post_init is not None
-        await application.post_init(application)
-        yield application
+def engine(polyglot: Engine) -> Engine:
+    """The engine the package's ``application`` fixture runs: the one speaking Spanish, French and Portuguese."""
+    return polyglot
 
 
 async def test_a_brazilian_user_is_greeted_in_portuguese_and_switches_to_french(
