@@ -19,6 +19,7 @@ from conversations import Engine, Texts, open_engine
 from conversations.storage.models import Participant
 from tests.helpers.chat import Chat, Key, rows
 from tests.helpers.languages import stand_in_catalogue, stand_in_texts
+from tests.helpers.workshops import join_only
 
 SPOKEN = ("es", "fr", "pt")
 
@@ -200,30 +201,28 @@ async def test_an_actions_details_show_the_official_english_title(polyglot: Engi
     assert english_chat.said("browse.action", title=english) and not english_chat.said("language.original")
 
 
+async def spanish_workshop(engine: Engine) -> tuple[Chat, str]:
+    """A coordinator speaking Spanish opens a workshop: the chat and the workshop's code."""
+    coord = Chat(engine, "coord", "Cora", language="es")
+    await coord.onboard("Bogotá")
+    assert await engine.coordination.grant(coord.user_id)
+    await coord.command("/workshop new Taller")
+    assert coord.said("workshop.created", name="Taller")
+    return coord, coord.replies[0].invitation.payload.removeprefix("ws_")  # type: ignore[union-attr]
+
+
 async def test_a_workshop_across_languages_follows_the_coordinators_language(polyglot: Engine) -> None:
     import io
 
     from openpyxl import load_workbook
 
     from bot.export import ANSWER_FIELDS, write_export
-    from conversations.coordination import join_payload
 
-    coord = Chat(polyglot, "coord", "Cora", language="es")
-    await coord.onboard("Bogotá")
-    assert await polyglot.coordination.grant(coord.user_id)
-    await coord.command("/workshop new Taller")
-    code = coord.replies[0].invitation.payload.removeprefix("ws_")  # type: ignore[union-attr]
-    assert coord.said("workshop.created", name="Taller") and coord.replies[0].text.startswith("[es] ")
+    coord, code = await spanish_workshop(polyglot)
+    assert coord.replies[0].text.startswith("[es] ")
     english = polyglot.catalogue
     for user, tag in (("ana", "pt-BR"), ("luc", "fr"), ("bob", "en")):
-        chat = Chat(polyglot, user, user.title(), language=tag)
-        await chat.command(f"/start {join_payload(code)}")
-        await chat.press("onboarding.agree")
-        await chat.say("Bogotá")
-        if chat.said("onboarding.city_confirm"):
-            await chat.choose("Bogotá")
-        await chat.press("onboarding.roles.resilience")
-        assert chat.said("workshop.joined") and chat.said("checkin.intro")  # each in their own language
+        chat = await join_only(polyglot, code, user, "Bogotá", language=tag)  # each told in their own language
         await chat.answer_check_in(english, {"L1": "S"})
         assert chat.said("checkin.finished")
     spanish = polyglot.catalogue.in_language("es")
@@ -266,11 +265,7 @@ async def test_mydata_names_the_actions_in_the_persons_language(polyglot: Engine
 async def test_the_big_screen_speaks_its_coordinators_language(polyglot: Engine) -> None:
     from datetime import timedelta
 
-    coord = Chat(polyglot, "coord", "Cora", language="es")
-    await coord.onboard("Bogotá")
-    assert await polyglot.coordination.grant(coord.user_id)
-    await coord.command("/workshop new Taller")
-    code = coord.replies[0].invitation.payload.removeprefix("ws_")  # type: ignore[union-attr]
+    _, code = await spanish_workshop(polyglot)
     _, token = await polyglot.screens.new_link(code)
     assert token is not None
     screen = await polyglot.screens.for_token(token, keep_after_close=timedelta(hours=1))

@@ -10,9 +10,12 @@ from conversations.workshop_codes import join_payload
 from tests.helpers.chat import Chat
 
 
-async def join_only(engine: Engine, code: str, user: str, city: str = "Gent") -> Chat:
-    """A newcomer opens the join link, consents, names their city and role: the check-in's first question waits."""
-    chat = Chat(engine, user, user.title())
+async def join_only(engine: Engine, code: str, user: str, city: str = "Gent", *, language: str = "en") -> Chat:
+    """A newcomer opens the join link, consents, names their city and role: the check-in's first question waits.
+
+    ``language``: their client's language tag (their replies are checked against that language's texts).
+    """
+    chat = Chat(engine, user, user.title(), language=language)
     await chat.command(f"/start {join_payload(code)}")
     await chat.press("onboarding.agree")
     await chat.say(city)
