@@ -99,11 +99,6 @@ def generic(turn: Turn, text: str, matches: list[Match]) -> bool:
     return bool(matches) and matched <= vague
 
 
-def reason(turn: Turn, match: Match, question: str = "") -> str:
-    """Why an action matched: the words it shares with the question, and the related words it matched through."""
-    return explain(turn.texts, match, spelling(turn.catalogue, question))
-
-
 def spelling(catalogue: Catalogue, question: str) -> dict[str, str]:
     """Accent-folded word -> as the official typed it, else as the catalogue spells it (accents put back)."""
     typed = {fold(word): word for word in words_of(question) if fold(word) != word}
@@ -116,7 +111,10 @@ def spelt(text: str, spellings: Mapping[str, str]) -> str:
 
 
 def explain(texts: Texts, match: Match, spellings: Mapping[str, str] | None = None) -> str:
-    """:func:`reason` in the words of ``texts`` (also for ``citybot ask``), accents put back with ``spellings``."""
+    """Why an action matched: the words it shares with the question, and the related words it matched through.
+
+    In the words of ``texts`` (the chat's, or ``citybot ask``'s), accents put back with ``spellings``.
+    """
     spellings = spellings or {}
     if match.why:
         parts = []
@@ -180,13 +178,13 @@ async def matching(turn: Turn, text: str, language: str | None, *, pending: bool
         return [Reply("\n\n".join([sentence, *notices]), options=shortcuts(turn, "areas"))]
     if vague:
         return next_steps(turn, answers, notices)
+    spellings = spelling(turn.catalogue, question)  # the question's own accents, for every word shown back
     if not matches:
-        hazard = spelt(results[0].hazard, spelling(turn.catalogue, question)) if results and not vague else ""
+        hazard = spelt(results[0].hazard, spellings) if results else ""
         return no_match(turn, answers, notices, hazard=hazard)
     lines = [turn.t("ask.intro", model=turn.catalogue.name)]
     if matches[0].hazard:
-        hazard = spelt(matches[0].hazard, spelling(turn.catalogue, question))
-        lines.insert(0, turn.t("search.hazard", hazard=hazard))
+        lines.insert(0, turn.t("search.hazard", hazard=spelt(matches[0].hazard, spellings)))
     for match in matches:
         action = match.action
         area, stage = turn.catalogue.area(action.area), turn.catalogue.stage(action.stage)
@@ -197,7 +195,7 @@ async def matching(turn: Turn, text: str, language: str | None, *, pending: bool
             area=area.code,
             area_title=area.title,
             stage=stage.name,
-            reason=reason(turn, match, question),
+            reason=explain(turn.texts, match, spellings),
         )
         if answers:
             line += "\n" + standing(turn, action, answers)
