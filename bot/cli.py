@@ -22,6 +22,7 @@ import typer
 from typer.core import TyperCommand
 
 from catalogue import Catalogue, CatalogueError, Match
+from catalogue.language import primary_language
 from conversations.messages import ExportFormat, ExportRow
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def spoken(language: str | None, catalogue: Catalogue) -> str | None:
         return None
     from conversations.texts import Texts
 
-    code = language.replace("_", "-").split("-")[0].lower()
+    code = primary_language(language)
     if code in Texts.available() and code in catalogue.languages:
         return code
     known = [c for c in Texts.available() if c in catalogue.languages]

@@ -34,6 +34,11 @@ _WordsLoader.yaml_implicit_resolvers = {
 }
 
 
+def primary_language(tag: str | None) -> str:
+    """The language part of a language tag, lower case ("pt-BR", "pt_BR", "PT" -> "pt"; ``None`` -> "")."""
+    return (tag or "").replace("_", "-").split("-")[0].lower()
+
+
 def fold(text: str) -> str:
     """Case- and accent-fold ("Planificación" -> "planificacion"): accents never decide a match."""
     if text.isascii():
@@ -110,7 +115,7 @@ class LanguageWords:
 @functools.cache
 def language_words(language: str) -> LanguageWords:
     """The words of a language from its data file; an empty set of words for a language without one."""
-    code = language.lower().split("-")[0].split("_")[0]
+    code = primary_language(language)
     if not LANGUAGE_CODE.match(code):
         return LanguageWords(code)
     source = resources.files("catalogue") / "data" / f"language-{code}.yaml"

@@ -55,7 +55,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from catalogue.language import LanguageWords, language_words
+from catalogue.language import LanguageWords, language_words, primary_language
 from catalogue.loader import CatalogueData
 from catalogue.model import Concept, Match
 
@@ -243,7 +243,7 @@ class _Analyzer:
     """
 
     def __init__(self, language: str, words: LanguageWords | None = None) -> None:
-        code = language.lower().split("-")[0].split("_")[0]
+        code = primary_language(language)
         words = words if words is not None else LanguageWords(code)
         algorithm = SNOWBALL_LANGUAGES.get(code)
         self._stemmer = snowballstemmer.stemmer(algorithm) if algorithm else None

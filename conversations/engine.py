@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from catalogue import Catalogue
+from catalogue.language import primary_language
 from conversations import hygiene, outbox, reminders
 from conversations.choices import parse_choice
 from conversations.coordination import Coordination
@@ -185,7 +186,7 @@ class Engine:
 
     def supported(self, language: str | None) -> str | None:
         """The language citybot speaks for a client's language tag ("pt-BR" -> "pt"), else ``None``."""
-        code = (language or "").replace("_", "-").split("-")[0].lower()
+        code = primary_language(language)
         if not LANGUAGE.match(code):  # clients send the tag: never let it name another file
             return None
         return code if code in self.languages else None
