@@ -859,18 +859,18 @@ class SearchIndex:
         Spelling is corrected within the edits allowed for the word's length, first against the
         catalogue's words, then stem against stem ("housholds" -> "household"); a compound of two
         known words is split ("schoolchildren" -> "school", "children"). A word of ordinary text
-        ("brigade", "constantly") is spelt right: it is only split, never "corrected" into another.
+        ("brigade", "constantly", "password") is spelt right and a word of its own: never "corrected"
+        into another, nor split ("password" is no "pass" and "word", "breakfast" no "break" and "fast").
         """
-        if len(word) < FUZZY_MIN_LENGTH or not word.isalpha():
+        if len(word) < FUZZY_MIN_LENGTH or not word.isalpha() or word in self._ordinary_words:
             return []
-        if word not in self._ordinary_words:
-            edits = FUZZY_LONG_EDITS if len(word) >= FUZZY_LONG_WORD else FUZZY_SHORT_EDITS
-            fixed = self._word_speller.correct(word, edits)
-            if fixed is not None:
-                return [(fixed, self._vocabulary[fixed])]
-            fixed = self._stem_speller.correct(self._analyzer.stem(word), edits)
-            if fixed is not None:
-                return [(fixed, fixed)]
+        edits = FUZZY_LONG_EDITS if len(word) >= FUZZY_LONG_WORD else FUZZY_SHORT_EDITS
+        fixed = self._word_speller.correct(word, edits)
+        if fixed is not None:
+            return [(fixed, self._vocabulary[fixed])]
+        fixed = self._stem_speller.correct(self._analyzer.stem(word), edits)
+        if fixed is not None:
+            return [(fixed, fixed)]
         for cut in range(COMPOUND_MIN_PART, len(word) - COMPOUND_MIN_PART + 1):
             head, tail = word[:cut], word[cut:]
             if head in self._vocabulary and tail in self._vocabulary:

@@ -243,6 +243,13 @@ def test_typos_are_explained_with_the_catalogue_spelling(smr: Catalogue) -> None
     assert "emergancy" not in reasons
 
 
+def test_a_word_of_ordinary_text_is_a_word_of_its_own_never_two_of_the_catalogues(smr: Catalogue) -> None:
+    # "schoolchildren" is no word of the frequency list: two known words joined, split into "school" and "children".
+    assert {"school", "children"} <= {term for match in smr.search("schoolchildren") for term in match.terms}
+    # "password" and "breakfast" are ordinary words: not "pass" + "word" nor "break" + "fast", so nothing matches them.
+    assert smr.search("password") == [] and smr.search("breakfast") == []
+
+
 TINY_CATALOGUE = """
 catalogue:
   id: tiny
