@@ -592,3 +592,11 @@ def test_of_two_equal_matches_the_one_whose_area_holds_the_evidence_leads(
     assert codes(same.search(text))[:2] == ["W1G1", "F1B1"]
     monkeypatch.setattr(search_module, "AREA_VOTE", 0.0)  # without it the tie goes to the earlier stage
     assert codes(Catalogue.load(same.path).search(text))[:2] == ["F1B1", "W1G1"]
+
+
+@pytest.mark.parametrize("text", ["smarter meters", "the smartest meters"])
+def test_a_comparative_is_read_as_its_adjective(tmp_path: Path, text: str) -> None:
+    # The English stemmer leaves "smarter" and "smartest" whole; the catalogue knows "smart meters".
+    matches = tiny(tmp_path, ENGLISH).search(text)
+    assert codes(matches)[:1] == ["W1G1"] and matches[0].confident
+    assert matches[0].why == (text.removeprefix("the "),)  # in the words typed
