@@ -133,6 +133,14 @@ FIELD_COVERAGE = 0.3
 #: 1 up to FIELD_ZIPF) and its sentence's weight. "translate this letter to the twin city mayor into german" says the
 #: field's "twin city", but asks about things the catalogue does not know: "translate", "letter", "german".
 FOREIGN_WEIGHT = 1.0
+#: A confident answer needs a question that reads more like the field's questions than like an ordinary office request
+#: ("my second monitor isn't detected after the update", "draft an agenda for next week's planning committee"): the
+#: log odds of each of its words in the catalogue's titles and example questions against in ordinary requests of
+#: municipal staff (``data/everyday-requests-<language>.txt``; each text one document, REQUEST_SMOOTHING added to
+#: every count, words in neither left out), weighed by its sentence's weight and summed, reach at least REQUEST_ODDS.
+#: A naive Bayes reading, learned from data: no file for the language, no such check.
+REQUEST_ODDS = -5.0
+REQUEST_SMOOTHING = 0.5
 #: Officials ask how to start: a later stage's score is discounted by up to this share (the last stage fully, the
 #: first not at all), so when two actions' evidence ties the earlier stage comes first; an exact tie goes to it too.
 STAGE_PRIOR = 0.005
@@ -396,6 +404,16 @@ def _matched_frequency(language: str) -> dict[str, float]:
 
 
 @functools.lru_cache(maxsize=8)
+def _everyday_requests(language: str) -> tuple[str, ...]:
+    """Ordinary requests of municipal staff in the language, none without ``data/everyday-requests-<language>.txt``."""
+    path = resources.files("catalogue") / "data" / f"everyday-requests-{language}.txt"
+    if not path.is_file():
+        return ()
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+@functools.lru_cache(maxsize=8)
 def _ordinary_words(language: str) -> frozenset[str]:
     """The common words of ordinary text in the language: spelt right, whatever the catalogue knows."""
     return frozenset(word for word, _, _ in _ordinary_text(language))
@@ -524,7 +542,7 @@ _CONCEPT, _WORD, _PHRASE = 0, 1, 2
 class _Query:
     """An analysed question: its weighted terms, what to show for each, and its distinct words."""
 
-    __slots__ = ("concepts_of", "foreign", "hazard", "specificity", "terms", "words")
+    __slots__ = ("concepts_of", "foreign", "hazard", "odds", "specificity", "terms", "words")
 
     def __init__(self) -> None:
         #: term -> (weight, the query word to show as the reason)
@@ -538,6 +556,8 @@ class _Query:
         self.words = 0
         #: its words of ordinary text the catalogue does not know, each by its rarity (see :data:`FOREIGN_WEIGHT`)
         self.foreign = 0.0
+        #: how much more it reads like the field's questions than like an office request (see :data:`REQUEST_ODDS`)
+        self.odds = 0.0
 
 
 class SearchIndex:
@@ -624,6 +644,7 @@ class SearchIndex:
         self._specificity = self._specificities(documents, _matched_frequency(self._analyzer.language))
         self._specificity_of: dict[str, float] = {}  # term -> specificity(term), as asked
         self._ordinary_words = _ordinary_words(self._analyzer.language)
+        self._request_odds = self._odds_against_requests(data)
         field_zipf, everyday_zipf = _zipf_bounds(self._analyzer.language)
         #: Word of ordinary text -> how rare it is there, 0 (everyday) to 1 (as rare as the field's words).
         self._rarity = {
@@ -640,6 +661,33 @@ class SearchIndex:
         self._stem_speller = _Speller(stems)
 
     # --- building ------------------------------------------------------------------------
+
+    def _odds_against_requests(self, data: CatalogueData) -> dict[str, float]:
+        """Stem -> log odds of a text saying it among the catalogue's titles and examples, against ordinary requests.
+
+        See :data:`REQUEST_ODDS`; empty for a language without ordinary requests shipped.
+        """
+        requests = _everyday_requests(self._analyzer.language)
+        if not requests:
+            return {}
+        asking = {self._analyzer.stem(word) for word in self._analyzer.question_words}
+
+        def documents(texts: Iterable[str]) -> tuple[Counter[str], int]:
+            counts: Counter[str] = Counter()
+            total = 0
+            for text in texts:
+                counts.update({self._analyzer.stem(word) for word in self._analyzer.words(text, joined=False)} - asking)
+                total += 1
+            return counts, total
+
+        field, fields = documents(text for action in data.actions for text in (action.title, *action.examples))
+        office, offices = documents(requests)
+        smooth = REQUEST_SMOOTHING
+        return {
+            stem: math.log((field[stem] + smooth) / (fields + 2 * smooth))
+            - math.log((office[stem] + smooth) / (offices + 2 * smooth))
+            for stem in field.keys() | office.keys()
+        }
 
     def _entry_terms(self, entry: str) -> list[str]:
         """The terms a keyword or lexicon entry is known by: its stem, or its adjacent word pairs.
@@ -924,9 +972,11 @@ class SearchIndex:
                 if facts is None:
                     facts = self._word_fact(word)
                 stem, found = facts
-                if stem not in distinct and len(distinct) >= MAX_QUERY_WORDS:
-                    full = True
-                    break
+                if stem not in distinct:
+                    if len(distinct) >= MAX_QUERY_WORDS:
+                        full = True
+                        break
+                    query.odds += emphasis * self._request_odds.get(stem, 0.0)
                 distinct.add(stem)
                 if not found:
                     sequence.append("")
@@ -1035,7 +1085,9 @@ class SearchIndex:
             for index in pool:
                 raw[index] += weight * _weight_in(postings, index)
         checks = self._checks(query)
-        assessed, reached = self._assess(pool, raw, checks, query.words, FOREIGN_WEIGHT * query.foreign)
+        # A question that reads like an ordinary office request gets no confident answer, whatever words it shares.
+        foreign = FOREIGN_WEIGHT * query.foreign if query.odds >= REQUEST_ODDS else math.inf
+        assessed, reached = self._assess(pool, raw, checks, query.words, foreign)
         by_area: dict[int, float] = defaultdict(float)
         for index in pool:
             by_area[self._area_of[index]] += raw[index]

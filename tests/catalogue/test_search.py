@@ -181,6 +181,21 @@ def test_chatter_needs_evidence_from_the_field(smr: Catalogue, text: str) -> Non
     assert not any(match.confident for match in smr.search(text))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please draft the agenda for thursday's audit committee",
+        "write a social media post about the new swimming pool opening hours",
+        "who signs off the budget for the staff summer barbecue",
+        "is there a training course on excel pivot tables this spring",
+        "how do i renew the insurance for the mayor's official car",
+    ],
+)
+def test_an_office_request_is_no_question_of_the_field(smr: Catalogue, text: str) -> None:
+    """The field's words in an ordinary request ("audit committee", "social media") make no confident answer of it."""
+    assert not any(match.confident for match in smr.search(text))
+
+
 def test_a_phrase_of_the_field_is_evidence_where_its_generic_word_is_not(smr: Catalogue) -> None:
     assert smr.search("stress test of our infrastructure")[0].confident
     assert not smr.search("test")[0].confident
