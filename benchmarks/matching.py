@@ -16,9 +16,11 @@ language (top-1, top-3, off-topic rejected, confidently wrong) are under ``langu
 Accuracy per set, overall and per kind (``kind:`` of each question) and per half: top-1,
 top-3 (hit = an expected code among the first 3) and MRR (``questions: [{q, expect: [codes],
 kind}]``). Off-topic: the share of a set's questions without codes, and of built-in chatter,
-that comes back with no confident match. Latency: p50/p99 per query over every set's
-questions, with the real catalogue and with a synthetic 10,000-action catalogue generated
-deterministically from it.
+that comes back with no confident match; and ordinary office requests
+(``catalogue/data/everyday-requests-en.txt``), each author's measured by an index that learned
+from the other authors' requests only. Latency: p50/p99 per query over every set's questions,
+with the real catalogue and with a synthetic 10,000-action catalogue generated deterministically
+from it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from rapidfuzz import process, utils  # noqa: E402
 from benchmarks.report import latency_ms  # noqa: E402
 from catalogue import Action, Catalogue  # noqa: E402
 from catalogue.loader import read_catalogue  # noqa: E402
+from catalogue.search import SearchIndex, everyday_requests  # noqa: E402
 
 DEV_QUESTIONS = REPO_ROOT.parent / "shared" / "eval" / "questions-dev.yaml"
 OWN_QUESTIONS = REPO_ROOT / "benchmarks" / "questions" / "own.yaml"
@@ -329,6 +332,34 @@ def question_set(catalogue: Catalogue, baseline: Baseline, path: Path) -> dict[s
     return result
 
 
+def ordinary_requests(real: Catalogue) -> dict[str, object]:
+    """Ordinary office requests rejected, each author's learned from the other authors' requests only.
+
+    The search tells a question of the field from an office request by comparing it with the requests it ships
+    (``catalogue/data/everyday-requests-<language>.txt``, see ``REQUEST_ODDS``); measured on those very requests it
+    would flatter itself. So each author's requests are searched by an index that learned from the others', beside
+    an index that learned from none (the search without the check). Empty with fewer than two authors.
+    """
+    authors = everyday_requests(real.language)
+    if len(authors) < 2:
+        return {}
+    data = read_catalogue(real.path)
+    without = SearchIndex(data, requests=())
+    rejected = rejected_without = 0
+    for held_out, requests in enumerate(authors):
+        others = SearchIndex(data, requests=[r for i, rs in enumerate(authors) if i != held_out for r in rs])
+        for text in requests:
+            rejected += not any(match.confident for match in others.search(text, limit=ANSWER_CANDIDATES))
+            rejected_without += not any(match.confident for match in without.search(text, limit=ANSWER_CANDIDATES))
+    total = sum(map(len, authors))
+    return {
+        "n": total,
+        "authors": len(authors),
+        "rejected": round(rejected / total, 3),
+        "rejected_without_requests": round(rejected_without / total, 3),
+    }
+
+
 def run(
     questions_paths: Sequence[Path], *, quick: bool = False, timed: bool = True, before: Path | None = None
 ) -> dict[str, object]:
@@ -354,6 +385,7 @@ def run(
         "sets": figures_of,
         "languages": per_language(figures_of),
         "built_in_off_topic_rejected": round(off_topic_rejected / len(OFF_TOPIC), 3),
+        "ordinary_requests": ordinary_requests(real),
         **({"languages_without_catalogue": missing} if missing else {}),
     }
     if timed:
@@ -493,6 +525,12 @@ def print_table(result: dict[str, object]) -> None:
         print(f"  {code}: a question set but no catalogue translation, left out")
     print()
     print(f"built-in chatter rejected: {result['built_in_off_topic_rejected']:.3f} of {len(OFF_TOPIC)}")
+    requests = result["ordinary_requests"]
+    if requests:
+        print(
+            f"ordinary office requests rejected: {requests['rejected']:.3f} of {requests['n']}, each author's learned "
+            f"from the other {requests['authors'] - 1} (without the check: {requests['rejected_without_requests']:.3f})"
+        )
     if "latency" not in result:
         return
     timing = result["latency"]

@@ -108,6 +108,7 @@ def matching_figures(size: str, folder: Path) -> dict[str, Any]:
         "top3": dig(report, ("sets", dev.stem, "search", "top3"), ("search", "top3")),
         "p99_ms": dig(report, ("latency", "search_96", "p99_ms"), ("search", "latency_96", "p99_ms")),
         "p99_ms_10k": dig(report, ("latency", "search_10k", "p99_ms"), ("search", "latency_10k", "p99_ms")),
+        "office_requests_rejected": dig(report, ("ordinary_requests", "rejected")),
     }
 
 
@@ -181,6 +182,7 @@ ROWS = (
     ("matching", "top3", "matching top-3", ""),
     ("matching", "p99_ms", "matching p99, ms (96 actions)", "<= 1"),
     ("matching", "p99_ms_10k", "matching p99, ms (10,000 actions)", ""),
+    ("matching", "office_requests_rejected", "office requests rejected (across authors)", ""),
     (None, "startup_s", "start-up to first getUpdates, s", "<= 1.5"),
     (None, "rss_mb", "RSS after the load run, MB", "<= 120"),
 )

@@ -404,13 +404,22 @@ def _matched_frequency(language: str) -> dict[str, float]:
 
 
 @functools.lru_cache(maxsize=8)
-def _everyday_requests(language: str) -> tuple[str, ...]:
-    """Ordinary requests of municipal staff in the language, none without ``data/everyday-requests-<language>.txt``."""
+def everyday_requests(language: str) -> tuple[tuple[str, ...], ...]:
+    """Ordinary requests of municipal staff in the language, per author (see :data:`REQUEST_ODDS`).
+
+    From ``data/everyday-requests-<language>.txt``, where a line ``# author ...`` starts an author's requests;
+    none without the file. Per author, so a benchmark can learn from some authors and measure on another.
+    """
     path = resources.files("catalogue") / "data" / f"everyday-requests-{language}.txt"
     if not path.is_file():
         return ()
-    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return tuple(line for line in lines if line and not line.startswith("#"))
+    authors: list[list[str]] = []
+    for line in map(str.strip, path.read_text(encoding="utf-8").splitlines()):
+        if line.startswith("# author"):
+            authors.append([])
+        elif line and not line.startswith("#") and authors:
+            authors[-1].append(line)
+    return tuple(tuple(requests) for requests in authors if requests)
 
 
 @functools.lru_cache(maxsize=8)
@@ -567,7 +576,8 @@ class SearchIndex:
     :class:`catalogue.Catalogue` object, so the two modules do not depend on each other.
     """
 
-    def __init__(self, data: CatalogueData) -> None:
+    def __init__(self, data: CatalogueData, requests: Iterable[str] | None = None) -> None:
+        """Index ``data``; ``requests``: the ordinary requests to tell questions from (the language's shipped ones)."""
         self.actions = data.actions
         self._analyzer = _Analyzer(data.language, language_words(data.language))
         self._analyzer.stop_words = self._analyzer.stop_words | self._learned_stop_words(data)
@@ -644,7 +654,9 @@ class SearchIndex:
         self._specificity = self._specificities(documents, _matched_frequency(self._analyzer.language))
         self._specificity_of: dict[str, float] = {}  # term -> specificity(term), as asked
         self._ordinary_words = _ordinary_words(self._analyzer.language)
-        self._request_odds = self._odds_against_requests(data)
+        if requests is None:
+            requests = (request for author in everyday_requests(self._analyzer.language) for request in author)
+        self._request_odds = self._odds_against_requests(data, tuple(requests))
         field_zipf, everyday_zipf = _zipf_bounds(self._analyzer.language)
         #: Word of ordinary text -> how rare it is there, 0 (everyday) to 1 (as rare as the field's words).
         self._rarity = {
@@ -662,12 +674,11 @@ class SearchIndex:
 
     # --- building ------------------------------------------------------------------------
 
-    def _odds_against_requests(self, data: CatalogueData) -> dict[str, float]:
+    def _odds_against_requests(self, data: CatalogueData, requests: tuple[str, ...]) -> dict[str, float]:
         """Stem -> log odds of a text saying it among the catalogue's titles and examples, against ordinary requests.
 
-        See :data:`REQUEST_ODDS`; empty for a language without ordinary requests shipped.
+        See :data:`REQUEST_ODDS`; empty without requests.
         """
-        requests = _everyday_requests(self._analyzer.language)
         if not requests:
             return {}
         asking = {self._analyzer.stem(word) for word in self._analyzer.question_words}

@@ -21,7 +21,7 @@ KEYS = {
         "errors",
     },
     "workshop": {"results_p99_s", "chart_p99_s"},
-    "matching": {"top1", "top3", "p99_ms", "p99_ms_10k"},
+    "matching": {"top1", "top3", "p99_ms", "p99_ms_10k", "office_requests_rejected"},
 }
 
 
