@@ -135,9 +135,9 @@ FIELD_COVERAGE = 0.3
 FOREIGN_WEIGHT = 1.0
 #: A confident answer needs a question that reads more like the field's questions than like an ordinary office request
 #: ("my second monitor isn't detected after the update", "draft an agenda for next week's planning committee"): the
-#: log odds of each of its words in the catalogue's titles and example questions against in ordinary requests of
-#: municipal staff (``data/everyday-requests-<language>.txt``; each text one document, REQUEST_SMOOTHING added to
-#: every count, words in neither left out), weighed by its sentence's weight and summed, reach at least REQUEST_ODDS.
+#: log odds of each of its words being said in the catalogue's titles and example questions rather than in ordinary
+#: requests of municipal staff (``data/everyday-requests-<language>.txt``; each text one document, REQUEST_SMOOTHING
+#: added to every count, words in neither left out), weighed by its sentence's weight and summed, reach REQUEST_ODDS.
 #: A naive Bayes reading, learned from data: no file for the language, no such check.
 REQUEST_ODDS = -5.0
 REQUEST_SMOOTHING = 0.5
@@ -683,20 +683,19 @@ class SearchIndex:
             return {}
         asking = {self._analyzer.stem(word) for word in self._analyzer.question_words}
 
-        def documents(texts: Iterable[str]) -> tuple[Counter[str], int]:
+        def documents(texts: tuple[str, ...]) -> Counter[str]:
+            """Stem -> how many of the texts say it."""
             counts: Counter[str] = Counter()
-            total = 0
             for text in texts:
                 counts.update({self._analyzer.stem(word) for word in self._analyzer.words(text, joined=False)} - asking)
-                total += 1
-            return counts, total
+            return counts
 
-        field, fields = documents(text for action in data.actions for text in (action.title, *action.examples))
-        office, offices = documents(requests)
+        questions = tuple(text for action in data.actions for text in (action.title, *action.examples))
+        field, office = documents(questions), documents(requests)
         smooth = REQUEST_SMOOTHING
         return {
-            stem: math.log((field[stem] + smooth) / (fields + 2 * smooth))
-            - math.log((office[stem] + smooth) / (offices + 2 * smooth))
+            stem: math.log((field[stem] + smooth) / (len(questions) + 2 * smooth))
+            - math.log((office[stem] + smooth) / (len(requests) + 2 * smooth))
             for stem in field.keys() | office.keys()
         }
 
