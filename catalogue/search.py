@@ -266,6 +266,7 @@ class _Analyzer:
         self._stem_ending = words.stem_ending if words.stem_endings else None
         self.inflected = words.inflected
         self.ordered_phrases = words.ordered_phrases
+        self.everyday_concepts = words.everyday_concepts
         self.language = code
         self._stems: dict[str, str] = {}
 
@@ -771,7 +772,7 @@ class SearchIndex:
             specificity[stem] = round(blended if counts else rare, 3)
         # The words a language names the city itself with ("alcaldía", "prefeitura", "mairie") are as everyday as
         # its commonest one ("ciudad"): see LanguageWords.everyday_concepts.
-        for name in language_words(self._analyzer.language).everyday_concepts:
+        for name in self._analyzer.everyday_concepts:
             key = self._concept_key(name)
             members = [term for term, keys in self._concepts_of.items() if keys == (key,) and term in specificity]
             if members:
