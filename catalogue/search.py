@@ -408,17 +408,18 @@ def _matched_frequency(language: str) -> dict[str, float]:
 def everyday_requests(language: str) -> tuple[tuple[str, ...], ...]:
     """Ordinary requests of municipal staff in the language, per author (see :data:`REQUEST_ODDS`).
 
-    From ``data/everyday-requests-<language>.txt``, where a line ``# author ...`` starts an author's requests;
-    none without the file. Per author, so a benchmark can learn from some authors and measure on another.
+    From ``data/everyday-requests-<language>.txt``, where a line ``# author ...`` starts an author's requests (a file
+    without such lines is one author's); none without the file. Per author, so a benchmark can learn from some
+    authors and measure on another.
     """
     path = resources.files("catalogue") / "data" / f"everyday-requests-{language}.txt"
     if not path.is_file():
         return ()
-    authors: list[list[str]] = []
+    authors: list[list[str]] = [[]]
     for line in map(str.strip, path.read_text(encoding="utf-8").splitlines()):
         if line.startswith("# author"):
             authors.append([])
-        elif line and not line.startswith("#") and authors:
+        elif line and not line.startswith("#"):
             authors[-1].append(line)
     return tuple(tuple(requests) for requests in authors if requests)
 
