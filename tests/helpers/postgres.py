@@ -66,10 +66,23 @@ async def create_database(url: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-async def drop_database(url: str) -> None:
-    """Drop the database ``url`` names (connecting to the administrator's database to do it)."""
+async def drop_database(url: str, attempts: int = 20) -> None:
+    """Drop the database ``url`` names (connecting to the administrator's database to do it).
+
+    ``FORCE`` ends the tests' own connections, but a role without superuser rights cannot end an autovacuum worker
+    that a busy test database attracts: then the drop is tried again once the worker is done (a few seconds at most).
+    """
+    import asyncpg
+
     name = make_url(url).database
-    await _admin(admin_url(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for attempt in range(attempts):
+        try:
+            await _admin(admin_url(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except asyncpg.exceptions.InsufficientPrivilegeError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.25)
 
 
 @asynccontextmanager
